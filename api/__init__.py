@@ -1,0 +1,1 @@
+"""Booking API, persistence, web pages and the `noriai` command line."""

@@ -1,0 +1,1 @@
+"""Domain model, OR-Tools routing core, insertion and the independent feasibility checker."""

@@ -1,0 +1,455 @@
+"""The OR-Tools routing core: rides and deliveries as pickup-delivery pairs.
+
+The only module that imports ortools. It turns a `Problem` into a RoutingModel:
+
+- nodes: one start and one end node per vehicle, then a pickup and a dropoff node per
+  request (only a dropoff for a request already on board);
+- a time dimension whose transit is service time + travel time, cumul = service start,
+  slack = waiting; windows, shifts, route-duration limits (span upper bounds), driver
+  breaks (break intervals with visit transits) and max ride time (a constraint between
+  the two cumuls of a pair);
+- one capacity dimension per load dimension that any request uses;
+- same vehicle and precedence per pair, allowed vehicles for features/pins/capacity,
+  locks as fixed `Next` arcs from the vehicle's start;
+- cost in milli-yen: per-km arc costs per vehicle, per-second span costs (operating
+  time), fixed costs, and a priority-scaled penalty for each unserved request.
+
+Excess ride time is part of the plan's reported cost, but OR-Tools' search has no term
+for it: finalizers push pickups late and dropoffs early once a sequence is fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from dispatch.errors import SolverError
+from dispatch.model import DIMENSIONS, Problem, StopKind, Task
+from dispatch.result import (
+    Plan,
+    Route,
+    StepKind,
+    Unassigned,
+    UnassignedReason,
+    Visit,
+    build_plan,
+    build_route,
+)
+from dispatch.screening import compatible, screen
+from dispatch.stop import MaxRuntime, StopCriterion
+
+logger = logging.getLogger(__name__)
+
+#: Internal cost unit: milli-yen, so per-metre and per-second costs stay integral.
+COST_SCALE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """OR-Tools strategy knobs. Defaults suit pickup-and-delivery with time windows."""
+
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    guided_local_search_lambda: float = 0.1
+    use_finalizers: bool = True
+
+
+@dataclass(slots=True)
+class _Nodes:
+    """Parallel arrays describing every routing node."""
+
+    location: np.ndarray
+    service: np.ndarray
+    task: list[Task | None]
+    kind: list[StepKind]
+
+
+def _build_nodes(problem: Problem, tasks: list[Task]) -> tuple[_Nodes, dict[tuple[str, StopKind], int]]:
+    n_v = len(problem.vehicles)
+    loc = [v.start for v in problem.vehicles] + [v.end for v in problem.vehicles]
+    service = [0] * (2 * n_v)
+    node_task: list[Task | None] = [None] * (2 * n_v)
+    kind = [StepKind.START] * n_v + [StepKind.END] * n_v
+    where: dict[tuple[str, StopKind], int] = {}
+    for task in tasks:
+        for stop_kind, step_kind in ((StopKind.PICKUP, StepKind.PICKUP), (StopKind.DROPOFF, StepKind.DROPOFF)):
+            spec = task.stop(stop_kind)
+            if spec is None:
+                continue
+            where[(task.id, stop_kind)] = len(loc)
+            loc.append(spec.location)
+            service.append(spec.service_s)
+            node_task.append(task)
+            kind.append(step_kind)
+    return _Nodes(np.asarray(loc, dtype=np.int64), np.asarray(service, dtype=np.int64), node_task, kind), where
+
+
+class _Model:
+    """A Problem compiled into an OR-Tools RoutingModel."""
+
+    def __init__(self, problem: Problem, tasks: list[Task], config: SearchConfig) -> None:
+        self.problem = problem
+        self.tasks = tasks
+        self.config = config
+        n_v = len(problem.vehicles)
+        self.nodes, self.where = _build_nodes(problem, tasks)
+        n = len(self.nodes.location)
+        self.manager = pywrapcp.RoutingIndexManager(n, n_v, list(range(n_v)), list(range(n_v, 2 * n_v)))
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self.solver = self.routing.solver()
+        self.break_intervals: dict[int, list[tuple[str, object]]] = {}
+        self._arc_costs()
+        self._time_dimension()
+        self._capacity_dimensions()
+        self._pairs_and_penalties()
+        self._locks()
+
+    # -- building -----------------------------------------------------------
+    def index(self, node: int) -> int:
+        return self.manager.NodeToIndex(node)
+
+    def _sub(self, matrix: np.ndarray) -> np.ndarray:
+        loc = self.nodes.location
+        return matrix[np.ix_(loc, loc)]
+
+    def _arc_costs(self) -> None:
+        dist = self._sub(self.problem.distance_m)
+        by_rate: dict[int, int] = {}
+        for v_idx, vehicle in enumerate(self.problem.vehicles):
+            rate = vehicle.cost_per_km  # yen/km == milli-yen/m
+            if rate not in by_rate:
+                by_rate[rate] = self.routing.RegisterTransitMatrix((dist * rate).tolist())
+            self.routing.SetArcCostEvaluatorOfVehicle(by_rate[rate], v_idx)
+            if vehicle.fixed_cost:
+                self.routing.SetFixedCostOfVehicle(vehicle.fixed_cost * COST_SCALE, v_idx)
+
+    def _time_dimension(self) -> None:
+        p = self.problem
+        transit = self._sub(p.time_s) + self.nodes.service[:, None]
+        cb = self.routing.RegisterTransitMatrix(transit.tolist())
+        self.routing.AddDimension(cb, p.horizon_s, p.horizon_s, False, "time")
+        self.time = self.routing.GetDimensionOrDie("time")
+        visit_transits = self.nodes.service.tolist()
+        for v_idx, vehicle in enumerate(p.vehicles):
+            start, end = self.routing.Start(v_idx), self.routing.End(v_idx)
+            shift_end = min(vehicle.shift.end, p.horizon_s)
+            self.time.CumulVar(start).SetRange(vehicle.earliest_departure, shift_end)
+            self.time.CumulVar(end).SetRange(vehicle.earliest_departure, shift_end)
+            if vehicle.max_duration_s is not None:
+                self.time.SetSpanUpperBoundForVehicle(vehicle.max_duration_s, v_idx)
+            coef = round(vehicle.cost_per_hour * COST_SCALE / 3600)
+            if coef:
+                self.time.SetSpanCostCoefficientForVehicle(coef, v_idx)
+            if vehicle.breaks:
+                intervals = []
+                for b in vehicle.breaks:
+                    iv = self.solver.FixedDurationIntervalVar(
+                        b.window.start, b.window.end, b.duration_s, False, f"break {vehicle.id} {b.id}"
+                    )
+                    intervals.append((b.id, iv))
+                    self.routing.AddIntervalToAssignment(iv)
+                self.time.SetBreakIntervalsOfVehicle([iv for _, iv in intervals], v_idx, visit_transits)
+                self.break_intervals[v_idx] = intervals
+        for node in range(2 * len(p.vehicles), len(self.nodes.location)):
+            task = self.nodes.task[node]
+            assert task is not None
+            spec = task.pickup if self.nodes.kind[node] is StepKind.PICKUP else task.dropoff
+            assert spec is not None
+            self.time.CumulVar(self.index(node)).SetRange(spec.window.start, spec.window.end)
+        for v_idx in range(len(p.vehicles)):
+            self.routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(self.routing.End(v_idx)))
+            self.routing.AddVariableMaximizedByFinalizer(self.time.CumulVar(self.routing.Start(v_idx)))
+
+    def _capacity_dimensions(self) -> None:
+        p = self.problem
+        for d, name in enumerate(DIMENSIONS):
+            if not any(t.load[d] for t in self.tasks):
+                continue
+            demand = [0] * len(self.nodes.location)
+            for node, task in enumerate(self.nodes.task):
+                if task is not None:
+                    sign = 1 if self.nodes.kind[node] is StepKind.PICKUP else -1
+                    demand[node] = sign * task.load[d]
+            cb = self.routing.RegisterUnaryTransitVector(demand)
+            caps = [v.capacity[d] for v in p.vehicles]
+            self.routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, name)
+            dim = self.routing.GetDimensionOrDie(name)
+            for v_idx, vehicle in enumerate(p.vehicles):
+                initial = p.initial_load(vehicle.id)[d]
+                dim.CumulVar(self.routing.Start(v_idx)).SetValue(initial)
+
+    def _pairs_and_penalties(self) -> None:
+        p = self.problem
+        locked = {(ref.request_id, ref.kind) for refs in p.locked.values() for ref in refs}
+        for task in self.tasks:
+            d_idx = self.index(self.where[(task.id, StopKind.DROPOFF)])
+            allowed = [i for i, v in enumerate(p.vehicles) if compatible(v, task)]
+            nodes = [d_idx]
+            if task.pickup is not None:
+                p_idx = self.index(self.where[(task.id, StopKind.PICKUP)])
+                nodes.insert(0, p_idx)
+                self.routing.AddPickupAndDelivery(p_idx, d_idx)
+                self.solver.Add(self.routing.VehicleVar(p_idx) == self.routing.VehicleVar(d_idx))
+                self.solver.Add(self.time.CumulVar(p_idx) <= self.time.CumulVar(d_idx))
+                if task.max_ride_s is not None:
+                    self.solver.Add(
+                        self.time.CumulVar(d_idx)
+                        <= self.time.CumulVar(p_idx) + task.pickup.service_s + task.max_ride_s
+                    )
+                if self.config.use_finalizers and task.kind == "ride":
+                    self.routing.AddVariableMaximizedByFinalizer(self.time.CumulVar(p_idx))
+            elif task.max_ride_s is not None:
+                assert task.onboard is not None
+                self.time.CumulVar(d_idx).SetMax(
+                    min(task.dropoff.window.end, task.onboard.pickup_departed_at + task.max_ride_s)
+                )
+            if self.config.use_finalizers and task.kind == "ride":
+                self.routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(d_idx))
+            if len(allowed) < len(p.vehicles):
+                # SetAllowedVehiclesForIndex's SWIG wrapper rejects Python lists in
+                # OR-Tools 9.15, so the vehicle variable's domain is cut instead.
+                banned = [i for i in range(len(p.vehicles)) if i not in set(allowed)]
+                for idx in nodes:
+                    self.routing.VehicleVar(idx).RemoveValues(banned)
+            is_locked = any((task.id, k) in locked for k in StopKind)
+            if not is_locked:
+                # Onboard riders must be delivered: they are dropped only as a last resort.
+                weight = 10 if task.onboard is not None else 1
+                penalty = p.weights.unassigned_penalty * task.priority * COST_SCALE * weight
+                for idx in nodes:
+                    self.routing.AddDisjunction([idx], max(1, penalty // len(nodes)))
+
+    def _locks(self) -> None:
+        p = self.problem
+        for v_idx, vehicle in enumerate(p.vehicles):
+            refs = p.locked.get(vehicle.id, ())
+            prev = self.routing.Start(v_idx)
+            for ref in refs:
+                idx = self.index(self.where[(ref.request_id, ref.kind)])
+                self.solver.Add(self.routing.NextVar(prev) == idx)
+                prev = idx
+            if vehicle.id in p.closed_vehicles:
+                self.solver.Add(self.routing.NextVar(prev) == self.routing.End(v_idx))
+
+    # -- solving ------------------------------------------------------------
+    def search_parameters(self, stop: StopCriterion) -> pywrapcp.DefaultRoutingSearchParameters:
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = getattr(
+            routing_enums_pb2.FirstSolutionStrategy, self.config.first_solution
+        )
+        if stop.first_solution:
+            params.solution_limit = 1
+        else:
+            params.local_search_metaheuristic = getattr(
+                routing_enums_pb2.LocalSearchMetaheuristic, self.config.metaheuristic
+            )
+            params.guided_local_search_lambda_coefficient = self.config.guided_local_search_lambda
+            if stop.solution_limit is not None:
+                params.solution_limit = stop.solution_limit
+        if stop.max_runtime_s is not None:
+            params.time_limit.FromMilliseconds(max(1, int(stop.max_runtime_s * 1000)))
+        return params
+
+    def initial_routes(self, plan: Plan) -> list[list[int]]:
+        routes: list[list[int]] = [[] for _ in self.problem.vehicles]
+        position = {v.id: i for i, v in enumerate(self.problem.vehicles)}
+        for route in plan.routes:
+            if route.vehicle_id not in position:
+                continue
+            for step in route.steps:
+                if step.kind in (StepKind.PICKUP, StepKind.DROPOFF) and step.request_id is not None:
+                    node = self.where.get((step.request_id, StopKind(step.kind.value)))
+                    if node is not None:
+                        routes[position[route.vehicle_id]].append(self.index(node))
+        return routes
+
+    def run(self, stop: StopCriterion, initial: Plan | None) -> tuple[pywrapcp.Assignment | None, dict]:
+        params = self.search_parameters(stop)
+        last_improvement = [time.monotonic()]
+        best = [None]
+
+        def on_solution() -> None:
+            cost = self.routing.CostVar().Value()
+            if best[0] is None or cost < best[0]:
+                best[0] = cost
+                last_improvement[0] = time.monotonic()
+
+        self.routing.AddAtSolutionCallback(on_solution)
+        if stop.no_improvement_s is not None:
+            patience = stop.no_improvement_s
+            limit = self.solver.CustomLimit(lambda: time.monotonic() - last_improvement[0] > patience)
+            self.routing.AddSearchMonitor(limit)
+        started = time.monotonic()
+        solution = None
+        warm = False
+        if initial is not None:
+            self.routing.CloseModelWithParameters(params)
+            start_assignment = self.routing.ReadAssignmentFromRoutes(self.initial_routes(initial), True)
+            if start_assignment is not None:
+                warm = True
+                solution = self.routing.SolveFromAssignmentWithParameters(start_assignment, params)
+        if solution is None and not warm:
+            solution = self.routing.SolveWithParameters(params)
+        stats = {
+            "solver": "ortools",
+            "status": str(self.routing.status()),
+            "warm_start": warm,
+            "solve_seconds": round(time.monotonic() - started, 3),
+        }
+        return solution, stats
+
+    def extract(self, solution: pywrapcp.Assignment) -> tuple[list[Route], list[str]]:
+        """Routes from an assignment, and ids of requests it left unperformed."""
+        p = self.problem
+        routes: list[Route] = []
+        served: set[str] = set()
+        for v_idx, vehicle in enumerate(p.vehicles):
+            idx = self.routing.Start(v_idx)
+            departure = solution.Value(self.time.CumulVar(idx))
+            visits: list[Visit] = []
+            idx = solution.Value(self.routing.NextVar(idx))
+            while not self.routing.IsEnd(idx):
+                node = self.manager.IndexToNode(idx)
+                task = self.nodes.task[node]
+                visits.append(Visit(self.nodes.kind[node], solution.Value(self.time.CumulVar(idx)), task))
+                served.add(task.id)  # type: ignore[union-attr]
+                idx = solution.Value(self.routing.NextVar(idx))
+            if not visits:
+                continue
+            visits = self._place_breaks(solution, v_idx, departure, visits)
+            routes.append(build_route(p, vehicle, departure, visits))
+        unperformed = [t.id for t in self.tasks if t.id not in served]
+        return routes, unperformed
+
+    def _place_breaks(
+        self, solution: pywrapcp.Assignment, v_idx: int, departure: int, visits: list[Visit]
+    ) -> list[Visit]:
+        """Insert break visits between the stops whose gap OR-Tools put them in."""
+        placed = list(visits)
+        for break_id, interval in self.break_intervals.get(v_idx, []):
+            start = solution.StartValue(interval)
+            if start < departure:
+                continue  # taken at the depot before the route starts
+            pos = len(placed)
+            for i, v in enumerate(placed):
+                if v.kind is not StepKind.BREAK and v.start > start:
+                    pos = i
+                    break
+            if pos == len(placed) and placed and start >= placed[-1].start:
+                # after the last stop: inside the drive home, or after the route ends
+                last = placed[-1]
+                spec = last.task.pickup if last.kind is StepKind.PICKUP else last.task.dropoff  # type: ignore[union-attr]
+                vehicle = self.problem.vehicles[v_idx]
+                end_arrival = last.start + spec.service_s + int(self.problem.time_s[spec.location, vehicle.end])  # type: ignore[union-attr]
+                if start >= end_arrival:
+                    continue
+            placed.insert(pos, Visit(StepKind.BREAK, start, None, break_id))
+        return placed
+
+
+def solve(
+    problem: Problem,
+    stop: StopCriterion | None = None,
+    *,
+    seed: int = 0,
+    initial: Plan | None = None,
+    config: SearchConfig | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Assign requests to vehicles; requests that cannot be served come back unassigned.
+
+    Parameters
+    ----------
+    problem : the instance (matrices in seconds and metres).
+    stop : when to stop searching; default ``MaxRuntime(5)``. With a solution limit
+        and no time limit the result is deterministic.
+    seed : seeds our own randomised steps; OR-Tools' search itself is deterministic.
+    initial : a plan to warm-start from (e.g. the live plan); the result is never
+        worse than it, as measured by the plan's cost.
+    """
+    del seed  # OR-Tools routing search is deterministic; kept for a stable signature
+    stop = stop or MaxRuntime(5)
+    config = config or SearchConfig()
+    started = time.monotonic()
+    screened = screen(problem)
+    tasks = [t for t in problem.tasks if t.id not in screened]
+    locked_ids = {ref.request_id for refs in problem.locked.values() for ref in refs}
+    blocked_locks = locked_ids & set(screened)
+    if blocked_locks:
+        raise SolverError(f"locked requests are infeasible alone: {sorted(blocked_locks)}")
+    unassigned = [Unassigned(tid, reason, detail) for tid, (reason, detail) in screened.items()]
+    if on_progress:
+        on_progress(f"model: {len(tasks)} requests, {len(problem.vehicles)} vehicles")
+    if not tasks:
+        plan = build_plan(problem, [], unassigned, {"solver": "none", "solve_seconds": 0.0})
+        _log(problem, plan)
+        return plan
+    model = _Model(problem, tasks, config)
+    solution, stats = model.run(stop, initial)
+    if solution is None:
+        if locked_ids:
+            raise SolverError(
+                "no plan satisfies the locked routes; check them with dispatch.check"
+                f" (status {stats['status']})"
+            )
+        routes, dropped = [], [t.id for t in tasks]
+    else:
+        routes, dropped = model.extract(solution)
+    unassigned += [Unassigned(tid, UnassignedReason.NOT_SELECTED) for tid in dropped]
+    stats["total_seconds"] = round(time.monotonic() - started, 3)
+    plan = build_plan(problem, routes, unassigned, stats)
+    if initial is not None and _same_requests(problem, initial):
+        rebuilt = _recost(problem, initial)
+        if rebuilt is not None and rebuilt.summary.cost < plan.summary.cost:
+            plan = Plan(rebuilt.summary, rebuilt.routes, rebuilt.unassigned, {**stats, "kept_initial": True})
+    _log(problem, plan)
+    return plan
+
+
+def _same_requests(problem: Problem, plan: Plan) -> bool:
+    ids = {t.id for t in problem.tasks}
+    in_plan = {u.request_id for u in plan.unassigned} | {
+        rid for r in plan.routes for rid in r.request_ids
+    }
+    return ids == in_plan
+
+
+def _recost(problem: Problem, plan: Plan) -> Plan | None:
+    """The initial plan re-built against this problem (same times), or None if unknown ids."""
+    by_id = {t.id: t for t in problem.tasks}
+    routes = []
+    for r in plan.routes:
+        try:
+            vehicle = problem.vehicle(r.vehicle_id)
+        except KeyError:
+            return None
+        visits = []
+        for s in r.steps:
+            if s.kind in (StepKind.PICKUP, StepKind.DROPOFF):
+                visits.append(Visit(s.kind, s.service_start, by_id[s.request_id]))  # type: ignore[index]
+            elif s.kind is StepKind.BREAK:
+                visits.append(Visit(s.kind, s.service_start, None, s.break_id))
+        routes.append(build_route(problem, vehicle, r.steps[0].departure, visits))
+    return build_plan(problem, routes, list(plan.unassigned), dict(plan.stats))
+
+
+def _log(problem: Problem, plan: Plan) -> None:
+    s = plan.summary
+    logger.info(
+        "solve: %d requests, %d vehicles -> served %d, unassigned %d, vehicles used %d, "
+        "cost %.0f, %.1f km, %.2f s (%s)",
+        len(problem.tasks),
+        len(problem.vehicles),
+        s.served,
+        s.unassigned,
+        s.vehicles_used,
+        s.cost,
+        s.distance_m / 1000,
+        plan.stats.get("total_seconds", 0.0),
+        plan.stats.get("status", "-"),
+    )

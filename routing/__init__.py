@@ -1,0 +1,1 @@
+"""Road graph, snapping and travel-time matrices over OpenStreetMap data."""

@@ -1,0 +1,1 @@
+"""Demand generation, whole-day simulation, KPIs, reports and policy sweeps."""
