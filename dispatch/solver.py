@@ -40,6 +40,7 @@ from dispatch.result import (
     build_plan,
     build_route,
 )
+from dispatch.insertion import construct, to_plan
 from dispatch.screening import compatible, screen
 from dispatch.stop import MaxRuntime, StopCriterion
 
@@ -57,6 +58,9 @@ class SearchConfig:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     guided_local_search_lambda: float = 0.1
     use_finalizers: bool = True
+    #: start OR-Tools from our own cheapest-insertion plan (ride-time aware) instead
+    #: of its first-solution strategy; either way that plan is the fallback
+    warm_start: bool = False
 
 
 @dataclass(slots=True)
@@ -368,11 +372,11 @@ def solve(
     problem : the instance (matrices in seconds and metres).
     stop : when to stop searching; default ``MaxRuntime(5)``. With a solution limit
         and no time limit the result is deterministic.
-    seed : seeds our own randomised steps; OR-Tools' search itself is deterministic.
+    seed : seeds our own construction; OR-Tools' search itself is deterministic.
     initial : a plan to warm-start from (e.g. the live plan); the result is never
-        worse than it, as measured by the plan's cost.
+        worse than it, as measured by the plan's cost. Without one, our own
+        cheapest-insertion plan is the warm start (``SearchConfig.warm_start``).
     """
-    del seed  # OR-Tools routing search is deterministic; kept for a stable signature
     stop = stop or MaxRuntime(5)
     config = config or SearchConfig()
     started = time.monotonic()
@@ -389,6 +393,10 @@ def solve(
         plan = build_plan(problem, [], unassigned, {"solver": "none", "solve_seconds": 0.0})
         _log(problem, plan)
         return plan
+    constructed = None
+    if initial is None and config.warm_start:
+        constructed = _construct(problem, seed)
+        initial = constructed
     model = _Model(problem, tasks, config)
     solution, stats = model.run(stop, initial)
     if solution is None:
@@ -401,14 +409,23 @@ def solve(
     else:
         routes, dropped = model.extract(solution)
     unassigned += [Unassigned(tid, UnassignedReason.NOT_SELECTED) for tid in dropped]
-    stats["total_seconds"] = round(time.monotonic() - started, 3)
     plan = build_plan(problem, routes, unassigned, stats)
     if initial is not None and _same_requests(problem, initial):
         rebuilt = _recost(problem, initial)
         if rebuilt is not None and rebuilt.summary.cost < plan.summary.cost:
-            plan = Plan(rebuilt.summary, rebuilt.routes, rebuilt.unassigned, {**stats, "kept_initial": True})
+            plan = Plan(rebuilt.summary, rebuilt.routes, rebuilt.unassigned, {**stats, "kept": "initial"})
+    if dropped and constructed is None and not locked_ids:
+        constructed = _construct(problem, seed)
+        if constructed.summary.cost < plan.summary.cost:
+            plan = Plan(constructed.summary, constructed.routes, constructed.unassigned, {**stats, "kept": "insertion"})
+    plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
     _log(problem, plan)
     return plan
+
+
+def _construct(problem: Problem, seed: int) -> Plan:
+    routes, unassigned = construct(problem, seed=seed)
+    return to_plan(problem, routes, unassigned, {"solver": "insertion"})
 
 
 def _same_requests(problem: Problem, plan: Plan) -> bool:

@@ -1,0 +1,61 @@
+"""Exact schedules of fixed sequences, and cheapest insertion built on them."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from dispatch.check import check_plan
+from dispatch.insertion import best_insertion, construct, empty_routes, to_plan
+from dispatch.model import Problem, RideRequest, TimeWindow
+from dispatch.schedule import dropoff_node, pickup_node, schedule
+from tests.dispatch.instances import line_matrix, random_problems, sedan
+
+
+def test_pickup_waits_at_the_door_not_with_a_rider_on_board():
+    # r1 picked up at 100 going to 400; r2 at 200 whose window opens late
+    t, d = line_matrix([0, 100, 200, 400])
+    r1 = RideRequest("r1", 1, 3, pickup_window=TimeWindow(0, 5000), board_s=0, alight_s=0)
+    r2 = RideRequest("r2", 2, 3, pickup_window=TimeWindow(1000, 1100), board_s=0, alight_s=0)
+    p = Problem(t, d, (r1, r2), (sedan(),))
+    a, b = p.tasks
+    sched = schedule(p, p.vehicles[0], [pickup_node(a), pickup_node(b), dropoff_node(a), dropoff_node(b)])
+    assert sched is not None
+    # r1 is picked up as late as possible: 100 s before r2's window opens
+    assert sched.starts == (900, 1000, 1200, 1200)
+    assert sched.departure == 800
+
+
+def test_max_ride_time_pushes_the_first_pickup_later_or_fails():
+    t, d = line_matrix([0, 100, 200, 400])
+    r1 = RideRequest("r1", 1, 3, pickup_window=TimeWindow(0, 5000), board_s=0, alight_s=0, max_ride_s=400)
+    r2 = RideRequest("r2", 2, 3, pickup_window=TimeWindow(1000, 1100), board_s=0, alight_s=0)
+    p = Problem(t, d, (r1, r2), (sedan(),))
+    a, b = p.tasks
+    seq = [pickup_node(a), pickup_node(b), dropoff_node(a), dropoff_node(b)]
+    sched = schedule(p, p.vehicles[0], seq)
+    assert sched is not None and sched.starts[2] - sched.starts[0] <= 400
+    tight = Problem(t, d, (r1.__class__(**{**_fields(r1), "max_ride_s": 250}), r2), (sedan(),))
+    a, b = tight.tasks
+    assert schedule(tight, tight.vehicles[0], [pickup_node(a), pickup_node(b), dropoff_node(a), dropoff_node(b)]) is None
+
+
+def _fields(obj):
+    return {f: getattr(obj, f) for f in obj.__dataclass_fields__ if f != "kind"}
+
+
+def test_insertion_prefers_the_cheaper_vehicle_position():
+    t, d = line_matrix([0, 100, 300, 5000])
+    r1 = RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 5000))
+    p = Problem(t, d, (r1,), (sedan("far", depot=3), sedan("near", depot=0)))
+    routes = empty_routes(p)
+    ins = best_insertion(p, routes, p.tasks[0])
+    assert ins is not None and p.vehicles[ins.vehicle_index].id == "near"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_problems())
+def test_constructed_plans_pass_the_checker(problem):
+    routes, unassigned = construct(problem)
+    plan = to_plan(problem, routes, unassigned, {})
+    report = check_plan(problem, plan)
+    assert report.ok(), str(report)
