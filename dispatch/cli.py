@@ -96,7 +96,9 @@ def solve_command(
     else:
         console.print(f"[red]checker found violations:[/]\n{report}")
     target = out or problem.with_name(problem.stem + ".plan.json")
-    target.write_text(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     console.print(f"plan written to {target}")
     if not report.ok():
         raise typer.Exit(1)

@@ -90,7 +90,11 @@ def _route_cost(problem: Problem, route: WorkingRoute, nodes: list[Node], sched:
     used = any(not n.is_break for n in nodes)
     if not used:
         return 0.0
-    cost = v.fixed_cost + v.cost_per_hour * (sched.end_arrival - sched.departure) / 3600 + v.cost_per_km * dist / 1000
+    cost = (
+        v.fixed_cost
+        + v.cost_per_hour * (sched.end_arrival - sched.departure) / 3600
+        + v.cost_per_km * dist / 1000
+    )
     picked: dict[str, int] = {}
     excess = 0
     for node, start in zip(nodes, sched.starts, strict=True):
@@ -106,7 +110,9 @@ def _route_cost(problem: Problem, route: WorkingRoute, nodes: list[Node], sched:
     return cost + problem.weights.excess_ride_per_hour * excess / 3600
 
 
-def _candidate_pairs(problem: Problem, route: WorkingRoute, task: Task) -> list[tuple[float, int | None, int]]:
+def _candidate_pairs(
+    problem: Problem, route: WorkingRoute, task: Task
+) -> list[tuple[float, int | None, int]]:
     """(approximate cost, pickup position, dropoff position), cheapest first."""
     v = route.vehicle
     locs = np.asarray(route.locations(), dtype=np.int64)  # before position i
@@ -123,10 +129,9 @@ def _candidate_pairs(problem: Problem, route: WorkingRoute, task: Task) -> list[
     d_loc = task.dropoff.location
 
     def detour(loc: int) -> np.ndarray:
-        return (
-            (D[locs, loc] + D[loc, nxt_locs] - D[locs, nxt_locs]) * rate_d
-            + (T[locs, loc] + T[loc, nxt_locs] - T[locs, nxt_locs]) * rate_t
-        )
+        return (D[locs, loc] + D[loc, nxt_locs] - D[locs, nxt_locs]) * rate_d + (
+            T[locs, loc] + T[loc, nxt_locs] - T[locs, nxt_locs]
+        ) * rate_t
 
     first = route.locked
     fixed = v.fixed_cost if not route.used else 0.0
@@ -137,10 +142,9 @@ def _candidate_pairs(problem: Problem, route: WorkingRoute, task: Task) -> list[
     cp = detour(p_loc)
     cd = detour(d_loc)
     # adjacent insertion: prev -> p -> d -> next
-    adj = (
-        (D[locs, p_loc] + D[p_loc, d_loc] + D[d_loc, nxt_locs] - D[locs, nxt_locs]) * rate_d
-        + (T[locs, p_loc] + T[p_loc, d_loc] + T[d_loc, nxt_locs] - T[locs, nxt_locs]) * rate_t
-    )
+    adj = (D[locs, p_loc] + D[p_loc, d_loc] + D[d_loc, nxt_locs] - D[locs, nxt_locs]) * rate_d + (
+        T[locs, p_loc] + T[p_loc, d_loc] + T[d_loc, nxt_locs] - T[locs, nxt_locs]
+    ) * rate_t
     # capacity: the load between pickup and dropoff must leave room for this task
     load = np.zeros((n + 1, len(task.load)), dtype=np.int64)
     cur = np.asarray(route.initial_load, dtype=np.int64)
@@ -229,10 +233,15 @@ def empty_routes(problem: Problem) -> list[WorkingRoute]:
         locked_nodes: list[Node] = []
         for ref in problem.locked.get(v.id, ()):
             task = problem.task(ref.request_id)
-            locked_nodes.append(pickup_node(task) if ref.kind is StopKind.PICKUP else dropoff_node(task))
+            locked_nodes.append(
+                pickup_node(task) if ref.kind is StopKind.PICKUP else dropoff_node(task)
+            )
         nodes = locked_nodes + break_nodes(v)
         route = WorkingRoute(
-            v, nodes, locked=len(locked_nodes), closed=v.id in problem.closed_vehicles,
+            v,
+            nodes,
+            locked=len(locked_nodes),
+            closed=v.id in problem.closed_vehicles,
             initial_load=problem.initial_load(v.id),
         )
         route.sched = schedule(problem, v, nodes)
@@ -240,7 +249,9 @@ def empty_routes(problem: Problem) -> list[WorkingRoute]:
     return routes
 
 
-def to_plan(problem: Problem, routes: list[WorkingRoute], unassigned: list[Unassigned], stats: dict) -> Plan:
+def to_plan(
+    problem: Problem, routes: list[WorkingRoute], unassigned: list[Unassigned], stats: dict
+) -> Plan:
     """A `Plan` of the working routes (used ones only), times from their schedules."""
     built: list[Route] = []
     for route in routes:
@@ -277,7 +288,9 @@ def construct(
     if order == "random":
         rng.shuffle(rest)
     else:
-        rest.sort(key=lambda t: (t.pickup.window.end if t.pickup else t.dropoff.window.end, -t.priority))
+        rest.sort(
+            key=lambda t: (t.pickup.window.end if t.pickup else t.dropoff.window.end, -t.priority)
+        )
     unassigned = [Unassigned(tid, reason, detail) for tid, (reason, detail) in screened.items()]
     for task in first + rest:
         if task.id in locked_ids:
@@ -294,11 +307,19 @@ def construct(
 def _complete_locked(problem: Problem, routes: list[WorkingRoute], task: Task) -> Insertion | None:
     """Place the unlocked half of a request whose other half is locked on a vehicle."""
     for vi, route in enumerate(routes):
-        kinds = {n.kind for n in route.nodes[: route.locked] if n.task is not None and n.task.id == task.id}
+        kinds = {
+            n.kind
+            for n in route.nodes[: route.locked]
+            if n.task is not None and n.task.id == task.id
+        }
         if not kinds:
             continue
         if StepKind.DROPOFF in kinds:
-            return Insertion(vi, None, 0, tuple(route.nodes), route.sched, 0.0) if route.sched else None
+            return (
+                Insertion(vi, None, 0, tuple(route.nodes), route.sched, 0.0)
+                if route.sched
+                else None
+            )
         best = None
         for j in range(route.locked, len(route.nodes) + 1):
             nodes = list(route.nodes)
@@ -314,7 +335,9 @@ def _complete_locked(problem: Problem, routes: list[WorkingRoute], task: Task) -
     return None
 
 
-def _drop_breaks_after_route(problem: Problem, vehicle: Vehicle, visits: list[Visit]) -> list[Visit]:
+def _drop_breaks_after_route(
+    problem: Problem, vehicle: Vehicle, visits: list[Visit]
+) -> list[Visit]:
     """Trailing breaks that start after the drive home are taken off duty, not in the route."""
     last_real = max((k for k, v in enumerate(visits) if v.kind is not StepKind.BREAK), default=-1)
     if last_real < 0:
@@ -325,6 +348,4 @@ def _drop_breaks_after_route(problem: Problem, vehicle: Vehicle, visits: list[Vi
     spec = task.pickup if last.kind is StepKind.PICKUP else task.dropoff
     assert spec is not None
     home = last.start + spec.service_s + int(problem.time_s[spec.location, vehicle.end])
-    return visits[: last_real + 1] + [
-        v for v in visits[last_real + 1 :] if v.start < home
-    ]
+    return visits[: last_real + 1] + [v for v in visits[last_real + 1 :] if v.start < home]

@@ -44,7 +44,9 @@ def _known(obj: dict[str, Any], path: str, allowed: set[str]) -> None:
         raise InputError(f"{path}: unknown field(s) {sorted(extra)}; allowed: {sorted(allowed)}")
 
 
-def _get(obj: dict[str, Any], key: str, path: str, *, required: bool = True, default: Any = None) -> Any:
+def _get(
+    obj: dict[str, Any], key: str, path: str, *, required: bool = True, default: Any = None
+) -> Any:
     if key not in obj:
         if required:
             raise InputError(f"{path}.{key}: required field is missing")
@@ -63,7 +65,9 @@ def _window(value: Any, path: str) -> TimeWindow | None:
         return None
     if not isinstance(value, list) or len(value) != 2:
         raise InputError(f"{path}: must be [start, end] in seconds, got {value!r}")
-    return _wrap(path, lambda: TimeWindow(_int(value[0], path + "[0]"), _int(value[1], path + "[1]")))
+    return _wrap(
+        path, lambda: TimeWindow(_int(value[0], path + "[0]"), _int(value[1], path + "[1]"))
+    )
 
 
 def _vector(value: Any, path: str) -> tuple[int, ...]:
@@ -112,8 +116,19 @@ def _vehicle(obj: Any, path: str) -> Vehicle:
     if not isinstance(obj, dict):
         raise InputError(f"{path}: must be an object")
     allowed = {
-        "id", "kind", "start", "end", "shift", "capacity", "breaks", "features",
-        "cost_per_hour", "cost_per_km", "fixed_cost", "max_duration_s", "start_time",
+        "id",
+        "kind",
+        "start",
+        "end",
+        "shift",
+        "capacity",
+        "breaks",
+        "features",
+        "cost_per_hour",
+        "cost_per_km",
+        "fixed_cost",
+        "max_duration_s",
+        "start_time",
     }
     _known(obj, path, allowed)
     breaks = []
@@ -133,7 +148,11 @@ def _vehicle(obj: Any, path: str) -> Vehicle:
             )
         )
     shift = _window(_get(obj, "shift", path), path + ".shift")
-    opt = {k: _int(obj[k], f"{path}.{k}") for k in ("cost_per_hour", "cost_per_km", "fixed_cost") if k in obj}
+    opt = {
+        k: _int(obj[k], f"{path}.{k}")
+        for k in ("cost_per_hour", "cost_per_km", "fixed_cost")
+        if k in obj
+    }
     return _wrap(
         path,
         lambda: Vehicle(
@@ -145,8 +164,12 @@ def _vehicle(obj: Any, path: str) -> Vehicle:
             capacity=_vector(_get(obj, "capacity", path), path + ".capacity"),
             breaks=tuple(breaks),
             features=_features(obj.get("features"), path + ".features"),
-            max_duration_s=None if obj.get("max_duration_s") is None else _int(obj["max_duration_s"], path + ".max_duration_s"),
-            start_time=None if obj.get("start_time") is None else _int(obj["start_time"], path + ".start_time"),
+            max_duration_s=None
+            if obj.get("max_duration_s") is None
+            else _int(obj["max_duration_s"], path + ".max_duration_s"),
+            start_time=None
+            if obj.get("start_time") is None
+            else _int(obj["start_time"], path + ".start_time"),
             **opt,
         ),
     )
@@ -160,12 +183,30 @@ def _ride(obj: Any, path: str) -> RideRequest:
     if not isinstance(obj, dict):
         raise InputError(f"{path}: must be an object")
     allowed = {
-        "id", "rider", "pickup", "dropoff", "party_size", "wheelchairs", "board_s", "alight_s",
-        "pickup_window", "arrive_by", "arrive_earliest", "max_ride_s", "promise", "priority",
-        "required_features", "vehicles", "onboard",
+        "id",
+        "rider",
+        "pickup",
+        "dropoff",
+        "party_size",
+        "wheelchairs",
+        "board_s",
+        "alight_s",
+        "pickup_window",
+        "arrive_by",
+        "arrive_earliest",
+        "max_ride_s",
+        "promise",
+        "priority",
+        "required_features",
+        "vehicles",
+        "onboard",
     }
     _known(obj, path, allowed)
-    ints = {k: _int(obj[k], f"{path}.{k}") for k in ("party_size", "wheelchairs", "board_s", "alight_s", "priority") if k in obj}
+    ints = {
+        k: _int(obj[k], f"{path}.{k}")
+        for k in ("party_size", "wheelchairs", "board_s", "alight_s", "priority")
+        if k in obj
+    }
     return _wrap(
         path,
         lambda: RideRequest(
@@ -190,12 +231,27 @@ def _delivery(obj: Any, path: str) -> DeliveryOrder:
     if not isinstance(obj, dict):
         raise InputError(f"{path}: must be an object")
     allowed = {
-        "id", "shop", "customer", "ready_at", "due_by", "cargo_units", "deliver_from",
-        "pickup_service_s", "dropoff_service_s", "max_ride_s", "priority",
-        "required_features", "vehicles", "onboard",
+        "id",
+        "shop",
+        "customer",
+        "ready_at",
+        "due_by",
+        "cargo_units",
+        "deliver_from",
+        "pickup_service_s",
+        "dropoff_service_s",
+        "max_ride_s",
+        "priority",
+        "required_features",
+        "vehicles",
+        "onboard",
     }
     _known(obj, path, allowed)
-    ints = {k: _int(obj[k], f"{path}.{k}") for k in ("cargo_units", "pickup_service_s", "dropoff_service_s", "priority") if k in obj}
+    ints = {
+        k: _int(obj[k], f"{path}.{k}")
+        for k in ("cargo_units", "pickup_service_s", "dropoff_service_s", "priority")
+        if k in obj
+    }
     return _wrap(
         path,
         lambda: DeliveryOrder(
@@ -231,10 +287,22 @@ def problem_from_dict(data: Any) -> Problem:
     """Build a validated `Problem` from the JSON format (see module docstring)."""
     if not isinstance(data, dict):
         raise InputError("problem: the document must be a JSON object")
-    _known(data, "problem", {
-        "units", "matrix", "horizon_s", "ride_policy", "weights", "vehicles", "rides",
-        "deliveries", "locked", "closed_vehicles",
-    })
+    _known(
+        data,
+        "problem",
+        {
+            "units",
+            "matrix",
+            "horizon_s",
+            "ride_policy",
+            "weights",
+            "vehicles",
+            "rides",
+            "deliveries",
+            "locked",
+            "closed_vehicles",
+        },
+    )
     matrix = _get(data, "matrix", "problem")
     if not isinstance(matrix, dict):
         raise InputError("problem.matrix: must be an object with time_s and distance_m")
@@ -245,9 +313,13 @@ def problem_from_dict(data: Any) -> Problem:
     _known(policy, "ride_policy", {"alpha", "beta_s", "cap_s"})
     weights = data.get("weights") or {}
     _known(weights, "weights", {"unassigned_penalty", "excess_ride_per_hour"})
-    vehicles = [_vehicle(v, f"vehicles[{i}]") for i, v in enumerate(_get(data, "vehicles", "problem"))]
+    vehicles = [
+        _vehicle(v, f"vehicles[{i}]") for i, v in enumerate(_get(data, "vehicles", "problem"))
+    ]
     rides = [_ride(r, f"rides[{i}]") for i, r in enumerate(data.get("rides", []) or [])]
-    deliveries = [_delivery(d, f"deliveries[{i}]") for i, d in enumerate(data.get("deliveries", []) or [])]
+    deliveries = [
+        _delivery(d, f"deliveries[{i}]") for i, d in enumerate(data.get("deliveries", []) or [])
+    ]
     locked: dict[str, tuple[StopRef, ...]] = {}
     for vid, refs in (data.get("locked") or {}).items():
         lp = f"locked.{vid}"
@@ -256,7 +328,9 @@ def problem_from_dict(data: Any) -> Problem:
         out = []
         for i, ref in enumerate(refs):
             if not isinstance(ref, dict) or ref.get("kind") not in ("pickup", "dropoff"):
-                raise InputError(f"{lp}[{i}]: must be {{\"request\": id, \"kind\": \"pickup\"|\"dropoff\"}}")
+                raise InputError(
+                    f'{lp}[{i}]: must be {{"request": id, "kind": "pickup"|"dropoff"}}'
+                )
             out.append(StopRef(str(ref.get("request")), StopKind(ref["kind"])))
         locked[vid] = tuple(out)
     return Problem(
@@ -279,7 +353,9 @@ def load_problem(path: Path) -> Problem:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise InputError(
+            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     try:
         return problem_from_dict(data)
     except InputError as exc:

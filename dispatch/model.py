@@ -177,9 +177,9 @@ class RideRequest:
             _require_int(obj, "arrive_earliest", self.arrive_earliest)
             if self.arrive_by is not None and self.arrive_earliest > self.arrive_by:
                 raise _fail(obj, "arrive_earliest", "is after arrive_by")
-        if self.promise is not None and self.pickup_window is not None:
-            if self.promise.intersect(self.pickup_window) is None:
-                raise _fail(obj, "promise", "does not overlap the pickup window")
+        window = self.pickup_window
+        if self.promise is not None and window is not None and not self.promise.intersect(window):
+            raise _fail(obj, "promise", "does not overlap the pickup window")
         _check_common(
             obj,
             priority=self.priority,
@@ -432,7 +432,9 @@ class Problem:
         if self.horizon_s > MAX_HORIZON_S:
             raise InputError(f"problem: horizon_s must be <= {MAX_HORIZON_S}")
         self._validate_ids_and_locations()
-        object.__setattr__(self, "tasks", tuple(self._resolve(i, r) for i, r in enumerate(self.requests)))
+        object.__setattr__(
+            self, "tasks", tuple(self._resolve(i, r) for i, r in enumerate(self.requests))
+        )
         self._validate_locks()
 
     # -- validation ---------------------------------------------------------
@@ -442,13 +444,17 @@ class Problem:
 
     def _check_location(self, obj: str, name: str, loc: int) -> None:
         if not 0 <= loc < self.n_locations:
-            raise _fail(obj, name, f"location {loc} is not in the matrix (0..{self.n_locations - 1})")
+            raise _fail(
+                obj, name, f"location {loc} is not in the matrix (0..{self.n_locations - 1})"
+            )
 
     def _validate_ids_and_locations(self) -> None:
         seen: set[str] = set()
         for r in self.requests:
             if not isinstance(r, RideRequest | DeliveryOrder):
-                raise InputError(f"problem: requests must be RideRequest or DeliveryOrder, got {r!r}")
+                raise InputError(
+                    f"problem: requests must be RideRequest or DeliveryOrder, got {r!r}"
+                )
             if r.id in seen:
                 raise InputError(f"problem: duplicate request id {r.id!r}")
             seen.add(r.id)
@@ -464,7 +470,9 @@ class Problem:
             self._check_location(f"vehicle {v.id!r}", "start", v.start)
             self._check_location(f"vehicle {v.id!r}", "end", v.end)
             if v.shift.end > self.horizon_s:
-                raise _fail(f"vehicle {v.id!r}", "shift", f"ends after the horizon ({self.horizon_s})")
+                raise _fail(
+                    f"vehicle {v.id!r}", "shift", f"ends after the horizon ({self.horizon_s})"
+                )
         for r in self.requests:
             if r.vehicle_ids is not None and not r.vehicle_ids <= vids:
                 unknown = sorted(r.vehicle_ids - vids)
@@ -478,7 +486,9 @@ class Problem:
         if isinstance(r, RideRequest):
             p_loc, d_loc, p_serv, d_serv = r.pickup, r.dropoff, r.board_s, r.alight_s
             direct = int(self.time_s[p_loc, d_loc])
-            max_ride = r.max_ride_s if r.max_ride_s is not None else self.ride_policy.max_ride_s(direct)
+            max_ride = (
+                r.max_ride_s if r.max_ride_s is not None else self.ride_policy.max_ride_s(direct)
+            )
             p_win = horizon.intersect(r.pickup_window)
             if p_win is not None and r.promise is not None:
                 p_win = p_win.intersect(r.promise)
@@ -487,7 +497,12 @@ class Problem:
             d_win = horizon.intersect(TimeWindow(d_lo, max(d_lo, d_hi)))
             promise = r.promise
         else:
-            p_loc, d_loc, p_serv, d_serv = r.shop, r.customer, r.pickup_service_s, r.dropoff_service_s
+            p_loc, d_loc, p_serv, d_serv = (
+                r.shop,
+                r.customer,
+                r.pickup_service_s,
+                r.dropoff_service_s,
+            )
             direct = int(self.time_s[p_loc, d_loc])
             max_ride = r.max_ride_s
             p_win = horizon.intersect(TimeWindow(r.ready_at, r.due_by))
@@ -499,7 +514,9 @@ class Problem:
         if d_win is None:
             raise _fail(obj, "dropoff window", f"lies outside the horizon 0..{self.horizon_s}")
         if r.onboard is None and d_win.end < p_win.start:
-            raise _fail(obj, "dropoff window", f"ends ({d_win.end}) before pickup opens ({p_win.start})")
+            raise _fail(
+                obj, "dropoff window", f"ends ({d_win.end}) before pickup opens ({p_win.start})"
+            )
         pickup = None if r.onboard is not None else StopSpec(p_loc, p_win, p_serv)
         return Task(
             index=index,
@@ -527,9 +544,14 @@ class Problem:
             for ref in refs:
                 task = ids.get(ref.request_id)
                 if task is None:
-                    raise InputError(f"problem: locked route of {vid!r} names unknown request {ref.request_id!r}")
+                    raise InputError(
+                        f"problem: locked route of {vid!r} names unknown request {ref.request_id!r}"
+                    )
                 if task.stop(ref.kind) is None:
-                    raise InputError(f"problem: locked route of {vid!r} names the done pickup of {ref.request_id!r}")
+                    raise InputError(
+                        f"problem: locked route of {vid!r} names the done pickup"
+                        f" of {ref.request_id!r}"
+                    )
                 if ref in used:
                     raise InputError(f"problem: stop {ref} is locked twice")
                 used.add(ref)

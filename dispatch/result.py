@@ -233,8 +233,15 @@ def build_route(problem: Problem, vehicle: Vehicle, departure: int, visits: list
             dur = breaks[v.break_id].duration_s  # type: ignore[index]
             steps.append(
                 Step(
-                    StepKind.BREAK, None, v.start, v.start, v.start + dur, tuple(load),
-                    dist, v.start + dur - departure, break_id=v.break_id,
+                    StepKind.BREAK,
+                    None,
+                    v.start,
+                    v.start,
+                    v.start + dur,
+                    tuple(load),
+                    dist,
+                    v.start + dur - departure,
+                    break_id=v.break_id,
                 )
             )
             pending_break += dur
@@ -253,14 +260,25 @@ def build_route(problem: Problem, vehicle: Vehicle, departure: int, visits: list
         t_dep = v.start + spec.service_s
         loc = spec.location
         steps.append(
-            Step(v.kind, loc, arrival, v.start, t_dep, tuple(load), dist, t_dep - departure,
-                 request_id=task.id)
+            Step(
+                v.kind,
+                loc,
+                arrival,
+                v.start,
+                t_dep,
+                tuple(load),
+                dist,
+                t_dep - departure,
+                request_id=task.id,
+            )
         )
     travel = int(problem.time_s[loc, vehicle.end])
     dist += int(problem.distance_m[loc, vehicle.end])
     drive += travel
     end_t = t_dep + travel + pending_break
-    steps.append(Step(StepKind.END, vehicle.end, end_t, end_t, end_t, tuple(load), dist, end_t - departure))
+    steps.append(
+        Step(StepKind.END, vehicle.end, end_t, end_t, end_t, tuple(load), dist, end_t - departure)
+    )
     duration = end_t - departure
     used = any(v.kind is not StepKind.BREAK for v in visits)
     cost = route_cost(vehicle, duration, dist) if used else 0.0
@@ -295,11 +313,7 @@ def build_plan(
                     ratios.append(ride / task.direct_s)
     w = problem.weights
     penalty = sum(w.unassigned_penalty * by_id[u.request_id].priority for u in unassigned)
-    cost = (
-        sum(r.cost for r in routes)
-        + penalty
-        + w.excess_ride_per_hour * excess_total / 3600.0
-    )
+    cost = sum(r.cost for r in routes) + penalty + w.excess_ride_per_hour * excess_total / 3600.0
     used = [r for r in routes if not r.is_empty]
     summary = Summary(
         cost=cost,

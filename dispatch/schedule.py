@@ -43,12 +43,16 @@ class Node:
 def pickup_node(task: Task) -> Node:
     spec = task.pickup
     assert spec is not None
-    return Node(StepKind.PICKUP, spec.location, spec.window.start, spec.window.end, spec.service_s, task)
+    return Node(
+        StepKind.PICKUP, spec.location, spec.window.start, spec.window.end, spec.service_s, task
+    )
 
 
 def dropoff_node(task: Task) -> Node:
     spec = task.dropoff
-    return Node(StepKind.DROPOFF, spec.location, spec.window.start, spec.window.end, spec.service_s, task)
+    return Node(
+        StepKind.DROPOFF, spec.location, spec.window.start, spec.window.end, spec.service_s, task
+    )
 
 
 def break_nodes(vehicle: Vehicle) -> list[Node]:

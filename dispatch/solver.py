@@ -29,6 +29,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from dispatch.errors import SolverError
+from dispatch.insertion import construct, to_plan
 from dispatch.model import DIMENSIONS, Problem, StopKind, Task
 from dispatch.result import (
     Plan,
@@ -40,7 +41,6 @@ from dispatch.result import (
     build_plan,
     build_route,
 )
-from dispatch.insertion import construct, to_plan
 from dispatch.screening import compatible, screen
 from dispatch.stop import MaxRuntime, StopCriterion
 
@@ -73,7 +73,9 @@ class _Nodes:
     kind: list[StepKind]
 
 
-def _build_nodes(problem: Problem, tasks: list[Task]) -> tuple[_Nodes, dict[tuple[str, StopKind], int]]:
+def _build_nodes(
+    problem: Problem, tasks: list[Task]
+) -> tuple[_Nodes, dict[tuple[str, StopKind], int]]:
     n_v = len(problem.vehicles)
     loc = [v.start for v in problem.vehicles] + [v.end for v in problem.vehicles]
     service = [0] * (2 * n_v)
@@ -81,7 +83,10 @@ def _build_nodes(problem: Problem, tasks: list[Task]) -> tuple[_Nodes, dict[tupl
     kind = [StepKind.START] * n_v + [StepKind.END] * n_v
     where: dict[tuple[str, StopKind], int] = {}
     for task in tasks:
-        for stop_kind, step_kind in ((StopKind.PICKUP, StepKind.PICKUP), (StopKind.DROPOFF, StepKind.DROPOFF)):
+        for stop_kind, step_kind in (
+            (StopKind.PICKUP, StepKind.PICKUP),
+            (StopKind.DROPOFF, StepKind.DROPOFF),
+        ):
             spec = task.stop(stop_kind)
             if spec is None:
                 continue
@@ -90,7 +95,9 @@ def _build_nodes(problem: Problem, tasks: list[Task]) -> tuple[_Nodes, dict[tupl
             service.append(spec.service_s)
             node_task.append(task)
             kind.append(step_kind)
-    return _Nodes(np.asarray(loc, dtype=np.int64), np.asarray(service, dtype=np.int64), node_task, kind), where
+    return _Nodes(
+        np.asarray(loc, dtype=np.int64), np.asarray(service, dtype=np.int64), node_task, kind
+    ), where
 
 
 class _Model:
@@ -103,7 +110,9 @@ class _Model:
         n_v = len(problem.vehicles)
         self.nodes, self.where = _build_nodes(problem, tasks)
         n = len(self.nodes.location)
-        self.manager = pywrapcp.RoutingIndexManager(n, n_v, list(range(n_v)), list(range(n_v, 2 * n_v)))
+        self.manager = pywrapcp.RoutingIndexManager(
+            n, n_v, list(range(n_v)), list(range(n_v, 2 * n_v))
+        )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self.solver = self.routing.solver()
         self.break_intervals: dict[int, list[tuple[str, object]]] = {}
@@ -153,11 +162,17 @@ class _Model:
                 intervals = []
                 for b in vehicle.breaks:
                     iv = self.solver.FixedDurationIntervalVar(
-                        b.window.start, b.window.end, b.duration_s, False, f"break {vehicle.id} {b.id}"
+                        b.window.start,
+                        b.window.end,
+                        b.duration_s,
+                        False,
+                        f"break {vehicle.id} {b.id}",
                     )
                     intervals.append((b.id, iv))
                     self.routing.AddIntervalToAssignment(iv)
-                self.time.SetBreakIntervalsOfVehicle([iv for _, iv in intervals], v_idx, visit_transits)
+                self.time.SetBreakIntervalsOfVehicle(
+                    [iv for _, iv in intervals], v_idx, visit_transits
+                )
                 self.break_intervals[v_idx] = intervals
         for node in range(2 * len(p.vehicles), len(self.nodes.location)):
             task = self.nodes.task[node]
@@ -166,8 +181,12 @@ class _Model:
             assert spec is not None
             self.time.CumulVar(self.index(node)).SetRange(spec.window.start, spec.window.end)
         for v_idx in range(len(p.vehicles)):
-            self.routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(self.routing.End(v_idx)))
-            self.routing.AddVariableMaximizedByFinalizer(self.time.CumulVar(self.routing.Start(v_idx)))
+            self.routing.AddVariableMinimizedByFinalizer(
+                self.time.CumulVar(self.routing.End(v_idx))
+            )
+            self.routing.AddVariableMaximizedByFinalizer(
+                self.time.CumulVar(self.routing.Start(v_idx))
+            )
 
     def _capacity_dimensions(self) -> None:
         p = self.problem
@@ -272,7 +291,9 @@ class _Model:
                         routes[position[route.vehicle_id]].append(self.index(node))
         return routes
 
-    def run(self, stop: StopCriterion, initial: Plan | None) -> tuple[pywrapcp.Assignment | None, dict]:
+    def run(
+        self, stop: StopCriterion, initial: Plan | None
+    ) -> tuple[pywrapcp.Assignment | None, dict]:
         params = self.search_parameters(stop)
         last_improvement = [time.monotonic()]
         best = [None]
@@ -286,14 +307,18 @@ class _Model:
         self.routing.AddAtSolutionCallback(on_solution)
         if stop.no_improvement_s is not None:
             patience = stop.no_improvement_s
-            limit = self.solver.CustomLimit(lambda: time.monotonic() - last_improvement[0] > patience)
+            limit = self.solver.CustomLimit(
+                lambda: time.monotonic() - last_improvement[0] > patience
+            )
             self.routing.AddSearchMonitor(limit)
         started = time.monotonic()
         solution = None
         warm = False
         if initial is not None:
             self.routing.CloseModelWithParameters(params)
-            start_assignment = self.routing.ReadAssignmentFromRoutes(self.initial_routes(initial), True)
+            start_assignment = self.routing.ReadAssignmentFromRoutes(
+                self.initial_routes(initial), True
+            )
             if start_assignment is not None:
                 warm = True
                 solution = self.routing.SolveFromAssignmentWithParameters(start_assignment, params)
@@ -320,7 +345,9 @@ class _Model:
             while not self.routing.IsEnd(idx):
                 node = self.manager.IndexToNode(idx)
                 task = self.nodes.task[node]
-                visits.append(Visit(self.nodes.kind[node], solution.Value(self.time.CumulVar(idx)), task))
+                visits.append(
+                    Visit(self.nodes.kind[node], solution.Value(self.time.CumulVar(idx)), task)
+                )
                 served.add(task.id)  # type: ignore[union-attr]
                 idx = solution.Value(self.routing.NextVar(idx))
             if not visits:
@@ -349,7 +376,11 @@ class _Model:
                 last = placed[-1]
                 spec = last.task.pickup if last.kind is StepKind.PICKUP else last.task.dropoff  # type: ignore[union-attr]
                 vehicle = self.problem.vehicles[v_idx]
-                end_arrival = last.start + spec.service_s + int(self.problem.time_s[spec.location, vehicle.end])  # type: ignore[union-attr]
+                end_arrival = (
+                    last.start
+                    + spec.service_s
+                    + int(self.problem.time_s[spec.location, vehicle.end])
+                )  # type: ignore[union-attr]
                 if start >= end_arrival:
                     continue
             placed.insert(pos, Visit(StepKind.BREAK, start, None, break_id))
@@ -413,11 +444,18 @@ def solve(
     if initial is not None and _same_requests(problem, initial):
         rebuilt = _recost(problem, initial)
         if rebuilt is not None and rebuilt.summary.cost < plan.summary.cost:
-            plan = Plan(rebuilt.summary, rebuilt.routes, rebuilt.unassigned, {**stats, "kept": "initial"})
+            plan = Plan(
+                rebuilt.summary, rebuilt.routes, rebuilt.unassigned, {**stats, "kept": "initial"}
+            )
     if dropped and constructed is None and not locked_ids:
         constructed = _construct(problem, seed)
         if constructed.summary.cost < plan.summary.cost:
-            plan = Plan(constructed.summary, constructed.routes, constructed.unassigned, {**stats, "kept": "insertion"})
+            plan = Plan(
+                constructed.summary,
+                constructed.routes,
+                constructed.unassigned,
+                {**stats, "kept": "insertion"},
+            )
     plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
     _log(problem, plan)
     return plan

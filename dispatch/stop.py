@@ -27,10 +27,12 @@ class StopCriterion:
             if value is not None and not value > 0:
                 raise InputError(f"stop criterion: {name} must be > 0, got {value}")
         if self.solution_limit is not None and self.solution_limit < 1:
-            raise InputError(f"stop criterion: solution_limit must be >= 1, got {self.solution_limit}")
+            raise InputError(
+                f"stop criterion: solution_limit must be >= 1, got {self.solution_limit}"
+            )
 
     def __or__(self, other: StopCriterion) -> StopCriterion:
-        def least(a, b):  # noqa: ANN001, ANN202 - tiny local helper
+        def least(a, b):
             return b if a is None else a if b is None else min(a, b)
 
         return StopCriterion(
@@ -50,21 +52,21 @@ class StopCriterion:
         )
 
 
-def MaxRuntime(seconds: float) -> StopCriterion:  # noqa: N802 - reads like a type
+def MaxRuntime(seconds: float) -> StopCriterion:
     """Stop after `seconds` of wall-clock search."""
     return StopCriterion(max_runtime_s=float(seconds))
 
 
-def NoImprovement(seconds: float) -> StopCriterion:  # noqa: N802
+def NoImprovement(seconds: float) -> StopCriterion:
     """Stop when the best plan has not improved for `seconds`."""
     return StopCriterion(no_improvement_s=float(seconds))
 
 
-def SolutionLimit(n: int) -> StopCriterion:  # noqa: N802
+def SolutionLimit(n: int) -> StopCriterion:
     """Stop after `n` improving solutions: deterministic, unlike time limits."""
     return StopCriterion(solution_limit=int(n))
 
 
-def FirstSolution() -> StopCriterion:  # noqa: N802
+def FirstSolution() -> StopCriterion:
     """Return the construction heuristic's plan, without local search."""
     return StopCriterion(first_solution=True)

@@ -62,12 +62,18 @@ def random_problems(draw, *, max_locations: int = 8, max_requests: int = 6, max_
             by_arrival = draw(st.booleans())
             wheel = draw(st.sampled_from([0, 0, 0, 1]))
             party = draw(st.integers(max(1, wheel), 3))
-            kw = {"arrive_by": start + width + 1800} if by_arrival else {
-                "pickup_window": TimeWindow(start, start + width)
-            }
+            kw = (
+                {"arrive_by": start + width + 1800}
+                if by_arrival
+                else {"pickup_window": TimeWindow(start, start + width)}
+            )
             requests.append(
                 RideRequest(
-                    f"r{i}", a, b, party_size=party, wheelchairs=wheel,
+                    f"r{i}",
+                    a,
+                    b,
+                    party_size=party,
+                    wheelchairs=wheel,
                     board_s=draw(st.sampled_from([30, 60, 180])),
                     alight_s=draw(st.sampled_from([30, 60, 120])),
                     priority=draw(st.integers(1, 3)),
@@ -77,7 +83,11 @@ def random_problems(draw, *, max_locations: int = 8, max_requests: int = 6, max_
         else:
             requests.append(
                 DeliveryOrder(
-                    f"d{i}", a, b, ready_at=start, due_by=start + width + 1200,
+                    f"d{i}",
+                    a,
+                    b,
+                    ready_at=start,
+                    due_by=start + width + 1200,
                     cargo_units=draw(st.integers(1, 3)),
                 )
             )
@@ -93,7 +103,10 @@ def random_problems(draw, *, max_locations: int = 8, max_requests: int = 6, max_
         wheel_cap = draw(st.sampled_from([0, 1]))
         vehicles.append(
             Vehicle(
-                f"v{k}", depot, depot, TimeWindow(s, e),
+                f"v{k}",
+                depot,
+                depot,
+                TimeWindow(s, e),
                 capacity=(draw(st.integers(1, 4)), wheel_cap, draw(st.integers(0, 4))),
                 breaks=breaks,
                 max_duration_s=draw(st.sampled_from([None, None, 2 * HOUR])),
@@ -102,6 +115,11 @@ def random_problems(draw, *, max_locations: int = 8, max_requests: int = 6, max_
         )
     policy = RideTimePolicy(alpha=draw(st.sampled_from([1.2, 1.5, 2.0])), beta_s=300, cap_s=HOUR)
     return Problem(
-        time_s, dist, tuple(requests), tuple(vehicles), horizon_s=horizon,
-        ride_policy=policy, weights=CostWeights(),
+        time_s,
+        dist,
+        tuple(requests),
+        tuple(vehicles),
+        horizon_s=horizon,
+        ride_policy=policy,
+        weights=CostWeights(),
     )

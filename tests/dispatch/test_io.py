@@ -30,14 +30,29 @@ def test_example_matches_the_schema_and_loads():
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["rides"][0].update(pickup=99), r"ride 'R-001': pickup location 99 is not in the matrix"),
-        (lambda d: d["rides"][1].update(pickup_window=[500, 100]), r"rides\[1\].pickup_window.*before start"),
+        (
+            lambda d: d["rides"][0].update(pickup=99),
+            r"ride 'R-001': pickup location 99 is not in the matrix",
+        ),
+        (
+            lambda d: d["rides"][1].update(pickup_window=[500, 100]),
+            r"rides\[1\].pickup_window.*before start",
+        ),
         (lambda d: d["rides"][1].update(party="x"), r"rides\[1\]: unknown field"),
-        (lambda d: d["rides"][1].update(party_size="2"), r"rides\[1\].party_size: must be an integer"),
-        (lambda d: d["vehicles"][0].update(capacity={"seats": 4, "bikes": 1}), r"vehicles\[0\].capacity: unknown"),
+        (
+            lambda d: d["rides"][1].update(party_size="2"),
+            r"rides\[1\].party_size: must be an integer",
+        ),
+        (
+            lambda d: d["vehicles"][0].update(capacity={"seats": 4, "bikes": 1}),
+            r"vehicles\[0\].capacity: unknown",
+        ),
         (lambda d: d["vehicles"][0].pop("shift"), r"vehicles\[0\].shift: required"),
         (lambda d: d["matrix"]["time_s"][0].append(5), r"matrix.time_s\[0\]: has 11 entries"),
-        (lambda d: d["matrix"]["time_s"][1].__setitem__(2, -3), r"matrix.time_s\[1\]\[2\]: must be a non-negative"),
+        (
+            lambda d: d["matrix"]["time_s"][1].__setitem__(2, -3),
+            r"matrix.time_s\[1\]\[2\]: must be a non-negative",
+        ),
         (lambda d: d["deliveries"][0].update(due_by=100), r"deliveries\[0\].*due_by"),
         (lambda d: d.update(extra=1), r"problem: unknown field"),
     ],
@@ -62,7 +77,9 @@ def test_cli_solve_writes_a_checked_plan(tmp_path):
     from api.cli import app
 
     out = tmp_path / "plan.json"
-    result = CliRunner().invoke(app, ["solve", str(EXAMPLE), "--time-limit", "1", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["solve", str(EXAMPLE), "--time-limit", "1", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "checker: plan is feasible" in result.output
     plan = json.loads(out.read_text(encoding="utf-8"))

@@ -32,18 +32,34 @@ def test_ride_time_policy_formula():
         (lambda: TimeWindow(10, 5), "before start"),
         (lambda: TimeWindow(-1, 5), "start"),
         (lambda: RideRequest("r1", 1, 2), "pickup_window"),
-        (lambda: RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 9), party_size=0), "party_size"),
-        (lambda: RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 9), wheelchairs=2), "wheelchairs"),
+        (
+            lambda: RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 9), party_size=0),
+            "party_size",
+        ),
+        (
+            lambda: RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 9), wheelchairs=2),
+            "wheelchairs",
+        ),
         (lambda: RideRequest("", 1, 2, pickup_window=TimeWindow(0, 9)), "id"),
         (lambda: RideRequest("r1", -1, 2, pickup_window=TimeWindow(0, 9)), "pickup"),
-        (lambda: RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 9), promise=TimeWindow(20, 30)), "promise"),
+        (
+            lambda: RideRequest(
+                "r1", 1, 2, pickup_window=TimeWindow(0, 9), promise=TimeWindow(20, 30)
+            ),
+            "promise",
+        ),
         (lambda: DeliveryOrder("d1", 1, 2, ready_at=100, due_by=50), "due_by"),
         (lambda: DeliveryOrder("d1", 1, 2, ready_at=0, due_by=50, cargo_units=0), "cargo_units"),
         (lambda: Vehicle("v", 0, 0, TimeWindow(0, 100), (4, 0)), "capacity"),
         (lambda: Vehicle("v", 0, 0, TimeWindow(0, 100), (4, 0, -1)), "capacity.cargo"),
         (
             lambda: Vehicle(
-                "v", 0, 0, TimeWindow(0, 100), (4, 0, 0), breaks=(Break("b", TimeWindow(90, 95), 30),)
+                "v",
+                0,
+                0,
+                TimeWindow(0, 100),
+                (4, 0, 0),
+                breaks=(Break("b", TimeWindow(90, 95), 30),),
             ),
             "inside the shift",
         ),
@@ -86,15 +102,22 @@ def test_problem_rejects_duplicates_and_bad_locks():
 def test_dropoff_deadline_before_pickup_opens_is_rejected():
     t, d = line_matrix([0, 10, 20])
     r = RideRequest("r1", 1, 2, pickup_window=TimeWindow(500, 600), arrive_by=400)
-    with pytest.raises(InputError, match=r"ride 'r1': dropoff window ends \(400\) before pickup opens"):
+    with pytest.raises(
+        InputError, match=r"ride 'r1': dropoff window ends \(400\) before pickup opens"
+    ):
         Problem(t, d, (r,), (sedan(),))
 
 
 def test_tasks_resolve_windows_promise_and_loads():
     t, d = line_matrix([0, 100, 700])
     r = RideRequest(
-        "r1", 1, 2, pickup_window=TimeWindow(0, 1000), promise=TimeWindow(300, 600),
-        party_size=3, wheelchairs=1,
+        "r1",
+        1,
+        2,
+        pickup_window=TimeWindow(0, 1000),
+        promise=TimeWindow(300, 600),
+        party_size=3,
+        wheelchairs=1,
     )
     o = DeliveryOrder("d1", 1, 2, ready_at=50, due_by=900, deliver_from=200, cargo_units=4)
     p = Problem(t, d, (r, o), (sedan(),))

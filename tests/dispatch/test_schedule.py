@@ -18,7 +18,9 @@ def test_pickup_waits_at_the_door_not_with_a_rider_on_board():
     r2 = RideRequest("r2", 2, 3, pickup_window=TimeWindow(1000, 1100), board_s=0, alight_s=0)
     p = Problem(t, d, (r1, r2), (sedan(),))
     a, b = p.tasks
-    sched = schedule(p, p.vehicles[0], [pickup_node(a), pickup_node(b), dropoff_node(a), dropoff_node(b)])
+    sched = schedule(
+        p, p.vehicles[0], [pickup_node(a), pickup_node(b), dropoff_node(a), dropoff_node(b)]
+    )
     assert sched is not None
     # r1 is picked up as late as possible: 100 s before r2's window opens
     assert sched.starts == (900, 1000, 1200, 1200)
@@ -27,7 +29,9 @@ def test_pickup_waits_at_the_door_not_with_a_rider_on_board():
 
 def test_max_ride_time_pushes_the_first_pickup_later_or_fails():
     t, d = line_matrix([0, 100, 200, 400])
-    r1 = RideRequest("r1", 1, 3, pickup_window=TimeWindow(0, 5000), board_s=0, alight_s=0, max_ride_s=400)
+    r1 = RideRequest(
+        "r1", 1, 3, pickup_window=TimeWindow(0, 5000), board_s=0, alight_s=0, max_ride_s=400
+    )
     r2 = RideRequest("r2", 2, 3, pickup_window=TimeWindow(1000, 1100), board_s=0, alight_s=0)
     p = Problem(t, d, (r1, r2), (sedan(),))
     a, b = p.tasks
@@ -36,7 +40,14 @@ def test_max_ride_time_pushes_the_first_pickup_later_or_fails():
     assert sched is not None and sched.starts[2] - sched.starts[0] <= 400
     tight = Problem(t, d, (r1.__class__(**{**_fields(r1), "max_ride_s": 250}), r2), (sedan(),))
     a, b = tight.tasks
-    assert schedule(tight, tight.vehicles[0], [pickup_node(a), pickup_node(b), dropoff_node(a), dropoff_node(b)]) is None
+    assert (
+        schedule(
+            tight,
+            tight.vehicles[0],
+            [pickup_node(a), pickup_node(b), dropoff_node(a), dropoff_node(b)],
+        )
+        is None
+    )
 
 
 def _fields(obj):

@@ -77,7 +77,10 @@ def test_two_riders_share_when_it_is_cheaper():
     assert plan.summary.vehicles_used == 1
     assert plan.summary.distance_m == 6000  # 0 -> 100 -> 110 -> 300 -> 0
     assert stops_of(plan, plan.routes[0].vehicle_id) == [
-        ("pickup", "r1"), ("pickup", "r2"), ("dropoff", "r1"), ("dropoff", "r2")
+        ("pickup", "r1"),
+        ("pickup", "r2"),
+        ("dropoff", "r1"),
+        ("dropoff", "r2"),
     ] or stops_of(plan, plan.routes[0].vehicle_id)[:2] == [("pickup", "r1"), ("pickup", "r2")]
 
 
@@ -120,7 +123,9 @@ def test_required_feature_is_respected():
 
 def test_unreachable_window_and_short_max_ride_are_explained():
     t, d = line_matrix([0, 100, 3000])
-    late = RideRequest("late", 1, 2, pickup_window=TimeWindow(50, 60))  # shift starts at 0, 100 s away
+    late = RideRequest(
+        "late", 1, 2, pickup_window=TimeWindow(50, 60)
+    )  # shift starts at 0, 100 s away
     long = RideRequest("long", 1, 2, pickup_window=TimeWindow(1000, 2000), max_ride_s=1000)
     problem = P(t, d, (late, long), (sedan(),))
     plan = solve(problem, FAST)
@@ -140,7 +145,7 @@ def test_book_by_arrival_reaches_the_hospital_in_time():
     problem = P(t, d, (ride,), (sedan(),))
     plan = solve(problem, FAST)
     assert_clean(problem, plan)
-    drop = [s for s in plan.route("v1").steps if s.kind is StepKind.DROPOFF][0]
+    drop = next(s for s in plan.route("v1").steps if s.kind is StepKind.DROPOFF)
     assert 3400 <= drop.service_start <= 4000
 
 
@@ -177,7 +182,10 @@ def test_locked_prefix_and_onboard_rider_are_kept():
     v1 = sedan("v1", depot=1, shift=(100, 4 * HOUR), start_time=160)
     v2 = sedan("v2")
     problem = P(
-        t, d, (onboard, r2, r3), (v1, v2),
+        t,
+        d,
+        (onboard, r2, r3),
+        (v1, v2),
         locked={"v1": (StopRef("r3", StopKind.PICKUP),)},
     )
     plan = solve(problem, FAST)
@@ -192,7 +200,10 @@ def test_infeasible_lock_is_a_solver_error():
     r1 = RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 2000))
     r2 = RideRequest("r2", 2, 1, pickup_window=TimeWindow(0, 50))
     problem = P(
-        t, d, (r1, r2), (sedan(),),
+        t,
+        d,
+        (r1, r2),
+        (sedan(),),
         locked={"v1": (StopRef("r1", StopKind.PICKUP), StopRef("r2", StopKind.PICKUP))},
     )
     with pytest.raises(SolverError):
@@ -207,7 +218,7 @@ def test_promise_is_a_hard_pickup_window():
     problem = P(t, d, (ride,), (sedan(),))
     plan = solve(problem, FAST)
     assert_clean(problem, plan)
-    pick = [s for s in plan.route("v1").steps if s.kind is StepKind.PICKUP][0]
+    pick = next(s for s in plan.route("v1").steps if s.kind is StepKind.PICKUP)
     assert 2000 <= pick.service_start <= 2300
 
 
@@ -224,7 +235,9 @@ def test_stopping_criteria_and_one_log_line(caplog):
 def test_same_seed_and_solution_limit_give_the_same_plan():
     t, d = line_matrix([0, 100, 150, 300, 420, 500])
     rides = tuple(
-        RideRequest(f"r{i}", i % 5 + 1, (i + 2) % 5 + 1, pickup_window=TimeWindow(i * 300, i * 300 + 900))
+        RideRequest(
+            f"r{i}", i % 5 + 1, (i + 2) % 5 + 1, pickup_window=TimeWindow(i * 300, i * 300 + 900)
+        )
         for i in range(8)
     )
     problem = P(t, d, rides, (sedan("a"), sedan("b")))
