@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise, zip_longest
 
@@ -208,23 +209,16 @@ def _compatible(task: Task, vehicle: Vehicle) -> bool:
 
 
 def _max_ride_too_short(problem: Problem, task: Task) -> bool:
-    """The dropoff cannot be reached within the maximum ride time, even alone.
+    """The direct trip from pickup to dropoff is longer than the maximum ride time.
 
-    For a request on board (no pickup stop) the ride started at
-    ``onboard.pickup_departed_at``: it is too short when even leaving at the vehicle's
-    earliest departure and driving straight to the dropoff arrives too late.
+    Only for requests with a pickup stop: a request already on board has no pickup
+    location to drive from, so a ride that can no longer end in time is proven as
+    WINDOW_UNREACHABLE instead (its schedule includes the ride limit).
     """
-    if task.max_ride_s is None:
+    if task.max_ride_s is None or task.pickup is None:
         return False
-    time_s = problem.time_s
-    if task.pickup is not None:
-        return int(time_s[task.pickup.location, task.dropoff.location]) > task.max_ride_s
-    onboard = task.onboard
-    vehicle = next((v for v in problem.vehicles if onboard and v.id == onboard.vehicle_id), None)
-    if onboard is None or vehicle is None:
-        return False
-    earliest = _earliest_departure(vehicle) + int(time_s[vehicle.start, task.dropoff.location])
-    return earliest - onboard.pickup_departed_at > task.max_ride_s
+    direct = int(problem.time_s[task.pickup.location, task.dropoff.location])
+    return direct > task.max_ride_s
 
 
 def _earliest_departure(vehicle: Vehicle) -> int:
@@ -295,6 +289,14 @@ def _difference_constraints_consistent(n: int, edges: list[tuple[int, int, int]]
 def check_plan(problem: Problem, plan: Plan, *, cost_tolerance: float = 1e-6) -> CheckReport:
     """Verify `plan` against `problem`; every breach becomes a `Violation`.
 
+    Checks coverage (each request routed once or unassigned once), route structure,
+    pairing and precedence, the time arithmetic against the matrix, windows and
+    promises, capacity and reported loads, ride times, shifts and route durations,
+    breaks, accessibility and pins, locks, reported distances/durations/costs and the
+    summary, and that every unassigned reason other than NOT_SELECTED is true (a true
+    but weaker reason, e.g. WINDOW_UNREACHABLE for a request no vehicle can carry, is
+    accepted). Kinds and units are listed in the module docstring.
+
     Parameters
     ----------
     problem
@@ -320,6 +322,23 @@ class _Visit:
     step: int
     kind: StepKind
     service_start: int
+
+
+@dataclass(slots=True)
+class _LoadExtremes:
+    """The worst excess over capacity and below zero per dimension, and where."""
+
+    over: list[int] = field(default_factory=lambda: [0] * N_DIMS)
+    over_at: list[int] = field(default_factory=lambda: [0] * N_DIMS)
+    under: list[int] = field(default_factory=lambda: [0] * N_DIMS)
+    under_at: list[int] = field(default_factory=lambda: [0] * N_DIMS)
+
+    def see(self, step: int, load: list[int], capacity: tuple[int, ...]) -> None:
+        for d in range(N_DIMS):
+            if load[d] - capacity[d] > self.over[d]:
+                self.over[d], self.over_at[d] = load[d] - capacity[d], step
+            if -load[d] > self.under[d]:
+                self.under[d], self.under_at[d] = -load[d], step
 
 
 @dataclass(slots=True)
@@ -404,10 +423,7 @@ class _Checker:
         taken: dict[str, int] = {}
 
         load = self._initial_load(vid)
-        over = [0] * N_DIMS
-        over_at = [0] * N_DIMS
-        under = [0] * N_DIMS
-        under_at = [0] * N_DIMS
+        extremes = _LoadExtremes()
 
         prev: tuple[int, Step, int] | None = None  # (index, step, location)
         pending: list[tuple[int, Step, int]] = []  # breaks since prev: (index, step, duration)
@@ -431,16 +447,12 @@ class _Checker:
                 self._check_load(where, vid, s, load)
                 continue
 
-            loc, spec, task = self._resolve_stop(vid, i, s, kind, v, where)
+            loc, spec, task = self._resolve_stop(vid, s, kind, v, where)
             if spec is not None and task is not None:
                 sign = 1 if kind is StepKind.PICKUP else -1
                 load = [a + sign * b for a, b in zip(load, task.load, strict=True)]
             self._check_load(where, vid, s, load)
-            for d in range(N_DIMS):
-                if load[d] - v.capacity[d] > over[d]:
-                    over[d], over_at[d] = load[d] - v.capacity[d], i
-                if -load[d] > under[d]:
-                    under[d], under_at[d] = -load[d], i
+            extremes.see(i, load, v.capacity)
             if kind in _STOP_KINDS and s.request_id is not None:
                 self.visits[s.request_id].append(_Visit(pos, vid, i, kind, s.service_start))
                 fig.stops.append(StopRef(s.request_id, StopKind(kind.value)))
@@ -481,24 +493,7 @@ class _Checker:
         if pending and prev is not None:
             self._check_gap(vid, pending, (prev[0], prev[1]), None, cum, cum)
 
-        for d in range(N_DIMS):
-            if over[d]:
-                self.add(
-                    "capacity",
-                    over[d],
-                    f"vehicle {vid!r}: {DIMENSIONS[d]} load exceeds capacity {v.capacity[d]} "
-                    f"by {over[d]} (worst after step {over_at[d]})",
-                    vid,
-                )
-            if under[d]:
-                self.add(
-                    "capacity",
-                    under[d],
-                    f"vehicle {vid!r}: {DIMENSIONS[d]} load falls {under[d]} below zero "
-                    f"(worst after step {under_at[d]})",
-                    vid,
-                )
-
+        self._report_capacity(vid, v, extremes)
         end_arr = steps[-1].arrival
         duration = end_arr - start_dep
         self._check_shift(vid, v, steps, has_start, has_end, duration)
@@ -506,33 +501,58 @@ class _Checker:
             for b in v.breaks:
                 if b.id not in taken:
                     self._check_break_outside(vid, v, b, start_dep, end_arr)
-
         fig.distance_m, fig.duration_s, fig.drive_s = cum, duration, drive
+        self._check_route_figures(route, fig)
+        return fig
+
+    def _report_capacity(self, vid: str, v: Vehicle, extremes: _LoadExtremes) -> None:
+        for d in range(N_DIMS):
+            if extremes.over[d]:
+                self.add(
+                    "capacity",
+                    extremes.over[d],
+                    f"vehicle {vid!r}: {DIMENSIONS[d]} load exceeds capacity {v.capacity[d]} "
+                    f"by {extremes.over[d]} (worst after step {extremes.over_at[d]})",
+                    vid,
+                )
+            if extremes.under[d]:
+                self.add(
+                    "capacity",
+                    extremes.under[d],
+                    f"vehicle {vid!r}: {DIMENSIONS[d]} load falls {extremes.under[d]} below "
+                    f"zero (worst after step {extremes.under_at[d]})",
+                    vid,
+                )
+
+    def _check_route_figures(self, route: Route, fig: _RouteFigures) -> None:
+        """The route's reported totals and cost against the recomputed ones."""
+        v = fig.vehicle
         for name, reported, actual, kind in (
-            ("distance_m", route.distance_m, cum, "distance"),
-            ("duration_s", route.duration_s, duration, "duration_report"),
-            ("drive_s", route.drive_s, drive, "duration_report"),
+            ("distance_m", route.distance_m, fig.distance_m, "distance"),
+            ("duration_s", route.duration_s, fig.duration_s, "duration_report"),
+            ("drive_s", route.drive_s, fig.drive_s, "duration_report"),
         ):
             if reported != actual:
                 self.add(
                     kind,
                     abs(reported - actual),
-                    f"vehicle {vid!r}: route reports {name} = {reported}, recomputed {actual}",
-                    vid,
+                    f"vehicle {v.id!r}: route reports {name} = {reported}, recomputed {actual}",
+                    v.id,
                 )
         if fig.used:
             fig.cost = (
-                v.fixed_cost + v.cost_per_hour * duration / 3600.0 + v.cost_per_km * cum / 1000.0
+                v.fixed_cost
+                + v.cost_per_hour * fig.duration_s / 3600.0
+                + v.cost_per_km * fig.distance_m / 1000.0
             )
         if not self._close(route.cost, fig.cost):
             self.add(
                 "cost",
                 abs(route.cost - fig.cost),
-                f"vehicle {vid!r}: route reports cost {route.cost:.3f}, recomputed {fig.cost:.3f}"
-                + ("" if fig.used else " (an unused vehicle costs nothing)"),
-                vid,
+                f"vehicle {v.id!r}: route reports cost {route.cost:.3f}, recomputed "
+                f"{fig.cost:.3f}" + ("" if fig.used else " (an unused vehicle costs nothing)"),
+                v.id,
             )
-        return fig
 
     def _initial_load(self, vid: str) -> list[int]:
         load = [0] * N_DIMS
@@ -541,7 +561,9 @@ class _Checker:
                 load = [a + b for a, b in zip(load, t.load, strict=True)]
         return load
 
-    def _check_structure(self, vid: str, steps: tuple[Step, ...], kinds: list[StepKind | None]):
+    def _check_structure(
+        self, vid: str, steps: tuple[Step, ...], kinds: list[StepKind | None]
+    ) -> None:
         last = len(steps) - 1
         if kinds[0] is not StepKind.START:
             self.add(
@@ -552,12 +574,29 @@ class _Checker:
         for i, (s, kind) in enumerate(zip(steps, kinds, strict=True)):
             if kind is None:
                 self.add("structure", 1, f"vehicle {vid!r} step {i}: unknown kind {s.kind!r}", vid)
-            elif (kind is StepKind.START and i != 0) or (kind is StepKind.END and i != last):
+                continue
+            if (kind is StepKind.START and i != 0) or (kind is StepKind.END and i != last):
                 self.add(
                     "structure", 1, f"vehicle {vid!r} step {i}: {kind.value} inside the route", vid
                 )
+            if s.request_id is not None and kind not in _STOP_KINDS:
+                self.add(
+                    "structure",
+                    1,
+                    f"vehicle {vid!r} step {i}: a {kind.value} step names request {s.request_id!r}",
+                    vid,
+                )
+            if s.break_id is not None and kind is not StepKind.BREAK:
+                self.add(
+                    "structure",
+                    1,
+                    f"vehicle {vid!r} step {i}: a {kind.value} step names break {s.break_id!r}",
+                    vid,
+                )
 
-    def _check_horizon(self, vid: str, steps: tuple[Step, ...], kinds: list[StepKind | None]):
+    def _check_horizon(
+        self, vid: str, steps: tuple[Step, ...], kinds: list[StepKind | None]
+    ) -> None:
         horizon = self.problem.horizon_s
         for i, (s, kind) in enumerate(zip(steps, kinds, strict=True)):
             out = max(max(-t, t - horizon) for t in (s.arrival, s.service_start, s.departure))
@@ -572,7 +611,9 @@ class _Checker:
                     s.request_id,
                 )
 
-    def _resolve_stop(self, vid, i, s: Step, kind: StepKind, v: Vehicle, where: str):
+    def _resolve_stop(
+        self, vid: str, s: Step, kind: StepKind, v: Vehicle, where: str
+    ) -> tuple[int | None, StopSpec | None, Task | None]:
         """The true location of a non-break step, its stop spec and task (if known)."""
         if kind in (StepKind.START, StepKind.END):
             loc = v.start if kind is StepKind.START else v.end
@@ -813,7 +854,15 @@ class _Checker:
                 vid,
             )
 
-    def _check_shift(self, vid, v: Vehicle, steps, has_start, has_end, duration) -> None:
+    def _check_shift(
+        self,
+        vid: str,
+        v: Vehicle,
+        steps: tuple[Step, ...],
+        has_start: bool,
+        has_end: bool,
+        duration: int,
+    ) -> None:
         if has_start:
             earliest = _earliest_departure(v)
             dep = steps[0].departure
@@ -1127,7 +1176,7 @@ def _describe(s: Step, kind: StepKind | None) -> str:
     return kind.value
 
 
-def _refs(refs) -> str:
+def _refs(refs: Iterable[StopRef]) -> str:
     return "[" + ", ".join(f"{r.kind.value} {r.request_id!r}" for r in refs) + "]"
 
 

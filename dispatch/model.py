@@ -538,6 +538,7 @@ class Problem:
         ids = {t.id: t for t in self.tasks}
         vids = {v.id for v in self.vehicles}
         used: set[StopRef] = set()
+        where: dict[str, str] = {}
         for vid, refs in self.locked.items():
             if vid not in vids:
                 raise InputError(f"problem: locked route for unknown vehicle {vid!r}")
@@ -555,6 +556,22 @@ class Problem:
                 if ref in used:
                     raise InputError(f"problem: stop {ref} is locked twice")
                 used.add(ref)
+                owner = where.setdefault(ref.request_id, vid)
+                if owner != vid:
+                    raise InputError(
+                        f"problem: request {ref.request_id!r} is locked on {owner!r} and {vid!r}"
+                    )
+                if task.onboard is not None and task.onboard.vehicle_id != vid:
+                    raise InputError(
+                        f"problem: on-board request {ref.request_id!r} is locked on {vid!r}"
+                    )
+            kinds = [(ref.request_id, ref.kind) for ref in refs]
+            for pos, (rid, kind) in enumerate(kinds):
+                pick = (rid, StopKind.PICKUP)
+                if kind is StopKind.DROPOFF and pick in kinds and kinds.index(pick) > pos:
+                    raise InputError(
+                        f"problem: locked route of {vid!r} drops {rid!r} before its pickup"
+                    )
         unknown = self.closed_vehicles - vids
         if unknown:
             raise InputError(f"problem: closed_vehicles name unknown vehicles {sorted(unknown)}")

@@ -317,7 +317,7 @@ def build_plan(
     used = [r for r in routes if not r.is_empty]
     summary = Summary(
         cost=cost,
-        served=len(problem.tasks) - len(unassigned),
+        served=len({rid for r in routes for rid in r.request_ids}),
         unassigned=len(unassigned),
         vehicles_used=len(used),
         distance_m=sum(r.distance_m for r in used),

@@ -39,12 +39,11 @@ def fits_alone(problem: Problem, task: Task, vehicle: Vehicle) -> bool:
     ride = task.max_ride_s if task.max_ride_s is not None else 10**12
     if task.pickup is None:  # already on board: only the dropoff remains
         assert task.onboard is not None
-        earliest = max(
-            drop.window.start, vehicle.earliest_departure + int(t[vehicle.start, drop.location])
-        )
+        to_drop = int(t[vehicle.start, drop.location])
+        earliest = max(drop.window.start, vehicle.earliest_departure + to_drop)
         latest = min(latest_drop, task.onboard.pickup_departed_at + ride)
-        latest = min(latest, vehicle.earliest_departure + duration - drop.service_s - back)
-        return earliest <= latest
+        # leaving as late as possible, the route lasts exactly to_drop + service + back
+        return earliest <= latest and to_drop + drop.service_s + back <= duration
     pick = task.pickup
     to_pick = int(t[vehicle.start, pick.location])
     direct = int(t[pick.location, drop.location])

@@ -128,3 +128,14 @@ def test_tasks_resolve_windows_promise_and_loads():
     assert order.pickup.window == TimeWindow(50, 900)
     assert order.dropoff.window == TimeWindow(200, 900)
     assert order.load == (0, 0, 4)
+
+
+def test_locks_that_can_never_hold_are_rejected():
+    t, d = line_matrix([0, 10, 20])
+    r = RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 100))
+    vehicles = (sedan("a"), sedan("b"))
+    pick, drop = StopRef("r1", StopKind.PICKUP), StopRef("r1", StopKind.DROPOFF)
+    with pytest.raises(InputError, match="locked on 'a' and 'b'"):
+        Problem(t, d, (r,), vehicles, locked={"a": (pick,), "b": (drop,)})
+    with pytest.raises(InputError, match="before its pickup"):
+        Problem(t, d, (r,), vehicles, locked={"a": (drop, pick)})
