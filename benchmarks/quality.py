@@ -1,0 +1,599 @@
+"""Solver quality against best-known solutions: Li & Lim PDPTW and Cordeau DARP.
+
+Protocol (PyVRP-style): a fixed time limit per instance, one or more seeds, every plan
+checked by `dispatch.check` (independent of the solver) and re-timed in double
+precision (`exact_violations`), cost reported as the unrounded Euclidean length
+(`true_cost`) and compared with the best-known table:
+
+* Li & Lim: the objective is hierarchical, vehicles first. The gap in distance is
+  reported only where our vehicle count equals the BKS's; otherwise the row shows the
+  vehicle difference.
+* Cordeau: distance only; the gap is reported for every plan that serves all requests.
+
+For Li & Lim, VROOM runs side by side on the same integers (exploration level 5, one
+thread, the same time limit as an upper bound; VROOM has no seed, so it runs once per
+instance and its figures repeat on every seed's row).
+
+``--validate-bks`` instead checks every Li & Lim BKS route file: it must pass the
+checker and reproduce the table's distance within 1e-3.
+
+Entry point: `cli` (registered as ``noriai bench quality``).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from benchmarks.instances import (
+    DEFAULT_SCALE,
+    BenchInstance,
+    Bks,
+    Format,
+    Rounding,
+    default_instance_dir,
+    exact_violations,
+    list_instances,
+    plan_from_task_routes,
+    read_bks,
+    read_instance,
+    read_lilim_solution,
+    true_cost,
+)
+from benchmarks.report import write_results
+from dispatch.errors import InputError
+from dispatch.result import Plan
+
+logger = logging.getLogger(__name__)
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+#: Instances of ``--quick``: one per family, small enough for CI at 1 s each.
+QUICK_INSTANCES: dict[str, tuple[str, ...]] = {
+    "lilim": ("lc101", "lr101", "lrc101"),
+    "cordeau": ("a2-16", "a3-18", "a4-16"),
+}
+QUICK_TIME_LIMIT_S = 1.0
+DEFAULT_TIME_LIMIT_S = 10.0
+#: Tolerance on reproducing a BKS distance from its route file.
+BKS_TOL = 1e-3
+
+SIDE_COLUMNS = (
+    "vehicles",
+    "vehicle_diff",
+    "cost",
+    "gap_pct",
+    "unassigned",
+    "seconds",
+    "check_ok",
+    "violations",
+    "exact_ok",
+    "exact_excess",
+)
+QUALITY_COLUMNS = (
+    "instance",
+    "seed",
+    "requests",
+    "bks_vehicles",
+    "bks_cost",
+    *SIDE_COLUMNS,
+    *(f"vroom_{c}" for c in SIDE_COLUMNS),
+)
+VALIDATION_COLUMNS = (
+    "instance",
+    "routes",
+    "bks_vehicles",
+    "bks_distance",
+    "true_cost",
+    "abs_diff",
+    "reproduced",
+    "check_ok",
+    "violations",
+    "exact_ok",
+    "scaled_distance",
+)
+
+
+class BenchFormat(StrEnum):
+    lilim = "lilim"
+    cordeau = "cordeau"
+
+
+class TimeRounding(StrEnum):
+    nearest = "nearest"
+    ceil = "ceil"
+
+
+# -- checking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The checker's word on a plan: ok (None when `dispatch.check` is missing) and the
+    kinds of violations found."""
+
+    ok: bool | None
+    kinds: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return ",".join(self.kinds)
+
+
+def check(instance: BenchInstance, plan: Plan) -> Verdict:
+    """Run `dispatch.check.check_plan` on `plan` (unassigned requests are no violation:
+    the row's ``unassigned`` column counts them)."""
+    try:
+        from dispatch.check import check_plan
+    except ImportError:
+        return Verdict(None, ("checker-missing",))
+    report = check_plan(instance.problem, plan)
+    ok = report.ok() if callable(report.ok) else bool(report.ok)
+    kinds = sorted({_violation_kind(v) for v in report.violations})
+    return Verdict(bool(ok), tuple(kinds))
+
+
+def _violation_kind(v: object) -> str:
+    kind = getattr(v, "kind", type(v).__name__)
+    return str(getattr(kind, "value", kind))
+
+
+# -- one run ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One solve: our solver with a seed, or VROOM (seed None)."""
+
+    path: Path
+    fmt: Format
+    scale: int | None
+    time_limit_s: float
+    solver: str
+    seed: int | None = None
+    time_rounding: Rounding = "nearest"
+
+
+def _side(instance: BenchInstance, plan: Plan, seconds: float, bks: Bks | None) -> dict[str, Any]:
+    """The per-solver columns of a row (without prefix)."""
+    verdict = check(instance, plan)
+    exact = exact_violations(instance, plan)
+    excess = max((v.amount for v in exact), default=0.0)
+    vehicles = plan.summary.vehicles_used
+    cost = true_cost(instance, plan)
+    complete = plan.summary.unassigned == 0
+    hierarchical = instance.format == "lilim"
+    vehicle_diff = None
+    gap = None
+    if bks is not None:
+        if hierarchical and bks.vehicles is not None:
+            vehicle_diff = vehicles - bks.vehicles
+        comparable = complete and (not hierarchical or vehicle_diff == 0)
+        if comparable and bks.cost > 0:
+            gap = 100.0 * (cost - bks.cost) / bks.cost
+    return {
+        "vehicles": vehicles,
+        "vehicle_diff": vehicle_diff,
+        "cost": round(cost, 4),
+        "gap_pct": None if gap is None else round(gap, 3) + 0.0,  # no "-0.0"
+        "unassigned": plan.summary.unassigned,
+        "seconds": round(seconds, 3),
+        "check_ok": verdict.ok,
+        "violations": verdict.text or None,
+        "exact_ok": not exact,
+        "exact_excess": round(excess, 6),
+    }
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Solve one instance once; returns the row fragment of that solver.
+
+    A solver that raises does not end the benchmark: its row says ``error: <type>`` in
+    ``violations``, with ``check_ok`` False (the traceback goes to the log).
+    """
+    instance = read_instance(job.path, job.fmt, scale=job.scale, time_rounding=job.time_rounding)
+    bks = read_bks(job.path.parent).get(instance.name)
+    base = {
+        "instance": instance.name,
+        "requests": instance.n_requests,
+        "bks_vehicles": None if bks is None else bks.vehicles,
+        "bks_cost": None if bks is None else bks.cost,
+    }
+    try:
+        side = _solve_side(job, instance, bks)
+    except Exception as exc:  # one failing solve must not lose the others
+        logger.exception("%s on %s (seed %s) failed", job.solver, instance.name, job.seed)
+        side = dict.fromkeys(SIDE_COLUMNS)
+        side.update(check_ok=False, exact_ok=False, violations=f"error: {type(exc).__name__}")
+    return {"base": base, "side": side, "solver": job.solver, "seed": job.seed}
+
+
+def _solve_side(job: Job, instance: BenchInstance, bks: Bks | None) -> dict[str, Any]:
+    if job.solver == "vroom":
+        from benchmarks.vroom_runner import solve_vroom
+
+        run = solve_vroom(instance, job.time_limit_s)
+        plan, seconds = run.plan, run.seconds
+    else:
+        from dispatch.solver import solve
+        from dispatch.stop import MaxRuntime
+
+        started = time.perf_counter()
+        plan = solve(instance.problem, MaxRuntime(job.time_limit_s), seed=job.seed or 0)
+        seconds = time.perf_counter() - started
+    return _side(instance, plan, seconds, bks)
+
+
+def _run_all(
+    jobs: Sequence[Job], n_procs: int, on_done: Callable[[Job, dict[str, Any]], None]
+) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = [{} for _ in jobs]
+    if n_procs <= 1 or len(jobs) <= 1:
+        for i, job in enumerate(jobs):
+            results[i] = run_job(job)
+            on_done(job, results[i])
+        return results
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_procs, mp_context=ctx) as pool:
+        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            on_done(jobs[i], results[i])
+    return results
+
+
+# -- the harness ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QualityResult:
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any]
+    params: dict[str, Any]
+
+
+def select_instances(
+    directory: Path, fmt: Format, names: Sequence[str] | None = None
+) -> list[Path]:
+    """Instance files of `directory`, restricted to `names` (unknown names raise)."""
+    paths = list_instances(directory, fmt)
+    if not names:
+        return paths
+    by_name = {p.stem: p for p in paths}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise InputError(f"{directory}: no {fmt} instance named {', '.join(unknown)}")
+    return [by_name[n] for n in names]
+
+
+def run_quality(
+    fmt: Format,
+    directory: Path | None = None,
+    *,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    seeds: Sequence[int] = (1,),
+    names: Sequence[str] | None = None,
+    vroom: bool | None = None,
+    jobs: int = 1,
+    scale: int | None = None,
+    time_rounding: Rounding = "nearest",
+    on_done: Callable[[Job, dict[str, Any]], None] | None = None,
+) -> QualityResult:
+    """Solve each instance once per seed (and with VROOM once), and tabulate.
+
+    `vroom` defaults to on for Li & Lim (VROOM does not model DARP ride times).
+    `jobs` solves that many instances at once in separate processes: keep it at or
+    below the number of cores, or the time limits stop meaning the same thing.
+    """
+    directory = Path(directory) if directory is not None else default_instance_dir(fmt)
+    if not seeds:
+        raise InputError("seeds: give at least one seed")
+    if time_limit_s <= 0:
+        raise InputError(f"time limit must be > 0 s, got {time_limit_s}")
+    use_vroom = (fmt == "lilim") if vroom is None else vroom
+    if use_vroom and fmt != "lilim":
+        raise InputError("--vroom: VROOM is compared on Li & Lim only (no ride-time limits)")
+    paths = select_instances(directory, fmt, names)
+    job_list: list[Job] = []
+    for path in paths:
+        job_list += [Job(path, fmt, scale, time_limit_s, "ours", s, time_rounding) for s in seeds]
+        if use_vroom:
+            job_list.append(Job(path, fmt, scale, time_limit_s, "vroom", None, time_rounding))
+    results = _run_all(job_list, jobs, on_done or (lambda job, res: None))
+
+    vroom_by_instance = {
+        r["base"]["instance"]: r["side"] for r in results if r["solver"] == "vroom"
+    }
+    rows = []
+    for r in results:
+        if r["solver"] != "ours":
+            continue
+        row = {"instance": r["base"]["instance"], "seed": r["seed"], **r["base"], **r["side"]}
+        vside = vroom_by_instance.get(r["base"]["instance"])
+        for c in SIDE_COLUMNS:
+            row[f"vroom_{c}"] = None if vside is None else vside[c]
+        rows.append(row)
+    summary = {"format": fmt, "instances": len(paths), "runs": len(rows)}
+    summary.update(side_summary(rows, "ours", "", hierarchical=fmt == "lilim"))
+    if use_vroom:
+        summary.update(side_summary(rows, "vroom", "vroom_", hierarchical=fmt == "lilim"))
+    params = {
+        "format": fmt,
+        "dir": str(directory),
+        "time_limit_s": time_limit_s,
+        "seeds": ",".join(str(s) for s in seeds),
+        "vroom": use_vroom,
+        "jobs": jobs,
+        "scale": scale or DEFAULT_SCALE[fmt],
+        "time_rounding": time_rounding,
+    }
+    return QualityResult(rows, summary, params)
+
+
+def side_summary(
+    rows: Sequence[Mapping[str, Any]], label: str, prefix: str, *, hierarchical: bool
+) -> dict[str, Any]:
+    """Summary figures of one solver's columns (`prefix` "" for ours, "vroom_")."""
+
+    def col(name: str) -> list[Any]:
+        return [r.get(prefix + name) for r in rows]
+
+    n = len(rows)
+    gaps = [g for g in col("gap_pct") if g is not None]
+    seconds = [s for s in col("seconds") if s is not None]
+    out: dict[str, Any] = {}
+    complete = sum(1 for u in col("unassigned") if u == 0)
+    out[f"{label}_complete"] = f"{complete}/{n}"
+    if hierarchical:
+        diffs = [d for d in col("vehicle_diff") if d is not None]
+        out[f"{label}_bks_vehicles_matched"] = f"{sum(1 for d in diffs if d == 0)}/{n}"
+        out[f"{label}_vehicles_over_bks"] = sum(diffs)
+    out[f"{label}_mean_gap_pct"] = round(sum(gaps) / len(gaps), 3) if gaps else None
+    out[f"{label}_max_gap_pct"] = round(max(gaps), 3) if gaps else None
+    checks = col("check_ok")
+    out[f"{label}_checker_clean"] = None if None in checks else all(checks)
+    out[f"{label}_exact_clean"] = all(col("exact_ok"))
+    out[f"{label}_max_exact_excess"] = max((e or 0.0 for e in col("exact_excess")), default=None)
+    out[f"{label}_mean_seconds"] = round(sum(seconds) / len(seconds), 3) if seconds else None
+    return out
+
+
+# -- BKS validation ---------------------------------------------------------------------
+
+
+def validate_bks(
+    directory: Path | None = None,
+    *,
+    scale: int | None = None,
+    time_rounding: Rounding = "nearest",
+    tol: float = BKS_TOL,
+) -> QualityResult:
+    """Check every Li & Lim BKS route file: checker-clean, distance within `tol`."""
+    directory = Path(directory) if directory is not None else default_instance_dir("lilim")
+    solutions = directory / "bks_solutions"
+    if not solutions.is_dir():
+        raise InputError(f"{directory}: no bks_solutions/ folder to validate")
+    table = read_bks(directory)
+    instances = {p.stem: p for p in list_instances(directory, "lilim")}
+    rows = []
+    for sol_path in sorted(solutions.glob("*.txt")):
+        name = sol_path.name.split(".")[0]
+        if name not in instances:
+            raise InputError(f"{sol_path}: no instance file {name}.txt in {directory}")
+        bks = table.get(name)
+        rows.append(
+            validate_solution(
+                instances[name], sol_path, bks, scale=scale, time_rounding=time_rounding, tol=tol
+            )
+        )
+    n = len(rows)
+    diffs = [r["abs_diff"] for r in rows if r["abs_diff"] is not None]
+    checks = [r["check_ok"] for r in rows]
+    summary = {
+        "files": n,
+        "checker_clean": None if None in checks else f"{sum(map(bool, checks))}/{n}",
+        "reproduced": f"{sum(1 for r in rows if r['reproduced'])}/{n}",
+        "max_abs_diff": max(diffs) if diffs else None,
+        "exact_clean": f"{sum(1 for r in rows if r['exact_ok'])}/{n}",
+        "bks_vehicles_match": f"{sum(1 for r in rows if r['routes'] == r['bks_vehicles'])}/{n}",
+        "max_scaled_distance_err": max(
+            (abs(r["scaled_distance"] - r["true_cost"]) for r in rows), default=None
+        ),
+    }
+    params = {
+        "dir": str(directory),
+        "tol": tol,
+        "scale": scale or DEFAULT_SCALE["lilim"],
+        "time_rounding": time_rounding,
+    }
+    return QualityResult(rows, summary, params)
+
+
+def validate_solution(
+    instance_path: Path,
+    solution_path: Path,
+    bks: Bks | None,
+    *,
+    scale: int | None = None,
+    time_rounding: Rounding = "nearest",
+    tol: float = BKS_TOL,
+) -> dict[str, Any]:
+    """One row of the BKS validation table."""
+    instance = read_instance(instance_path, "lilim", scale=scale, time_rounding=time_rounding)
+    routes = read_lilim_solution(solution_path)
+    plan = plan_from_task_routes(instance, routes)
+    verdict = check(instance, plan)
+    cost = true_cost(instance, routes)
+    diff = None if bks is None else abs(cost - bks.cost)
+    return {
+        "instance": instance.name,
+        "routes": len(routes),
+        "bks_vehicles": None if bks is None else bks.vehicles,
+        "bks_distance": None if bks is None else bks.cost,
+        "true_cost": round(cost, 6),
+        "abs_diff": None if diff is None else round(diff, 7),
+        "reproduced": diff is not None and diff <= tol and plan.summary.unassigned == 0,
+        "check_ok": verdict.ok,
+        "violations": verdict.text or None,
+        "exact_ok": not exact_violations(instance, routes),
+        "scaled_distance": plan.summary.distance_m / instance.scale,
+    }
+
+
+# -- CLI ------------------------------------------------------------------------------------
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise InputError(f"--seeds: expected a comma list of ints, got {text!r}") from None
+    if not seeds:
+        raise InputError("--seeds: give at least one seed")
+    return seeds
+
+
+def _parse_names(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def default_out(fmt: str, *, quick: bool = False, validate: bool = False) -> Path:
+    if validate:
+        return RESULTS_DIR / f"bks_validation_{fmt}.json"
+    return RESULTS_DIR / f"quality_{fmt}{'_quick' if quick else ''}.json"
+
+
+NOTES = (
+    "cost = Euclidean route length in double precision (true_cost), comparable with BKS.",
+    "gap_pct only where all requests are served and, for Li & Lim, the vehicle count "
+    "equals the BKS's; vehicle_diff = our vehicles - BKS vehicles.",
+    "check_ok: dispatch.check on the scaled integer problem; exact_ok: the same routes "
+    "re-timed on the unrounded plane (benchmarks.instances.exact_violations), "
+    "exact_excess: by how much at most, in instance units.",
+    "seconds = wall clock of the solve call; VROOM runs once per instance (no seed), "
+    "exploration level 5, 1 thread, the time limit as a timeout.",
+)
+
+
+def cli(
+    fmt: Annotated[
+        BenchFormat, typer.Option("--format", help="Benchmark set: lilim or cordeau.")
+    ] = BenchFormat.lilim,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Instance folder (default: the data dir's set)."),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Seconds per instance and seed (default 10; 1 quick)."),
+    ] = None,
+    seeds: Annotated[str, typer.Option("--seeds", help="Comma list of seeds.")] = "1",
+    quick: Annotated[
+        bool, typer.Option("--quick", help="3 small instances at 1 s: does the harness work?")
+    ] = False,
+    instances: Annotated[
+        str | None, typer.Option("--instances", help="Comma list of names, e.g. lc101,lr201.")
+    ] = None,
+    vroom: Annotated[
+        bool | None,
+        typer.Option("--vroom/--no-vroom", help="Run VROOM side by side (default: on for lilim)."),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=1, help="Instances solved in parallel processes.")
+    ] = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="JSON path (default benchmarks/results/quality_<format>[_quick].json; "
+            "bks_validation_lilim.json with --validate-bks).",
+        ),
+    ] = None,
+    scale: Annotated[
+        int | None,
+        typer.Option("--scale", min=1, help="Integer factor on distances and times."),
+    ] = None,
+    time_rounding: Annotated[
+        TimeRounding,
+        typer.Option("--time-rounding", help="Travel times to the nearest int, or up."),
+    ] = TimeRounding.nearest,
+    validate: Annotated[
+        bool,
+        typer.Option("--validate-bks", help="Check the Li & Lim BKS route files instead."),
+    ] = False,
+) -> None:
+    """Solver quality vs best-known solutions (JSON + markdown)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    fmt_s: Format = fmt.value  # type: ignore[assignment]
+    if validate:
+        if fmt_s != "lilim":
+            raise typer.BadParameter("--validate-bks needs --format lilim (BKS route files)")
+        result = validate_bks(directory, scale=scale, time_rounding=time_rounding.value)
+        target = out or default_out(fmt_s, validate=True)
+        paths = write_results(
+            target,
+            title="Li & Lim BKS route files: checker and distance",
+            rows=result.rows,
+            columns=VALIDATION_COLUMNS,
+            summary=result.summary,
+            params=result.params,
+            notes=(
+                f"reproduced: true_cost within {BKS_TOL} of the table and every request served.",
+                "scaled_distance: the plan's integer distance / scale (rounding effect).",
+            ),
+        )
+        console.print(result.summary)
+        console.print(f"wrote {paths[0]} and {paths[1]}")
+        return
+
+    names = _parse_names(instances)
+    if quick and names is None:
+        names = list(QUICK_INSTANCES[fmt_s])
+    limit = time_limit or (QUICK_TIME_LIMIT_S if quick else DEFAULT_TIME_LIMIT_S)
+
+    def progress(job: Job, res: dict[str, Any]) -> None:
+        side = res["side"]
+        console.print(
+            f"{res['base']['instance']:>8} {job.solver:<5} seed={job.seed} "
+            f"vehicles={side['vehicles']} cost={side['cost']} gap={side['gap_pct']} "
+            f"check={side['check_ok']} {side['seconds']:.1f}s"
+        )
+
+    result = run_quality(
+        fmt_s,
+        directory,
+        time_limit_s=limit,
+        seeds=_parse_seeds(seeds),
+        names=names,
+        vroom=vroom,
+        jobs=jobs,
+        scale=scale,
+        time_rounding=time_rounding.value,  # type: ignore[arg-type]
+        on_done=progress,
+    )
+    target = out or default_out(fmt_s, quick=quick)
+    columns = [c for c in QUALITY_COLUMNS if result.params["vroom"] or not c.startswith("vroom_")]
+    paths = write_results(
+        target,
+        title=f"Solver quality vs best-known: {fmt_s}",
+        rows=result.rows,
+        columns=columns,
+        summary=result.summary,
+        params=result.params,
+        notes=NOTES,
+    )
+    console.print(result.summary)
+    console.print(f"wrote {paths[0]} and {paths[1]}")

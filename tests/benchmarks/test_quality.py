@@ -1,0 +1,250 @@
+"""The quality harness: summary arithmetic by hand, then ``--quick`` end to end.
+
+The end-to-end runs solve 3 instances at 1 s each (plus VROOM for Li & Lim), so each
+takes a few seconds; they skip when the shared data dir is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from benchmarks.instances import Bks, default_instance_dir, plan_from_task_routes, read_lilim
+from benchmarks.quality import (
+    QUALITY_COLUMNS,
+    SIDE_COLUMNS,
+    VALIDATION_COLUMNS,
+    _side,
+    cli,
+    run_quality,
+    side_summary,
+)
+from dispatch.errors import InputError
+
+LILIM_DIR = default_instance_dir("lilim")
+CORDEAU_DIR = default_instance_dir("cordeau")
+needs_lilim = pytest.mark.skipif(not LILIM_DIR.is_dir(), reason=f"no data at {LILIM_DIR}")
+needs_cordeau = pytest.mark.skipif(not CORDEAU_DIR.is_dir(), reason=f"no data at {CORDEAU_DIR}")
+
+TINY_LILIM = """\
+2\t10\t1
+0\t0\t0\t0\t0\t100\t0\t0\t0
+1\t3\t4\t4\t0\t20\t2\t0\t2
+2\t6\t8\t-4\t10\t40\t3\t1\t0
+"""
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command()(cli)
+    return app
+
+
+def _has_solver() -> bool:
+    try:
+        import dispatch.solver  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_solver = pytest.mark.skipif(not _has_solver(), reason="dispatch.solver not there yet")
+
+
+# -- by hand ------------------------------------------------------------------------------
+
+
+def test_side_summary_by_hand() -> None:
+    rows = [
+        {"vehicle_diff": 0, "gap_pct": 1.0, "unassigned": 0, "seconds": 1.0, "check_ok": True,
+         "exact_ok": True, "exact_excess": 0.0},
+        {"vehicle_diff": 0, "gap_pct": 3.0, "unassigned": 0, "seconds": 2.0, "check_ok": True,
+         "exact_ok": True, "exact_excess": 0.0},
+        {"vehicle_diff": 2, "gap_pct": None, "unassigned": 0, "seconds": 3.0, "check_ok": False,
+         "exact_ok": False, "exact_excess": 0.004},
+        {"vehicle_diff": 1, "gap_pct": None, "unassigned": 1, "seconds": 6.0, "check_ok": True,
+         "exact_ok": True, "exact_excess": 0.0},
+    ]  # fmt: skip
+    s = side_summary(rows, "ours", "", hierarchical=True)
+    assert s == {
+        "ours_complete": "3/4",
+        "ours_bks_vehicles_matched": "2/4",
+        "ours_vehicles_over_bks": 3,
+        "ours_mean_gap_pct": 2.0,
+        "ours_max_gap_pct": 3.0,
+        "ours_checker_clean": False,
+        "ours_exact_clean": False,
+        "ours_max_exact_excess": 0.004,
+        "ours_mean_seconds": 3.0,
+    }
+    vrows = [{f"vroom_{k}": v for k, v in r.items()} for r in rows[:2]]
+    v = side_summary(vrows, "vroom", "vroom_", hierarchical=False)
+    assert v["vroom_complete"] == "2/2" and "vroom_bks_vehicles_matched" not in v
+    assert v["vroom_checker_clean"] is True and v["vroom_mean_gap_pct"] == 2.0
+    assert v["vroom_exact_clean"] is True and v["vroom_max_exact_excess"] == 0.0
+    # without a checker (dispatch.check missing) "clean" is unknown, not True
+    assert (
+        side_summary([{**rows[0], "check_ok": None}], "x", "", hierarchical=True)["x_checker_clean"]
+        is None
+    )
+
+
+def test_gap_only_with_the_bks_vehicle_count(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_LILIM)
+    inst = read_lilim(path, scale=10)
+    plan = plan_from_task_routes(inst, [[1, 2]])  # true cost 20, one vehicle
+    same = _side(inst, plan, 0.5, Bks("tiny", 1, 16.0))
+    assert (same["vehicles"], same["vehicle_diff"], same["cost"]) == (1, 0, 20.0)
+    assert same["gap_pct"] == 25.0
+    assert same["unassigned"] == 0 and same["exact_ok"] is True
+    fewer = _side(inst, plan, 0.5, Bks("tiny", 2, 40.0))
+    assert fewer["vehicle_diff"] == -1 and fewer["gap_pct"] is None
+    none = _side(inst, plan, 0.5, None)
+    assert none["vehicle_diff"] is None and none["gap_pct"] is None
+    assert set(same) == set(SIDE_COLUMNS)
+
+
+def test_bad_requests(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        run_quality("lilim", tmp_path / "missing")
+    (tmp_path / "lc101.txt").write_text(TINY_LILIM)
+    with pytest.raises(InputError, match="no lilim instance named zz1"):
+        run_quality("lilim", tmp_path, names=["zz1"])
+    with pytest.raises(InputError, match="VROOM"):
+        run_quality("cordeau", tmp_path, vroom=True)
+    with pytest.raises(InputError, match="seed"):
+        run_quality("lilim", tmp_path, seeds=())
+    result = CliRunner().invoke(_app(), ["--dir", str(tmp_path), "--seeds", "1,x"])
+    assert isinstance(result.exception, InputError)
+    result = CliRunner().invoke(_app(), ["--format", "cordeau", "--validate-bks"])
+    assert result.exit_code != 0
+
+
+# -- end to end -------------------------------------------------------------------------------
+
+
+def _load(out: Path) -> dict:
+    assert out.is_file() and out.with_suffix(".md").is_file()
+    return json.loads(out.read_text())
+
+
+@needs_lilim
+def test_validate_bks_cli(tmp_path: Path) -> None:
+    out = tmp_path / "bks.json"
+    result = CliRunner().invoke(_app(), ["--validate-bks", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = _load(out)
+    assert len(data["rows"]) == 56
+    assert set(VALIDATION_COLUMNS) <= set(data["rows"][0])
+    assert all(r["reproduced"] and r["exact_ok"] for r in data["rows"])
+    assert data["summary"]["reproduced"] == "56/56"
+    assert data["summary"]["max_abs_diff"] < 1e-3
+    assert data["summary"]["checker_clean"] == "56/56"
+    md = out.with_suffix(".md").read_text()
+    assert "| instance | routes |" in md and "lc101" in md
+
+
+@needs_lilim
+@needs_solver
+def test_quick_lilim_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "quick.json"
+    result = CliRunner().invoke(_app(), ["--format", "lilim", "--quick", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = _load(out)
+    assert data["params"]["time_limit_s"] == 1.0 and data["params"]["vroom"] is True
+    assert [r["instance"] for r in data["rows"]] == ["lc101", "lr101", "lrc101"]
+    for row in data["rows"]:
+        assert set(QUALITY_COLUMNS) <= set(row)
+        assert row["bks_vehicles"] is not None and row["cost"] > 0
+        assert row["vroom_vehicles"] is not None
+        for prefix in ("", "vroom_"):
+            assert row[f"{prefix}check_ok"] is True, row
+            if row[f"{prefix}vehicle_diff"] == 0:
+                assert row[f"{prefix}gap_pct"] is not None
+    summary = data["summary"]
+    for key in ("ours_bks_vehicles_matched", "ours_mean_gap_pct", "ours_checker_clean",
+                "vroom_bks_vehicles_matched", "vroom_mean_seconds"):  # fmt: skip
+        assert key in summary
+    md = out.with_suffix(".md").read_text()
+    assert "## Summary" in md and "vroom_cost" in md and "lrc101" in md
+
+
+@needs_cordeau
+@needs_solver
+def test_quick_cordeau_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "quick.json"
+    result = CliRunner().invoke(_app(), ["--format", "cordeau", "--quick", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = _load(out)
+    assert data["params"]["vroom"] is False
+    assert len(data["rows"]) == 3
+    for row in data["rows"]:
+        assert row["check_ok"] is True, row
+        assert row["vroom_cost"] is None
+        if row["unassigned"] == 0:
+            assert row["gap_pct"] is not None  # distance only: no vehicle condition
+    assert "vroom_cost" not in out.with_suffix(".md").read_text()
+
+
+@needs_lilim
+@needs_solver
+def test_parallel_jobs_and_seeds(tmp_path: Path) -> None:
+    out = tmp_path / "par.json"
+    args = ["--instances", "lc101,lr201", "--seeds", "1,2", "--time-limit", "1", "--no-vroom"]
+    result = CliRunner().invoke(_app(), [*args, "--jobs", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = _load(out)
+    assert [(r["instance"], r["seed"]) for r in data["rows"]] == [
+        ("lc101", 1),
+        ("lc101", 2),
+        ("lr201", 1),
+        ("lr201", 2),
+    ]
+    assert data["summary"]["runs"] == 4 and data["summary"]["instances"] == 2
+    assert "vroom_complete" not in data["summary"]
+
+
+@needs_solver
+def test_a_failing_solve_becomes_an_error_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dispatch.solver
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dispatch.solver, "solve", broken)
+    (tmp_path / "tiny.txt").write_text(TINY_LILIM)
+    result = run_quality("lilim", tmp_path, time_limit_s=0.1, vroom=False)
+    (row,) = result.rows
+    assert row["violations"] == "error: RuntimeError" and row["check_ok"] is False
+    assert row["cost"] is None and row["bks_cost"] is None
+    assert result.summary["ours_checker_clean"] is False
+
+
+def test_vroom_on_a_tiny_instance(tmp_path: Path) -> None:
+    pytest.importorskip("vroom")
+    from benchmarks.instances import read_cordeau
+    from benchmarks.vroom_runner import solve_vroom
+    from dispatch.check import check_plan
+
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_LILIM)
+    inst = read_lilim(path, scale=10)
+    run = solve_vroom(inst, 1.0)
+    assert run.routes == [[1, 2]] and run.unassigned == 0
+    assert run.plan.summary.vehicles_used == 1
+    # VROOM's cost: one fixed cost plus the scaled distance 200
+    assert run.vroom_cost == inst.problem.vehicles[0].fixed_cost + 200
+    assert check_plan(inst.problem, run.plan).ok()
+    cordeau = tmp_path / "a1-1.txt"
+    cordeau.write_text(
+        "1 1 90 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 50\n2 6 8 1 -1 0 90\n3 0 0 0 0 0 100\n"
+    )
+    with pytest.raises(InputError, match="Li & Lim instances only"):
+        solve_vroom(read_cordeau(cordeau, scale=10), 1.0)
