@@ -57,10 +57,22 @@ class SearchConfig:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     guided_local_search_lambda: float = 0.1
+    #: share of each node's nearest neighbours that local search operators consider
+    neighbors_ratio: float = 1.0
+    #: OR-Tools local search operators to switch on beyond the defaults (``use_*`` names)
+    extra_operators: tuple[str, ...] = ()
     use_finalizers: bool = True
     #: start OR-Tools from our own cheapest-insertion plan (ride-time aware) instead
     #: of its first-solution strategy; either way that plan is the fallback
     warm_start: bool = False
+    #: empty the smallest route and re-insert its requests elsewhere, while time
+    #: lasts; None = when vehicles have fixed costs and the stop is a time limit
+    eliminate_routes: bool | None = None
+    #: share of the time limit for the first search when routes are eliminated
+    first_phase_share: float = 0.3
+    #: share of the remaining time one elimination attempt may take, and its floor
+    attempt_share: float = 0.25
+    min_attempt_s: float = 0.3
 
 
 @dataclass(slots=True)
@@ -218,8 +230,10 @@ class _Model:
                 nodes.insert(0, p_idx)
                 self.routing.AddPickupAndDelivery(p_idx, d_idx)
                 self.solver.Add(self.routing.VehicleVar(p_idx) == self.routing.VehicleVar(d_idx))
-                self.solver.Add(self.time.CumulVar(p_idx) <= self.time.CumulVar(d_idx))
-                if task.max_ride_s is not None:
+                # precedence follows from the pair (the pickup's transit is >= 0); a ride
+                # limit that the windows already imply would only slow the search down
+                slack = task.dropoff.window.end - task.pickup.window.start - task.pickup.service_s
+                if task.max_ride_s is not None and task.max_ride_s < slack:
                     self.solver.Add(
                         self.time.CumulVar(d_idx)
                         <= self.time.CumulVar(p_idx) + task.pickup.service_s + task.max_ride_s
@@ -272,6 +286,9 @@ class _Model:
                 routing_enums_pb2.LocalSearchMetaheuristic, self.config.metaheuristic
             )
             params.guided_local_search_lambda_coefficient = self.config.guided_local_search_lambda
+            params.ls_operator_neighbors_ratio = self.config.neighbors_ratio
+            for name in self.config.extra_operators:
+                setattr(params.local_search_operators, name, True)
             if stop.solution_limit is not None:
                 params.solution_limit = stop.solution_limit
         if stop.max_runtime_s is not None:
@@ -292,23 +309,31 @@ class _Model:
         return routes
 
     def run(
-        self, stop: StopCriterion, initial: Plan | None
+        self, stop: StopCriterion, initial: Plan | None, *, until_complete: bool = False
     ) -> tuple[pywrapcp.Assignment | None, dict]:
+        """Search; with `until_complete`, stop at the first plan serving every request."""
         params = self.search_parameters(stop)
         last_improvement = [time.monotonic()]
         best = [None]
+        complete = [False]
+        task_indices = [
+            self.index(node)
+            for node in range(2 * len(self.problem.vehicles), len(self.nodes.location))
+        ]
 
         def on_solution() -> None:
             cost = self.routing.CostVar().Value()
             if best[0] is None or cost < best[0]:
                 best[0] = cost
                 last_improvement[0] = time.monotonic()
+            if until_complete:
+                complete[0] = all(self.routing.ActiveVar(i).Value() for i in task_indices)
 
         self.routing.AddAtSolutionCallback(on_solution)
-        if stop.no_improvement_s is not None:
-            patience = stop.no_improvement_s
+        if stop.no_improvement_s is not None or until_complete:
+            patience = stop.no_improvement_s or float("inf")
             limit = self.solver.CustomLimit(
-                lambda: time.monotonic() - last_improvement[0] > patience
+                lambda: complete[0] or time.monotonic() - last_improvement[0] > patience
             )
             self.routing.AddSearchMonitor(limit)
         started = time.monotonic()
@@ -428,8 +453,16 @@ def solve(
     if initial is None and config.warm_start:
         constructed = _construct(problem, seed)
         initial = constructed
+    eliminate = _should_eliminate_routes(problem, stop, config)
+    first_stop = stop
+    if eliminate:
+        assert stop.max_runtime_s is not None
+        first_stop = StopCriterion(
+            max_runtime_s=stop.max_runtime_s * config.first_phase_share,
+            no_improvement_s=stop.no_improvement_s,
+        )
     model = _Model(problem, tasks, config)
-    solution, stats = model.run(stop, initial)
+    solution, stats = model.run(first_stop, initial)
     if solution is None:
         if locked_ids:
             raise SolverError(
@@ -444,21 +477,95 @@ def solve(
     if initial is not None and _same_requests(problem, initial):
         rebuilt = _recost(problem, initial)
         if rebuilt is not None and rebuilt.summary.cost < plan.summary.cost:
-            plan = Plan(
-                rebuilt.summary, rebuilt.routes, rebuilt.unassigned, {**stats, "kept": "initial"}
-            )
+            plan = _restat(rebuilt, {**stats, "kept": "initial"})
     if dropped and constructed is None and not locked_ids:
         constructed = _construct(problem, seed)
         if constructed.summary.cost < plan.summary.cost:
-            plan = Plan(
-                constructed.summary,
-                constructed.routes,
-                constructed.unassigned,
-                {**stats, "kept": "insertion"},
-            )
+            plan = _restat(constructed, {**stats, "kept": "insertion"})
+    if eliminate and stop.max_runtime_s is not None:
+        deadline = started + stop.max_runtime_s
+        plan = _eliminate_routes(problem, tasks, plan, deadline, config)
+        left = deadline - time.monotonic()
+        if left > 0.05:
+            polish = _Model(problem, tasks, config)
+            solution, _ = polish.run(MaxRuntime(left), plan)
+            if solution is not None:
+                routes, dropped = polish.extract(solution)
+                polished = build_plan(
+                    problem,
+                    routes,
+                    _proven(plan) + [Unassigned(t, UnassignedReason.NOT_SELECTED) for t in dropped],
+                    plan.stats,
+                )
+                if polished.summary.cost < plan.summary.cost:
+                    plan = polished
     plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
     _log(problem, plan)
     return plan
+
+
+def _restat(plan: Plan, stats: dict) -> Plan:
+    return Plan(plan.summary, plan.routes, plan.unassigned, stats)
+
+
+def _should_eliminate_routes(problem: Problem, stop: StopCriterion, config: SearchConfig) -> bool:
+    """Route elimination pays when vehicles carry a fixed cost and time is the budget."""
+    if config.eliminate_routes is not None:
+        return config.eliminate_routes and stop.max_runtime_s is not None
+    return (
+        stop.max_runtime_s is not None
+        and not stop.first_solution
+        and not problem.locked
+        and not any(t.onboard for t in problem.tasks)
+        and any(v.fixed_cost > 0 for v in problem.vehicles)
+    )
+
+
+def _eliminate_routes(
+    problem: Problem, tasks: list[Task], plan: Plan, deadline: float, config: SearchConfig
+) -> Plan:
+    """Empty the smallest route and re-insert its requests on the other vehicles.
+
+    Repeats while it succeeds and time is left; each attempt gets a slice of the
+    remaining time and stops as soon as every request is served again.
+    """
+    failures: set[frozenset[str]] = set()
+    while True:
+        left = deadline - time.monotonic()
+        if left < config.min_attempt_s or plan.summary.unassigned > len(_proven(plan)):
+            return plan
+        candidates = sorted(
+            (r for r in plan.routes if not r.is_empty and frozenset(r.request_ids) not in failures),
+            key=lambda r: (len(r.request_ids), r.distance_m),
+        )
+        if len(candidates) < 2:
+            return plan
+        victim = candidates[0]
+        keep = [r for r in plan.routes if r.vehicle_id != victim.vehicle_id and not r.is_empty]
+        kept_ids = {r.vehicle_id for r in keep}
+        sub = problem.with_changes(vehicles=tuple(v for v in problem.vehicles if v.id in kept_ids))
+        model = _Model(sub, tasks, config)
+        budget = min(left, max(config.min_attempt_s, left * config.attempt_share))
+        partial = Plan(plan.summary, tuple(keep), plan.unassigned, plan.stats)
+        solution, _ = model.run(MaxRuntime(budget), partial, until_complete=True)
+        if solution is not None:
+            routes, dropped = model.extract(solution)
+            if not dropped:
+                screened = [
+                    u for u in plan.unassigned if u.reason is not UnassignedReason.NOT_SELECTED
+                ]
+                stats = {
+                    **plan.stats,
+                    "routes_eliminated": plan.stats.get("routes_eliminated", 0) + 1,
+                }
+                plan = build_plan(problem, routes, screened, stats)
+                continue
+        failures.add(frozenset(victim.request_ids))
+
+
+def _proven(plan: Plan) -> list[Unassigned]:
+    """The unassigned requests whose reason is a proof (not merely "not selected")."""
+    return [u for u in plan.unassigned if u.reason is not UnassignedReason.NOT_SELECTED]
 
 
 def _construct(problem: Problem, seed: int) -> Plan:
