@@ -21,22 +21,28 @@ def demo_command(
     デモ：同梱の町の道路網で、乗合タクシーと宅配の一日分の配車計画を作ります。
     """
     from dispatch.cli import print_plan
+    from routing.errors import NoriaiError
     from scenarios.demo import run_demo_day
 
     settings = ctx.obj
     console = Console()
     logging.basicConfig(level=logging.WARNING)
     town = settings.town_graph_path()
-    with console.status(f"loading {town.name}, building the matrix and solving the day…"):
-        day = run_demo_day(
-            town,
-            cache_dir=settings.cache_dir,
-            speed_factor=settings.speed_factor,
-            max_snap_m=settings.max_snap_m,
-            seed=seed,
-            n_homes=homes,
-            time_limit_s=time_limit,
-        )
+    try:
+        with console.status(f"loading {town.name}, building the matrix and solving the day…"):
+            day = run_demo_day(
+                town,
+                cache_dir=settings.cache_dir,
+                speed_factor=settings.speed_factor,
+                max_snap_m=settings.max_snap_m,
+                seed=seed,
+                n_homes=homes,
+                time_limit_s=time_limit,
+            )
+    except NoriaiError as exc:
+        console.print(f"[red]エラー error:[/] {exc}")
+        console.print("Set NORIAI_DATA_DIR to the folder holding osm/ (see README).")
+        raise typer.Exit(2) from None
     info = day.graph.info
     console.print(
         f"[bold]town 町[/]: {town.name} — {info.nodes:,} nodes, {info.edges:,} edges "
