@@ -1,7 +1,7 @@
 """Independent feasibility checker: does a `Plan` really solve its `Problem`?
 
 The checker shares no code with the solver side. It never imports ortools and never
-calls `build_route`, `build_plan`, `route_cost`, `vehicle_can_take` or
+calls `build_route`, `build_plan`, `route_cost`, `screening.compatible` or
 `Problem.initial_load`: every figure is recomputed from the problem's raw data
 (resolved tasks, vehicles, travel-time and distance matrices, weights, locks) and
 compared with what the plan reports. Breaches are data, not exceptions: each is a

@@ -613,13 +613,3 @@ class Problem:
         fields.update(changes)
         return Problem(**fields)  # type: ignore[arg-type]
 
-
-def vehicle_can_take(vehicle: Vehicle, task: Task) -> bool:
-    """Static compatibility: features, pins and capacity of each dimension."""
-    if not task.required_features <= vehicle.features:
-        return False
-    if task.vehicle_ids is not None and vehicle.id not in task.vehicle_ids:
-        return False
-    if task.onboard is not None and task.onboard.vehicle_id != vehicle.id:
-        return False
-    return all(need <= cap for need, cap in zip(task.load, vehicle.capacity, strict=True))

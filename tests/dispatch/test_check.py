@@ -571,7 +571,7 @@ def test_checker_imports_nothing_from_the_solver_side() -> None:
     # the standard library and dispatch's two value-object modules, nothing else
     ours = {m for m in modules if m.split(".")[0] in {"dispatch", "routing", "ortools", "api"}}
     assert ours == {"dispatch.model", "dispatch.result"}
-    forbidden = {"build_route", "build_plan", "route_cost", "vehicle_can_take", "initial_load"}
+    forbidden = {"build_route", "build_plan", "route_cost", "compatible", "initial_load"}
     assert not forbidden & names
 
 
