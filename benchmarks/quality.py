@@ -525,9 +525,13 @@ def cli(
         typer.Option("--scale", min=1, help="Integer factor on distances and times."),
     ] = None,
     time_rounding: Annotated[
-        TimeRounding,
-        typer.Option("--time-rounding", help="Travel times to the nearest int, or up."),
-    ] = TimeRounding.nearest,
+        TimeRounding | None,
+        typer.Option(
+            "--time-rounding",
+            help="Travel times to the nearest int, or up (default: nearest for lilim, so the"
+            " BKS files stay feasible; up for cordeau, so ride limits hold on the real plane).",
+        ),
+    ] = None,
     validate: Annotated[
         bool,
         typer.Option("--validate-bks", help="Check the Li & Lim BKS route files instead."),
@@ -538,6 +542,8 @@ def cli(
 
     console = Console(stderr=True)
     fmt_s: Format = fmt.value  # type: ignore[assignment]
+    if time_rounding is None:
+        time_rounding = TimeRounding.ceil if fmt_s == "cordeau" else TimeRounding.nearest
     if validate:
         if fmt_s != "lilim":
             raise typer.BadParameter("--validate-bks needs --format lilim (BKS route files)")
