@@ -11,11 +11,10 @@ integer ``scale`` and rounds:
   (the files hold integers, so these are exact).
 
 Scale
-    `dispatch.model.MAX_HORIZON_S` caps every time at 172 800 (two days in seconds), so
-    ``scale * horizon`` must stay below it. Li & Lim's longest horizon is 3 390 (lc2xx),
-    hence ``LILIM_SCALE = 50``; Cordeau's depot windows close at 480-720 (the open
-    [0, 1440] request windows are clipped to them), hence ``CORDEAU_SCALE = 100``.
-    An arc is then off by at most ``0.5 / scale``: 0.01 resp. 0.005 instance units.
+    ``scale * horizon`` must stay below `dispatch.model.MAX_HORIZON_S` (10 000 000).
+    Both sets use ``scale = 1000`` (Li & Lim's longest horizon, 3 390, becomes
+    3 390 000): an arc is then off by at most 0.0005 instance units, so rounding
+    moves neither costs nor feasibility by anything a gap column can show.
 
 Rounding
     Nearest (the default) keeps every one of the 56 Li & Lim BKS route files feasible
@@ -74,10 +73,10 @@ from dispatch.result import (
 Format = Literal["lilim", "cordeau"]
 Rounding = Literal["nearest", "ceil"]
 
-#: Default integer factor for Li & Lim (lc2xx horizon 3 390 x 50 = 169 500 <= MAX_HORIZON_S).
-LILIM_SCALE = 50
-#: Default integer factor for Cordeau's a-series (horizon <= 720, x 100 = 72 000).
-CORDEAU_SCALE = 100
+#: Default integer factor for Li & Lim (lc2xx horizon 3 390 x 1000 <= MAX_HORIZON_S).
+LILIM_SCALE = 1000
+#: Default integer factor for Cordeau's a-series (horizon <= 1 440 x 1000).
+CORDEAU_SCALE = 1000
 DEFAULT_SCALE: dict[str, int] = {"lilim": LILIM_SCALE, "cordeau": CORDEAU_SCALE}
 #: Yen per km such that a route's cost is its scaled distance (1 yen per scaled unit).
 COST_PER_KM = 1000

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from dispatch.errors import SolverError
 from dispatch.insertion import construct, to_plan
@@ -68,7 +69,7 @@ class SearchConfig:
     #: empty the smallest route and re-insert its requests elsewhere, while time
     #: lasts; None = when vehicles have fixed costs and the stop is a time limit
     eliminate_routes: bool | None = None
-    #: share of the time limit for the first search when routes are eliminated
+    #: share of a time limit for the first search (then: routes eliminated, polish)
     first_phase_share: float = 0.3
     #: share of the remaining time one elimination attempt may take, and its floor
     attempt_share: float = 0.25
@@ -301,7 +302,7 @@ class _Model:
             params.guided_local_search_lambda_coefficient = self.config.guided_local_search_lambda
             params.ls_operator_neighbors_ratio = self.config.neighbors_ratio
             for name in self.config.extra_operators:
-                setattr(params.local_search_operators, name, True)
+                setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_TRUE)
             if stop.solution_limit is not None:
                 params.solution_limit = stop.solution_limit
         if stop.max_runtime_s is not None:
@@ -330,8 +331,7 @@ class _Model:
         best = [None]
         complete = [False]
         task_indices = [
-            self.index(node)
-            for node in range(self.nodes.first_task, len(self.nodes.location))
+            self.index(node) for node in range(self.nodes.first_task, len(self.nodes.location))
         ]
 
         def on_solution() -> None:
@@ -467,8 +467,17 @@ def solve(
         constructed = _construct(problem, seed)
         initial = constructed
     eliminate = _should_eliminate_routes(problem, stop, config)
+    # Phased search (time limits only): OR-Tools' own start for a share of the time,
+    # then the better of that and our insertion plan goes on (routes eliminated first
+    # when vehicles carry fixed costs) and is polished for the rest of the time.
+    phased = (
+        initial is None
+        and stop.max_runtime_s is not None
+        and not stop.first_solution
+        and stop.solution_limit is None
+    )
     first_stop = stop
-    if eliminate:
+    if phased:
         assert stop.max_runtime_s is not None
         first_stop = StopCriterion(
             max_runtime_s=stop.max_runtime_s * config.first_phase_share,
@@ -495,26 +504,35 @@ def solve(
         constructed = _construct(problem, seed)
         if constructed.summary.cost < plan.summary.cost:
             plan = _restat(constructed, {**stats, "kept": "insertion"})
-    if eliminate and stop.max_runtime_s is not None:
+    if phased and stop.max_runtime_s is not None:
         deadline = started + stop.max_runtime_s
-        plan = _eliminate_routes(problem, tasks, plan, deadline, config)
-        left = deadline - time.monotonic()
-        if left > 0.05:
-            polish = _Model(problem, tasks, config)
-            solution, _ = polish.run(MaxRuntime(left), plan)
-            if solution is not None:
-                routes, dropped = polish.extract(solution)
-                polished = build_plan(
-                    problem,
-                    routes,
-                    _proven(plan) + [Unassigned(t, UnassignedReason.NOT_SELECTED) for t in dropped],
-                    plan.stats,
-                )
-                if polished.summary.cost < plan.summary.cost:
-                    plan = polished
+        if eliminate:
+            plan = _eliminate_routes(problem, tasks, plan, deadline, config)
+        plan = _polish(problem, tasks, plan, deadline, config)
     plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
     _log(problem, plan)
     return plan
+
+
+def _polish(
+    problem: Problem, tasks: list[Task], plan: Plan, deadline: float, config: SearchConfig
+) -> Plan:
+    """Local search from `plan` until the deadline; keeps `plan` if nothing better."""
+    left = deadline - time.monotonic()
+    if left < 0.05:
+        return plan
+    model = _Model(problem, tasks, config)
+    solution, _ = model.run(MaxRuntime(left), plan)
+    if solution is None:
+        return plan
+    routes, dropped = model.extract(solution)
+    polished = build_plan(
+        problem,
+        routes,
+        _proven(plan) + [Unassigned(t, UnassignedReason.NOT_SELECTED) for t in dropped],
+        plan.stats,
+    )
+    return polished if polished.summary.cost < plan.summary.cost else plan
 
 
 def _restat(plan: Plan, stats: dict) -> Plan:

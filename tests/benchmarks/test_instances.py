@@ -404,7 +404,7 @@ def test_real_lilim_lc101() -> None:
     # task 3 (40+2, 50+16 from the depot): pickup of 75, demand 10, [65, 146], service 90
     req = p.requests[[r.id for r in p.requests].index("3-75")]
     assert (req.party_size, req.board_s) == (10, 90 * LILIM_SCALE)
-    assert (req.pickup_window.start, req.pickup_window.end) == (65 * 50, 146 * 50)
+    assert (req.pickup_window.start, req.pickup_window.end) == (65 * LILIM_SCALE, 146 * LILIM_SCALE)
     assert p.time_s[0, 3] == round(math.hypot(2, 16) * LILIM_SCALE)
 
 
