@@ -429,7 +429,10 @@ def test_real_cordeau_a2_16_and_all() -> None:
     assert all(v.max_duration_s == 480 * CORDEAU_SCALE for v in p.vehicles)
     assert all((v.start, v.end) == (0, 33) for v in p.vehicles)
     t9 = p.task("9-25")
-    assert (t9.pickup.window.start, t9.pickup.window.end) == (27600, 29100)
+    assert (t9.pickup.window.start, t9.pickup.window.end) == (
+        276 * CORDEAU_SCALE,
+        291 * CORDEAU_SCALE,
+    )
     # the open [0, 1440] windows are clipped to the depot's [0, 480]
     assert p.task("1-17").pickup.window.end == 48000
     paths = list_instances(CORDEAU_DIR, "cordeau")
