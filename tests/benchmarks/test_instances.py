@@ -434,7 +434,7 @@ def test_real_cordeau_a2_16_and_all() -> None:
         291 * CORDEAU_SCALE,
     )
     # the open [0, 1440] windows are clipped to the depot's [0, 480]
-    assert p.task("1-17").pickup.window.end == 48000
+    assert p.task("1-17").pickup.window.end == 480 * CORDEAU_SCALE
     paths = list_instances(CORDEAU_DIR, "cordeau")
     assert len(paths) == 24  # ortools_sanity.txt is not an instance
     bks = read_bks(CORDEAU_DIR)
