@@ -443,8 +443,10 @@ def solve(
         and no time limit the result is deterministic.
     seed : seeds our own construction; OR-Tools' search itself is deterministic.
     initial : a plan to warm-start from (e.g. the live plan); the result is never
-        worse than it, as measured by the plan's cost. Without one, our own
-        cheapest-insertion plan is the warm start (``SearchConfig.warm_start``).
+        worse than it, as measured by the plan's cost. Without one and with a time
+        limit, the search is phased: OR-Tools' own first solution (or our
+        cheapest-insertion plan if that serves more), then route elimination when
+        vehicles carry fixed costs, then local search for the remaining time.
     """
     stop = stop or MaxRuntime(5)
     config = config or SearchConfig()
