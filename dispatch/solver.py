@@ -443,10 +443,10 @@ def solve(
         and no time limit the result is deterministic.
     seed : seeds our own construction; OR-Tools' search itself is deterministic.
     initial : a plan to warm-start from (e.g. the live plan); the result is never
-        worse than it, as measured by the plan's cost. Without one and with a time
-        limit, the search is phased: OR-Tools' own first solution (or our
-        cheapest-insertion plan if that serves more), then route elimination when
-        vehicles carry fixed costs, then local search for the remaining time.
+        worse than it, as measured by the plan's cost. Without one, OR-Tools' own
+        first solution starts the search, and our cheapest-insertion plan replaces
+        the result if it serves more. When vehicles carry fixed costs and the stop
+        is a time limit, routes are then eliminated and the rest of the time polishes.
     """
     stop = stop or MaxRuntime(5)
     config = config or SearchConfig()
@@ -469,15 +469,12 @@ def solve(
         constructed = _construct(problem, seed)
         initial = constructed
     eliminate = _should_eliminate_routes(problem, stop, config)
-    # Phased search (time limits only): OR-Tools' own start for a share of the time,
-    # then the better of that and our insertion plan goes on (routes eliminated first
-    # when vehicles carry fixed costs) and is polished for the rest of the time.
-    phased = (
-        initial is None
-        and stop.max_runtime_s is not None
-        and not stop.first_solution
-        and stop.solution_limit is None
-    )
+    # Phased search when vehicles carry fixed costs (time limits only): OR-Tools' own
+    # start for a share of the time, then the better of that and our insertion plan
+    # has routes eliminated and is polished for the rest. Otherwise one search runs
+    # the whole time (a restart loses guided local search's penalties: on the Cordeau
+    # a-series at 30 s, phasing gave a mean gap of 2.17 %, one search 1.95 %).
+    phased = eliminate and initial is None and stop.solution_limit is None
     first_stop = stop
     if phased:
         assert stop.max_runtime_s is not None
@@ -508,8 +505,7 @@ def solve(
             plan = _restat(constructed, {**stats, "kept": "insertion"})
     if phased and stop.max_runtime_s is not None:
         deadline = started + stop.max_runtime_s
-        if eliminate:
-            plan = _eliminate_routes(problem, tasks, plan, deadline, config)
+        plan = _eliminate_routes(problem, tasks, plan, deadline, config)
         plan = _polish(problem, tasks, plan, deadline, config)
     plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
     _log(problem, plan)
