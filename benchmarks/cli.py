@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from benchmarks import matrix_build, quality
+from benchmarks import live_latency, matrix_build, online_offline, quality
 
 bench_app = typer.Typer(no_args_is_help=True)
 bench_app.command("matrix", help="Travel-time matrix build: seconds, memory, vs networkx.")(
@@ -12,4 +12,10 @@ bench_app.command("matrix", help="Travel-time matrix build: seconds, memory, vs 
 )
 bench_app.command("quality", help="Solver quality vs best-known (Li & Lim, Cordeau), vs VROOM.")(
     quality.cli
+)
+bench_app.command("latency", help="Booking quote latency p50/p95/p99 on a busy live day.")(
+    live_latency.cli
+)
+bench_app.command("online", help="Online (quotes + re-optimisation) vs offline solve of a day.")(
+    online_offline.cli
 )

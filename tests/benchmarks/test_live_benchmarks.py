@@ -1,0 +1,104 @@
+"""The live-loop benchmarks: small, fast runs by default; the full protocol with ``-m slow``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from benchmarks import live_latency, online_offline
+from benchmarks.live_latency import HOUR, demand, fleet, metric_closure, synthetic_town
+from dispatch.quote import DeliveryAsk, RideAsk
+
+
+def test_synthetic_town_is_metric_and_labelled():
+    town = synthetic_town(1, homes=40, places=5, shops=2, depots=1)
+    t = town.time_s
+    assert t.shape == (48, 48) and (t.diagonal() == 0).all()
+    assert (metric_closure(t) == t).all()  # triangle inequality holds exactly
+    assert len(town.homes) == 40 and len(town.places) == 5 and len(town.shops) == 2
+    assert len(set(town.homes) | set(town.places) | set(town.shops) | set(town.depots)) == 48
+    asks = demand(town, 200, seed=1)
+    assert any(isinstance(a, DeliveryAsk) for a in asks)
+    rides = [a for a in asks if isinstance(a, RideAsk)]
+    assert any(a.by_arrival for a in rides) and any(not a.by_arrival for a in rides)
+    assert all(8 * HOUR <= a.time <= 17 * HOUR for a in rides)
+    vans = [v for v in fleet(town, 10) if "wheelchair_lift" in v.features]
+    assert len(vans) == 2
+
+
+def test_latency_quick():
+    rows, summary = live_latency.measure(vehicles=5, bookings=60, samples=40, seed=0, homes=80)
+    assert summary["active_bookings"] == 60
+    assert summary["check_ok"]
+    assert summary["samples"] == 40
+    assert summary["p50_ms"] <= summary["p95_ms"] <= summary["p99_ms"] <= summary["max_ms"]
+    assert {r["phase"] for r in rows} >= {"all quotes at full size", "filling the day"}
+
+
+def test_online_offline_quick():
+    rows, summary = online_offline.compare(
+        vehicles=3,
+        asks=20,
+        homes=60,
+        reopt_every_min=180,
+        reopt_s=0.2,
+        offline_s=1.0,
+        seed=0,
+    )
+    online, offline = rows
+    assert online["mode"] == "online" and offline["mode"] == "offline"
+    assert online["check_ok"] and offline["check_ok"]
+    assert online["promises_broken"] == 0
+    assert online["served"] + online["rejected"] == online["asked"] == 20
+    assert online["reoptimisations"] >= 1
+    assert summary["served_ratio"] == pytest.approx(online["served"] / offline["served"], abs=1e-3)
+
+
+def test_clis_write_json_and_markdown(tmp_path):
+    app = typer.Typer()
+    app.command("latency")(live_latency.cli)
+    app.command("online")(online_offline.cli)
+    runner = CliRunner()
+    out = tmp_path / "lat.json"
+    result = runner.invoke(
+        app,
+        ["latency", "--vehicles", "3", "--bookings", "20", "--samples", "10", "--homes", "30",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["summary"]["active_bookings"] == 20 and out.with_suffix(".md").exists()
+    out = tmp_path / "online.json"
+    result = runner.invoke(
+        app,
+        ["online", "--vehicles", "2", "--asks", "10", "--homes", "30", "--reopt-every-min",
+         "0", "--offline-s", "0.5", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["summary"]["promises_broken"] == 0
+
+
+@pytest.mark.slow
+def test_latency_full_day_meets_the_floor():
+    _, summary = live_latency.measure(vehicles=30, bookings=500, samples=300, seed=0, homes=900)
+    assert summary["active_bookings"] == 500 and summary["check_ok"]
+    assert summary["p99_ms"] <= live_latency.P99_FLOOR_MS
+
+
+@pytest.mark.slow
+def test_online_offline_full_day():
+    rows, summary = online_offline.compare(
+        vehicles=10,
+        asks=180,
+        homes=400,
+        reopt_every_min=30,
+        reopt_s=2.0,
+        offline_s=60.0,
+        seed=0,
+    )
+    assert summary["promises_broken"] == 0
+    assert all(r["check_ok"] for r in rows)
