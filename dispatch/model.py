@@ -613,4 +613,3 @@ class Problem:
         }
         fields.update(changes)
         return Problem(**fields)  # type: ignore[arg-type]
-

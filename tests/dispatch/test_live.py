@@ -106,6 +106,25 @@ def test_a_second_booking_cannot_break_the_first_and_gets_alternatives():
     assert_ok(day)
 
 
+def test_rejection_reasons_are_specific():
+    day = new_day(
+        car("v1"), car("van", features=frozenset({"lift"})), quote=QuoteConfig(min_lead_s=1800)
+    )
+    q = day.quote(RideAsk(1, 3, depart_at=H8 + 600))  # 10 minutes' notice, 30 required
+    assert q.reason is QuoteRejection.TOO_SOON
+    assert q.alternatives and all(a.time >= H8 + 1800 for a in q.alternatives)
+    q = day.quote(RideAsk(1, 3, depart_at=H14 - 300))  # the shift ends before the car is back
+    assert q.reason is QuoteRejection.OUTSIDE_SERVICE_HOURS
+    assert q.alternatives and all(a.time < H14 - 300 for a in q.alternatives)
+    day.vehicle_breakdown("van")
+    q = day.quote(RideAsk(1, 3, depart_at=H9, required_features=frozenset({"lift"})))
+    assert q.reason is QuoteRejection.NO_VEHICLE and not q.alternatives
+    assert q.message_en == (
+        "cannot book (no vehicle in service can carry this booking (wheelchair, capacity, "
+        "features))"
+    )
+
+
 def test_held_seat_cannot_be_promised_twice_until_the_hold_expires():
     day = new_day(hold_s=180)
     first = day.quote(RideAsk(1, 3, depart_at=H9))
