@@ -1,0 +1,178 @@
+"""What one simulated service day produced: the records every KPI, plot and sweep reads.
+
+The simulation (`scenarios.simulate`) writes a `DayResult`; `scenarios.kpis` turns its
+records into numbers; `scenarios.report` draws them; `scenarios.sweep` ships them
+between Dask workers as plain JSON (`to_plain` / `from_plain`), so nothing here holds
+numpy arrays or live objects. Times are int seconds from the start of the service day
+(midnight, local time); distances int metres; coordinates (lon, lat) in WGS84.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class TripStatus(StrEnum):
+    """How a request ended."""
+
+    SERVED = "served"  # picked up and dropped off (or delivered)
+    REJECTED = "rejected"  # no quote could be promised (see ``reason``)
+    CANCELLED = "cancelled"  # the caller cancelled before pickup
+    NO_SHOW = "no_show"  # the vehicle came, the rider did not
+    UNSERVED = "unserved"  # promised but not carried out (broken promise, day ended)
+
+
+@dataclass(frozen=True, slots=True)
+class TripRecord:
+    """One ride request or shop delivery, from booking call to drop-off."""
+
+    request_id: str
+    kind: str  # "ride" | "delivery"
+    district: str  # the origin's district (fairness KPIs); deliveries: the customer's
+    status: TripStatus
+    reason: str | None  # rejection / non-service reason code, None when served
+    booked_at: int  # when the call (or order) came in
+    asked_time: int  # departure or arrival asked for (deliveries: ready time)
+    by_arrival: bool
+    party_size: int  # riders (deliveries: cargo units)
+    wheelchairs: int
+    origin: tuple[float, float]  # (lon, lat)
+    destination: tuple[float, float]
+    direct_time_s: int  # shortest-path time origin -> destination
+    direct_distance_m: int
+    promised_start: int | None = None  # promised pickup window (None if rejected)
+    promised_end: int | None = None
+    pickup_time: int | None = None  # when service at the pickup began
+    dropoff_time: int | None = None  # when service at the drop-off began
+    vehicle_id: str | None = None
+    shared: bool = False  # someone else was on board at some moment of this ride
+
+    @property
+    def ride_time_s(self) -> int | None:
+        """On-board time (pickup to drop-off), None unless served."""
+        if self.pickup_time is None or self.dropoff_time is None:
+            return None
+        return self.dropoff_time - self.pickup_time
+
+    @property
+    def wait_vs_promise_s(self) -> int | None:
+        """Pickup minus the promised window's start (<= 0: on time at the window start)."""
+        if self.pickup_time is None or self.promised_start is None:
+            return None
+        return self.pickup_time - self.promised_start
+
+    @property
+    def within_promise(self) -> bool:
+        """Served and picked up inside the promised window."""
+        return (
+            self.status is TripStatus.SERVED
+            and self.pickup_time is not None
+            and self.promised_start is not None
+            and self.promised_end is not None
+            and self.promised_start <= self.pickup_time <= self.promised_end
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StopRecord:
+    """A stop a vehicle made."""
+
+    time: int  # service start
+    kind: str  # "pickup" | "dropoff" | "break" | "depot"
+    request_id: str | None
+    position: tuple[float, float]  # (lon, lat)
+    load_after: int  # people (or cargo units) on board after the stop
+
+
+@dataclass(frozen=True, slots=True)
+class LegRecord:
+    """A drive between two consecutive stops (for km, empty km and the Gantt chart)."""
+
+    depart: int
+    arrive: int
+    distance_m: int
+    load: int  # people/cargo on board while driving; 0 = empty km
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleRecord:
+    """One vehicle's day as it was driven."""
+
+    vehicle_id: str
+    vehicle_type: str
+    capacity: int
+    shift_start: int
+    shift_end: int
+    stops: tuple[StopRecord, ...] = ()
+    legs: tuple[LegRecord, ...] = ()
+    path: tuple[tuple[float, float], ...] = ()  # road geometry driven, for the map
+
+    @property
+    def distance_m(self) -> int:
+        return sum(leg.distance_m for leg in self.legs)
+
+    @property
+    def empty_distance_m(self) -> int:
+        return sum(leg.distance_m for leg in self.legs if leg.load == 0)
+
+    @property
+    def hours(self) -> float:
+        """Shift hours paid (the planners' vehicle hours)."""
+        return (self.shift_end - self.shift_start) / 3600
+
+
+@dataclass(slots=True)
+class DayResult:
+    """A simulated day: the scenario that made it, its records, its KPIs."""
+
+    scenario: str
+    variant: str
+    seed: int
+    trips: list[TripRecord] = field(default_factory=list)
+    vehicles: list[VehicleRecord] = field(default_factory=list)
+    kpis: dict[str, float] = field(default_factory=dict)
+    districts: list[dict[str, Any]] = field(default_factory=list)  # per-district KPIs
+    seconds: dict[str, float] = field(default_factory=dict)  # wall-clock per phase
+
+    def to_plain(self) -> dict[str, Any]:
+        """JSON-able data (for Dask, caching and the report's CSV)."""
+        return asdict(self)
+
+    @classmethod
+    def from_plain(cls, d: dict[str, Any]) -> DayResult:
+        """Rebuild from `to_plain` data."""
+
+        def trip(t: dict[str, Any]) -> TripRecord:
+            return TripRecord(
+                **{
+                    **t,
+                    "status": TripStatus(t["status"]),
+                    "origin": tuple(t["origin"]),
+                    "destination": tuple(t["destination"]),
+                }
+            )
+
+        def vehicle(v: dict[str, Any]) -> VehicleRecord:
+            return VehicleRecord(
+                **{
+                    **v,
+                    "stops": tuple(
+                        StopRecord(**{**s, "position": tuple(s["position"])}) for s in v["stops"]
+                    ),
+                    "legs": tuple(LegRecord(**leg) for leg in v["legs"]),
+                    "path": tuple(tuple(p) for p in v["path"]),
+                }
+            )
+
+        return cls(
+            scenario=d["scenario"],
+            variant=d["variant"],
+            seed=d["seed"],
+            trips=[trip(t) for t in d["trips"]],
+            vehicles=[vehicle(v) for v in d["vehicles"]],
+            kpis=dict(d["kpis"]),
+            districts=list(d["districts"]),
+            seconds=dict(d["seconds"]),
+        )
