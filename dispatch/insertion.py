@@ -10,6 +10,7 @@ everyone on board, breaks, shift, route duration) until one is feasible.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -280,9 +281,14 @@ def construct(
     order: str = "window",
     tasks: Iterable[Task] | None = None,
     exact_checks: int = EXACT_CHECKS_PER_VEHICLE,
+    deadline: float | None = None,
 ) -> tuple[list[WorkingRoute], list[Unassigned]]:
     """Sequential cheapest insertion. ``order``: "window" (earliest pickup first) or
-    "random" (seeded). Locked stops are placed first; onboard riders next."""
+    "random" (seeded). Locked stops are placed first; onboard riders next.
+
+    ``deadline`` (a `time.monotonic` value) keeps a caller's time limit: once it has
+    passed, the remaining unlocked requests are left unassigned (not selected).
+    """
     rng = random.Random(seed)
     screened = screen(problem)
     routes = empty_routes(problem)
@@ -301,6 +307,8 @@ def construct(
     for task in first + rest:
         if task.id in locked_ids:
             ins = _complete_locked(problem, routes, task)
+        elif task.onboard is None and deadline is not None and time.monotonic() > deadline:
+            ins = None
         else:
             ins = best_insertion(problem, routes, task, exact_checks=exact_checks)
         if ins is None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -464,9 +464,11 @@ def solve(
         plan = build_plan(problem, [], unassigned, {"solver": "none", "solve_seconds": 0.0})
         _log(problem, plan)
         return plan
+    # one deadline for every phase: construction, OR-Tools, fallback, polish
+    deadline = None if stop.max_runtime_s is None else started + stop.max_runtime_s
     constructed = None
     if initial is None and config.warm_start:
-        constructed = _construct(problem, seed)
+        constructed = _construct(problem, seed, deadline)
         initial = constructed
     eliminate = _should_eliminate_routes(problem, stop, config)
     # Phased search when vehicles carry fixed costs (time limits only): OR-Tools' own
@@ -482,6 +484,8 @@ def solve(
             max_runtime_s=stop.max_runtime_s * config.first_phase_share,
             no_improvement_s=stop.no_improvement_s,
         )
+    elif deadline is not None:
+        first_stop = replace(stop, max_runtime_s=max(0.05, deadline - time.monotonic()))
     model = _Model(problem, tasks, config)
     solution, stats = model.run(first_stop, initial)
     if solution is None:
@@ -500,11 +504,10 @@ def solve(
         if rebuilt is not None and rebuilt.summary.cost < plan.summary.cost:
             plan = _restat(rebuilt, {**stats, "kept": "initial"})
     if dropped and constructed is None and not locked_ids:
-        constructed = _construct(problem, seed)
+        constructed = _construct(problem, seed, deadline)
         if constructed.summary.cost < plan.summary.cost:
             plan = _restat(constructed, {**stats, "kept": "insertion"})
-    if phased and stop.max_runtime_s is not None:
-        deadline = started + stop.max_runtime_s
+    if phased and deadline is not None:
         plan = _eliminate_routes(problem, tasks, plan, deadline, config)
         plan = _polish(problem, tasks, plan, deadline, config)
     plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
@@ -597,8 +600,8 @@ def _proven(plan: Plan) -> list[Unassigned]:
     return [u for u in plan.unassigned if u.reason is not UnassignedReason.NOT_SELECTED]
 
 
-def _construct(problem: Problem, seed: int) -> Plan:
-    routes, unassigned = construct(problem, seed=seed)
+def _construct(problem: Problem, seed: int, deadline: float | None = None) -> Plan:
+    routes, unassigned = construct(problem, seed=seed, deadline=deadline)
     return to_plan(problem, routes, unassigned, {"solver": "insertion"})
 
 

@@ -4,12 +4,14 @@ checked by the independent checker on random instances."""
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from dispatch.check import check_plan, prove_unassigned_reason
 from dispatch.errors import SolverError
+from dispatch.insertion import construct
 from dispatch.model import (
     Break,
     DeliveryOrder,
@@ -272,3 +274,19 @@ def test_requests_feasible_alone_are_never_blamed_on_the_network(problem):
             assert u.reason is UnassignedReason.NOT_SELECTED
         else:
             assert u.reason is proven
+
+
+def test_construction_past_its_deadline_still_places_locked_and_onboard_riders():
+    """A caller's time limit bounds our insertion heuristic too (the solver's fallback)."""
+    t, d = line_matrix([0, 100, 200, 300, 400])
+    onboard = RideRequest("on", 1, 4, pickup_window=TimeWindow(0, 100), onboard=Onboard("v1", 100))
+    r2 = RideRequest("r2", 2, 3, pickup_window=TimeWindow(0, 2000))
+    r3 = RideRequest("r3", 3, 1, pickup_window=TimeWindow(0, 2000))
+    v1 = sedan("v1", depot=1, shift=(100, 4 * HOUR), start_time=160)
+    problem = P(t, d, (onboard, r2, r3), (v1,), locked={"v1": (StopRef("r3", StopKind.PICKUP),)})
+    routes, unassigned = construct(problem, deadline=time.monotonic() - 1)
+    placed = {n.task.id for r in routes for n in r.nodes if n.task is not None}
+    assert placed == {"on", "r3"}
+    assert [(u.request_id, u.reason) for u in unassigned] == [("r2", UnassignedReason.NOT_SELECTED)]
+    routes, unassigned = construct(problem, deadline=time.monotonic() + 60)
+    assert not unassigned
