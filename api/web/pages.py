@@ -1,0 +1,197 @@
+"""The staff pages (HTML) and the road map endpoint the dispatcher board draws.
+
+Pages are shells: they hold no data. Their scripts sign in with a bearer token
+(kept in ``sessionStorage``) and call the JSON API. Every page is rendered in
+Japanese (or English with ``?lang=en``); the browser toggles the language from
+the embedded string table and remembers the choice in ``localStorage``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from api.web import i18n
+from api.web.roads import RoadClass, RoadMapCache
+from routing.errors import NoriaiError
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEB_DIR / "static"
+TEMPLATE_DIR = WEB_DIR / "templates"
+STATIC_URL = "/web/static"
+
+LangQuery = Annotated[
+    i18n.Lang | None,
+    Query(description="Language of the first render, ja or en (the toggle remembers it)."),
+]
+VehicleQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="Vehicle id to show (drivers normally get theirs from the sign-in).",
+    ),
+]
+RefreshQuery = Annotated[
+    int,
+    Query(ge=2, le=300, description="Seconds between automatic refreshes of the board."),
+]
+
+
+def asset_version(directory: Path = STATIC_DIR) -> str:
+    """Short hash of the static files, appended to their URLs so browsers refetch on change."""
+    h = hashlib.sha256()
+    for path in sorted(directory.iterdir()):
+        if path.is_file():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def problem(status: int, title: str, detail: str) -> JSONResponse:
+    """An ``application/problem+json`` response (RFC 9457)."""
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+def build_router(
+    *,
+    timezone: str,
+    api_base: str,
+    maps: RoadMapCache,
+) -> APIRouter:
+    """The pages router and ``GET {api_base}/map``.
+
+    Parameters
+    ----------
+    timezone
+        The service area's IANA time zone; pages show times in it.
+    api_base
+        Prefix of the JSON API, e.g. ``/api/v1``.
+    maps
+        Where the road map comes from (loaded on first use).
+    """
+    templates = Jinja2Templates(directory=TEMPLATE_DIR)
+    version = asset_version()
+    strings_json = json.dumps(i18n.both(), ensure_ascii=False, separators=(",", ":"))
+    router = APIRouter()
+
+    def render(request: Request, name: str, lang: i18n.Lang | None, **extra: Any) -> HTMLResponse:
+        chosen: i18n.Lang = lang or "ja"
+        words = i18n.table(chosen)
+
+        def t(key: str) -> str:
+            return words[key]
+
+        def attrs(key: str) -> Markup:
+            """``data-i18n="key"`` for an element whose text is translated."""
+            if key not in words:
+                raise KeyError(f"no string {key!r} in api/web/i18n.py")
+            return Markup(f'data-i18n="{key}"')
+
+        context = {
+            "lang": chosen,
+            "t": t,
+            "i18n": attrs,
+            "strings_json": Markup(strings_json.replace("</", "<\\/")),
+            "static": lambda file: f"{STATIC_URL}/{file}?v={version}",
+            "timezone": timezone,
+            "api_base": api_base,
+            "lang_forced": lang is not None,
+            **extra,
+        }
+        return templates.TemplateResponse(request, name, context)
+
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request, lang: LangQuery = None) -> HTMLResponse:
+        """Links to the three staff pages."""
+        return render(request, "index.html", lang, page="index")
+
+    @router.get("/operator", response_class=HTMLResponse, summary="オペレーター予約受付")
+    def operator_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+        """Phone operators: find the rider, quote, hold and confirm a ride."""
+        return render(request, "operator.html", lang, page="operator")
+
+    @router.get("/dispatcher", response_class=HTMLResponse, summary="配車ボード")
+    def dispatcher_page(
+        request: Request, lang: LangQuery = None, refresh_s: RefreshQuery = 5
+    ) -> HTMLResponse:
+        """Dispatchers: map, manifests, late stops, audit trail and overrides."""
+        return render(request, "dispatcher.html", lang, page="dispatcher", refresh_s=refresh_s)
+
+    @router.get("/driver", response_class=HTMLResponse, summary="乗務員運行表")
+    def driver_page(
+        request: Request, lang: LangQuery = None, vehicle: VehicleQuery = None
+    ) -> HTMLResponse:
+        """Drivers (tablet): today's stops in order with event buttons."""
+        return render(request, "driver.html", lang, page="driver", vehicle=vehicle or "")
+
+    @router.get(
+        f"{api_base}/map",
+        summary="Road geometry of the town for drawing (lon/lat polylines)",
+        responses={
+            200: {"description": "Layers of simplified polylines, ``[lon, lat]`` degrees."},
+            503: {"description": "The town's road graph cannot be loaded."},
+        },
+        tags=["map"],
+    )
+    def road_map_endpoint(
+        tolerance_m: Annotated[
+            float,
+            Query(ge=0, le=50, description="Simplification tolerance, metres (0: every point)."),
+        ] = 3.0,
+        highway: Annotated[
+            list[RoadClass] | None,
+            Query(description="Road classes to include (repeat the parameter); all when omitted."),
+        ] = None,
+    ) -> Response:
+        """Simplified road polylines for the map (no tile server).
+
+        Each two-way street appears once. Layers come minor roads first, so drawing
+        them in order puts main roads on top. ``bbox`` is
+        ``[min_lon, min_lat, max_lon, max_lat]`` of the whole graph.
+        """
+        classes = None if not highway else tuple(dict.fromkeys(highway))
+        try:
+            body = maps.body(tolerance_m=float(tolerance_m), classes=classes)
+        except (NoriaiError, OSError) as exc:
+            log.warning("road map unavailable: %s", exc)
+            return problem(503, "地図を読み込めません / Road map unavailable", str(exc))
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
+
+    return router
+
+
+def graph_loader(settings: Any) -> Callable[[], Any]:
+    """Load the town's graph as the rest of the service does (same file, speeds, cache)."""
+
+    def load() -> Any:
+        from routing.graph import load_graph
+        from routing.speeds import SpeedTable
+
+        return load_graph(
+            settings.town_graph_path(),
+            SpeedTable(factor=settings.speed_factor),
+            cache_dir=settings.cache_dir,
+        )
+
+    return load

@@ -1,0 +1,356 @@
+// noriai pages: language, sign-in, API calls, errors, times. Plain ES module, no build step.
+
+const body = document.body;
+export const API_BASE = body.dataset.apiBase || "/api/v1";
+export const TIMEZONE = body.dataset.timezone || "Asia/Tokyo";
+const TOKEN_KEY = "noriai.token";
+const LANG_KEY = "noriai.lang";
+
+// ---------------------------------------------------------------- language
+const STRINGS = JSON.parse(document.getElementById("noriai-strings").textContent);
+let currentLang = document.documentElement.lang === "en" ? "en" : "ja";
+const langListeners = [];
+
+export function lang() {
+  return currentLang;
+}
+
+/** The string `key` in the current language, `{name}` filled from `vars`. */
+export function t(key, vars = {}) {
+  const table = STRINGS[currentLang] || STRINGS.ja;
+  let s = table[key] ?? STRINGS.ja[key];
+  if (s === undefined) {
+    console.warn("noriai: no string", key);
+    return key;
+  }
+  for (const [name, value] of Object.entries(vars)) s = s.replaceAll(`{${name}}`, String(value));
+  return s;
+}
+
+/** Translate every `[data-i18n]` and `[data-i18n-attr]` element under `root`. */
+export function translate(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) {
+    el.textContent = t(el.dataset.i18n, el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : {});
+  }
+  for (const el of root.querySelectorAll("[data-i18n-attr]")) {
+    for (const pair of el.dataset.i18nAttr.split(";")) {
+      const [attr, key] = pair.split(":");
+      if (attr && key) el.setAttribute(attr.trim(), t(key.trim()));
+    }
+  }
+}
+
+export function setLang(next, { remember = true } = {}) {
+  currentLang = next === "en" ? "en" : "ja";
+  document.documentElement.lang = currentLang;
+  const toggle = document.getElementById("lang-toggle");
+  if (toggle) toggle.lang = currentLang === "ja" ? "en" : "ja";
+  if (remember) localStorage.setItem(LANG_KEY, currentLang);
+  translate();
+  const title = document.querySelector("title[data-i18n]");
+  if (title) document.title = `${t(title.dataset.i18n)} — ${t("app.name")}`;
+  for (const fn of langListeners) fn(currentLang);
+}
+
+/** Call `fn(lang)` after every language change (to re-render dynamic parts). */
+export function onLangChange(fn) {
+  langListeners.push(fn);
+}
+
+function setupLang() {
+  const forced = body.dataset.langForced === "true";
+  const saved = localStorage.getItem(LANG_KEY);
+  if (!forced && (saved === "en" || saved === "ja") && saved !== currentLang) {
+    setLang(saved, { remember: false });
+  }
+  document.getElementById("lang-toggle")?.addEventListener("click", () => {
+    setLang(currentLang === "ja" ? "en" : "ja");
+  });
+}
+
+// ---------------------------------------------------------------- DOM helpers
+/** `el("li", {class: "x", dataset: {id: 1}, onclick: fn}, "text", child)` */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** A span translated now and on every language change. */
+export function tr(key, vars = undefined, attrs = {}) {
+  const span = el("span", { ...attrs, "data-i18n": key }, t(key, vars || {}));
+  if (vars) span.dataset.i18nVars = JSON.stringify(vars);
+  return span;
+}
+
+// ---------------------------------------------------------------- messages
+let flashTimer = 0;
+
+export function flash(message) {
+  const box = document.getElementById("flash");
+  box.textContent = message;
+  box.hidden = false;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => (box.hidden = true), 6000);
+}
+
+export function clearError() {
+  const box = document.getElementById("error");
+  box.hidden = true;
+  box.querySelector(".error-message").textContent = "";
+  delete box.dataset.status;
+}
+
+/** Show an error (an `ApiError` or anything else) in the page's alert box. */
+export function showError(err) {
+  const box = document.getElementById("error");
+  box.querySelector(".error-message").textContent = errorText(err);
+  box.dataset.status = err instanceof ApiError ? String(err.status) : "";
+  box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
+  if (!(err instanceof ApiError)) console.error(err);
+}
+
+/** The message of an error: our words for the status first, then the server's detail. */
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return t(err instanceof TypeError ? "error.network" : "error.other");
+  const general = [401, 403, 404, 409, 422, 503].includes(err.status) ? t(`error.${err.status}`) : t("error.other");
+  const detail = err.message && err.message !== general ? err.message : "";
+  return detail ? `${general} ${detail}` : general;
+}
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problemMessage(problem, status));
+    this.name = "ApiError";
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** The readable part of a problem+json (or FastAPI) error body, in the page's language. */
+function problemMessage(p, status) {
+  if (!p || typeof p !== "object") return typeof p === "string" ? p : `HTTP ${status}`;
+  const localized = p[`detail_${currentLang}`] || p[`message_${currentLang}`];
+  if (localized) return localized;
+  const items = Array.isArray(p.errors) ? p.errors : Array.isArray(p.detail) ? p.detail : null;
+  if (items) {
+    const parts = items.map((e) => {
+      if (typeof e === "string") return e;
+      const where = Array.isArray(e.loc) ? e.loc.filter((x) => x !== "body").join(".") : e.field || e.name || "";
+      const msg = e.msg || e.message || e.detail || JSON.stringify(e);
+      return where ? `${where}: ${msg}` : msg;
+    });
+    const head = typeof p.detail === "string" ? p.detail : p.title || "";
+    return [head, ...parts].filter(Boolean).join(" / ");
+  }
+  return p.detail || p.title || p.message || `HTTP ${status}`;
+}
+
+// ---------------------------------------------------------------- sign-in and API calls
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+let onUnauthorized = () => {};
+
+/**
+ * Call the JSON API. `path` is relative to the API base (`/bookings`) unless it
+ * starts with the base or `/web`. Throws `ApiError` for non-2xx answers.
+ */
+export async function api(path, { method = "GET", body: payload, query, signal } = {}) {
+  let url = path.startsWith(API_BASE) ? path : API_BASE + path;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined || v === null || v === "") continue;
+      for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
+    }
+    const qs = params.toString();
+    if (qs) url += (url.includes("?") ? "&" : "?") + qs;
+  }
+  const headers = { Accept: "application/json, application/problem+json" };
+  const tok = token();
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+    signal,
+  });
+  const type = res.headers.get("content-type") || "";
+  const data = res.status === 204 ? null : type.includes("json") ? await res.json() : await res.text();
+  if (!res.ok) {
+    const err = new ApiError(res.status, data);
+    if (res.status === 401) onUnauthorized(err);
+    throw err;
+  }
+  return data;
+}
+
+/**
+ * Set up a staff page: language toggle, sign-in form, error box.
+ * `onReady(me)` runs once signed in (`me` is the API's description of the user).
+ */
+export function initPage({ onReady, whoami = "/auth/me" } = {}) {
+  setupLang();
+  const login = document.getElementById("login");
+  const main = document.getElementById("main");
+  const form = document.getElementById("login-form");
+  const who = document.getElementById("whoami");
+  const logout = document.getElementById("logout");
+  document.querySelector("#error .error-close").addEventListener("click", clearError);
+  let started = false;
+
+  function showLogin(message) {
+    main.hidden = true;
+    login.hidden = false;
+    who.hidden = true;
+    logout.hidden = true;
+    if (message) showError(message);
+    document.getElementById("login-token").focus();
+  }
+  onUnauthorized = () => {
+    setToken(null);
+    showLogin();
+  };
+
+  async function start() {
+    let me;
+    try {
+      me = await api(whoami);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        setToken(null);
+        showLogin(err);
+        return;
+      }
+      showError(err);
+      return;
+    }
+    clearError();
+    login.hidden = true;
+    main.hidden = false;
+    const role = me.role || (Array.isArray(me.roles) ? me.roles[0] : "");
+    who.replaceChildren(tr("login.as", { name: me.name || me.username || me.id || "", role: role ? t(`role.${role}`) : "" }));
+    who.hidden = false;
+    logout.hidden = false;
+    if (!started) {
+      started = true;
+      await onReady?.(me);
+    }
+  }
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const input = document.getElementById("login-token");
+    const value = input.value.trim();
+    if (!value) return;
+    setToken(value);
+    input.value = "";
+    await start();
+  });
+  logout.addEventListener("click", () => {
+    setToken(null);
+    location.reload();
+  });
+
+  if (token()) start();
+  else showLogin();
+}
+
+// ---------------------------------------------------------------- times (service time zone)
+const hhmm = new Intl.DateTimeFormat("en-GB", { timeZone: TIMEZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const ymd = new Intl.DateTimeFormat("en-CA", { timeZone: TIMEZONE, year: "numeric", month: "2-digit", day: "2-digit" });
+
+/** "10:05" in the service time zone, from an ISO datetime (or Date). */
+export function fmtTime(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  const d = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : hhmm.format(d);
+}
+
+/** 「10:05〜10:20」 */
+export function fmtWindow(start, end) {
+  return `「${fmtTime(start)}〜${fmtTime(end)}」`;
+}
+
+/** "2025-01-31" today in the service time zone. */
+export function todayIso(now = new Date()) {
+  return ymd.format(now);
+}
+
+/** "HH:MM" now in the service time zone. */
+export function nowHHMM(now = new Date()) {
+  return hhmm.format(now);
+}
+
+/** Offset of the service zone at `date`, as "+09:00". */
+function zoneOffset(date) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: TIMEZONE, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(date).map((p) => [p.type, p.value]),
+  );
+  const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute, +parts.second);
+  const minutes = Math.round((asUtc - date.getTime()) / 60000);
+  const sign = minutes < 0 ? "-" : "+";
+  const a = Math.abs(minutes);
+  return `${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+}
+
+/** ISO datetime with the service zone's offset from a date "YYYY-MM-DD" and a time "HH:MM". */
+export function zonedIso(date, time) {
+  const guess = new Date(`${date}T${time}:00Z`);
+  const offset = zoneOffset(guess);
+  const iso = `${date}T${time}:00${offset}`;
+  const again = zoneOffset(new Date(iso)); // across a DST change the first guess may be off
+  return again === offset ? iso : `${date}T${time}:00${again}`;
+}
+
+/** "2:45" for a number of seconds. */
+export function fmtCountdown(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+// ---------------------------------------------------------------- keyboard
+/** True when a key press happens inside a text field (so single-key shortcuts stay quiet). */
+export function typing(ev) {
+  const target = ev.target;
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  if (target instanceof HTMLInputElement) {
+    return !["checkbox", "radio", "button", "submit", "reset"].includes(target.type);
+  }
+  return false;
+}
+
+/** Vehicle colours, distinct and readable on the light map. */
+export const PALETTE = ["#d1495b", "#00798c", "#edae49", "#3d5a80", "#66a182", "#8e44ad", "#e07a5f", "#2e4057", "#b5838d", "#0081a7"];
+
+/** Pages without sign-in (the index): just the language toggle. */
+export function initLangOnly() {
+  setupLang();
+  document.querySelector("#error .error-close")?.addEventListener("click", clearError);
+}

@@ -1,0 +1,264 @@
+// 配車ボード: town map with every vehicle's route, manifests, late stops, audit trail, overrides.
+import {
+  api, clearError, el, flash, fmtTime, fmtWindow, initPage, onLangChange, PALETTE, showError, t, tr, typing,
+} from "./common.js";
+import { TownMap } from "./map.js";
+
+// ---------------------------------------------------------------- API (see api/routers)
+const Api = {
+  plan: () => api("/plan"),
+  audit: () => api("/audit", { query: { limit: 100 } }),
+  pin: (bookingId, vehicleId) => api("/overrides/pin", { method: "POST", body: { booking_id: bookingId, vehicle_id: vehicleId } }),
+  move: (bookingId, vehicleId) => api("/overrides/move", { method: "POST", body: { booking_id: bookingId, vehicle_id: vehicleId } }),
+  lock: (vehicleId) => api("/overrides/lock", { method: "POST", body: { vehicle_id: vehicleId } }),
+  unlock: (vehicleId) => api("/overrides/unlock", { method: "POST", body: { vehicle_id: vehicleId } }),
+  reoptimise: () => api("/plan/reoptimise", { method: "POST", body: {} }),
+};
+
+const $ = (id) => document.getElementById(id);
+const refreshS = Number(document.body.dataset.refreshS || 5);
+const state = { plan: null, audit: [], timer: 0, busy: false, colours: new Map() };
+const map = new TownMap($("map"), { onStop: (stop) => focusStopRow(stop) });
+
+// ---------------------------------------------------------------- shapes
+function routesOf(plan) {
+  return plan.routes || plan.vehicles || [];
+}
+
+function colourOf(vehicleId) {
+  if (!state.colours.has(vehicleId)) state.colours.set(vehicleId, PALETTE[state.colours.size % PALETTE.length]);
+  return state.colours.get(vehicleId);
+}
+
+function stopState(s) {
+  if (s.late || (s.late_s ?? 0) > 0 || s.status === "late") return "late";
+  if (s.at_risk || s.status === "at_risk") return "at_risk";
+  return "";
+}
+
+function lonLat(x) {
+  if (!x) return null;
+  if (Array.isArray(x)) return x;
+  if (x.lon !== undefined) return [x.lon, x.lat];
+  if (x.location) return lonLat(x.location);
+  return null;
+}
+
+function stopKey(vehicleId, s, i) {
+  return `${vehicleId}:${s.booking_id || s.kind}:${s.kind}:${i}`;
+}
+
+// ---------------------------------------------------------------- render
+function render() {
+  const plan = state.plan;
+  if (!plan) return;
+  const routes = routesOf(plan);
+  // map
+  map.setVehicles(
+    routes.map((r) => {
+      const color = colourOf(r.vehicle_id);
+      const stops = (r.stops || []).map((s, i) => {
+        const ll = lonLat(s.place || s.location || s);
+        return {
+          key: stopKey(r.vehicle_id, s, i), kind: s.kind, bookingId: s.booking_id, state: stopState(s),
+          lon: ll?.[0], lat: ll?.[1],
+          label: `${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${s.rider_name || ""} ${s.place?.name || ""}`,
+        };
+      });
+      const path = r.path || r.geometry || stops.filter((s) => s.lon !== undefined).map((s) => [s.lon, s.lat]);
+      return { id: r.vehicle_id, color, label: r.vehicle_name || r.vehicle_id, path, position: lonLat(r.position), stops };
+    }),
+  );
+  // legend
+  $("legend").replaceChildren(
+    ...routes.map((r) =>
+      el("li", { dataset: { vehicleId: r.vehicle_id } },
+        el("span", { class: "swatch", style: `background:${colourOf(r.vehicle_id)}` }),
+        r.vehicle_name || r.vehicle_id,
+        r.locked ? el("span", { class: "badge" }, tr("dp.locked")) : null)),
+  );
+  renderManifests(routes);
+  renderAlerts(routes);
+  renderUnassigned(plan.unassigned || []);
+  renderOverrideChoices(routes, plan.unassigned || []);
+  renderAudit();
+  $("updated").replaceChildren(tr("updated", { time: fmtTime(new Date()) }));
+}
+
+function renderManifests(routes) {
+  $("manifests").replaceChildren(
+    ...routes.map((r) => {
+      const rows = (r.stops || []).map((s, i) => {
+        const st = stopState(s);
+        const done = ["done", "departed", "completed"].includes(s.status);
+        const win = s.promise || s.window || s.pickup_window;
+        return el("tr", {
+          class: [st ? `row-${st}` : "", done ? "row-done" : ""].join(" "),
+          id: `row-${CSS.escape(stopKey(r.vehicle_id, s, i))}`,
+          tabindex: "-1",
+          dataset: { bookingId: s.booking_id || "", kind: s.kind, state: st },
+        },
+        el("td", {}, String(i + 1)),
+        el("td", {}, fmtTime(s.arrival || s.eta)),
+        el("td", {}, tr(`kind.${s.kind}`)),
+        el("td", {}, s.rider_name || s.booking_id || ""),
+        el("td", {}, s.place?.name || s.place_name || ""),
+        el("td", {}, win ? fmtWindow(win.start, win.end) : ""),
+        el("td", {},
+          st ? el("span", { class: `badge badge-${st}` }, tr(st)) : null,
+          s.status ? el("span", { class: "badge" }, tr(`status.${s.status}`)) : null));
+      });
+      const locked = Boolean(r.locked);
+      return el("article", { class: "manifest", style: `--vcolor:${colourOf(r.vehicle_id)}`, dataset: { vehicleId: r.vehicle_id } },
+        el("div", { class: "manifest-head" },
+          el("h3", {}, r.vehicle_name || r.vehicle_id),
+          el("span", { class: "help" }, tr("dp.stops", { n: rows.length })),
+          locked ? el("span", { class: "badge" }, tr("dp.locked")) : null,
+          el("button", {
+            type: "button", class: "btn", dataset: { action: locked ? "unlock" : "lock", vehicleId: r.vehicle_id },
+            onclick: () => act(() => (locked ? Api.unlock(r.vehicle_id) : Api.lock(r.vehicle_id))),
+          }, tr(locked ? "dp.unlock" : "dp.lock"))),
+        el("div", { class: "table-wrap" },
+          el("table", { class: "table" },
+            el("thead", {}, el("tr", {},
+              ...["dp.col.seq", "dp.col.time", "dp.col.kind", "dp.col.who", "dp.col.place", "dp.col.window", "dp.col.status"]
+                .map((k) => el("th", { scope: "col" }, tr(k))))),
+            el("tbody", {}, rows))));
+    }),
+  );
+}
+
+function renderAlerts(routes) {
+  const items = [];
+  for (const r of routes) {
+    (r.stops || []).forEach((s, i) => {
+      const st = stopState(s);
+      if (!st) return;
+      items.push(el("li", { dataset: { state: st, bookingId: s.booking_id || "" } },
+        el("span", { class: `badge badge-${st}` }, tr(st)),
+        el("span", {}, `${r.vehicle_name || r.vehicle_id} ${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${s.rider_name || ""}`),
+        el("button", { type: "button", class: "btn btn-quiet", onclick: () => focusStopRow({ key: stopKey(r.vehicle_id, s, i) }) }, "→")));
+    });
+  }
+  for (const b of state.plan.broken_promises || []) {
+    items.push(el("li", { dataset: { state: "late", bookingId: b.booking_id } },
+      el("span", { class: "badge badge-late" }, tr("late")), b[`message_${document.documentElement.lang}`] || b.message_ja || b.booking_id));
+  }
+  $("alerts").replaceChildren(...(items.length ? items : [el("li", {}, tr("dp.alerts.none"))]));
+}
+
+function renderUnassigned(unassigned) {
+  $("unassigned").replaceChildren(
+    ...(unassigned.length
+      ? unassigned.map((u) => el("li", { dataset: { bookingId: u.booking_id } },
+        el("strong", {}, u.booking_id), el("span", {}, u[`reason_${document.documentElement.lang}`] || u.reason || "")))
+      : [el("li", {}, tr("none"))]),
+  );
+}
+
+function renderOverrideChoices(routes, unassigned) {
+  const bookings = new Map();
+  for (const r of routes) for (const s of r.stops || []) if (s.booking_id) bookings.set(s.booking_id, `${s.booking_id} ${s.rider_name || ""} (${r.vehicle_name || r.vehicle_id})`);
+  for (const u of unassigned) bookings.set(u.booking_id, `${u.booking_id} ${u.rider_name || ""}`);
+  keepChoice($("ov-booking"), [...bookings].map(([id, label]) => [id, label]));
+  keepChoice($("ov-vehicle"), routes.map((r) => [r.vehicle_id, r.vehicle_name || r.vehicle_id]));
+}
+
+function keepChoice(select, options) {
+  const previous = select.value;
+  select.replaceChildren(...options.map(([value, label]) => el("option", { value }, label)));
+  if (options.some(([v]) => v === previous)) select.value = previous;
+}
+
+function renderAudit() {
+  const rows = state.audit.map((a) =>
+    el("tr", { dataset: { event: a.event || a.kind || "" } },
+      el("td", {}, fmtTime(a.at || a.created_at || a.time)),
+      el("td", {}, a[`message_${document.documentElement.lang}`] || a.message || a.event || ""),
+      el("td", {}, a.booking_id || ""),
+      el("td", {}, a.actor || a.user || "")));
+  $("audit").querySelector("tbody").replaceChildren(
+    ...(rows.length ? rows : [el("tr", {}, el("td", { colspan: "4" }, tr("dp.audit.none")))]),
+  );
+}
+
+function focusStopRow(stop) {
+  const row = document.getElementById(`row-${CSS.escape(stop.key)}`);
+  if (row) {
+    row.scrollIntoView({ block: "center" });
+    row.focus();
+  }
+}
+
+// ---------------------------------------------------------------- data
+async function refresh() {
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    const [plan, audit] = await Promise.all([Api.plan(), Api.audit()]);
+    state.plan = plan;
+    state.audit = Array.isArray(audit) ? audit : audit.items || audit.entries || [];
+    render();
+    document.body.dataset.loaded = "true";
+  } catch (err) {
+    showError(err);
+  } finally {
+    state.busy = false;
+  }
+}
+
+async function act(fn) {
+  clearError();
+  try {
+    await fn();
+    flash(t("dp.done"));
+  } catch (err) {
+    showError(err);
+  }
+  await refresh();
+}
+
+function schedule() {
+  clearInterval(state.timer);
+  if ($("auto-refresh").checked) state.timer = setInterval(refresh, refreshS * 1000);
+}
+
+$("auto-refresh").addEventListener("change", schedule);
+$("refresh-btn").addEventListener("click", refresh);
+$("reopt-btn").addEventListener("click", () => act(async () => {
+  await Api.reoptimise();
+  flash(t("dp.reoptimised"));
+}));
+$("override-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const action = ev.submitter?.value || "pin";
+  const booking = $("ov-booking").value;
+  const vehicle = $("ov-vehicle").value;
+  if (!booking || !vehicle) return;
+  act(() => (action === "move" ? Api.move(booking, vehicle) : Api.pin(booking, vehicle)));
+});
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "r" && !typing(ev) && !ev.ctrlKey && !ev.metaKey && !ev.altKey && ev.target !== $("map")) {
+    ev.preventDefault();
+    refresh();
+  }
+});
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") refresh();
+});
+onLangChange(() => render());
+
+initPage({
+  onReady: async () => {
+    $("map-status").replaceChildren(tr("loading"));
+    try {
+      await map.load();
+      $("map-status").textContent = "";
+    } catch (err) {
+      $("map-status").textContent = "";
+      showError(err);
+    }
+    await refresh();
+    schedule();
+  },
+});

@@ -1,0 +1,139 @@
+// 乗務員運行表 (tablet): today's stops in order, big event buttons, position report.
+import { api, clearError, el, flash, fmtTime, fmtWindow, initPage, onLangChange, showError, t, tr } from "./common.js";
+
+// ---------------------------------------------------------------- API (see api/routers)
+const Api = {
+  vehicles: () => api("/vehicles"),
+  manifest: (vehicleId) => api(`/vehicles/${encodeURIComponent(vehicleId)}/manifest`),
+  event: (vehicleId, payload) => api(`/vehicles/${encodeURIComponent(vehicleId)}/events`, { method: "POST", body: payload }),
+  position: (vehicleId, lon, lat) => api(`/vehicles/${encodeURIComponent(vehicleId)}/position`, { method: "POST", body: { lon, lat } }),
+};
+
+const $ = (id) => document.getElementById(id);
+const state = { vehicle: document.body.dataset.vehicle || "", manifest: null, timer: 0 };
+const DONE = new Set(["done", "departed", "completed", "dropped_off", "no_show", "cancelled"]);
+
+function isDone(s) {
+  return DONE.has(s.status);
+}
+
+function buttonsFor(s) {
+  const out = [];
+  if (!s.arrived && s.status !== "arrived") out.push(["arrived", "dr.arrived", "btn-arrive"]);
+  if (s.kind === "pickup" || s.kind === "delivery_pickup") {
+    out.push(["picked_up", "dr.picked_up", "btn-board"]);
+    if (s.kind === "pickup") out.push(["no_show", "dr.no_show", "btn-noshow"]);
+  } else if (s.kind === "dropoff" || s.kind === "delivery_dropoff") {
+    out.push(["dropped_off", "dr.dropped_off", "btn-alight"]);
+  }
+  return out;
+}
+
+function render() {
+  const m = state.manifest;
+  if (!m) return;
+  const stops = m.stops || [];
+  const nextIndex = stops.findIndex((s) => !isDone(s) && s.kind !== "start" && s.kind !== "end");
+  $("dr-stops").replaceChildren(
+    ...(stops.length
+      ? stops.map((s, i) => {
+        const done = isDone(s);
+        const next = i === nextIndex;
+        const late = (s.late_s ?? 0) > 0 || s.late;
+        const win = s.promise || s.window || s.pickup_window;
+        const who = [s.rider_name, s.party_size > 1 ? t("people", { n: s.party_size }) : null, s.wheelchair ? t("wheelchair") : null]
+          .filter(Boolean).join(" ・ ");
+        return el("li", {
+          class: ["dr-stop", done ? "done" : "", next ? "next" : "", late ? "state-late" : ""].join(" "),
+          dataset: { bookingId: s.booking_id || "", kind: s.kind, status: s.status || "planned", index: String(i) },
+          "aria-current": next ? "step" : undefined,
+        },
+        el("div", { class: "dr-stop-head" },
+          el("span", { class: "dr-time" }, fmtTime(s.arrival || s.eta)),
+          el("span", { class: "dr-kind" }, tr(`kind.${s.kind}`)),
+          el("span", { class: "dr-place" }, s.place?.name || s.place_name || ""),
+          done ? el("span", { class: "badge badge-ok" }, tr(`status.${s.status}`)) : null,
+          s.status === "arrived" ? el("span", { class: "badge" }, tr("status.arrived")) : null,
+          late ? el("span", { class: "badge badge-late" }, tr("late")) : null),
+        who ? el("p", { class: "dr-who" }, who) : null,
+        win ? el("p", { class: "help" }, `${t("op.promise")} ${fmtWindow(win.start, win.end)}`) : null,
+        next
+          ? el("div", { class: "dr-buttons" },
+            buttonsFor(s).map(([type, key, cls]) =>
+              el("button", { type: "button", class: `btn ${cls}`, dataset: { event: type }, onclick: () => report(s, type) }, tr(key))))
+          : null);
+      })
+      : [el("li", { class: "dr-stop" }, tr("dr.none"))]),
+  );
+  $("dr-updated").replaceChildren(tr("updated", { time: fmtTime(new Date()) }));
+}
+
+async function load() {
+  if (!state.vehicle) return;
+  try {
+    state.manifest = await Api.manifest(state.vehicle);
+    render();
+    document.body.dataset.loaded = "true";
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function report(stop, type) {
+  if (type === "no_show" && !window.confirm(t("dr.no_show.confirm"))) return;
+  clearError();
+  try {
+    await Api.event(state.vehicle, { type, booking_id: stop.booking_id, stop_kind: stop.kind });
+    flash(t("dr.recorded", { what: t(`dr.${type}`) }));
+  } catch (err) {
+    showError(err);
+  }
+  await load();
+  $("dr-stops").querySelector(".next .btn")?.focus();
+}
+
+$("dr-position").addEventListener("click", () => {
+  if (!navigator.geolocation) {
+    showError(new Error(t("dr.position.unavailable")));
+    return;
+  }
+  navigator.geolocation.getCurrentPosition(
+    async (pos) => {
+      try {
+        await Api.position(state.vehicle, pos.coords.longitude, pos.coords.latitude);
+        flash(t("dr.position.done"));
+        await load();
+      } catch (err) {
+        showError(err);
+      }
+    },
+    () => flash(t("dr.position.unavailable")),
+    { enableHighAccuracy: true, timeout: 10000 },
+  );
+});
+
+$("dr-vehicle").addEventListener("change", () => {
+  state.vehicle = $("dr-vehicle").value;
+  const url = new URL(location.href);
+  url.searchParams.set("vehicle", state.vehicle);
+  history.replaceState(null, "", url);
+  load();
+});
+onLangChange(() => render());
+
+initPage({
+  onReady: async (me) => {
+    try {
+      const data = await Api.vehicles();
+      const vehicles = Array.isArray(data) ? data : data.items || data.vehicles || [];
+      const select = $("dr-vehicle");
+      select.replaceChildren(...vehicles.map((v) => el("option", { value: v.id }, v.name || v.id)));
+      state.vehicle = state.vehicle || me.vehicle_id || vehicles[0]?.id || "";
+      select.value = state.vehicle;
+    } catch (err) {
+      showError(err);
+    }
+    await load();
+    state.timer = setInterval(load, 15000);
+  },
+});

@@ -1,0 +1,461 @@
+// オペレーター予約受付: find the rider, choose places and time, quote (仮押さえ), confirm.
+import {
+  api, clearError, el, errorText, flash, fmtCountdown, fmtTime, fmtWindow, initPage, nowHHMM,
+  onLangChange, showError, t, todayIso, tr, typing, zonedIso, ApiError,
+} from "./common.js";
+
+// ---------------------------------------------------------------- API (see api/routers)
+const Api = {
+  searchRiders: (q, signal) => api("/riders", { query: { q, limit: 20 }, signal }),
+  places: () => api("/places"),
+  quote: (payload) => api("/quotes", { method: "POST", body: payload }),
+  confirm: (quoteId) => api(`/quotes/${encodeURIComponent(quoteId)}/confirm`, { method: "POST", body: {} }),
+  release: (quoteId) => api(`/quotes/${encodeURIComponent(quoteId)}`, { method: "DELETE" }),
+  riderBookings: (riderId) => api("/bookings", { query: { rider_id: riderId } }),
+  cancel: (bookingId) => api(`/bookings/${encodeURIComponent(bookingId)}/cancel`, { method: "POST", body: {} }),
+};
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  rider: null,
+  riders: [],
+  active: -1,
+  places: [],
+  quote: null,
+  holdTimer: 0,
+  searchAbort: null,
+  searchSeq: 0,
+};
+
+// ---------------------------------------------------------------- rider search (combobox)
+const input = $("rider-q");
+const list = $("rider-results");
+
+function riderLabel(r) {
+  return `${r.name}${r.kana ? `（${r.kana}）` : ""}`;
+}
+
+function renderResults() {
+  list.replaceChildren(
+    ...state.riders.map((r, i) =>
+      el(
+        "li",
+        {
+          id: `rider-opt-${i}`,
+          role: "option",
+          "aria-selected": i === state.active ? "true" : "false",
+          dataset: { riderId: r.id },
+          onclick: () => chooseRider(r),
+        },
+        el("strong", {}, riderLabel(r)),
+        el("span", { class: "sub" }, [r.registration_no, r.phone, r.home?.name || r.home_address].filter(Boolean).join(" ・ ")),
+      ),
+    ),
+  );
+  input.setAttribute("aria-expanded", state.riders.length ? "true" : "false");
+  if (state.active >= 0) {
+    input.setAttribute("aria-activedescendant", `rider-opt-${state.active}`);
+    $(`rider-opt-${state.active}`)?.scrollIntoView({ block: "nearest" });
+  } else input.removeAttribute("aria-activedescendant");
+}
+
+let searchTimer = 0;
+function search() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    const q = input.value.trim();
+    state.searchAbort?.abort();
+    if (!q) {
+      state.riders = [];
+      state.active = -1;
+      $("rider-count").textContent = "";
+      renderResults();
+      return;
+    }
+    const seq = ++state.searchSeq;
+    state.searchAbort = new AbortController();
+    try {
+      const data = await Api.searchRiders(q, state.searchAbort.signal);
+      if (seq !== state.searchSeq) return;
+      state.riders = Array.isArray(data) ? data : data.items || data.riders || [];
+      state.active = state.riders.length ? 0 : -1;
+      $("rider-count").replaceChildren(
+        state.riders.length ? tr("op.search.count", { n: state.riders.length }) : tr("op.search.none"),
+      );
+      renderResults();
+    } catch (err) {
+      if (err.name !== "AbortError") showError(err);
+    }
+  }, 150);
+}
+
+input.addEventListener("input", search);
+input.addEventListener("keydown", (ev) => {
+  const n = state.riders.length;
+  if (ev.key === "ArrowDown" && n) {
+    ev.preventDefault();
+    state.active = (state.active + 1) % n;
+    renderResults();
+  } else if (ev.key === "ArrowUp" && n) {
+    ev.preventDefault();
+    state.active = (state.active - 1 + n) % n;
+    renderResults();
+  } else if (ev.key === "Enter") {
+    ev.preventDefault();
+    if (state.active >= 0 && state.riders[state.active]) chooseRider(state.riders[state.active]);
+  } else if (ev.key === "Escape") {
+    input.value = "";
+    state.riders = [];
+    renderResults();
+  }
+});
+
+// ---------------------------------------------------------------- chosen rider
+function homeOf(rider) {
+  if (rider.home && typeof rider.home === "object") return rider.home;
+  return rider.home_place_id ? { id: rider.home_place_id, name: rider.home_address || t("op.places.home") } : null;
+}
+
+async function chooseRider(rider) {
+  clearError();
+  state.rider = rider;
+  state.riders = [];
+  renderResults();
+  $("rider-search").hidden = true;
+  $("rider-card").hidden = false;
+  $("rider-card").dataset.riderId = rider.id;
+  $("rider-name").textContent = rider.name;
+  $("rider-kana").textContent = rider.kana || "";
+  $("rider-reg").textContent = rider.registration_no || "—";
+  $("rider-phone").textContent = rider.phone || "—";
+  const home = homeOf(rider);
+  $("rider-home").textContent = home?.name || rider.home_address || "—";
+  const flags = [];
+  if (rider.wheelchair) flags.push(el("span", { class: "badge" }, tr("wheelchair")));
+  for (const e of rider.eligibility || []) flags.push(el("span", { class: "badge" }, e));
+  $("rider-flags").replaceChildren(...flags);
+  $("trip-wheelchair").checked = Boolean(rider.wheelchair);
+  fillPlaces();
+  $("trip-fields").disabled = false;
+  resetResult();
+  loadRiderBookings();
+  $("trip-from").focus();
+}
+
+function changeRider() {
+  state.rider = null;
+  $("rider-card").hidden = true;
+  $("rider-search").hidden = false;
+  $("rider-bookings").hidden = true;
+  $("trip-fields").disabled = true;
+  resetResult();
+  input.value = "";
+  input.focus();
+}
+$("rider-change").addEventListener("click", changeRider);
+
+async function loadRiderBookings() {
+  if (!state.rider) return;
+  try {
+    const data = await Api.riderBookings(state.rider.id);
+    const items = (Array.isArray(data) ? data : data.items || data.bookings || []).filter(
+      (b) => !["cancelled", "expired", "done", "no_show"].includes(b.status),
+    );
+    $("rider-bookings").hidden = !items.length;
+    $("rider-bookings-list").replaceChildren(
+      ...items.map((b) => {
+        const w = b.promise || b.pickup_window;
+        return el(
+          "li",
+          { dataset: { bookingId: b.id } },
+          el("strong", {}, w ? fmtWindow(w.start, w.end) : "—"),
+          el("span", {}, `${placeName(b.pickup)} → ${placeName(b.dropoff)}`),
+          el("span", { class: "badge" }, tr(`status.${b.status}`)),
+          el("button", { type: "button", class: "btn btn-danger", onclick: () => cancelBooking(b) }, tr("op.cancel")),
+        );
+      }),
+    );
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function cancelBooking(b) {
+  try {
+    await Api.cancel(b.id);
+    flash(t("op.cancelled"));
+    loadRiderBookings();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function placeName(p) {
+  if (!p) return "—";
+  if (typeof p === "string") return state.places.find((x) => x.id === p)?.name || p;
+  return p.name || p.id || "—";
+}
+
+// ---------------------------------------------------------------- places and trip form
+function fillPlaces() {
+  const home = state.rider ? homeOf(state.rider) : null;
+  for (const [id, defaultHome] of [["trip-from", true], ["trip-to", false]]) {
+    const select = $(id);
+    const previous = select.value;
+    const groups = [];
+    if (home) {
+      groups.push(
+        el("optgroup", { label: t("op.places.home") },
+          el("option", { value: home.id, dataset: { home: "true" } }, `${t("op.places.home")}（${home.name || ""}）`)),
+      );
+    }
+    groups.push(
+      el("optgroup", { label: t("op.places.saved") },
+        state.places.map((p) => el("option", { value: p.id }, p.name))),
+    );
+    select.replaceChildren(...groups);
+    if (previous && [...select.options].some((o) => o.value === previous)) select.value = previous;
+    else if (defaultHome && home) select.value = home.id;
+    else if (!defaultHome) select.value = state.places[0]?.id ?? "";
+  }
+}
+
+$("trip-swap").addEventListener("click", () => {
+  const a = $("trip-from").value;
+  $("trip-from").value = $("trip-to").value;
+  $("trip-to").value = a;
+});
+
+function tripPayload() {
+  const from = $("trip-from").value;
+  const to = $("trip-to").value;
+  if (!state.rider) throw new Error(t("op.rider.none"));
+  if (from === to) throw new Error(t("op.same_place"));
+  const mode = document.querySelector('input[name="mode"]:checked').value;
+  const at = zonedIso($("trip-date").value, $("trip-time").value);
+  const payload = {
+    rider_id: state.rider.id,
+    pickup_place_id: from,
+    dropoff_place_id: to,
+    companions: Number($("trip-companions").value || 0),
+    wheelchair: $("trip-wheelchair").checked,
+  };
+  if (mode === "arrive") payload.arrive_by = at;
+  else payload.depart_at = at;
+  return payload;
+}
+
+$("trip-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  let payload;
+  try {
+    payload = tripPayload();
+  } catch (err) {
+    showLocalError(err.message);
+    return;
+  }
+  await requestQuote(payload);
+});
+
+function showLocalError(message) {
+  showError(new ApiError(422, { detail: message }));
+}
+
+// ---------------------------------------------------------------- quote, hold, confirm
+async function requestQuote(payload) {
+  clearError();
+  await releaseHeld();
+  const button = $("quote-btn");
+  button.disabled = true;
+  try {
+    const q = await Api.quote(payload);
+    state.lastPayload = payload;
+    showQuote(q);
+  } catch (err) {
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function resetResult() {
+  clearInterval(state.holdTimer);
+  state.quote = null;
+  $("quote-ok").hidden = true;
+  $("quote-no").hidden = true;
+  $("quote-confirmed").hidden = true;
+  delete $("result").dataset.state;
+}
+
+function quoteWindow(q) {
+  return q.pickup_window || q.promise || q.window || null;
+}
+
+function showQuote(q) {
+  resetResult();
+  state.quote = q;
+  const win = quoteWindow(q);
+  const ok = q.feasible !== false && q.status !== "infeasible" && win;
+  const result = $("result");
+  if (ok) {
+    $("promise").textContent = fmtWindow(win.start, win.end);
+    $("quote-arrival").textContent = q.expected_arrival || q.dropoff_eta
+      ? fmtTime(q.expected_arrival || q.dropoff_eta) : "—";
+    $("quote-vehicle").textContent = q.vehicle_name || q.vehicle_id || "—";
+    $("quote-ok").hidden = false;
+    $("confirm-btn").disabled = false;
+    result.dataset.state = "held";
+    startHold(q);
+    result.focus();
+  } else {
+    $("no-reason").textContent = reasonText(q);
+    const alts = q.alternatives || [];
+    $("alternatives").replaceChildren(
+      ...(alts.length
+        ? alts.map((alt, i) => {
+          const w = alt.pickup_window || alt.window || alt;
+          return el("li", {},
+            el("button", {
+              type: "button", class: "btn alt-btn", dataset: { index: String(i) },
+              "aria-keyshortcuts": i < 9 ? String(i + 1) : undefined,
+              onclick: () => takeAlternative(alt),
+            }, el("kbd", {}, String(i + 1)), el("strong", {}, fmtWindow(w.start, w.end)),
+            alt.expected_arrival ? el("span", { class: "help" }, `→ ${fmtTime(alt.expected_arrival)}`) : null));
+        })
+        : [el("li", {}, tr("op.alternatives.none"))]),
+    );
+    $("quote-no").hidden = false;
+    result.dataset.state = "impossible";
+    ($("alternatives").querySelector("button") || result).focus();
+  }
+}
+
+function reasonText(q) {
+  const r = q.reason;
+  if (!r) return "";
+  if (typeof r === "string") return q[`reason_${document.documentElement.lang}`] || r;
+  return r[`message_${document.documentElement.lang}`] || r.message_ja || r.message || r.code || "";
+}
+
+/** Turn an alternative into a quote: the same trip at the alternative's time. */
+async function takeAlternative(alt) {
+  const payload = { ...state.lastPayload };
+  delete payload.arrive_by;
+  delete payload.depart_at;
+  const w = alt.pickup_window || alt.window || alt;
+  if (alt.arrive_by) payload.arrive_by = alt.arrive_by;
+  else payload.depart_at = alt.depart_at || w.start;
+  await requestQuote(payload);
+}
+
+function startHold(q) {
+  const until = q.hold_expires_at || q.held_until || q.expires_at;
+  const hold = $("hold");
+  if (!until) {
+    hold.textContent = "";
+    return;
+  }
+  const end = new Date(until).getTime();
+  const tick = () => {
+    const left = (end - Date.now()) / 1000;
+    if (left <= 0) {
+      clearInterval(state.holdTimer);
+      hold.textContent = t("op.hold.expired");
+      hold.classList.add("expired");
+      $("confirm-btn").disabled = true;
+      $("result").dataset.state = "expired";
+      return;
+    }
+    hold.classList.remove("expired");
+    hold.textContent = t("op.hold", { time: fmtCountdown(left) });
+  };
+  tick();
+  state.holdTimer = setInterval(tick, 1000);
+}
+
+async function confirmQuote() {
+  const q = state.quote;
+  if (!q || $("quote-ok").hidden || $("confirm-btn").disabled) return;
+  $("confirm-btn").disabled = true;
+  try {
+    const booking = await Api.confirm(q.id || q.quote_id);
+    clearInterval(state.holdTimer);
+    const win = booking.promise || booking.pickup_window || quoteWindow(q);
+    $("quote-ok").hidden = true;
+    $("confirmed-msg").textContent = t("op.confirmed", { id: booking.id || booking.booking_id });
+    $("confirmed-promise").textContent = fmtWindow(win.start, win.end);
+    $("quote-confirmed").hidden = false;
+    $("result").dataset.state = "confirmed";
+    $("result").dataset.bookingId = booking.id || booking.booking_id;
+    state.quote = null;
+    flash(t("op.confirmed", { id: booking.id || booking.booking_id }));
+    $("result").focus();
+    loadRiderBookings();
+  } catch (err) {
+    $("confirm-btn").disabled = false;
+    showError(err);
+  }
+}
+
+async function releaseHeld() {
+  const q = state.quote;
+  if (!q || $("quote-ok").hidden) return;
+  state.quote = null;
+  try {
+    await Api.release(q.id || q.quote_id);
+  } catch (err) {
+    if (!(err instanceof ApiError && [404, 409, 410].includes(err.status))) showError(err);
+  }
+}
+
+$("confirm-btn").addEventListener("click", confirmQuote);
+$("release-btn").addEventListener("click", async () => {
+  await releaseHeld();
+  resetResult();
+  flash(t("op.released"));
+  $("quote-btn").focus();
+});
+
+// ---------------------------------------------------------------- keyboard shortcuts
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "/" && !typing(ev)) {
+    ev.preventDefault();
+    if (state.rider) changeRider();
+    else input.focus();
+  } else if (ev.key === "Enter" && ev.altKey) {
+    ev.preventDefault();
+    confirmQuote();
+  } else if (/^[1-9]$/.test(ev.key) && !typing(ev) && !$("quote-no").hidden) {
+    const button = $("alternatives").querySelector(`button[data-index="${Number(ev.key) - 1}"]`);
+    if (button) {
+      ev.preventDefault();
+      button.click();
+    }
+  }
+});
+
+onLangChange(() => {
+  if (state.rider) fillPlaces();
+  if (state.quote && !$("quote-no").hidden) $("no-reason").textContent = reasonText(state.quote);
+  if (state.riders.length) renderResults();
+  const box = document.getElementById("error");
+  if (!box.hidden && state.lastError) box.querySelector(".error-message").textContent = errorText(state.lastError);
+});
+
+// ---------------------------------------------------------------- start
+initPage({
+  onReady: async () => {
+    $("trip-date").value = todayIso();
+    const [h, m] = nowHHMM().split(":").map(Number);
+    const next = Math.min(h * 60 + m + 60, 23 * 60 + 55); // an hour from now, on 5 minutes
+    const rounded = Math.ceil(next / 5) * 5;
+    $("trip-time").value = `${String(Math.floor(rounded / 60)).padStart(2, "0")}:${String(rounded % 60).padStart(2, "0")}`;
+    try {
+      const data = await Api.places();
+      state.places = Array.isArray(data) ? data : data.items || data.places || [];
+    } catch (err) {
+      showError(err);
+    }
+    input.focus();
+  },
+});
