@@ -2,7 +2,8 @@
 
 `mount_web` adds them to the API app: the HTML pages (``/``, ``/operator``,
 ``/dispatcher``, ``/driver``), their local static files under ``/web/static``
-(no CDN, no build step) and ``GET /api/v1/map``, the town's road geometry.
+(no CDN, no build step), ``GET /api/v1/map`` (the town's road geometry) and
+``GET /api/v1/map/path`` (the road path through points, to draw routes).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def mount_web(
         graph = getattr(app.state, "graph", None)
         return graph if graph is not None else fallback()
 
-    maps = RoadMapCache(load_graph or default_loader)
+    maps = RoadMapCache(load_graph or default_loader, max_snap_m=settings.max_snap_m)
     app.state.web_maps = maps
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="web-static")
     app.include_router(

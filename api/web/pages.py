@@ -21,8 +21,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.web import i18n
-from api.web.roads import RoadClass, RoadMapCache
-from routing.errors import NoriaiError
+from api.web.roads import MAX_PATH_POINTS, RoadClass, RoadMapCache
+from routing.errors import InputError, NoriaiError
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,49 @@ def build_router(
             media_type="application/json",
             headers={"Cache-Control": "public, max-age=3600"},
         )
+
+    @router.get(
+        f"{api_base}/map/path",
+        summary="Road path through points, for drawing a route (lon/lat polyline)",
+        responses={
+            200: {
+                "description": "The polyline ``coords`` (``[lon, lat]``) and its length, metres."
+            },
+            422: {"description": "Malformed points, or a point too far from every road."},
+            503: {"description": "The road graph cannot be loaded, or no road path exists."},
+        },
+        tags=["map"],
+    )
+    def road_path_endpoint(
+        points: Annotated[
+            str,
+            Query(
+                min_length=7,
+                max_length=MAX_PATH_POINTS * 26,
+                pattern=r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?(;-?\d+(\.\d+)?,-?\d+(\.\d+)?)+$",
+                description="lon,lat;lon,lat;... (degrees, 2 to 64 points, in order).",
+            ),
+        ],
+    ) -> Response:
+        """The fastest road path through the points (each snapped to its nearest road)."""
+        pairs = [tuple(float(v) for v in p.split(",")) for p in points.split(";")]
+        bad = [
+            i for i, (lon, lat) in enumerate(pairs) if not (-180 <= lon <= 180 and -90 <= lat <= 90)
+        ]
+        if bad:
+            return problem(
+                422,
+                "座標が正しくありません / Bad coordinates",
+                f"points[{bad[0]}] is not a lon,lat pair",
+            )
+        try:
+            body = maps.path(pairs)  # type: ignore[arg-type]
+        except InputError as exc:
+            return problem(422, "経路を作れません / Cannot route these points", str(exc))
+        except (NoriaiError, OSError) as exc:
+            log.warning("road path unavailable: %s", exc)
+            return problem(503, "経路を作れません / No road path", str(exc))
+        return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
 
     return router
 

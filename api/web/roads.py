@@ -17,17 +17,23 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import shapely
 
+from routing.errors import InputError
 from routing.graph import RoadGraph
-from routing.snapping import LocalProjection
+from routing.paths import path_geometry, polyline_length_m
+from routing.snapping import LocalProjection, Snapper
 
 log = logging.getLogger(__name__)
 
 MAP_FORMAT = "noriai.map/1"
+PATH_FORMAT = "noriai.path/1"
+MAX_PATH_POINTS = 64
+"""Most points one path request may join (a vehicle's remaining route fits)."""
 DECIMALS = 5
 """Decimals of the returned degrees: 1e-5 deg is about 1 m."""
 
@@ -136,9 +142,11 @@ class RoadMapCache:
     pages and the API come up even when the map file is slow or missing).
     """
 
-    def __init__(self, load: Callable[[], RoadGraph]) -> None:
+    def __init__(self, load: Callable[[], RoadGraph], *, max_snap_m: float = 300.0) -> None:
         self._load = load
+        self._max_snap_m = max_snap_m
         self._graph: RoadGraph | None = None
+        self._snapper: Snapper | None = None
         self._bodies: dict[tuple[float, tuple[str, ...] | None], bytes] = {}
         self._maps: dict[float, RoadMap] = {}
         self._lock = threading.Lock()
@@ -175,3 +183,38 @@ class RoadMapCache:
             if len(self._bodies) < 32:  # a handful of parameter sets in practice
                 self._bodies[key] = body
         return body
+
+    def path(self, points: list[tuple[float, float]]) -> dict[str, Any]:
+        """The road path through `points` (``[lon, lat]``, in order), for drawing a route.
+
+        Each point is snapped to the nearest road (at most ``max_snap_m`` away) and
+        consecutive points are joined by the fastest path, as the matrix measures it.
+
+        Raises
+        ------
+        InputError
+            Fewer than 2 or more than `MAX_PATH_POINTS` points, or a point too far
+            from every road (the message names it).
+        RoutingError
+            No road path between two consecutive points.
+        """
+        if not 2 <= len(points) <= MAX_PATH_POINTS:
+            raise InputError(
+                f"points: give 2 to {MAX_PATH_POINTS} [lon, lat] pairs, got {len(points)}"
+            )
+        graph = self.graph()
+        with self._lock:
+            if self._snapper is None:
+                self._snapper = Snapper(graph, max_snap_m=self._max_snap_m)
+            snapper = self._snapper
+        snapped = snapper.snap(np.asarray(points, dtype=float))
+        coords: list[tuple[float, float]] = []
+        for a, b in pairwise(snapped):
+            leg = path_geometry(graph, a, b)
+            coords.extend(leg if not coords else leg[1:])
+        return {
+            "format": PATH_FORMAT,
+            "legs": len(snapped) - 1,
+            "length_m": round(polyline_length_m(coords)),
+            "coords": np.round(np.asarray(coords), DECIMALS).tolist(),
+        }

@@ -23,6 +23,7 @@ from api.web import i18n, mount_web
 from api.web.pages import STATIC_DIR, STATIC_URL, TEMPLATE_DIR
 from api.web.roads import MAP_FORMAT, RoadClass, road_map
 from routing.graph import graph_from_multidigraph
+from routing.osm_parse import great_circle_m
 from routing.speeds import SpeedTable
 from tests.routing.conftest import toy_lonlat
 
@@ -340,3 +341,51 @@ def test_road_map_draws_each_street_once_and_simplifies_in_metres() -> None:
     }
     with pytest.raises(ValueError, match="tolerance_m"):
         road_map(graph, tolerance_m=-1)
+
+
+# ------------------------------------------------------------------ road paths
+
+
+def _two_road_points(client: TestClient) -> tuple[list[float], list[float]]:
+    """Two points on main roads far apart: the first and last point of the primary layer."""
+    data = client.get("/api/v1/map", params={"highway": "primary", "tolerance_m": 0}).json()
+    lines = data["layers"][0]["lines"]
+    return lines[0][0], lines[-1][-1]
+
+
+def test_path_endpoint_follows_the_roads(client: TestClient) -> None:
+    a, b = _two_road_points(client)
+    res = client.get("/api/v1/map/path", params={"points": f"{a[0]},{a[1]};{b[0]},{b[1]}"})
+    assert res.status_code == 200, res.text
+    data = res.json()
+    assert data["legs"] == 1
+    coords = np.asarray(data["coords"])
+    assert len(coords) > 2
+    assert np.allclose(coords[0], a, atol=2e-5) and np.allclose(coords[-1], b, atol=2e-5)
+    straight = great_circle_m(a[0], a[1], b[0], b[1])
+    assert data["length_m"] >= straight
+    assert data["length_m"] == pytest.approx(
+        great_circle_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1]).sum(), rel=1e-3
+    )
+    there_and_back = client.get(
+        "/api/v1/map/path", params={"points": f"{a[0]},{a[1]};{b[0]},{b[1]};{a[0]},{a[1]}"}
+    ).json()
+    assert there_and_back["legs"] == 2 and there_and_back["length_m"] > data["length_m"]
+
+
+@pytest.mark.parametrize(
+    ("points", "says"),
+    [
+        ("139.40,35.70", "string_pattern_mismatch"),
+        ("139.40,35.70;abc", "string_pattern_mismatch"),
+        ("139.40,35.70;200,35.70", "points[1]"),
+        ("139.40,35.70;0.5,0.5", "from the nearest drivable road"),
+        (";".join(["139.40,35.70"] * 65), "2 to 64"),
+    ],
+)
+def test_path_endpoint_rejects_bad_points(client: TestClient, points: str, says: str) -> None:
+    a, _ = _two_road_points(client)
+    points = points.replace("139.40,35.70", f"{a[0]},{a[1]}")
+    res = client.get("/api/v1/map/path", params={"points": points})
+    assert res.status_code == 422
+    assert says in res.text

@@ -13,11 +13,31 @@ const Api = {
   lock: (vehicleId) => api("/overrides/lock", { method: "POST", body: { vehicle_id: vehicleId } }),
   unlock: (vehicleId) => api("/overrides/unlock", { method: "POST", body: { vehicle_id: vehicleId } }),
   reoptimise: () => api("/plan/reoptimise", { method: "POST", body: {} }),
+  path: (points) => api("/map/path", { query: { points: points.map(([lon, lat]) => `${lon.toFixed(6)},${lat.toFixed(6)}`).join(";") } }),
 };
 
 const $ = (id) => document.getElementById(id);
 const refreshS = Number(document.body.dataset.refreshS || 5);
-const state = { plan: null, audit: [], timer: 0, busy: false, colours: new Map() };
+const state = { plan: null, audit: [], timer: 0, busy: false, colours: new Map(), paths: new Map() };
+const MAX_PATH_POINTS = 64;
+
+/** The road path through `points` (cached by the points), or null while it is fetched. */
+function roadPath(points) {
+  if (points.length < 2) return null;
+  const pts = points.slice(0, MAX_PATH_POINTS);
+  const key = pts.map(([lon, lat]) => `${lon.toFixed(6)},${lat.toFixed(6)}`).join(";");
+  const cached = state.paths.get(key);
+  if (cached !== undefined) return cached;
+  if (state.paths.size > 200) state.paths.clear(); // routes change all day: keep the cache small
+  state.paths.set(key, null);
+  Api.path(pts)
+    .then((data) => {
+      state.paths.set(key, data.coords);
+      render();
+    })
+    .catch(() => state.paths.delete(key)); // straight lines stay; the next refresh retries
+  return null;
+}
 const map = new TownMap($("map"), { onStop: (stop) => focusStopRow(stop) });
 
 // ---------------------------------------------------------------- shapes
@@ -34,6 +54,10 @@ function stopState(s) {
   if (s.late || (s.late_s ?? 0) > 0 || s.status === "late") return "late";
   if (s.at_risk || s.status === "at_risk") return "at_risk";
   return "";
+}
+
+function isDone(s) {
+  return ["done", "departed", "completed", "dropped_off", "no_show", "cancelled"].includes(s.status);
 }
 
 function lonLat(x) {
@@ -65,8 +89,11 @@ function render() {
           label: `${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${s.rider_name || ""} ${s.place?.name || ""}`,
         };
       });
-      const path = r.path || r.geometry || stops.filter((s) => s.lon !== undefined).map((s) => [s.lon, s.lat]);
-      return { id: r.vehicle_id, color, label: r.vehicle_name || r.vehicle_id, path, position: lonLat(r.position), stops };
+      const position = lonLat(r.position);
+      const ahead = (r.stops || []).map((s, i) => [s, stops[i]]).filter(([s, m]) => m.lon !== undefined && !isDone(s)).map(([, m]) => [m.lon, m.lat]);
+      const through = position ? [position, ...ahead] : ahead;
+      const path = r.path || r.geometry || roadPath(through) || through;
+      return { id: r.vehicle_id, color, label: r.vehicle_name || r.vehicle_id, path, position, stops };
     }),
   );
   // legend
@@ -90,7 +117,7 @@ function renderManifests(routes) {
     ...routes.map((r) => {
       const rows = (r.stops || []).map((s, i) => {
         const st = stopState(s);
-        const done = ["done", "departed", "completed"].includes(s.status);
+        const done = isDone(s);
         const win = s.promise || s.window || s.pickup_window;
         return el("tr", {
           class: [st ? `row-${st}` : "", done ? "row-done" : ""].join(" "),
