@@ -331,14 +331,17 @@ def _worker_name() -> str | None:
 
 
 @contextmanager
-def open_client(n_workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
-    """A Dask client: on an existing scheduler, or on a fresh `LocalCluster` of
-    ``n_workers`` single-threaded processes that is closed on exit."""
+def open_client(
+    n_workers: int = 2, scheduler: str | None = None, *, connect_timeout_s: float = 10.0
+) -> Iterator[Any]:
+    """A Dask client: on an existing scheduler (given up after ``connect_timeout_s``),
+    or on a fresh `LocalCluster` of ``n_workers`` single-threaded processes that is
+    closed on exit."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=f"{connect_timeout_s}s")
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         with client:
@@ -397,9 +400,10 @@ def run_sweep(
             for s in seeds:
                 rows[(v.name, s)] = SweepRow(v.name, s, v.overrides, error=msg)
     total = len(variants) * len(seeds)
-    done = len(rows)
-    if progress is not None:
-        for row in list(rows.values()):
+    done = 0
+    for row in list(rows.values()):
+        done += 1
+        if progress is not None:
             progress(done, total, row)
     days: dict[tuple[str, int], DayResult] = {}
     if specs:

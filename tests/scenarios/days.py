@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass, replace
 
+from routing.errors import InputError
 from scenarios.results import (
     DayResult,
     LegRecord,
@@ -247,3 +249,32 @@ def day_kpis(day: DayResult) -> dict[str, float]:
         "vehicle_km": km,
         "cost_per_trip_yen": (hours * 3000 + km * 30) / max(1, len(served)),
     }
+
+
+@dataclass(frozen=True)
+class TinySpec:
+    """A stand-in spec for sweep tests: two overridable keys, like the real one's
+    ``with_overrides`` (unknown keys and bad values raise `InputError` naming the key)."""
+
+    name: str = "tiny"
+    vehicles: int = 3
+    pooling: bool = True
+
+    def with_overrides(self, overrides: dict) -> TinySpec:
+        changes = {}
+        for key, value in overrides.items():
+            field_name = {"fleet.vehicles": "vehicles", "dispatch.pooling": "pooling"}.get(key)
+            if field_name is None:
+                raise InputError(f"{key}: no such setting")
+            if field_name == "vehicles" and (not isinstance(value, int) or value < 0):
+                raise InputError(f"{key}: must be a whole number >= 0, got {value!r}")
+            changes[field_name] = value
+        return replace(self, **changes)
+
+
+def simulate_tiny(spec, seed, *, data_dir, cache_dir=None, variant="base", progress=None):
+    """A cheap `simulate_day` for sweep tests: `make_day` from the spec; fails like a
+    real simulation would when there is no vehicle."""
+    if spec.vehicles == 0:
+        raise RuntimeError("the fleet is empty")
+    return make_day(variant, seed, vehicles=spec.vehicles, pooling=spec.pooling, scenario=spec.name)
