@@ -13,7 +13,7 @@ from api.settings import Settings
 from benchmarks.cli import bench_app
 from dispatch.cli import solve_command
 from routing.cli import map_app
-from scenarios.cli import demo_command
+from scenarios.cli import demo_command, scenario_app
 
 app = typer.Typer(
     name="noriai",
@@ -36,6 +36,7 @@ app.add_typer(map_app, name="map", help="Road graphs: load, summarise, build mat
 app.command("solve")(solve_command)
 app.add_typer(bench_app, name="bench", help="Benchmarks: JSON + markdown tables. ベンチマーク")
 app.command("demo")(demo_command)
+app.add_typer(scenario_app, name="scenario")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

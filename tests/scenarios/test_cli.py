@@ -1,0 +1,52 @@
+"""``noriai scenario ...``: help a planner can read, clear errors with exit code 2,
+and real runs on a tiny scenario."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("command", "phrases"),
+    [
+        (["scenario"], ["What-if scenarios", "計画担当者", "validate", "run", "sweep", "study"]),
+        (["scenario", "run", "--help"], ["Simulate one service day", "一日分", "--seed", "--out"]),
+        (
+            ["scenario", "sweep", "--help"],
+            ["variant × seed", "並列", "--seeds", "--workers", "--scheduler", "tcp://host:8786"],
+        ),
+        (["scenario", "study", "--help"], ["95 %", "相乗り", "--seeds", "--workers"]),
+        (["scenario", "validate", "--help"], ["key path", "項目名", "exit code 2"]),
+    ],
+)
+def test_help_is_bilingual(command, phrases):
+    result = runner.invoke(app, [*command, "--help"] if command == ["scenario"] else command)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    for p in phrases:
+        assert p in text, p
+
+
+def test_validate_missing_file_exit_2(tmp_path):
+    result = runner.invoke(app, ["scenario", "validate", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_unknown_study_exit_2():
+    result = runner.invoke(app, ["scenario", "study", "nagano"])
+    assert result.exit_code == 2
+    assert "unknown study 'nagano'" in result.output and "ina" in result.output
+
+
+def test_workers_and_scheduler_exclude_each_other():
+    result = runner.invoke(
+        app, ["scenario", "study", "ina", "--workers", "3", "--scheduler", "tcp://127.0.0.1:9"]
+    )
+    assert result.exit_code == 2
+    assert "exclude each other" in result.output
