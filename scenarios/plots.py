@@ -220,11 +220,26 @@ def _distribution(ax, data: Mapping[str, list[float]], *, step: float, xlabel: s
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", alpha=0.3)
         return
-    lo = min(min(xs) for xs in data.values())
-    hi = max(max(xs) for xs in data.values())
+    pooled = sorted(x for xs in data.values() for x in xs)
+    lo = pooled[0]
+    hi = pooled[min(len(pooled) - 1, int(0.98 * len(pooled)))]  # long tails: last bin holds them
     bins = _bins(lo, hi, step=step)
+    top = bins[-1] - step / 2
     for i, (v, xs) in enumerate(data.items()):
-        ax.hist(xs, bins=bins, histtype="step", linewidth=1.6, color=COLOURS[i % 10], label=text(v))
+        clipped = [min(x, top) for x in xs]
+        colour = COLOURS[i % 10]
+        ax.hist(clipped, bins=bins, histtype="step", linewidth=1.6, color=colour, label=text(v))
+    if pooled[-1] > top:
+        ax.annotate(
+            f"≥{bins[-2]:.3g}",
+            xy=(bins[-2], 0),
+            xytext=(0, -2),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=7,
+            annotation_clip=False,
+        )
     ax.set_xlabel(xlabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
