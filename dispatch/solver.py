@@ -24,11 +24,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
+from dispatch import native
 from dispatch.errors import SolverError
 from dispatch.insertion import construct, to_plan
 from dispatch.model import DIMENSIONS, Problem, StopKind, Task
@@ -74,6 +76,13 @@ class SearchConfig:
     #: share of the remaining time one elimination attempt may take, and its floor
     attempt_share: float = 0.25
     min_attempt_s: float = 0.3
+    #: run the native search (`dispatch.native`) first: None = whenever the problem is
+    #: in its scope and the stop is a time limit
+    native: bool | None = None
+    #: share of a time limit for the native search; the rest polishes with OR-Tools
+    native_share: float = 1.0
+    #: knobs of the native search (`dispatch.native`), e.g. {"route_min_share": 0.5}
+    native_params: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -466,6 +475,13 @@ def solve(
         return plan
     # one deadline for every phase: construction, OR-Tools, fallback, polish
     deadline = None if stop.max_runtime_s is None else started + stop.max_runtime_s
+    if deadline is not None and initial is None and _should_run_native(problem, stop, config):
+        plan = _native_phase(problem, tasks, unassigned, deadline, seed, config)
+        if config.native_share < 1.0:
+            plan = _polish(problem, tasks, plan, deadline, config)
+        plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
+        _log(problem, plan)
+        return plan
     constructed = None
     if initial is None and config.warm_start:
         constructed = _construct(problem, seed, deadline)
@@ -513,6 +529,33 @@ def solve(
     plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
     _log(problem, plan)
     return plan
+
+
+def _should_run_native(problem: Problem, stop: StopCriterion, config: SearchConfig) -> bool:
+    if config.native is False or stop.first_solution or stop.solution_limit is not None:
+        return False
+    reason = native.unsupported(problem)
+    if reason is not None and config.native:
+        raise SolverError(f"native search requested but not possible: {reason}")
+    return reason is None
+
+
+def _native_phase(
+    problem: Problem,
+    tasks: list[Task],
+    screened: list[Unassigned],
+    deadline: float,
+    seed: int,
+    config: SearchConfig,
+) -> Plan:
+    """The native search for its share of the time left; its plan, timed in Python."""
+    budget = max(0.0, deadline - time.monotonic()) * config.native_share
+    result = native.solve_native(problem, tasks, budget, seed=seed, params=config.native_params)
+    unassigned = screened + [
+        Unassigned(t.id, UnassignedReason.NOT_SELECTED) for t in result.left_out
+    ]
+    stats = {"solver": "native", "status": "native", **result.stats}
+    return to_plan(problem, result.routes, unassigned, stats)
 
 
 def _polish(

@@ -1,0 +1,167 @@
+// One vehicle's route with the caches that make insertion checks cheap.
+//
+// `early_at[k]` is the earliest service start at position k when the vehicle leaves
+// as early as it may; `late_at[k]` the latest start that still lets the rest of the
+// route keep its windows and the end deadline (`late_at[n]` bounds the end arrival).
+// Without ride limits or duration caps the two decide feasibility exactly; with them
+// they are necessary conditions and `Timing::feasible` settles each candidate.
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "instance.hpp"
+
+namespace noriai {
+
+struct Route {
+    int v = 0;
+    std::vector<int> seq;       // nodes in visiting order, depots excluded
+    std::vector<i64> early_at;  // n
+    std::vector<i64> late_at;   // n + 1
+    std::vector<i64> load_at;   // n * kDims: load after serving position k
+    i64 cost = 0;               // arc costs, without the fixed cost
+
+    int size() const { return static_cast<int>(seq.size()); }
+    bool empty() const { return seq.empty(); }
+    i64 load_after(int k, int dim) const {
+        return k < 0 ? 0 : load_at[static_cast<std::size_t>(k) * kDims + dim];
+    }
+};
+
+inline int location_at(const Instance& in, const Route& r, int k) {
+    if (k < 0) return in.v_start[r.v];
+    if (k >= r.size()) return in.v_end[r.v];
+    return in.loc[r.seq[k]];
+}
+
+inline i64 load_sign(int node) { return (node & 1) ? -1 : 1; }
+
+// Recompute every cache of `r` from its sequence.
+inline void refresh(const Instance& in, Route& r) {
+    const int n = r.size();
+    r.early_at.resize(n);
+    r.late_at.resize(n + 1);
+    r.load_at.resize(static_cast<std::size_t>(n) * kDims);
+    i64 t = in.v_early[r.v];
+    i64 dep = t;
+    int prev = in.v_start[r.v];
+    i64 cost = 0;
+    i64 ld[kDims] = {0, 0, 0};
+    for (int k = 0; k < n; ++k) {
+        const int node = r.seq[k];
+        const int l = in.loc[node];
+        t = std::max(in.early[node], dep + in.t(prev, l));
+        r.early_at[k] = t;
+        dep = t + in.service[node];
+        cost += in.arc(r.v, prev, l);
+        prev = l;
+        const i64* q = in.req_load(node >> 1);
+        for (int dim = 0; dim < kDims; ++dim) {
+            ld[dim] += load_sign(node) * q[dim];
+            r.load_at[static_cast<std::size_t>(k) * kDims + dim] = ld[dim];
+        }
+    }
+    cost += in.arc(r.v, prev, in.v_end[r.v]);
+    r.cost = n ? cost : 0;
+    i64 late = in.v_late[r.v];
+    r.late_at[n] = late;
+    int next = in.v_end[r.v];
+    for (int k = n - 1; k >= 0; --k) {
+        const int node = r.seq[k];
+        const int l = in.loc[node];
+        late = std::min(in.late[node], late - in.service[node] - in.t(l, next));
+        r.late_at[k] = late;
+        next = l;
+    }
+}
+
+// Exact timing of a stop sequence: a simple temporal problem solved by raising lower
+// bounds to their least fixed point (windows, end deadline, ride limits, duration).
+class Timing {
+  public:
+    explicit Timing(const Instance& in) : in_(in), pos_(in.n_nodes(), -1) {}
+
+    // Can `v` serve `seq` in this order keeping every time constraint?
+    bool feasible(int v, const int* seq, int n) {
+        if (n == 0) return true;
+        lo_.resize(n);
+        hi_.resize(n);
+        gap_.resize(n + 1);
+        t_.resize(n);
+        pairs_.clear();
+        int prev = in_.v_start[v];
+        i64 prev_service = 0;
+        for (int k = 0; k < n; ++k) {
+            const int node = seq[k];
+            gap_[k] = prev_service + in_.t(prev, in_.loc[node]);
+            prev = in_.loc[node];
+            prev_service = in_.service[node];
+            lo_[k] = in_.early[node];
+            hi_[k] = in_.late[node];
+            if (node & 1) {
+                const int p = pos_[node - 1];
+                const i64 ride = in_.max_ride[node >> 1];
+                if (p >= 0 && ride < kInf) pairs_.push_back({p, k, in_.service[node - 1] + ride});
+            } else {
+                pos_[node] = k;
+            }
+        }
+        for (int k = 0; k < n; ++k) {
+            if (!(seq[k] & 1)) pos_[seq[k]] = -1;
+        }
+        gap_[n] = prev_service + in_.t(prev, in_.v_end[v]);
+        const i64 max_dur = in_.v_max_dur[v];
+        i64 t0 = in_.v_early[v];
+        for (int round = 0; round < kMaxRounds; ++round) {
+            i64 at = t0;
+            for (int k = 0; k < n; ++k) {
+                at = std::max(lo_[k], at + gap_[k]);
+                if (at > hi_[k]) return false;
+                t_[k] = at;
+            }
+            const i64 end = at + gap_[n];
+            if (end > in_.v_late[v]) return false;
+            bool changed = false;
+            for (const Pair& pr : pairs_) {
+                if (t_[pr.d] - t_[pr.p] > pr.limit) {
+                    lo_[pr.p] = std::max(lo_[pr.p], t_[pr.d] - pr.limit);
+                    changed = true;
+                }
+            }
+            if (max_dur < kInf && end - t0 > max_dur) {
+                t0 = end - max_dur;
+                changed = true;
+            }
+            if (!changed) return true;
+        }
+        return false;
+    }
+
+  private:
+    struct Pair {
+        int p, d;
+        i64 limit;
+    };
+    static constexpr int kMaxRounds = 200;
+    const Instance& in_;
+    std::vector<int> pos_;
+    std::vector<i64> lo_, hi_, gap_, t_;
+    std::vector<Pair> pairs_;
+};
+
+// Capacity of every dimension holds along the whole sequence.
+inline bool loads_fit(const Instance& in, int v, const std::vector<int>& seq) {
+    i64 ld[kDims] = {0, 0, 0};
+    const i64* cap = in.cap(v);
+    for (int node : seq) {
+        const i64* q = in.req_load(node >> 1);
+        for (int dim = 0; dim < kDims; ++dim) {
+            ld[dim] += load_sign(node) * q[dim];
+            if (ld[dim] > cap[dim]) return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace noriai

@@ -1,0 +1,590 @@
+// The search: greedy construction, route minimisation by guided ejection search
+// (Nagata & Kobayashi 2010, for pickup and delivery), and adaptive large neighbourhood
+// search on distance (Ropke & Pisinger 2006) with simulated-annealing acceptance.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "instance.hpp"
+#include "solution.hpp"
+
+namespace noriai {
+
+using Clock = std::chrono::steady_clock;
+
+struct Params {
+    double time_limit_s = 10.0;
+    double route_min_share = 0.5;  // at most this share of the time removes routes
+    bool minimize_routes = true;
+    int eject_max = 3;             // requests ejected at once, at most
+    long eject_work = 4000000;     // position checks one ejection search may spend
+    int perturb_moves = 10;        // random relocations after each ejection
+    double start_temp = 0.01;      // SA: a solution this much worse is accepted at p = 0.5
+    double end_temp = 0.0002;
+    int min_remove = 2;
+    int max_remove = 30;
+    double max_remove_share = 0.35;
+    unsigned seed = 1;
+};
+
+struct Stats {
+    long ges_iterations = 0;
+    int routes_removed = 0;
+    long lns_iterations = 0;
+    long lns_improvements = 0;
+    double construct_s = 0, ges_s = 0, lns_s = 0;
+    int initial_vehicles = 0;
+};
+
+class Search {
+  public:
+    Search(const Instance& in, const Params& params)
+        : in_(in), params_(params), ins_(in), rng_(params.seed), pen_(in.n_req, 1) {}
+
+    Solution run(const Solution* initial) {
+        const auto start = Clock::now();
+        const auto deadline = start + seconds(params_.time_limit_s);
+        Solution s = initial ? *initial : Solution::empty(in_);
+        if (!initial) {
+            construct(s, std::min(deadline, start + seconds(params_.time_limit_s *
+                                                             params_.route_min_share)));
+        }
+        stats_.construct_s = elapsed(start);
+        stats_.initial_vehicles = s.used_vehicles();
+        if (params_.minimize_routes && has_fixed_costs()) {
+            const auto ges_start = Clock::now();
+            const auto ges_end = std::min(
+                deadline, start + seconds(params_.time_limit_s * params_.route_min_share));
+            minimize_routes(s, ges_end);
+            stats_.ges_s = elapsed(ges_start);
+        }
+        const auto lns_start = Clock::now();
+        Solution best = lns(s, deadline);
+        stats_.lns_s = elapsed(lns_start);
+        return best;
+    }
+
+    const Stats& stats() const { return stats_; }
+
+    // ---- construction ------------------------------------------------------------
+    void construct(Solution& s, Clock::time_point deadline) {
+        std::vector<int> order(in_.n_req);
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(), [&](int a, int b) {
+            return in_.late[2 * a] != in_.late[2 * b] ? in_.late[2 * a] < in_.late[2 * b] : a < b;
+        });
+        std::vector<int> left;
+        for (int r : order) {
+            const Insertion x = best_overall(s, r, true);
+            if (x.ok()) {
+                s.insert(in_, r, x.v, x.i, x.j);
+            } else {
+                left.push_back(r);
+            }
+        }
+        // what fits no vehicle even alone stays out; the rest is pushed in by ejections
+        std::vector<int> pool;
+        for (int r : left) {
+            if (fits_alone(r)) pool.push_back(r);
+        }
+        std::reverse(pool.begin(), pool.end());
+        if (!pool.empty()) fill(s, pool, deadline, true);
+    }
+
+    bool fits_alone(int req) {
+        Route alone;
+        for (int v = 0; v < in_.n_veh; ++v) {
+            if (!in_.can(req, v)) continue;
+            alone.v = v;
+            alone.seq.clear();
+            refresh(in_, alone);
+            if (ins_.best_in_route(alone, req).ok()) return true;
+        }
+        return false;
+    }
+
+    // The cheapest feasible insertion over all vehicles; among empty vehicles only the
+    // first of each class is tried (the others would give the same answer).
+    Insertion best_overall(const Solution& s, int req, bool allow_empty) {
+        Insertion best;
+        seen_class_.assign(in_.n_veh, 0);
+        for (int v = 0; v < in_.n_veh; ++v) {
+            if (!in_.can(req, v)) continue;
+            const Route& r = s.routes[v];
+            if (r.empty()) {
+                if (!allow_empty || seen_class_[in_.v_class[v]]) continue;
+                seen_class_[in_.v_class[v]] = 1;
+            }
+            const Insertion x = ins_.best_in_route(r, req, best.delta);
+            if (x.ok()) best = x;
+        }
+        return best;
+    }
+
+    // ---- route minimisation --------------------------------------------------------
+    void minimize_routes(Solution& s, Clock::time_point deadline) {
+        while (Clock::now() < deadline && s.used_vehicles() > 1 && s.unassigned() == 0) {
+            Solution backup = s;
+            std::vector<int> used;
+            for (int v = 0; v < in_.n_veh; ++v) {
+                if (!s.routes[v].empty()) used.push_back(v);
+            }
+            const int victim = used[pick(static_cast<int>(used.size()))];
+            std::vector<int> pool = s.requests_of(victim);
+            s.remove(in_, pool);
+            std::fill(pen_.begin(), pen_.end(), 1);
+            if (!fill(s, pool, deadline, false)) {
+                s = std::move(backup);
+                return;
+            }
+            ++stats_.routes_removed;
+        }
+    }
+
+    // Insert every request of the ejection pool, ejecting others where needed.
+    bool fill(Solution& s, std::vector<int>& pool, Clock::time_point deadline, bool allow_empty) {
+        while (!pool.empty()) {
+            if (Clock::now() >= deadline) return false;
+            ++stats_.ges_iterations;
+            const int r = pool.back();
+            pool.pop_back();
+            const Insertion x = best_overall(s, r, allow_empty);
+            if (x.ok()) {
+                s.insert(in_, r, x.v, x.i, x.j);
+                continue;
+            }
+            ++pen_[r];
+            Ejection e;
+            if (!find_ejection(s, r, e)) {
+                pool.insert(pool.begin(), r);
+                continue;
+            }
+            s.remove(in_, e.out);
+            s.insert(in_, r, e.ins.v, e.ins.i, e.ins.j);
+            pool.insert(pool.end(), e.out.begin(), e.out.end());
+            perturb(s, params_.perturb_moves);
+        }
+        return true;
+    }
+
+    // ---- distance: adaptive large neighbourhood search ------------------------------
+    Solution lns(Solution s, Clock::time_point deadline) {
+        Solution best = s;
+        i64 f_cur = s.objective(in_);
+        i64 f_best = f_cur;
+        const auto start = Clock::now();
+        const double total = std::max(1e-3, seconds_between(start, deadline));
+        double arcs = 0;
+        for (const Route& r : s.routes) arcs += static_cast<double>(r.cost);
+        const double t0 = std::max(1.0, params_.start_temp * arcs / std::log(2.0));
+        const double t1 = std::max(1e-3, params_.end_temp * arcs / std::log(2.0));
+        std::vector<double> w_destroy(kDestroyOps, 1.0), w_repair(kRepairOps, 1.0);
+        std::vector<double> score_d(kDestroyOps, 0), score_r(kRepairOps, 0);
+        std::vector<int> uses_d(kDestroyOps, 0), uses_r(kRepairOps, 0);
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        std::vector<int> pool;
+        long iteration = 0;
+        while (true) {
+            const auto now = Clock::now();
+            if (now >= deadline || in_.n_req == 0) break;
+            const double frac = seconds_between(start, now) / total;
+            const double temp = t0 * std::pow(t1 / t0, frac);
+            Solution cand = s;
+            const int od = roulette(w_destroy);
+            const int orp = roulette(w_repair);
+            pool.clear();
+            destroy(cand, od, removal_count(cand), pool);
+            repair(cand, pool, orp);
+            const i64 f = cand.objective(in_);
+            double score = 0;
+            if (f < f_best) {
+                best = cand;
+                f_best = f;
+                score = 33;
+                ++stats_.lns_improvements;
+            }
+            if (f < f_cur) {
+                if (score == 0) score = 9;
+                s = std::move(cand);
+                f_cur = f;
+            } else if (f > f_cur && unit(rng_) < std::exp(-static_cast<double>(f - f_cur) / temp)) {
+                score = 13;
+                s = std::move(cand);
+                f_cur = f;
+            }
+            score_d[od] += score;
+            score_r[orp] += score;
+            ++uses_d[od];
+            ++uses_r[orp];
+            if (++iteration % kSegment == 0) {
+                adapt(w_destroy, score_d, uses_d);
+                adapt(w_repair, score_r, uses_r);
+            }
+        }
+        stats_.lns_iterations = iteration;
+        return best;
+    }
+
+  private:
+    static constexpr int kDestroyOps = 4;  // random, worst, related, route
+    static constexpr int kRepairOps = 6;   // {greedy, regret-2, regret-3} x {plain, noise}
+    static constexpr int kSegment = 100;
+    static constexpr i64 kMissing = kInf / 8;
+
+    struct Ejection {
+        i64 psum = kInf;
+        i64 delta = kInf;
+        std::vector<int> out;
+        Insertion ins;
+    };
+
+    static Clock::duration seconds(double s) {
+        return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+    }
+    static double seconds_between(Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration<double>(b - a).count();
+    }
+    static double elapsed(Clock::time_point since) { return seconds_between(since, Clock::now()); }
+
+    int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+
+    bool has_fixed_costs() const {
+        return std::any_of(in_.v_fixed.begin(), in_.v_fixed.end(), [](i64 c) { return c > 0; });
+    }
+
+    // -- ejection search ------------------------------------------------------------
+    bool find_ejection(const Solution& s, int req, Ejection& best) {
+        for (int v = 0; v < in_.n_veh; ++v) {
+            const Route& r = s.routes[v];
+            if (r.empty() || !in_.can(req, v)) continue;
+            const std::vector<int> members = s.requests_of(v);
+            const long m = static_cast<long>(members.size());
+            const long per_subset = std::max<long>(1, (r.size() + 2) * (r.size() + 2) / 2);
+            int kmax = std::min<int>(params_.eject_max, static_cast<int>(m));
+            while (kmax > 1 && subsets(m, kmax) * per_subset > params_.eject_work) --kmax;
+            chosen_.clear();
+            eject_rec(r, members, 0, kmax, 0, req, best);
+        }
+        return best.ins.ok();
+    }
+
+    static long subsets(long m, int k) {
+        long total = 0, c = 1;
+        for (int j = 1; j <= k; ++j) {
+            c = c * (m - j + 1) / j;
+            total += c;
+        }
+        return total;
+    }
+
+    void eject_rec(const Route& r, const std::vector<int>& members, int from, int left, i64 psum,
+                   int req, Ejection& best) {
+        for (int k = from; k < static_cast<int>(members.size()); ++k) {
+            const int out = members[k];
+            const i64 ps = psum + pen_[out];
+            if (ps > best.psum) continue;
+            chosen_.push_back(out);
+            trial_.v = r.v;
+            trial_.seq.clear();
+            for (int node : r.seq) {
+                if (std::find(chosen_.begin(), chosen_.end(), node >> 1) == chosen_.end())
+                    trial_.seq.push_back(node);
+            }
+            refresh(in_, trial_);
+            const Insertion x = ins_.best_in_route(trial_, req);
+            if (x.ok() && (ps < best.psum || (ps == best.psum && x.delta < best.delta))) {
+                best.psum = ps;
+                best.delta = x.delta;
+                best.out = chosen_;
+                best.ins = x;
+            }
+            if (left > 1) eject_rec(r, members, k + 1, left - 1, ps, req, best);
+            chosen_.pop_back();
+        }
+    }
+
+    // Random feasible relocations: diversification between ejections.
+    void perturb(Solution& s, int moves) {
+        for (int m = 0; m < moves; ++m) {
+            const int req = pick(in_.n_req);
+            const int from = s.route_of[req];
+            if (from < 0) continue;
+            const Route& r = s.routes[from];
+            int pi = -1, di = -1;
+            for (int k = 0; k < r.size(); ++k) {
+                if (r.seq[k] == 2 * req) pi = k;
+                if (r.seq[k] == 2 * req + 1) di = k;
+            }
+            const int restore_i = pi, restore_j = di - 1;
+            one_.assign(1, req);
+            s.remove(in_, one_);
+            options_.clear();
+            for (int v = 0; v < in_.n_veh; ++v) {
+                if (!s.routes[v].empty() && in_.can(req, v))
+                    ins_.feasible_in_route(s.routes[v], req, options_);
+            }
+            if (options_.empty()) {
+                s.insert(in_, req, from, restore_i, restore_j);
+            } else {
+                const Insertion& x = options_[pick(static_cast<int>(options_.size()))];
+                s.insert(in_, req, x.v, x.i, x.j);
+            }
+        }
+    }
+
+    // -- destroy ----------------------------------------------------------------------
+    int removal_count(const Solution& s) {
+        const int assigned = in_.n_req - s.unassigned();
+        const int hi = std::max(
+            1, std::min({params_.max_remove, assigned,
+                         static_cast<int>(std::ceil(params_.max_remove_share * in_.n_req))}));
+        const int lo = std::min(params_.min_remove, hi);
+        return std::uniform_int_distribution<int>(lo, hi)(rng_);
+    }
+
+    void destroy(Solution& s, int op, int q, std::vector<int>& out) {
+        assigned_.clear();
+        for (int r = 0; r < in_.n_req; ++r) {
+            if (s.route_of[r] >= 0) assigned_.push_back(r);
+            else out.push_back(r);  // left-out requests always get another chance
+        }
+        if (assigned_.empty()) return;
+        q = std::min<int>(q, static_cast<int>(assigned_.size()));
+        std::vector<int> removed;
+        switch (op) {
+            case 0: random_removal(q, removed); break;
+            case 1: worst_removal(s, q, removed); break;
+            case 2: related_removal(s, q, removed); break;
+            default: route_removal(s, q, removed); break;
+        }
+        s.remove(in_, removed);
+        out.insert(out.end(), removed.begin(), removed.end());
+    }
+
+    void random_removal(int q, std::vector<int>& removed) {
+        std::shuffle(assigned_.begin(), assigned_.end(), rng_);
+        removed.assign(assigned_.begin(), assigned_.begin() + q);
+    }
+
+    // Requests whose removal saves the most, with randomness (p = 3).
+    void worst_removal(const Solution& s, int q, std::vector<int>& removed) {
+        std::vector<std::pair<i64, int>> saving;
+        saving.reserve(assigned_.size());
+        for (int req : assigned_) saving.push_back({removal_saving(s, req), req});
+        std::sort(saving.begin(), saving.end(), std::greater<>());
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        std::vector<char> taken(saving.size(), 0);
+        while (static_cast<int>(removed.size()) < q) {
+            std::size_t k = static_cast<std::size_t>(std::pow(unit(rng_), 3.0) * saving.size());
+            while (taken[k]) k = (k + 1) % saving.size();
+            taken[k] = 1;
+            removed.push_back(saving[k].second);
+        }
+    }
+
+    i64 removal_saving(const Solution& s, int req) const {
+        const Route& r = s.routes[s.route_of[req]];
+        const int v = r.v;
+        int a = -1, b = -1;
+        for (int k = 0; k < r.size(); ++k) {
+            if (r.seq[k] == 2 * req) a = k;
+            if (r.seq[k] == 2 * req + 1) b = k;
+        }
+        const int la = location_at(in_, r, a), lb = location_at(in_, r, b);
+        if (b == a + 1) {
+            const int prev = location_at(in_, r, a - 1), next = location_at(in_, r, b + 1);
+            return in_.arc(v, prev, la) + in_.arc(v, la, lb) + in_.arc(v, lb, next) -
+                   in_.arc(v, prev, next);
+        }
+        const int pa = location_at(in_, r, a - 1), na = location_at(in_, r, a + 1);
+        const int pb = location_at(in_, r, b - 1), nb = location_at(in_, r, b + 1);
+        return in_.arc(v, pa, la) + in_.arc(v, la, na) - in_.arc(v, pa, na) + in_.arc(v, pb, lb) +
+               in_.arc(v, lb, nb) - in_.arc(v, pb, nb);
+    }
+
+    // Shaw removal: requests close in space and time to one already removed (p = 6).
+    void related_removal(const Solution& s, int q, std::vector<int>& removed) {
+        start_times(s);
+        double max_t = 1;
+        for (int r : assigned_) {
+            max_t = std::max(max_t, static_cast<double>(start_[2 * r + 1]));
+        }
+        const double max_d = static_cast<double>(in_.max_dist);
+        std::vector<char> gone(in_.n_req, 0);
+        const int first = assigned_[pick(static_cast<int>(assigned_.size()))];
+        removed.push_back(first);
+        gone[first] = 1;
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        std::vector<std::pair<double, int>> rel;
+        while (static_cast<int>(removed.size()) < q) {
+            const int seed = removed[pick(static_cast<int>(removed.size()))];
+            rel.clear();
+            for (int r : assigned_) {
+                if (gone[r]) continue;
+                const double dd = static_cast<double>(in_.d(in_.loc[2 * seed], in_.loc[2 * r]) +
+                                                      in_.d(in_.loc[2 * seed + 1], in_.loc[2 * r + 1]));
+                const double dt = static_cast<double>(std::llabs(start_[2 * seed] - start_[2 * r]) +
+                                                      std::llabs(start_[2 * seed + 1] - start_[2 * r + 1]));
+                rel.push_back({9.0 * dd / max_d + 3.0 * dt / max_t, r});
+            }
+            if (rel.empty()) break;
+            std::sort(rel.begin(), rel.end());
+            const std::size_t k = static_cast<std::size_t>(std::pow(unit(rng_), 6.0) * rel.size());
+            removed.push_back(rel[k].second);
+            gone[rel[k].second] = 1;
+        }
+    }
+
+    // A whole short route, topped up with random requests up to q.
+    void route_removal(const Solution& s, int q, std::vector<int>& removed) {
+        std::vector<int> used;
+        for (int v = 0; v < in_.n_veh; ++v) {
+            if (!s.routes[v].empty()) used.push_back(v);
+        }
+        const int v = used[pick(static_cast<int>(used.size()))];
+        removed = s.requests_of(v);
+        if (static_cast<int>(removed.size()) >= q) return;
+        std::shuffle(assigned_.begin(), assigned_.end(), rng_);
+        for (int r : assigned_) {
+            if (static_cast<int>(removed.size()) >= q) break;
+            if (s.route_of[r] != v) removed.push_back(r);
+        }
+    }
+
+    void start_times(const Solution& s) {
+        start_.assign(in_.n_nodes(), 0);
+        for (const Route& r : s.routes) {
+            for (int k = 0; k < r.size(); ++k) start_[r.seq[k]] = r.early_at[k];
+        }
+    }
+
+    // -- repair -----------------------------------------------------------------------
+    // Greedy (regret 1) or regret-k insertion of the pool, optionally with noise;
+    // best insertions are cached per (request, vehicle) and refreshed per changed route.
+    void repair(Solution& s, std::vector<int>& pool, int op) {
+        const int regret = 1 + op % 3;
+        const bool noisy = op >= 3;
+        const int K = in_.n_veh;
+        const int m = static_cast<int>(pool.size());
+        cache_.assign(static_cast<std::size_t>(m) * K, Insertion{});
+        active_.assign(K, 0);
+        std::vector<char> rep_seen(K, 0);
+        for (int v = 0; v < K; ++v) {
+            if (!s.routes[v].empty()) {
+                active_[v] = 1;
+            } else if (!rep_seen[in_.v_class[v]]) {
+                rep_seen[in_.v_class[v]] = 1;
+                active_[v] = 1;
+            }
+        }
+        for (int v = 0; v < K; ++v) {
+            if (active_[v]) fill_column(s, pool, v);
+        }
+        std::uniform_real_distribution<double> unit(-1.0, 1.0);
+        const double noise = 0.025 * static_cast<double>(in_.max_arc);
+        std::vector<i64> top(regret);
+        int alive = m;
+        while (alive > 0) {
+            int pick_k = -1;
+            double pick_regret = -1, pick_cost = 0;
+            for (int k = 0; k < alive; ++k) {
+                std::fill(top.begin(), top.end(), kMissing);
+                for (int v = 0; v < K; ++v) {
+                    const Insertion& x = cache_[static_cast<std::size_t>(k) * K + v];
+                    if (!active_[v] || !x.ok()) continue;
+                    i64 c = x.delta;
+                    for (int h = 0; h < regret; ++h) {
+                        if (c < top[h]) std::swap(c, top[h]);
+                    }
+                }
+                if (top[0] >= kMissing) continue;
+                double c0 = static_cast<double>(top[0]);
+                if (noisy) c0 = std::max(0.0, c0 + noise * unit(rng_));
+                double reg = 0;
+                for (int h = 1; h < regret; ++h) reg += static_cast<double>(top[h] - top[0]);
+                const bool better = regret == 1
+                                        ? (pick_k < 0 || c0 < pick_cost)
+                                        : (reg > pick_regret || (reg == pick_regret && c0 < pick_cost));
+                if (better) {
+                    pick_k = k;
+                    pick_regret = reg;
+                    pick_cost = c0;
+                }
+            }
+            if (pick_k < 0) break;
+            int best_v = -1;
+            for (int v = 0; v < K; ++v) {
+                const Insertion& x = cache_[static_cast<std::size_t>(pick_k) * K + v];
+                if (active_[v] && x.ok() &&
+                    (best_v < 0 ||
+                     x.delta < cache_[static_cast<std::size_t>(pick_k) * K + best_v].delta))
+                    best_v = v;
+            }
+            const Insertion x = cache_[static_cast<std::size_t>(pick_k) * K + best_v];
+            const bool was_empty = s.routes[best_v].empty();
+            s.insert(in_, pool[pick_k], x.v, x.i, x.j);
+            // drop row pick_k by moving the last live row into it
+            --alive;
+            std::swap(pool[pick_k], pool[alive]);
+            std::copy_n(cache_.begin() + static_cast<std::ptrdiff_t>(alive) * K, K,
+                        cache_.begin() + static_cast<std::ptrdiff_t>(pick_k) * K);
+            pool.resize(alive);
+            fill_column(s, pool, best_v);
+            if (was_empty) {
+                for (int v = 0; v < K; ++v) {
+                    if (v != best_v && s.routes[v].empty() && in_.v_class[v] == in_.v_class[best_v]) {
+                        active_[v] = 1;
+                        fill_column(s, pool, v);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    void fill_column(const Solution& s, const std::vector<int>& pool, int v) {
+        const int K = in_.n_veh;
+        for (int k = 0; k < static_cast<int>(pool.size()); ++k) {
+            cache_[static_cast<std::size_t>(k) * K + v] =
+                in_.can(pool[k], v) ? ins_.best_in_route(s.routes[v], pool[k]) : Insertion{};
+        }
+    }
+
+    int roulette(const std::vector<double>& w) {
+        const double total = std::accumulate(w.begin(), w.end(), 0.0);
+        double x = std::uniform_real_distribution<double>(0.0, total)(rng_);
+        for (int k = 0; k < static_cast<int>(w.size()); ++k) {
+            x -= w[k];
+            if (x <= 0) return k;
+        }
+        return static_cast<int>(w.size()) - 1;
+    }
+
+    static void adapt(std::vector<double>& w, std::vector<double>& score, std::vector<int>& uses) {
+        for (std::size_t k = 0; k < w.size(); ++k) {
+            if (uses[k] > 0) w[k] = std::max(0.05, 0.9 * w[k] + 0.1 * score[k] / uses[k]);
+            score[k] = 0;
+            uses[k] = 0;
+        }
+    }
+
+    const Instance& in_;
+    Params params_;
+    Inserter ins_;
+    std::mt19937_64 rng_;
+    std::vector<i64> pen_;
+    Stats stats_;
+    // scratch
+    std::vector<char> seen_class_, active_;
+    std::vector<int> chosen_, one_, assigned_;
+    std::vector<Insertion> options_, cache_;
+    std::vector<i64> start_;
+    Route trial_;
+};
+
+}  // namespace noriai

@@ -1,0 +1,243 @@
+// A solution (one route per vehicle, requests possibly left out) and the cheapest
+// feasible insertion of a request into a route.
+//
+// An insertion (i, j) puts the pickup before position i and the dropoff before
+// position j of the current sequence (i <= j): seq[0:i] + p + seq[i:j] + d + seq[j:].
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "instance.hpp"
+#include "route.hpp"
+
+namespace noriai {
+
+struct Solution {
+    std::vector<Route> routes;  // index = vehicle
+    std::vector<int> route_of;  // per request: its vehicle, or -1 when left out
+
+    static Solution empty(const Instance& in) {
+        Solution s;
+        s.routes.resize(in.n_veh);
+        for (int v = 0; v < in.n_veh; ++v) {
+            s.routes[v].v = v;
+            refresh(in, s.routes[v]);
+        }
+        s.route_of.assign(in.n_req, -1);
+        return s;
+    }
+
+    i64 route_cost(const Instance& in, int v) const {
+        const Route& r = routes[v];
+        return r.empty() ? 0 : r.cost + in.v_fixed[v];
+    }
+
+    i64 objective(const Instance& in) const {
+        i64 total = 0;
+        for (int v = 0; v < in.n_veh; ++v) total += route_cost(in, v);
+        for (int r = 0; r < in.n_req; ++r) {
+            if (route_of[r] < 0) total += in.penalty[r];
+        }
+        return total;
+    }
+
+    int used_vehicles() const {
+        int n = 0;
+        for (const Route& r : routes) n += r.empty() ? 0 : 1;
+        return n;
+    }
+
+    int unassigned() const {
+        return static_cast<int>(std::count(route_of.begin(), route_of.end(), -1));
+    }
+
+    void insert(const Instance& in, int req, int v, int i, int j) {
+        Route& r = routes[v];
+        r.seq.insert(r.seq.begin() + j, 2 * req + 1);
+        r.seq.insert(r.seq.begin() + i, 2 * req);
+        refresh(in, r);
+        route_of[req] = v;
+    }
+
+    // Take requests out of their routes (one refresh per touched route).
+    void remove(const Instance& in, const std::vector<int>& reqs) {
+        for (int req : reqs) {
+            const int v = route_of[req];
+            if (v < 0) continue;
+            auto& seq = routes[v].seq;
+            seq.erase(std::remove_if(seq.begin(), seq.end(),
+                                     [req](int node) { return (node >> 1) == req; }),
+                      seq.end());
+            route_of[req] = -2 - v;  // marks the route as touched until refreshed below
+        }
+        for (int req : reqs) {
+            const int mark = route_of[req];
+            if (mark <= -2) {
+                const int v = -2 - mark;
+                refresh(in, routes[v]);
+                for (int other : reqs) {
+                    if (route_of[other] == mark) route_of[other] = -1;
+                }
+            }
+        }
+    }
+
+    std::vector<int> requests_of(int v) const {
+        std::vector<int> out;
+        for (int node : routes[v].seq) {
+            if (!(node & 1)) out.push_back(node >> 1);
+        }
+        return out;
+    }
+};
+
+struct Insertion {
+    i64 delta = kInf;
+    int v = -1, i = -1, j = -1;
+    bool ok() const { return v >= 0; }
+};
+
+class Inserter {
+  public:
+    explicit Inserter(const Instance& in) : in_(in), timing_(in) {}
+
+    // Every (delta, i, j) that passes the cheap tests: windows on the earliest schedule,
+    // the latest starts downstream, capacity, and a lower bound on the ride time.
+    template <class F>
+    void for_each_candidate(const Route& r, int req, F&& emit) const {
+        const Instance& in = in_;
+        const int v = r.v;
+        const int p = 2 * req, d = p + 1;
+        const int n = r.size();
+        const i64* q = in.req_load(req);
+        const i64* cap = in.cap(v);
+        for (int dim = 0; dim < kDims; ++dim) {
+            if (q[dim] > cap[dim]) return;
+        }
+        const i64 ride = in.max_ride[req];
+        const int lp = in.loc[p], ld = in.loc[d];
+        for (int i = 0; i <= n; ++i) {
+            const int prev = location_at(in, r, i - 1);
+            const i64 dep_prev =
+                i == 0 ? in.v_early[v] : r.early_at[i - 1] + in.service[r.seq[i - 1]];
+            if (dep_prev > in.late[p]) break;
+            const i64 tp = std::max(in.early[p], dep_prev + in.t(prev, lp));
+            if (tp > in.late[p]) continue;
+            if (!fits(r, i - 1, q, cap)) continue;
+            const i64 dep_p = tp + in.service[p];
+            const int next_i = location_at(in, r, i);
+            const i64 base = in.arc(v, prev, next_i);
+            // the dropoff right after the pickup
+            if (in.t(lp, ld) <= ride) {
+                const i64 td = std::max(in.early[d], dep_p + in.t(lp, ld));
+                if (td <= in.late[d]) {
+                    const i64 arrive = td + in.service[d] + in.t(ld, next_i);
+                    const i64 tn = i < n ? std::max(in.early[r.seq[i]], arrive) : arrive;
+                    if (tn <= r.late_at[i]) {
+                        emit(in.arc(v, prev, lp) + in.arc(v, lp, ld) + in.arc(v, ld, next_i) - base,
+                             i, i);
+                    }
+                }
+            }
+            // the dropoff after seq[j - 1]
+            const i64 add_p = in.arc(v, prev, lp) + in.arc(v, lp, next_i) - base;
+            i64 dep = dep_p;
+            int at = lp;
+            i64 ride_path = 0;
+            for (int j = i + 1; j <= n; ++j) {
+                const int k = j - 1;
+                const int node = r.seq[k];
+                const int lk = in.loc[node];
+                if (!fits(r, k, q, cap)) break;
+                const i64 tk = std::max(in.early[node], dep + in.t(at, lk));
+                if (tk > r.late_at[k]) break;
+                ride_path += in.t(at, lk) + in.service[node];
+                if (ride_path > ride) break;
+                dep = tk + in.service[node];
+                at = lk;
+                if (dep > in.late[d]) break;
+                if (ride_path + in.t(lk, ld) > ride) continue;
+                const i64 td = std::max(in.early[d], dep + in.t(lk, ld));
+                if (td > in.late[d]) continue;
+                const int next_j = location_at(in, r, j);
+                const i64 arrive = td + in.service[d] + in.t(ld, next_j);
+                const i64 tn = j < n ? std::max(in.early[r.seq[j]], arrive) : arrive;
+                if (tn > r.late_at[j]) continue;
+                emit(add_p + in.arc(v, lk, ld) + in.arc(v, ld, next_j) - in.arc(v, lk, next_j), i,
+                     j);
+            }
+        }
+    }
+
+    // The cheapest feasible insertion of `req` into `r` costing less than `bound`
+    // (the vehicle's fixed cost included when the route is empty).
+    Insertion best_in_route(const Route& r, int req, i64 bound = kInf) {
+        const i64 fixed = r.empty() ? in_.v_fixed[r.v] : 0;
+        Insertion best;
+        best.delta = bound;
+        if (!in_.exact_timing) {
+            for_each_candidate(r, req, [&](i64 delta, int i, int j) {
+                if (delta + fixed < best.delta) best = {delta + fixed, r.v, i, j};
+            });
+            return best.ok() ? best : Insertion{};
+        }
+        cands_.clear();
+        for_each_candidate(r, req, [&](i64 delta, int i, int j) {
+            if (delta + fixed < bound) cands_.push_back({delta + fixed, r.v, i, j});
+        });
+        std::sort(cands_.begin(), cands_.end(),
+                  [](const Insertion& a, const Insertion& b) { return a.delta < b.delta; });
+        for (const Insertion& c : cands_) {
+            if (check(r, req, c.i, c.j)) return c;
+        }
+        return {};
+    }
+
+    // Exact timing check of one candidate (always true when the cheap tests are exact).
+    bool check(const Route& r, int req, int i, int j) {
+        if (!in_.exact_timing) return true;
+        build(r, req, i, j, buf_);
+        return timing_.feasible(r.v, buf_.data(), static_cast<int>(buf_.size()));
+    }
+
+    // All feasible insertions of `req` into `r` (for random moves).
+    void feasible_in_route(const Route& r, int req, std::vector<Insertion>& out) {
+        const std::size_t first = out.size();
+        for_each_candidate(r, req, [&](i64 delta, int i, int j) {
+            out.push_back({delta, r.v, i, j});
+        });
+        if (!in_.exact_timing) return;
+        std::size_t keep = first;
+        for (std::size_t k = first; k < out.size(); ++k) {
+            if (check(r, req, out[k].i, out[k].j)) out[keep++] = out[k];
+        }
+        out.resize(keep);
+    }
+
+    static void build(const Route& r, int req, int i, int j, std::vector<int>& out) {
+        out.clear();
+        out.insert(out.end(), r.seq.begin(), r.seq.begin() + i);
+        out.push_back(2 * req);
+        out.insert(out.end(), r.seq.begin() + i, r.seq.begin() + j);
+        out.push_back(2 * req + 1);
+        out.insert(out.end(), r.seq.begin() + j, r.seq.end());
+    }
+
+    Timing& timing() { return timing_; }
+
+  private:
+    static bool fits(const Route& r, int k, const i64* q, const i64* cap) {
+        for (int dim = 0; dim < kDims; ++dim) {
+            if (r.load_after(k, dim) + q[dim] > cap[dim]) return false;
+        }
+        return true;
+    }
+
+    const Instance& in_;
+    Timing timing_;
+    std::vector<Insertion> cands_;
+    std::vector<int> buf_;
+};
+
+}  // namespace noriai
