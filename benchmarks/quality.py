@@ -22,6 +22,7 @@ Entry point: `cli` (registered as ``noriai bench quality``).
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import time
@@ -160,6 +161,8 @@ class Job:
     solver: str
     seed: int | None = None
     time_rounding: Rounding = "nearest"
+    #: JSON object of `dispatch.solver.SearchConfig` fields ("" = the defaults)
+    config: str = ""
 
 
 def _side(instance: BenchInstance, plan: Plan, seconds: float, bks: Bks | None) -> dict[str, Any]:
@@ -226,10 +229,37 @@ def _solve_side(job: Job, instance: BenchInstance, bks: Bks | None) -> dict[str,
         from dispatch.solver import solve
         from dispatch.stop import MaxRuntime
 
+        config = parse_config(job.config)
         started = time.perf_counter()
-        plan = solve(instance.problem, MaxRuntime(job.time_limit_s), seed=job.seed or 0)
+        plan = solve(
+            instance.problem, MaxRuntime(job.time_limit_s), seed=job.seed or 0, config=config
+        )
         seconds = time.perf_counter() - started
     return _side(instance, plan, seconds, bks)
+
+
+def parse_config(text: str) -> Any:
+    """A `SearchConfig` from a JSON object of its fields (`native_params` nested)."""
+    from dispatch.solver import SearchConfig
+
+    if not text:
+        return SearchConfig()
+    try:
+        fields = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--config: not JSON ({exc.msg}): {text!r}") from None
+    if not isinstance(fields, dict):
+        raise InputError(f"--config: expected a JSON object, got {text!r}")
+    known = set(SearchConfig.__dataclass_fields__)
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise InputError(f"--config: unknown field(s) {unknown}; known: {sorted(known)}")
+    if "extra_operators" in fields:
+        fields["extra_operators"] = tuple(fields["extra_operators"])
+    try:
+        return SearchConfig(**fields)
+    except TypeError as exc:
+        raise InputError(f"--config: {exc}") from None
 
 
 def _run_all(
@@ -286,6 +316,7 @@ def run_quality(
     jobs: int = 1,
     scale: int | None = None,
     time_rounding: Rounding = "nearest",
+    config: str = "",
     on_done: Callable[[Job, dict[str, Any]], None] | None = None,
 ) -> QualityResult:
     """Solve each instance once per seed (and with VROOM once), and tabulate.
@@ -302,10 +333,13 @@ def run_quality(
     use_vroom = (fmt == "lilim") if vroom is None else vroom
     if use_vroom and fmt != "lilim":
         raise InputError("--vroom: VROOM is compared on Li & Lim only (no ride-time limits)")
+    parse_config(config)  # a bad config fails here, not in every job
     paths = select_instances(directory, fmt, names)
     job_list: list[Job] = []
     for path in paths:
-        job_list += [Job(path, fmt, scale, time_limit_s, "ours", s, time_rounding) for s in seeds]
+        job_list += [
+            Job(path, fmt, scale, time_limit_s, "ours", s, time_rounding, config) for s in seeds
+        ]
         if use_vroom:
             job_list.append(Job(path, fmt, scale, time_limit_s, "vroom", None, time_rounding))
     results = _run_all(job_list, jobs, on_done or (lambda job, res: None))
@@ -335,6 +369,7 @@ def run_quality(
         "jobs": jobs,
         "scale": scale or DEFAULT_SCALE[fmt],
         "time_rounding": time_rounding,
+        "config": config or "default",
     }
     return QualityResult(rows, summary, params)
 
@@ -536,6 +571,14 @@ def cli(
         bool,
         typer.Option("--validate-bks", help="Check the Li & Lim BKS route files instead."),
     ] = False,
+    config: Annotated[
+        str,
+        typer.Option(
+            "--config",
+            help="Solver settings as JSON (SearchConfig fields), e.g. '{\"native\": false}' for"
+            ' OR-Tools alone or \'{"native_params": {"minimize_routes": false}}\'.',
+        ),
+    ] = "",
 ) -> None:
     """Solver quality vs best-known solutions (JSON + markdown)."""
     from rich.console import Console
@@ -588,6 +631,7 @@ def cli(
         jobs=jobs,
         scale=scale,
         time_rounding=time_rounding.value,  # type: ignore[arg-type]
+        config=config,
         on_done=progress,
     )
     target = out or default_out(fmt_s, quick=quick)

@@ -20,6 +20,7 @@ from benchmarks.quality import (
     VALIDATION_COLUMNS,
     _side,
     cli,
+    parse_config,
     run_quality,
     side_summary,
 )
@@ -123,6 +124,26 @@ def test_bad_requests(tmp_path: Path) -> None:
     assert isinstance(result.exception, InputError)
     result = CliRunner().invoke(_app(), ["--format", "cordeau", "--validate-bks"])
     assert result.exit_code != 0
+
+
+def test_solver_config_is_validated_and_recorded(tmp_path: Path) -> None:
+    assert parse_config('{"native": false}').native is False
+    assert parse_config('{"native_params": {"eject_max": 2}}').native_params == {"eject_max": 2}
+    for bad, message in (
+        ("{nope", "not JSON"),
+        ("[1]", "JSON object"),
+        ('{"warp": 1}', "unknown field"),
+    ):
+        with pytest.raises(InputError, match=message):
+            parse_config(bad)
+    (tmp_path / "lc101.txt").write_text(TINY_LILIM)
+    with pytest.raises(InputError, match="unknown field"):
+        run_quality("lilim", tmp_path, config='{"warp": 1}')
+    result = run_quality(
+        "lilim", tmp_path, time_limit_s=0.2, vroom=False, config='{"native": false}'
+    )
+    assert result.params["config"] == '{"native": false}'
+    assert result.rows[0]["check_ok"] is True and result.rows[0]["unassigned"] == 0
 
 
 # -- end to end -------------------------------------------------------------------------------
