@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "instance.hpp"
@@ -174,6 +175,25 @@ bool sequence_feasible(const py::dict& instance, int vehicle, const std::vector<
            timing.feasible(vehicle, seq.data(), static_cast<int>(seq.size()));
 }
 
+// For tests: every feasible insertion (delta, i, j) of request `req` into `seq` on
+// `vehicle`, as the search enumerates them (cheap tests, then the exact check).
+std::vector<std::tuple<i64, int, int>> feasible_insertions(const py::dict& instance, int vehicle,
+                                                           const std::vector<int>& seq, int req) {
+    const Instance in = read_instance(instance);
+    if (vehicle < 0 || vehicle >= in.n_veh) throw std::invalid_argument("vehicle out of range");
+    if (req < 0 || req >= in.n_req) throw std::invalid_argument("request out of range");
+    Route r;
+    r.v = vehicle;
+    r.seq = seq;
+    refresh(in, r);
+    Inserter ins(in);
+    std::vector<Insertion> found;
+    ins.feasible_in_route(r, req, found);
+    std::vector<std::tuple<i64, int, int>> out;
+    for (const Insertion& x : found) out.emplace_back(x.delta, x.i, x.j);
+    return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_pdptw, m) {
@@ -181,4 +201,6 @@ PYBIND11_MODULE(_pdptw, m) {
     m.def("solve", &solve, py::arg("instance"), py::arg("params"), py::arg("initial") = py::none());
     m.def("sequence_feasible", &sequence_feasible, py::arg("instance"), py::arg("vehicle"),
           py::arg("seq"));
+    m.def("feasible_insertions", &feasible_insertions, py::arg("instance"), py::arg("vehicle"),
+          py::arg("seq"), py::arg("request"));
 }

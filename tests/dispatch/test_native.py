@@ -152,3 +152,42 @@ def test_bad_arrays_and_unknown_knobs_are_named():
         native._pdptw.solve(arrays, {"time_limit_s": 0.1}, [[1, 0]])
     with pytest.raises(ValueError, match="one node list per vehicle"):
         native._pdptw.solve(arrays, {"time_limit_s": 0.1}, [[0, 1], []])
+
+
+@given(native_problems(max_requests=5), st.integers(0, 10_000))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_insertion_pruning_never_loses_a_feasible_position(problem, seed):
+    """The cheap tests only cut what the exact schedule rejects: every (i, j) that
+    `dispatch.schedule` accepts is among the native candidates, and no other."""
+    tasks = screened_tasks(problem)
+    if len(tasks) < 2:
+        return
+    rng = random.Random(seed)
+    arrays = native.instance_arrays(problem, tasks)
+    v_idx = rng.randrange(len(problem.vehicles))
+    vehicle = problem.vehicles[v_idx]
+    req, *others = rng.sample(range(len(tasks)), rng.randint(2, len(tasks)))
+    seq: list[int] = []
+    for r in others:
+        i = rng.randint(0, len(seq))
+        seq.insert(i, 2 * r)
+        seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
+
+    def nodes_of(s):
+        return [
+            pickup_node(tasks[n // 2]) if n % 2 == 0 else dropoff_node(tasks[n // 2]) for n in s
+        ]
+
+    expected = set()
+    for i in range(len(seq) + 1):
+        for j in range(i, len(seq) + 1):
+            trial = [*seq[:i], 2 * req, *seq[i:j], 2 * req + 1, *seq[j:]]
+            nodes = nodes_of(trial)
+            if loads_fit(vehicle, (0, 0, 0), nodes) and schedule(problem, vehicle, nodes):
+                expected.add((i, j))
+    if not (
+        loads_fit(vehicle, (0, 0, 0), nodes_of(seq)) and schedule(problem, vehicle, nodes_of(seq))
+    ):
+        return  # the native search only ever inserts into feasible routes
+    got = {(i, j) for _, i, j in native._pdptw.feasible_insertions(arrays, v_idx, seq, req)}
+    assert got == expected
