@@ -145,13 +145,23 @@ def solve_native(
     seed: int = 0,
     params: Mapping[str, Any] | None = None,
     initial: list[WorkingRoute] | None = None,
+    patience_s: float | None = None,
 ) -> NativeResult:
-    """Run the native search on `tasks` (screened, unlocked, none on board)."""
+    """Run the native search on `tasks` (screened, unlocked, none on board).
+
+    ``patience_s`` ends the distance search once its best has not improved for that
+    long (a `NoImprovement` stop); the time limit always holds.
+    """
     reason = unsupported(problem)
     if reason is not None:
         raise SolverError(f"native search cannot take this problem: {reason}")
     arrays = instance_arrays(problem, tasks)
-    settings = {"time_limit_s": float(max(0.0, time_limit_s)), "seed": int(seed) + 1}
+    settings: dict[str, Any] = {
+        "time_limit_s": float(max(0.0, time_limit_s)),
+        "seed": int(seed) + 1,
+    }
+    if patience_s is not None:
+        settings["patience_s"] = float(patience_s)
     settings.update(params or {})
     start = None if initial is None else initial_node_lists(problem, tasks, initial)
     try:

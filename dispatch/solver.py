@@ -476,7 +476,7 @@ def solve(
     # one deadline for every phase: construction, OR-Tools, fallback, polish
     deadline = None if stop.max_runtime_s is None else started + stop.max_runtime_s
     if deadline is not None and initial is None and _should_run_native(problem, stop, config):
-        plan = _native_phase(problem, tasks, unassigned, deadline, seed, config)
+        plan = _native_phase(problem, tasks, unassigned, stop, deadline, seed, config)
         if config.native_share < 1.0:
             plan = _polish(problem, tasks, plan, deadline, config)
         plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
@@ -544,13 +544,21 @@ def _native_phase(
     problem: Problem,
     tasks: list[Task],
     screened: list[Unassigned],
+    stop: StopCriterion,
     deadline: float,
     seed: int,
     config: SearchConfig,
 ) -> Plan:
     """The native search for its share of the time left; its plan, timed in Python."""
     budget = max(0.0, deadline - time.monotonic()) * config.native_share
-    result = native.solve_native(problem, tasks, budget, seed=seed, params=config.native_params)
+    result = native.solve_native(
+        problem,
+        tasks,
+        budget,
+        seed=seed,
+        params=config.native_params,
+        patience_s=stop.no_improvement_s,
+    )
     unassigned = screened + [
         Unassigned(t.id, UnassignedReason.NOT_SELECTED) for t in result.left_out
     ]

@@ -84,13 +84,15 @@ Params read_params(const py::dict& d) {
     get("min_remove", p.min_remove);
     get("max_remove", p.max_remove);
     get("max_remove_share", p.max_remove_share);
+    get("patience_s", p.patience_s);
     get("seed", p.seed);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
         static const char* known[] = {"time_limit_s", "route_min_share", "minimize_routes",
                                       "eject_max",    "eject_work",      "perturb_moves",
                                       "start_temp",   "end_temp",        "min_remove",
-                                      "max_remove",   "max_remove_share", "seed"};
+                                      "max_remove",   "max_remove_share", "patience_s",
+                                      "seed"};
         bool ok = false;
         for (const char* k : known) ok = ok || key == k;
         if (!ok) throw std::invalid_argument("params: unknown key " + key);

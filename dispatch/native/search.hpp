@@ -29,6 +29,7 @@ struct Params {
     int min_remove = 2;
     int max_remove = 30;
     double max_remove_share = 0.35;
+    double patience_s = 0;         // > 0: stop once the best has not improved for this long
     unsigned seed = 1;
 };
 
@@ -189,9 +190,12 @@ class Search {
         std::uniform_real_distribution<double> unit(0.0, 1.0);
         std::vector<int> pool;
         long iteration = 0;
+        auto last_gain = start;
+        const auto patience = seconds(params_.patience_s);
         while (true) {
             const auto now = Clock::now();
             if (now >= deadline || in_.n_req == 0) break;
+            if (params_.patience_s > 0 && now - last_gain > patience) break;
             const double frac = seconds_between(start, now) / total;
             const double temp = t0 * std::pow(t1 / t0, frac);
             Solution cand = s;
@@ -207,6 +211,7 @@ class Search {
                 f_best = f;
                 score = 33;
                 ++stats_.lns_improvements;
+                last_gain = Clock::now();
             }
             if (f < f_cur) {
                 if (score == 0) score = 9;

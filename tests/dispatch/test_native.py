@@ -21,7 +21,7 @@ from dispatch.result import Unassigned, UnassignedReason
 from dispatch.schedule import dropoff_node, loads_fit, pickup_node, schedule
 from dispatch.screening import screen
 from dispatch.solver import SearchConfig, solve
-from dispatch.stop import MaxRuntime
+from dispatch.stop import MaxRuntime, NoImprovement
 from tests.dispatch.instances import HOUR, line_matrix, random_problems, sedan
 
 
@@ -191,3 +191,13 @@ def test_insertion_pruning_never_loses_a_feasible_position(problem, seed):
         return  # the native search only ever inserts into feasible routes
     got = {(i, j) for _, i, j in native._pdptw.feasible_insertions(arrays, v_idx, seq, req)}
     assert got == expected
+
+
+def test_no_improvement_stop_ends_the_native_search_early():
+    t, d = line_matrix([0, 100, 200, 300])
+    rides = (RideRequest("a", 1, 3, pickup_window=TimeWindow(0, 3600)),)
+    problem = Problem(t, d, rides, (sedan("v1"),))
+    stop = MaxRuntime(20) | NoImprovement(0.2)
+    plan = solve(problem, stop, config=SearchConfig(native=True))
+    assert plan.stats["solver"] == "native" and plan.summary.served == 1
+    assert plan.stats["total_seconds"] < 10  # patience, not the 20 s limit, ended it
