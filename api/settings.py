@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,62 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="Asia/Tokyo", description="Service area's time zone.")
 
+    # -- the booking service (api.main) ---------------------------------------------
+    database_url: str = Field(
+        default="",
+        description=(
+            "SQLAlchemy URL of the service's database, e.g. "
+            "postgresql+psycopg://noriai:secret@localhost/noriai; empty: a SQLite file "
+            "in state_dir (zero set-up)."
+        ),
+    )
+    state_dir: Path = Field(
+        default=REPO_ROOT / "var",
+        description="Where the default SQLite database file lives.",
+    )
+    auto_migrate: bool = Field(
+        default=True, description="Bring the database schema up to date when the service starts."
+    )
+    hold_s: int = Field(
+        default=180, ge=30, le=3600, description="How long a quote holds its seat (仮押さえ), s."
+    )
+    auto_complete: bool = Field(
+        default=False,
+        description=(
+            "Mark stops done when their planned departure passes; off when drivers report "
+            "every stop from the tablet."
+        ),
+    )
+    booking_days_ahead: int = Field(
+        default=14, ge=0, le=366, description="How many days ahead rides may be booked."
+    )
+    at_risk_s: int = Field(
+        default=300,
+        ge=0,
+        description="A stop planned closer than this to the end of its promise is at risk, s.",
+    )
+    reopt_time_limit_s: float = Field(
+        default=5.0, gt=0, le=300, description="Time limit of one re-optimisation, s."
+    )
+    position_merge_m: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "A reported vehicle position this close to a known location reuses it "
+            "(keeps the day's matrix small), metres."
+        ),
+    )
+    fixed_now: AwareDatetime | None = Field(
+        default=None,
+        description="Stop the service clock at this instant (training, demos, tests only).",
+    )
+
     def town_graph_path(self) -> Path:
         path = Path(self.town_graph)
         return path if path.is_absolute() else self.data_dir / path
+
+    def effective_database_url(self) -> str:
+        """`database_url`, or the default SQLite file in `state_dir`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.state_dir / 'noriai.db').resolve()}"

@@ -1,0 +1,1 @@
+"""The service's database: tables (`models`), engine and sessions (`engine`), migrations."""

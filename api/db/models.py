@@ -1,0 +1,237 @@
+"""The tables. The day's plan lives in `ServiceDay.snapshot` (a `dispatch.live.LiveDay`
+snapshot, the truth for routes and promises); `Booking` rows mirror each booking's
+status, promise and places for lists and searches, and carry who booked it for whom.
+
+Times are `UTCDateTime` (aware) except inside a service day, where the engine's int
+seconds from local midnight are kept as they are (``Shift.start_s``...).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
+
+from api.db.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class User(Base):
+    """A member of staff who signs in with a bearer token."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    vehicle_id: Mapped[str | None] = mapped_column(String(64))  # drivers: their vehicle
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored (the token is shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # first characters, to tell tokens apart
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Place(Base):
+    """A saved place (よく使う場所) or a rider's home, snapped to the road network."""
+
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    road_lon: Mapped[float] = mapped_column(Float)  # the point on the road it snaps to
+    road_lat: Mapped[float] = mapped_column(Float)
+    snap_m: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Rider(Base):
+    """A registered resident (登録利用者). Personal data: operators and dispatchers only."""
+
+    __tablename__ = "riders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_no: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str] = mapped_column(String(100), default="")
+    kana_key: Mapped[str] = mapped_column(String(100), default="", index=True)  # search form
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone_key: Mapped[str] = mapped_column(String(40), default="", index=True)  # digits only
+    home_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    eligibility: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fare_category: Mapped[str] = mapped_column(String(20))
+    wheelchair: Mapped[bool] = mapped_column(Boolean, default=False)
+    companions: Mapped[int] = mapped_column(Integer, default=0)
+    assistance: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Vehicle(Base):
+    """A car of the fleet; it runs on the days it has a `Shift`."""
+
+    __tablename__ = "vehicles"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30), default="sedan")
+    seats: Mapped[int] = mapped_column(Integer)
+    wheelchair_places: Mapped[int] = mapped_column(Integer, default=0)
+    cargo_units: Mapped[int] = mapped_column(Integer, default=0)
+    features: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    depot_place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    cost_per_hour: Mapped[int] = mapped_column(Integer, default=3000)
+    cost_per_km: Mapped[int] = mapped_column(Integer, default=30)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Shift(Base):
+    """A vehicle's service hours on one day (運行時間), seconds from local midnight."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (UniqueConstraint("vehicle_id", "service_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    start_s: Mapped[int] = mapped_column(Integer)
+    end_s: Mapped[int] = mapped_column(Integer)
+    breaks: Mapped[list[Any]] = mapped_column(
+        JSON, default=list
+    )  # [{id, start_s, end_s, duration_s}]
+    created_at: Mapped[datetime]
+
+
+class ServiceDay(Base):
+    """One service day's live state. Locked (row lock / BEGIN IMMEDIATE) for every change.
+
+    ``snapshot`` is the `LiveDay` snapshot without its matrix; ``locations`` the snapped
+    points the matrix is built from, in index order (append-only), so any process can
+    rebuild the same matrix; ``version`` increases with every stored change.
+    """
+
+    __tablename__ = "service_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    snapshot: Mapped[str | None] = deferred(mapped_column(Text))
+    locations: Mapped[list[Any]] = deferred(mapped_column(JSON, default=list))
+    arrivals: Mapped[dict[str, Any]] = deferred(mapped_column(JSON, default=dict))
+    next_booking_no: Mapped[int] = mapped_column(Integer, default=1)
+    last_audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class Booking(Base):
+    """A ride or delivery as the office sees it; status and promise mirror the live day."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    rider_id: Mapped[int | None] = mapped_column(ForeignKey("riders.id"), index=True)
+    pickup_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    dropoff_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    pickup_name: Mapped[str] = mapped_column(String(200), default="")
+    dropoff_name: Mapped[str] = mapped_column(String(200), default="")
+    pickup_lon: Mapped[float] = mapped_column(Float)
+    pickup_lat: Mapped[float] = mapped_column(Float)
+    dropoff_lon: Mapped[float] = mapped_column(Float)
+    dropoff_lat: Mapped[float] = mapped_column(Float)
+    by_arrival: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_at: Mapped[datetime | None]
+    party_size: Mapped[int] = mapped_column(Integer, default=1)
+    wheelchairs: Mapped[int] = mapped_column(Integer, default=0)
+    cargo_units: Mapped[int] = mapped_column(Integer, default=0)
+    promise_start: Mapped[datetime | None]
+    promise_end: Mapped[datetime | None]
+    planned_pickup_at: Mapped[datetime | None]
+    planned_dropoff_at: Mapped[datetime | None]
+    vehicle_id: Mapped[str | None] = mapped_column(String(64))
+    hold_expires_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class IdempotencyKey(Base):
+    """The first answer to a POST sent with an ``Idempotency-Key`` (replayed on retries)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(300))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class AuditRecord(Base):
+    """The audit trail (変更履歴): the live day's entries (``seq``) plus office events, with
+    who did it."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_date: Mapped[date | None] = mapped_column(Date, index=True)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime]
+    event: Mapped[str] = mapped_column(String(40))
+    booking_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    vehicle_id: Mapped[str | None] = mapped_column(String(64))
+    message_ja: Mapped[str] = mapped_column(Text, default="")
+    message_en: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str | None] = mapped_column(String(100))
+    changes: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -1,0 +1,112 @@
+"""Dependencies of the routes: sessions, the signed-in user and what their role allows.
+
+Every route names who may call it with one of the ``...User`` aliases below; anyone
+else gets 403 (and no token, or a bad one, 401). The permission table is in the
+README ("Booking service").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.db.models import User
+from api.live.store import Actor
+from api.problems import forbidden, unauthorized
+from api.runtime import Runtime
+from api.security import user_for_token
+from api.vocab import Role
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def write_session(rt: RuntimeDep) -> Iterator[Session]:
+    """A session whose transaction may write (SQLite: BEGIN IMMEDIATE)."""
+    with rt.writer() as session:
+        yield session
+
+
+def read_session(rt: RuntimeDep) -> Iterator[Session]:
+    """A session that only reads."""
+    with rt.reader() as session:
+        yield session
+
+
+WriteSession = Annotated[Session, Depends(write_session)]
+ReadSession = Annotated[Session, Depends(read_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="A staff token from `noriai service user add`.")
+
+
+def current_user(
+    rt: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The signed-in user (401 without a valid bearer token)."""
+    if credentials is None:
+        raise unauthorized("ログインが必要です（アクセストークン）", "a bearer token is required")
+    with rt.reader() as session:
+        user = user_for_token(session, credentials.credentials, rt.now())
+    if user is None:
+        raise unauthorized("アクセストークンが無効です", "the token is unknown, revoked or expired")
+    return user
+
+
+def allow(*roles: Role) -> Callable[..., User]:
+    """A dependency passing only users with one of `roles` (others: 403)."""
+    names = {r.value for r in roles}
+
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in names:
+            raise forbidden(
+                "この操作の権限がありません（" + "・".join(sorted(names)) + " のみ）",
+                f"only {', '.join(sorted(names))} may do this",
+            )
+        return user
+
+    return check
+
+
+R = Role
+AnyUser = Annotated[User, Depends(current_user)]
+BookingUser = Annotated[User, Depends(allow(R.OPERATOR, R.DISPATCHER))]
+PersonalDataUser = BookingUser
+DispatcherUser = Annotated[User, Depends(allow(R.DISPATCHER))]
+PlanUser = Annotated[User, Depends(allow(R.DISPATCHER, R.PLANNER, R.ADMIN))]
+AuditUser = Annotated[User, Depends(allow(R.DISPATCHER, R.PLANNER, R.ADMIN))]
+FleetUser = Annotated[User, Depends(allow(R.DISPATCHER, R.ADMIN))]
+FleetViewer = Annotated[User, Depends(allow(R.DISPATCHER, R.PLANNER, R.ADMIN, R.DRIVER))]
+PlaceEditor = Annotated[User, Depends(allow(R.OPERATOR, R.DISPATCHER, R.ADMIN))]
+VehicleCrewUser = Annotated[User, Depends(allow(R.DRIVER, R.DISPATCHER))]
+AdminUser = Annotated[User, Depends(allow(R.ADMIN))]
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string per booking attempt; a retry with it returns the "
+        "first answer instead of booking twice.",
+    ),
+]
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.id, user.name)
+
+
+def today(rt: Runtime) -> date:
+    """Today's service date in the service area's time zone."""
+    return rt.clock.service_date(rt.now())

@@ -1,0 +1,320 @@
+"""Plans and manifests as the pages read them: stops with places, names, promises, lateness.
+
+A vehicle's stops are the ones it has done today (``history``) followed by its
+remaining route in the plan, so the driver's tablet and the dispatcher's board show
+the whole day. A pickup is late when its service starts after the promised window,
+at risk when it starts less than ``at_risk_s`` before the window's end (dropoffs:
+against the arrive-by time). Personal data (rider names, homes) is left out unless
+the viewer may see it: homes then show as 「自宅」 at a ~100 m rounded point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import schemas
+from api.convert import ServiceClock
+from api.db import models
+from api.live.locations import DayLocations
+from api.vocab import PlaceKind
+from dispatch.events import Booking, BookingStatus, DoneStop
+from dispatch.live import LiveDay
+from dispatch.model import RideRequest, TimeWindow
+from dispatch.result import REASON_TEXT, Step, StepKind
+
+HOME_JA = "自宅"
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What the views need from the office tables, loaded once per request."""
+
+    bookings: dict[str, models.Booking]
+    rider_names: dict[int, str]
+    places: dict[int, models.Place]
+    vehicles: dict[str, models.Vehicle]
+    personal: bool
+
+    @classmethod
+    def load(
+        cls, session: Session, day: date, locations: DayLocations, *, personal: bool
+    ) -> Lookup:
+        bookings = {
+            b.id: b
+            for b in session.scalars(
+                select(models.Booking).where(models.Booking.service_date == day)
+            )
+        }
+        rider_ids = {b.rider_id for b in bookings.values() if b.rider_id is not None}
+        names = (
+            dict(
+                session.execute(
+                    select(models.Rider.id, models.Rider.name).where(models.Rider.id.in_(rider_ids))
+                ).all()
+            )
+            if personal and rider_ids
+            else {}
+        )
+        place_ids = {locations[i].place_id for i in range(len(locations))} - {None}
+        places = (
+            {
+                p.id: p
+                for p in session.scalars(select(models.Place).where(models.Place.id.in_(place_ids)))
+            }
+            if place_ids
+            else {}
+        )
+        vehicles = {v.id: v for v in session.scalars(select(models.Vehicle))}
+        return cls(bookings, names, places, vehicles, personal)
+
+    def vehicle_name(self, vehicle_id: str) -> str:
+        v = self.vehicles.get(vehicle_id)
+        return v.name if v is not None else vehicle_id
+
+    def rider_name(self, booking_id: str | None) -> str | None:
+        if not self.personal or booking_id is None:
+            return None
+        row = self.bookings.get(booking_id)
+        return self.rider_names.get(row.rider_id) if row and row.rider_id else None
+
+
+class DayView:
+    """Renders one day (a `LiveDay` and its locations) for one viewer."""
+
+    def __init__(
+        self,
+        service_date: date,
+        live: LiveDay | None,
+        locations: DayLocations,
+        arrivals: dict[str, object],
+        lookup: Lookup,
+        clock: ServiceClock,
+        *,
+        at_risk_s: int,
+    ) -> None:
+        self.day = service_date
+        self.live = live
+        self.locations = locations
+        self.arrivals = arrivals
+        self.lookup = lookup
+        self.clock = clock
+        self.at_risk_s = at_risk_s
+
+    def at(self, seconds: int) -> datetime:
+        return self.clock.at(seconds, self.day)
+
+    def window(self, w: TimeWindow | None) -> schemas.Window | None:
+        return None if w is None else schemas.Window(start=self.at(w.start), end=self.at(w.end))
+
+    # -- places ---------------------------------------------------------------------
+    def place(self, index: int | None) -> schemas.StopPlace | None:
+        if index is None or not 0 <= index < len(self.locations):
+            return None
+        loc = self.locations[index]
+        place = self.lookup.places.get(loc.place_id) if loc.place_id else None
+        if place is not None and place.kind == PlaceKind.HOME and not self.lookup.personal:
+            return schemas.StopPlace(
+                place_id=None, name=HOME_JA, lon=round(loc.lon, 3), lat=round(loc.lat, 3)
+            )
+        name = place.name if place is not None else (loc.label or "指定地点")
+        return schemas.StopPlace(place_id=loc.place_id, name=name, lon=loc.lon, lat=loc.lat)
+
+    def position(self, vehicle_id: str) -> schemas.LonLat | None:
+        assert self.live is not None
+        where = self.place(self.live.vehicle_state(vehicle_id).position)
+        return None if where is None else schemas.LonLat(lon=where.lon, lat=where.lat)
+
+    # -- stops ----------------------------------------------------------------------
+    def _booking(self, booking_id: str | None) -> Booking | None:
+        if booking_id is None or self.live is None:
+            return None
+        try:
+            return self.live.booking(booking_id)
+        except ValueError:
+            return None
+
+    def _stop(
+        self,
+        seq: int,
+        kind: str,
+        booking_id: str | None,
+        location: int | None,
+        arrival: int,
+        start: int,
+        departure: int,
+        status: str,
+    ) -> schemas.StopPublic:
+        b = self._booking(booking_id)
+        is_delivery = b is not None and b.request.kind == "delivery"
+        shown_kind = f"delivery_{kind}" if is_delivery and kind != "break" else kind
+        promise: TimeWindow | None = None
+        latest: int | None = None
+        if b is not None and kind == "pickup" and isinstance(b.request, RideRequest):
+            promise = b.request.promise
+            latest = promise.end if promise else None
+        elif b is not None and kind == "dropoff":
+            if isinstance(b.request, RideRequest):
+                latest = b.request.arrive_by
+            else:
+                promise = b.promise
+                latest = promise.end if promise else None
+        late = max(0, start - latest) if latest is not None else 0
+        if b is not None and b.status is BookingStatus.PROMISE_BROKEN:
+            late = max(late, 1)
+        at_risk = (
+            not late
+            and status == "planned"
+            and latest is not None
+            and latest - start < self.at_risk_s
+        )
+        if status == "planned" and booking_id and f"{booking_id}:{kind}" in self.arrivals:
+            status = "arrived"
+        party = None
+        wheelchair = False
+        if b is not None and isinstance(b.request, RideRequest):
+            party, wheelchair = b.request.party_size, b.request.wheelchairs > 0
+        return schemas.StopPublic(
+            seq=seq,
+            kind=shown_kind,  # type: ignore[arg-type]
+            booking_id=booking_id,
+            booking_status=b.status.value if b is not None else None,
+            rider_name=self.lookup.rider_name(booking_id),
+            party_size=party,
+            wheelchair=wheelchair,
+            place=self.place(location),
+            arrival=self.at(arrival),
+            service_start=self.at(start),
+            departure=self.at(departure),
+            promise=self.window(promise),
+            latest_at=self.at(latest) if latest is not None else None,
+            status=status,  # type: ignore[arg-type]
+            late_s=late,
+            at_risk=at_risk,
+        )
+
+    def _done(self, seq: int, d: DoneStop) -> schemas.StopPublic:
+        kind = "pickup" if d.kind == "no_show" else d.kind
+        status = "no_show" if d.kind == "no_show" else "done"
+        return self._stop(
+            seq, kind, d.request_id, d.location, d.start, d.start, d.departure, status
+        )
+
+    def _planned(self, seq: int, s: Step) -> schemas.StopPublic:
+        return self._stop(
+            seq,
+            s.kind.value,
+            s.request_id,
+            s.location,
+            s.arrival,
+            s.service_start,
+            s.departure,
+            "planned",
+        )
+
+    def stops(self, vehicle_id: str) -> list[schemas.StopPublic]:
+        """Done stops, then the planned ones (start and end of the route left out)."""
+        assert self.live is not None
+        out: list[schemas.StopPublic] = []
+        for d in self.live.history(vehicle_id):
+            out.append(self._done(len(out) + 1, d))
+        route = self.live.plan.route(vehicle_id)
+        for s in route.steps if route is not None else ():
+            if s.kind in (StepKind.START, StepKind.END):
+                continue
+            out.append(self._planned(len(out) + 1, s))
+        return out
+
+    # -- whole answers -------------------------------------------------------------------
+    def route(self, vehicle_id: str) -> schemas.RoutePublic:
+        assert self.live is not None
+        state = self.live.vehicle_state(vehicle_id)
+        planned = self.live.plan.route(vehicle_id)
+        return schemas.RoutePublic(
+            vehicle_id=vehicle_id,
+            vehicle_name=self.lookup.vehicle_name(vehicle_id),
+            locked=state.closed,
+            in_service=state.in_service,
+            position=self.position(vehicle_id),
+            distance_m=planned.distance_m if planned is not None else 0,
+            duration_s=planned.duration_s if planned is not None else 0,
+            stops=self.stops(vehicle_id),
+        )
+
+    def manifest(self, vehicle_id: str) -> schemas.ManifestPublic:
+        r = self.route(vehicle_id)
+        return schemas.ManifestPublic(
+            service_date=self.day,
+            vehicle_id=r.vehicle_id,
+            vehicle_name=r.vehicle_name,
+            locked=r.locked,
+            in_service=r.in_service,
+            position=r.position,
+            stops=r.stops,
+        )
+
+    def broken(self) -> list[schemas.BrokenPromisePublic]:
+        if self.live is None:
+            return []
+        return [
+            schemas.BrokenPromisePublic(
+                booking_id=bp.booking_id,
+                what=bp.what.value,
+                at=self.at(bp.at),
+                cause=bp.cause,
+                promised=self.window(bp.promised),
+                message_ja=bp.message_ja,
+                message_en=bp.message_en,
+            )
+            for bp in self.live.broken_promises
+        ]
+
+    def plan(self, version: int, now: datetime) -> schemas.PlanPublic:
+        if self.live is None:
+            summary = schemas.PlanSummary(
+                served=0, unassigned=0, vehicles_used=0, distance_m=0, duration_s=0, cost=0.0
+            )
+            return schemas.PlanPublic(
+                service_date=self.day,
+                version=version,
+                now=now,
+                summary=summary,
+                routes=[],
+                unassigned=[],
+                broken_promises=[],
+            )
+        plan = self.live.plan
+        s = plan.summary
+        return schemas.PlanPublic(
+            service_date=self.day,
+            version=version,
+            now=now,
+            summary=schemas.PlanSummary(
+                served=s.served,
+                unassigned=s.unassigned,
+                vehicles_used=s.vehicles_used,
+                distance_m=s.distance_m,
+                duration_s=s.duration_s,
+                cost=round(s.cost, 1),
+            ),
+            routes=[self.route(v.id) for v in self.live.fleet],
+            unassigned=[
+                schemas.UnassignedPublic(
+                    booking_id=u.request_id,
+                    reason=u.reason.value,
+                    reason_ja=REASON_TEXT[u.reason][0],
+                    reason_en=u.detail or REASON_TEXT[u.reason][1],
+                    rider_name=self.lookup.rider_name(u.request_id),
+                )
+                for u in plan.unassigned
+            ],
+            broken_promises=self.broken(),
+        )
+
+
+def vehicles_of(live: LiveDay | None) -> Iterable[str]:
+    return [] if live is None else [v.id for v in live.fleet]

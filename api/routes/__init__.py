@@ -1,0 +1,42 @@
+"""The API's routers, one module per resource; `api_router` assembles them under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import (
+    audit,
+    auth,
+    bookings,
+    deliveries,
+    overrides,
+    places,
+    plan,
+    quotes,
+    riders,
+    shifts,
+    users,
+    vehicles,
+)
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for module in (
+        auth,
+        users,
+        riders,
+        places,
+        quotes,
+        bookings,
+        deliveries,
+        vehicles,
+        shifts,
+        plan,
+        overrides,
+        audit,
+    ):
+        router.include_router(module.router)
+    return router

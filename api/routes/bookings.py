@@ -1,0 +1,226 @@
+"""Bookings (予約): list them, read one, cancel (キャンセル).
+
+A booking's row mirrors the live day (status, promise, planned times); cancelling
+goes through the day under lock, so the freed seat is at once bookable again.
+Planners see bookings without rider ids or names, and homes as 「自宅」 ~100 m rounded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import idempotency
+from api.db.models import Booking, Place, Rider, User
+from api.deps import (
+    BookingUser,
+    IdempotencyKeyHeader,
+    ReadSession,
+    RuntimeDep,
+    WriteSession,
+    actor_of,
+    allow,
+    today,
+)
+from api.live.store import OpenDay
+from api.problems import conflict, not_found
+from api.routes.common import problems
+from api.schemas import BookingPublic, StopPlace, Window
+from api.vocab import PlaceKind, Role
+from dispatch.events import BookingStatus
+
+router = APIRouter(prefix="/bookings", tags=["bookings"])
+
+BookingReader = Annotated[User, Depends(allow(Role.OPERATOR, Role.DISPATCHER, Role.PLANNER))]
+HOME_JA = "自宅"
+
+
+def _stop(
+    place_id: int | None, name: str, lon: float, lat: float, home: bool, personal: bool
+) -> StopPlace:
+    if home and not personal:
+        return StopPlace(place_id=None, name=HOME_JA, lon=round(lon, 3), lat=round(lat, 3))
+    return StopPlace(place_id=place_id, name=name, lon=lon, lat=lat)
+
+
+def booking_public(
+    session: Session,
+    row: Booking,
+    *,
+    personal: bool,
+    zone: tzinfo,
+    rider_name: str | None = None,
+) -> BookingPublic:
+    """A booking row as the viewer may see it."""
+    homes = _home_ids(session, [row])
+    if personal and rider_name is None and row.rider_id is not None:
+        rider_name = session.scalar(select(Rider.name).where(Rider.id == row.rider_id))
+    return _public(row, homes, personal, rider_name, zone)
+
+
+def _home_ids(session: Session, rows: list[Booking]) -> set[int]:
+    ids = {i for r in rows for i in (r.pickup_place_id, r.dropoff_place_id) if i is not None}
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Place.id).where(Place.id.in_(ids), Place.kind == PlaceKind.HOME.value)
+        )
+    )
+
+
+def _public(
+    row: Booking, homes: set[int], personal: bool, rider_name: str | None, zone: tzinfo
+) -> BookingPublic:
+    def local(t: datetime | None) -> datetime | None:
+        return None if t is None else t.astimezone(zone)
+
+    promise = (
+        Window(start=local(row.promise_start), end=local(row.promise_end))
+        if row.promise_start is not None and row.promise_end is not None
+        else None
+    )
+    return BookingPublic(
+        id=row.id,
+        kind=row.kind,  # type: ignore[arg-type]
+        status=row.status,
+        service_date=row.service_date,
+        rider_id=row.rider_id if personal else None,
+        rider_name=rider_name if personal else None,
+        pickup=_stop(
+            row.pickup_place_id,
+            row.pickup_name,
+            row.pickup_lon,
+            row.pickup_lat,
+            row.pickup_place_id in homes,
+            personal,
+        ),
+        dropoff=_stop(
+            row.dropoff_place_id,
+            row.dropoff_name,
+            row.dropoff_lon,
+            row.dropoff_lat,
+            row.dropoff_place_id in homes,
+            personal,
+        ),
+        depart_at=None if row.by_arrival else local(row.requested_at),
+        arrive_by=local(row.requested_at) if row.by_arrival else None,
+        party_size=row.party_size,
+        wheelchairs=row.wheelchairs,
+        cargo_units=row.cargo_units,
+        promise=promise,
+        expected_pickup=local(row.planned_pickup_at),
+        expected_arrival=local(row.planned_dropoff_at),
+        vehicle_id=row.vehicle_id,
+        hold_expires_at=local(row.hold_expires_at) if row.status == BookingStatus.HELD else None,
+        created_at=local(row.created_at),
+        note=row.note if personal else "",
+    )
+
+
+def booking_row(session: Session, booking_id: str) -> Booking:
+    row = session.get(Booking, booking_id)
+    if row is None:
+        raise not_found("予約", "booking", booking_id)
+    return row
+
+
+@router.get("", response_model=list[BookingPublic], responses=problems(422))
+def list_bookings(
+    user: BookingReader,
+    session: ReadSession,
+    rt: RuntimeDep,
+    service_date: Annotated[
+        date | None, Query(description="Default: today (or from today, with rider_id).")
+    ] = None,
+    rider_id: Annotated[int | None, Query(ge=1)] = None,
+    status: Annotated[
+        list[BookingStatus] | None, Query(description="Repeat to give several.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[BookingPublic]:
+    """Bookings of a day, or a rider's bookings from today on, by time."""
+    personal = Role(user.role).sees_personal_data
+    q = select(Booking).order_by(Booking.service_date, Booking.requested_at, Booking.id)
+    if service_date is not None:
+        q = q.where(Booking.service_date == service_date)
+    elif rider_id is not None:
+        q = q.where(Booking.service_date >= today(rt))
+    else:
+        q = q.where(Booking.service_date == today(rt))
+    if rider_id is not None:
+        if not personal:
+            return []
+        q = q.where(Booking.rider_id == rider_id)
+    if status:
+        q = q.where(Booking.status.in_([s.value for s in status]))
+    rows = list(session.scalars(q.limit(limit)))
+    homes = _home_ids(session, rows)
+    names: dict[int, str] = {}
+    if personal:
+        ids = {r.rider_id for r in rows if r.rider_id is not None}
+        if ids:
+            names = dict(
+                session.execute(select(Rider.id, Rider.name).where(Rider.id.in_(ids))).all()
+            )
+    return [
+        _public(r, homes, personal, names.get(r.rider_id) if r.rider_id else None, rt.clock.zone)
+        for r in rows
+    ]
+
+
+@router.get("/{booking_id}", response_model=BookingPublic, responses=problems(404))
+def read_booking(
+    booking_id: str, user: BookingReader, session: ReadSession, rt: RuntimeDep
+) -> BookingPublic:
+    row = booking_row(session, booking_id)
+    return booking_public(
+        session, row, personal=Role(user.role).sees_personal_data, zone=rt.clock.zone
+    )
+
+
+def _check_cancellable(od: OpenDay, booking_id: str) -> None:
+    b = od.day().booking(booking_id)
+    if b.status is BookingStatus.PICKED_UP:
+        raise conflict("on_board", "すでに乗車済みのためキャンセルできません", "already on board")
+    if not b.status.is_active:
+        raise conflict(
+            "not_active",
+            f"この予約は「{b.status.value}」のためキャンセルできません",
+            f"booking is {b.status.value}; nothing to cancel",
+        )
+
+
+@router.post(
+    "/{booking_id}/cancel", response_model=BookingPublic, responses=problems(404, 409, 422)
+)
+def cancel_booking(
+    booking_id: str,
+    user: BookingUser,
+    session: WriteSession,
+    rt: RuntimeDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> BookingPublic | JSONResponse:
+    """The rider cancels (キャンセル): the booking leaves the plan, its seat is free again."""
+    claim = None
+    if idempotency_key:
+        claimed = idempotency.claim(
+            session, user.id, idempotency_key, "POST", f"/bookings/{booking_id}/cancel", None
+        )
+        if isinstance(claimed, JSONResponse):
+            return claimed
+        claim = claimed
+    row = booking_row(session, booking_id)
+    with rt.days.locked(session, row.service_date, actor_of(user)) as od:
+        _check_cancellable(od, booking_id)
+        od.day().cancel(booking_id)
+        od.sync()
+        out = booking_public(session, row, personal=True, zone=rt.clock.zone)
+        if claim is not None:
+            claim.remember(200, out)
+    return out

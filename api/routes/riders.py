@@ -1,0 +1,185 @@
+"""Registered riders (利用者登録): personal data, for operators and dispatchers only.
+
+Search by name, kana reading (カタカナ or ひらがな, spaces ignored), phone number (any
+formatting) or registration number.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.db.models import Place, Rider
+from api.deps import PersonalDataUser, ReadSession, RuntimeDep, WriteSession
+from api.problems import conflict, invalid_field, not_found
+from api.routes.common import office_audit, problems
+from api.routes.places import new_place
+from api.schemas import HomeCreate, PlaceRef, RiderCreate, RiderPublic, RiderUpdate
+from api.text import kana_key, like_pattern, phone_key
+from api.vocab import PlaceKind
+
+router = APIRouter(prefix="/riders", tags=["riders"])
+
+HOME_NAME = "自宅"
+
+
+def rider_public(session: Session, rider: Rider) -> RiderPublic:
+    home = session.get(Place, rider.home_place_id) if rider.home_place_id else None
+    return RiderPublic(
+        id=rider.id,
+        registration_no=rider.registration_no,
+        name=rider.name,
+        kana=rider.kana,
+        phone=rider.phone,
+        home=PlaceRef(id=home.id, name=home.address or home.name, lon=home.lon, lat=home.lat)
+        if home
+        else None,
+        eligibility=rider.eligibility,
+        fare_category=rider.fare_category,
+        wheelchair=rider.wheelchair,
+        companions=rider.companions,
+        assistance=rider.assistance,
+        notes=rider.notes,
+        active=rider.active,
+    )
+
+
+def get_rider(session: Session, rider_id: int, *, field: str | None = None) -> Rider:
+    """The rider (404; or 422 naming `field` when the id came in a body)."""
+    rider = session.get(Rider, rider_id)
+    if rider is None:
+        if field is not None:
+            raise invalid_field(
+                field, f"登録されていない利用者です（{rider_id}）", f"unknown rider {rider_id}"
+            )
+        raise not_found("利用者", "rider", rider_id)
+    return rider
+
+
+def _home(rt: RuntimeDep, home: HomeCreate) -> Place:
+    return new_place(
+        rt.roads, HOME_NAME, PlaceKind.HOME, home.lon, home.lat, home.address, field_prefix="home."
+    )
+
+
+@router.get("", response_model=list[RiderPublic], responses=problems(422))
+def search_riders(
+    _user: PersonalDataUser,
+    session: ReadSession,
+    q: Annotated[str, Query(max_length=100, description="Name, kana, phone or reg. no.")] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    include_inactive: bool = False,
+) -> list[RiderPublic]:
+    """Riders matching `q` (all riders, by kana, when it is empty)."""
+    query = select(Rider).order_by(Rider.kana_key, Rider.id).limit(limit)
+    if not include_inactive:
+        query = query.where(Rider.active.is_(True))
+    text = q.strip()
+    if text:
+        clauses = [
+            func.lower(Rider.name).like(like_pattern(text.lower()), escape="\\"),
+            func.lower(Rider.registration_no).like(like_pattern(text.lower()), escape="\\"),
+        ]
+        if kana_key(text):
+            clauses.append(Rider.kana_key.like(like_pattern(kana_key(text)), escape="\\"))
+        digits = phone_key(text)
+        if len(digits) >= 3:
+            clauses.append(Rider.phone_key.like(like_pattern(digits), escape="\\"))
+        query = query.where(or_(*clauses))
+    return [rider_public(session, r) for r in session.scalars(query)]
+
+
+@router.post(
+    "",
+    response_model=RiderPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(409, 422),
+)
+def register_rider(
+    body: RiderCreate, user: PersonalDataUser, session: WriteSession, rt: RuntimeDep
+) -> RiderPublic:
+    """Register a resident; the home is snapped to the road network (422 if it cannot be)."""
+    if session.scalar(select(Rider.id).where(Rider.registration_no == body.registration_no)):
+        raise _taken(body.registration_no)
+    now = datetime.now(UTC)
+    home = _home(rt, body.home) if body.home else None
+    if home is not None:
+        session.add(home)
+        session.flush()
+    rider = Rider(
+        registration_no=body.registration_no,
+        name=body.name,
+        kana=body.kana,
+        kana_key=kana_key(body.kana),
+        phone=body.phone,
+        phone_key=phone_key(body.phone),
+        home_place_id=home.id if home else None,
+        eligibility=[e.value for e in dict.fromkeys(body.eligibility)],
+        fare_category=body.fare_category.value,
+        wheelchair=body.wheelchair,
+        companions=body.companions,
+        assistance=body.assistance,
+        notes=body.notes,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(rider)
+    session.flush()
+    office_audit(session, user, "rider_registered", "利用者登録", f"rider {rider.id} registered")
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise _taken(body.registration_no) from exc
+    return rider_public(session, rider)
+
+
+def _taken(reg: str) -> Exception:
+    return conflict(
+        "registration_no_taken",
+        f"登録番号「{reg}」はすでに使われています",
+        f"registration number {reg!r} is already registered",
+    )
+
+
+@router.get("/{rider_id}", response_model=RiderPublic, responses=problems(404))
+def read_rider(rider_id: int, _user: PersonalDataUser, session: ReadSession) -> RiderPublic:
+    return rider_public(session, get_rider(session, rider_id))
+
+
+@router.patch("/{rider_id}", response_model=RiderPublic, responses=problems(404, 422))
+def update_rider(
+    rider_id: int,
+    body: RiderUpdate,
+    user: PersonalDataUser,
+    session: WriteSession,
+    rt: RuntimeDep,
+) -> RiderPublic:
+    """Change a registration (a new home is snapped; bookings keep their old place)."""
+    rider = get_rider(session, rider_id)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise invalid_field(name, "空にはできません", "must not be null")
+        if name == "home":
+            home = _home(rt, HomeCreate(**value))
+            session.add(home)
+            session.flush()
+            rider.home_place_id = home.id
+        elif name == "eligibility":
+            rider.eligibility = list(dict.fromkeys(value))
+        else:
+            setattr(rider, name, value)
+            if name == "kana":
+                rider.kana_key = kana_key(value)
+            elif name == "phone":
+                rider.phone_key = phone_key(value)
+    rider.updated_at = datetime.now(UTC)
+    office_audit(session, user, "rider_changed", "利用者情報の変更", f"rider {rider.id} changed")
+    session.commit()
+    return rider_public(session, rider)

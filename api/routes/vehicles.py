@@ -1,0 +1,256 @@
+"""Vehicles, their manifests (運行表) and what drivers report from the tablet.
+
+A driver sees and reports for their own vehicle only (403 otherwise); dispatchers
+for any. Driver events: ``arrived`` (到着), ``picked_up`` (乗車), ``dropped_off`` (降車),
+``no_show`` (不在) — each about the vehicle's next stop (409 if it is another) —
+``delayed`` (遅れ, with ``delay_min``) and ``breakdown`` (故障). A position report is
+snapped to the road and re-times the rest of the route from there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db.models import Place, User, Vehicle
+from api.deps import (
+    FleetUser,
+    FleetViewer,
+    ReadSession,
+    RuntimeDep,
+    VehicleCrewUser,
+    WriteSession,
+    actor_of,
+    today,
+)
+from api.live.store import OpenDay
+from api.live.views import DayView, Lookup
+from api.problems import conflict, forbidden, invalid_field, not_found
+from api.routes.common import office_audit, problems
+from api.routes.plan import broken_public
+from api.schemas import (
+    DriverEvent,
+    EventOutcome,
+    ManifestPublic,
+    PositionReport,
+    VehicleCreate,
+    VehiclePublic,
+)
+from api.vocab import PlaceKind, Role
+from dispatch.events import EventResult
+from dispatch.result import StepKind
+
+router = APIRouter(prefix="/vehicles", tags=["vehicles"])
+
+DateQuery = Annotated[date | None, Query(description="Service date (default: today).")]
+
+
+def own_vehicle_only(user: User, vehicle_id: str) -> None:
+    """403 for a driver asking about another vehicle."""
+    if user.role == Role.DRIVER and user.vehicle_id != vehicle_id:
+        raise forbidden("ほかの車両の運行表は見られません", "drivers see their own vehicle only")
+
+
+def vehicle_or_404(session: Session, vehicle_id: str) -> Vehicle:
+    vehicle = session.get(Vehicle, vehicle_id)
+    if vehicle is None:
+        raise not_found("車両", "vehicle", vehicle_id)
+    return vehicle
+
+
+@router.get("", response_model=list[VehiclePublic], responses=problems())
+def list_vehicles(user: FleetViewer, session: ReadSession) -> list[VehiclePublic]:
+    """The fleet (a driver: their own vehicle)."""
+    q = select(Vehicle).order_by(Vehicle.id)
+    if user.role == Role.DRIVER:
+        q = q.where(Vehicle.id == (user.vehicle_id or ""))
+    return [VehiclePublic.model_validate(v) for v in session.scalars(q)]
+
+
+@router.post(
+    "",
+    response_model=VehiclePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(409, 422),
+)
+def add_vehicle(body: VehicleCreate, user: FleetUser, session: WriteSession) -> VehiclePublic:
+    """A vehicle of the fleet; it runs on the days it has a shift."""
+    if session.get(Vehicle, body.id) is not None:
+        raise conflict("vehicle_exists", f"車両「{body.id}」はすでにあります", "vehicle id taken")
+    depot = session.get(Place, body.depot_place_id)
+    if depot is None or depot.kind == PlaceKind.HOME:
+        raise invalid_field(
+            "depot_place_id",
+            f"登録されていない場所です（{body.depot_place_id}）",
+            f"unknown place {body.depot_place_id}",
+        )
+    vehicle = Vehicle(**body.model_dump(), active=True, created_at=datetime.now(UTC))
+    session.add(vehicle)
+    office_audit(
+        session,
+        user,
+        "vehicle_added",
+        f"車両追加 {body.id}",
+        f"vehicle {body.id}",
+        vehicle_id=body.id,
+    )
+    session.commit()
+    return VehiclePublic.model_validate(vehicle)
+
+
+@router.get("/{vehicle_id}", response_model=VehiclePublic, responses=problems(404))
+def read_vehicle(vehicle_id: str, user: FleetViewer, session: ReadSession) -> VehiclePublic:
+    own_vehicle_only(user, vehicle_id)
+    return VehiclePublic.model_validate(vehicle_or_404(session, vehicle_id))
+
+
+@router.get("/{vehicle_id}/manifest", response_model=ManifestPublic, responses=problems(404, 422))
+def manifest(
+    vehicle_id: str,
+    user: VehicleCrewUser,
+    session: ReadSession,
+    rt: RuntimeDep,
+    service_date: DateQuery = None,
+) -> ManifestPublic:
+    """The vehicle's stops of the day in order: done ones, then the plan."""
+    own_vehicle_only(user, vehicle_id)
+    vehicle = vehicle_or_404(session, vehicle_id)
+    day = service_date or today(rt)
+    read = rt.days.read(session, day)
+    if read.live is None or vehicle_id not in {v.id for v in read.live.fleet}:
+        return ManifestPublic(
+            service_date=day,
+            vehicle_id=vehicle_id,
+            vehicle_name=vehicle.name,
+            locked=False,
+            in_service=False,
+            position=None,
+            stops=[],
+        )
+    lookup = Lookup.load(session, day, read.locations, personal=True)
+    view = DayView(
+        day,
+        read.live,
+        read.locations,
+        read.arrivals,
+        lookup,
+        rt.clock,
+        at_risk_s=rt.settings.at_risk_s,
+    )
+    return view.manifest(vehicle_id)
+
+
+# -- driver events ---------------------------------------------------------------------
+
+
+def next_stop(od: OpenDay, vehicle_id: str) -> tuple[str, StepKind] | None:
+    """(booking id, pickup/dropoff) of the vehicle's next stop, or None."""
+    route = od.day().plan.route(vehicle_id)
+    for step in route.steps if route is not None else ():
+        if step.kind in (StepKind.PICKUP, StepKind.DROPOFF) and step.request_id:
+            return step.request_id, step.kind
+    return None
+
+
+def _require_next(od: OpenDay, vehicle_id: str, event: DriverEvent, kind: StepKind) -> str:
+    if not event.booking_id:
+        raise invalid_field("booking_id", "予約番号を指定してください", "booking_id is required")
+    nxt = next_stop(od, vehicle_id)
+    if nxt is None or nxt[0] != event.booking_id or nxt[1] is not kind:
+        expected = f"{nxt[0]} ({nxt[1].value})" if nxt else "none"
+        raise conflict(
+            "not_next_stop",
+            f"次の停車ではありません（次は {expected}）",
+            f"{event.booking_id} {kind.value} is not the next stop of {vehicle_id} "
+            f"(next: {expected})",
+        )
+    return event.booking_id
+
+
+def _in_fleet(od: OpenDay, vehicle_id: str) -> None:
+    if vehicle_id not in {v.id for v in od.day().fleet}:
+        raise invalid_field(
+            "vehicle_id",
+            "この車両はこの日は運行していません",
+            f"vehicle {vehicle_id} has no shift that day",
+        )
+
+
+def apply_event(od: OpenDay, vehicle_id: str, event: DriverEvent) -> EventResult:
+    """Do what the driver reported to the live day."""
+    live = od.day()
+    _in_fleet(od, vehicle_id)
+    if event.type == "arrived":
+        bid = event.booking_id or ""
+        nxt = next_stop(od, vehicle_id)
+        kind = nxt[1] if nxt and nxt[0] == bid else StepKind.PICKUP
+        bid = _require_next(od, vehicle_id, event, kind)
+        od.arrivals[f"{bid}:{kind.value}"] = od.now.isoformat()
+        task = live.problem().task(bid)
+        spec = task.pickup if kind is StepKind.PICKUP else task.dropoff
+        assert spec is not None
+        return live.vehicle_position(vehicle_id, spec.location)
+    if event.type == "picked_up":
+        _require_next(od, vehicle_id, event, StepKind.PICKUP)
+        return live.complete_next_stop(vehicle_id)
+    if event.type == "dropped_off":
+        _require_next(od, vehicle_id, event, StepKind.DROPOFF)
+        return live.complete_next_stop(vehicle_id)
+    if event.type == "no_show":
+        bid = _require_next(od, vehicle_id, event, StepKind.PICKUP)
+        return live.no_show(bid)
+    if event.type == "delayed":
+        if event.delay_min is None:
+            raise invalid_field(
+                "delay_min", "遅れ（分）を指定してください", "delay_min is required"
+            )
+        return live.vehicle_delayed(vehicle_id, event.delay_min * 60)
+    return live.vehicle_breakdown(vehicle_id)
+
+
+@router.post("/{vehicle_id}/events", response_model=EventOutcome, responses=problems(404, 409, 422))
+def report_event(
+    vehicle_id: str,
+    body: DriverEvent,
+    user: VehicleCrewUser,
+    session: WriteSession,
+    rt: RuntimeDep,
+) -> EventOutcome:
+    """A driver's report: arrived, picked up, dropped off, no-show, delayed, breakdown."""
+    own_vehicle_only(user, vehicle_id)
+    vehicle_or_404(session, vehicle_id)
+    day = today(rt)
+    with rt.days.locked(session, day, actor_of(user)) as od:
+        result = apply_event(od, vehicle_id, body)
+        broken = broken_public(od.clock, day, result.broken)
+    return EventOutcome(event=body.type, changed=list(result.changed), broken=broken)
+
+
+@router.post("/{vehicle_id}/position", response_model=EventOutcome, responses=problems(404, 422))
+def report_position(
+    vehicle_id: str,
+    body: PositionReport,
+    user: VehicleCrewUser,
+    session: WriteSession,
+    rt: RuntimeDep,
+) -> EventOutcome:
+    """Where the vehicle is now (snapped to the road; 422 if off the network)."""
+    own_vehicle_only(user, vehicle_id)
+    vehicle_or_404(session, vehicle_id)
+    day = today(rt)
+    with rt.days.locked(session, day, actor_of(user)) as od:
+        _in_fleet(od, vehicle_id)
+        index = od.locate_point(
+            body.lon,
+            body.lat,
+            field_name="lon",
+            label="現在地",
+            merge_m=rt.settings.position_merge_m,
+        )
+        result = od.day().vehicle_position(vehicle_id, index)
+        broken = broken_public(od.clock, day, result.broken)
+    return EventOutcome(event="position", changed=list(result.changed), broken=broken)

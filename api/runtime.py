@@ -1,0 +1,54 @@
+"""What one service process holds: settings, database, road graph, service days, clock.
+
+Built by `api.main.create_app` from the `Settings` (never at import) and kept in
+``app.state.runtime``; routes reach it through `api.deps`. Nothing here is the truth
+about a service day: that is the database (see `api.live.store`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.convert import ServiceClock
+from api.live.roads import TownRoads
+from api.live.store import DayOptions, DayStore
+from api.live.sync import save_mirrors
+from api.settings import Settings
+from routing.graph import RoadGraph
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The process's shared state (thread-safe parts only)."""
+
+    settings: Settings
+    engine: Engine
+    writer: sessionmaker[Session]
+    reader: sessionmaker[Session]
+    clock: ServiceClock
+    now: Callable[[], datetime]
+    _days: DayStore | None = field(default=None, repr=False)
+
+    def attach_graph(self, graph: RoadGraph) -> None:
+        """Make the service days usable: snapping and matrices over `graph`."""
+        roads = TownRoads(graph, max_snap_m=self.settings.max_snap_m)
+        options = DayOptions(hold_s=self.settings.hold_s, auto_complete=self.settings.auto_complete)
+        self._days = DayStore(roads, self.clock, self.now, options, save_mirrors)
+
+    @property
+    def days(self) -> DayStore:
+        if self._days is None:
+            raise RuntimeError("the road graph is not loaded yet (app not started)")
+        return self._days
+
+    @property
+    def roads(self) -> TownRoads:
+        return self.days.roads

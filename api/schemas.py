@@ -1,0 +1,514 @@
+"""Request and response bodies of the API (pydantic), by resource.
+
+Families as in full-stack-fastapi-template: ``...Create`` (POST bodies), ``...Update``
+(PATCH bodies, every field optional), ``...Public`` (answers). Request bodies forbid
+unknown fields. Times are timezone-aware ISO 8601 datetimes (naive ones are 422);
+windows are ``{start, end}``; coordinates ``lon``/``lat`` in degrees (WGS 84).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from api.vocab import Eligibility, FareCategory, PlaceKind, Role
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(max_length=500)]
+Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
+Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
+VehicleId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$"),
+]
+BookingId = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class In(BaseModel):
+    """Base of request bodies: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Window(Out):
+    """An inclusive window, e.g. the promised pickup window (お迎え予定時間帯)."""
+
+    start: datetime
+    end: datetime
+
+
+class LonLat(In):
+    lon: Lon
+    lat: Lat
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem+json); ``detail_ja`` first, ``detail_en`` second."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    code: str
+    detail: str
+    detail_ja: str
+    detail_en: str
+    errors: list[dict[str, str]] = Field(
+        default_factory=list, description="One entry per field: field, message_ja, message_en."
+    )
+
+
+# -- staff and tokens --------------------------------------------------------------------
+
+
+class MePublic(Out):
+    id: int
+    name: str
+    role: Role
+    vehicle_id: str | None = None
+
+
+class UserCreate(In):
+    name: Name
+    role: Role
+    vehicle_id: VehicleId | None = Field(None, description="Drivers: the vehicle they drive.")
+
+
+class UserPublic(Out):
+    id: int
+    name: str
+    role: Role
+    vehicle_id: str | None
+    active: bool
+
+
+class TokenCreate(In):
+    label: Annotated[str, StringConstraints(max_length=100)] = ""
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class TokenPublic(Out):
+    id: int
+    user_id: int
+    prefix: str = Field(description="First characters of the token, to tell tokens apart.")
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIssued(TokenPublic):
+    token: str = Field(description="The bearer token. Shown once: only its hash is stored.")
+
+
+class UserCreated(BaseModel):
+    user: UserPublic
+    token: TokenIssued
+
+
+# -- places ------------------------------------------------------------------------------
+
+
+class PlaceCreate(In):
+    name: Name
+    kind: PlaceKind = PlaceKind.OTHER
+    address: Annotated[str, StringConstraints(max_length=300)] = ""
+    lon: Lon
+    lat: Lat
+
+
+class PlaceUpdate(In):
+    name: Name | None = None
+    kind: PlaceKind | None = None
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    active: bool | None = None
+
+
+class PlacePublic(Out):
+    id: int
+    name: str
+    kind: PlaceKind
+    address: str
+    lon: float
+    lat: float
+    road_lon: float = Field(description="The point on the road the place snaps to.")
+    road_lat: float
+    snap_m: float = Field(description="Distance from the place to that road point, metres.")
+    active: bool
+
+
+class PlaceRef(Out):
+    id: int
+    name: str
+    lon: float
+    lat: float
+
+
+# -- riders ------------------------------------------------------------------------------
+
+
+class HomeCreate(In):
+    lon: Lon
+    lat: Lat
+    address: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class RiderCreate(In):
+    registration_no: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+    ]
+    name: Name
+    kana: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    home: HomeCreate | None = None
+    eligibility: list[Eligibility] = Field(min_length=1, max_length=3)
+    fare_category: FareCategory = FareCategory.STANDARD
+    wheelchair: bool = False
+    companions: int = Field(0, ge=0, le=5, description="Companions who usually ride along.")
+    assistance: bool = Field(False, description="Needs help boarding (介助): longer stops.")
+    notes: Text = ""
+
+
+class RiderUpdate(In):
+    name: Name | None = None
+    kana: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    home: HomeCreate | None = None
+    eligibility: list[Eligibility] | None = Field(None, min_length=1, max_length=3)
+    fare_category: FareCategory | None = None
+    wheelchair: bool | None = None
+    companions: int | None = Field(None, ge=0, le=5)
+    assistance: bool | None = None
+    notes: Text | None = None
+    active: bool | None = None
+
+
+class RiderPublic(Out):
+    id: int
+    registration_no: str
+    name: str
+    kana: str
+    phone: str
+    home: PlaceRef | None
+    eligibility: list[Eligibility]
+    fare_category: FareCategory
+    wheelchair: bool
+    companions: int
+    assistance: bool
+    notes: str
+    active: bool
+
+
+# -- quotes and bookings -----------------------------------------------------------------
+
+
+class QuoteCreate(In):
+    """A ride as the operator takes it down: who, from where, to where, when."""
+
+    rider_id: Id
+    pickup_place_id: Id | None = Field(None, description="A saved place or the rider's home.")
+    pickup: LonLat | None = Field(None, description="Or any point (snapped to the road).")
+    dropoff_place_id: Id | None = None
+    dropoff: LonLat | None = None
+    depart_at: AwareDatetime | None = Field(None, description="Book by departure (出発希望時刻).")
+    arrive_by: AwareDatetime | None = Field(None, description="Book by arrival (到着希望時刻).")
+    companions: int | None = Field(None, ge=0, le=8, description="Default: the rider's usual.")
+    wheelchair: bool | None = Field(None, description="Default: the rider's registration.")
+    note: Text = ""
+
+
+class Reason(BaseModel):
+    code: str
+    message_ja: str
+    message_en: str
+
+
+class AlternativePublic(BaseModel):
+    """Another time that can be booked now (代わりの時間): quote again with it."""
+
+    depart_at: datetime | None = None
+    arrive_by: datetime | None = None
+    pickup_window: Window
+    expected_pickup: datetime
+    expected_arrival: datetime
+    vehicle_id: str
+
+
+class QuotePublic(BaseModel):
+    """A quote: held with its promised window, or why not and which times instead."""
+
+    id: str | None = Field(description="The held booking's id (confirm or release it).")
+    booking_id: str | None
+    kind: Literal["ride", "delivery"]
+    feasible: bool
+    status: Literal["held", "confirmed", "rejected"]
+    pickup_window: Window | None = Field(description="Rides: お迎え予定時間帯. Deliveries: slot.")
+    promise: Window | None
+    expected_pickup: datetime | None
+    expected_arrival: datetime | None
+    latest_arrival: datetime | None
+    vehicle_id: str | None
+    vehicle_name: str | None
+    hold_expires_at: datetime | None
+    reason: Reason | None
+    alternatives: list[AlternativePublic]
+    message_ja: str
+    message_en: str
+
+
+class StopPlace(BaseModel):
+    place_id: int | None
+    name: str
+    lon: float
+    lat: float
+
+
+class BookingPublic(BaseModel):
+    id: str
+    kind: Literal["ride", "delivery"]
+    status: str
+    service_date: date
+    rider_id: int | None = Field(description="Null for planners (no personal data).")
+    rider_name: str | None
+    pickup: StopPlace
+    dropoff: StopPlace
+    depart_at: datetime | None
+    arrive_by: datetime | None
+    party_size: int
+    wheelchairs: int
+    cargo_units: int
+    promise: Window | None
+    expected_pickup: datetime | None
+    expected_arrival: datetime | None
+    vehicle_id: str | None
+    hold_expires_at: datetime | None
+    created_at: datetime
+    note: str
+
+
+class DeliveryCreate(In):
+    """A shop order (買い物支援・宅配) for a registered resident, booked at once."""
+
+    shop_place_id: Id
+    rider_id: Id = Field(description="The resident the goods are for.")
+    dropoff_place_id: Id | None = Field(None, description="Default: the rider's home.")
+    ready_at: AwareDatetime | None = Field(None, description="Default: now + preparation time.")
+    due_by: AwareDatetime | None = Field(None, description="Default: end of service that day.")
+    deliver_from: AwareDatetime | None = None
+    cargo_units: int = Field(1, ge=1, le=20)
+    note: Text = ""
+
+
+# -- vehicles and shifts -----------------------------------------------------------------
+
+
+class VehicleCreate(In):
+    id: VehicleId
+    name: Name
+    kind: Annotated[str, StringConstraints(max_length=30)] = "sedan"
+    seats: int = Field(ge=1, le=30)
+    wheelchair_places: int = Field(0, ge=0, le=6)
+    cargo_units: int = Field(0, ge=0, le=100)
+    features: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=10
+    )
+    depot_place_id: Id
+    cost_per_hour: int = Field(3000, ge=0, le=100_000)
+    cost_per_km: int = Field(30, ge=0, le=10_000)
+
+
+class VehiclePublic(Out):
+    id: str
+    name: str
+    kind: str
+    seats: int
+    wheelchair_places: int
+    cargo_units: int
+    features: list[str]
+    depot_place_id: int
+    cost_per_hour: int
+    cost_per_km: int
+    active: bool
+
+
+class BreakCreate(In):
+    earliest: AwareDatetime = Field(description="The break may start from ...")
+    latest: AwareDatetime = Field(description="... and must start by.")
+    minutes: int = Field(ge=5, le=180)
+
+
+class ShiftCreate(In):
+    vehicle_id: VehicleId
+    start_at: AwareDatetime
+    end_at: AwareDatetime
+    breaks: list[BreakCreate] = Field(default_factory=list, max_length=4)
+
+
+class BreakPublic(BaseModel):
+    id: str
+    earliest: datetime
+    latest: datetime
+    minutes: int
+
+
+class ShiftPublic(BaseModel):
+    id: int
+    vehicle_id: str
+    service_date: date
+    start_at: datetime
+    end_at: datetime
+    breaks: list[BreakPublic]
+
+
+# -- plan, manifests, events, overrides --------------------------------------------------
+
+
+class StopPublic(BaseModel):
+    """One stop of a route: done (history) or planned, with its promise and lateness."""
+
+    seq: int
+    kind: Literal["pickup", "dropoff", "delivery_pickup", "delivery_dropoff", "break"]
+    booking_id: str | None
+    booking_status: str | None
+    rider_name: str | None
+    party_size: int | None
+    wheelchair: bool
+    place: StopPlace | None
+    arrival: datetime
+    service_start: datetime
+    departure: datetime
+    promise: Window | None
+    latest_at: datetime | None = Field(description="Latest service start its rules allow.")
+    status: Literal["planned", "arrived", "done", "no_show"]
+    late_s: int = Field(description="Seconds past its promise (0: on time).")
+    at_risk: bool
+
+
+class RoutePublic(BaseModel):
+    vehicle_id: str
+    vehicle_name: str
+    locked: bool
+    in_service: bool
+    position: LonLat | None
+    distance_m: int
+    duration_s: int
+    stops: list[StopPublic]
+
+
+class UnassignedPublic(BaseModel):
+    booking_id: str
+    reason: str
+    reason_ja: str
+    reason_en: str
+    rider_name: str | None
+
+
+class BrokenPromisePublic(BaseModel):
+    booking_id: str
+    what: str
+    at: datetime
+    cause: str
+    promised: Window | None
+    message_ja: str
+    message_en: str
+
+
+class PlanSummary(BaseModel):
+    served: int
+    unassigned: int
+    vehicles_used: int
+    distance_m: int
+    duration_s: int
+    cost: float
+
+
+class PlanPublic(BaseModel):
+    service_date: date
+    version: int
+    now: datetime
+    summary: PlanSummary
+    routes: list[RoutePublic]
+    unassigned: list[UnassignedPublic]
+    broken_promises: list[BrokenPromisePublic]
+
+
+class ManifestPublic(BaseModel):
+    """A vehicle's stops today (運行表): done ones first, then the plan."""
+
+    service_date: date
+    vehicle_id: str
+    vehicle_name: str
+    locked: bool
+    in_service: bool
+    position: LonLat | None
+    stops: list[StopPublic]
+
+
+class ReoptimiseRequest(In):
+    time_limit_s: float | None = Field(None, gt=0, le=300)
+
+
+class ReoptOutcomePublic(BaseModel):
+    accepted: bool
+    reason: str
+    cost_before: float
+    cost_after: float | None
+    moved: int
+    reinserted: int
+
+
+class DriverEvent(In):
+    """What the driver reports (到着・乗車・降車・不在), or a delay or breakdown."""
+
+    type: Literal["arrived", "picked_up", "dropped_off", "no_show", "delayed", "breakdown"]
+    booking_id: BookingId | None = None
+    stop_kind: str | None = Field(None, max_length=30, description="Ignored (page context).")
+    delay_min: int | None = Field(None, ge=1, le=240, description="For ``delayed``.")
+
+
+class PositionReport(In):
+    lon: Lon
+    lat: Lat
+
+
+class EventOutcome(BaseModel):
+    event: str
+    changed: list[str]
+    broken: list[BrokenPromisePublic]
+
+
+class OverrideBooking(In):
+    booking_id: BookingId
+    vehicle_id: VehicleId
+    pickup_pos: int | None = Field(None, ge=0, le=1000)
+    dropoff_pos: int | None = Field(None, ge=0, le=1000)
+
+
+class OverrideVehicle(In):
+    vehicle_id: VehicleId
+    service_date: date | None = Field(None, description="Default: today.")
+
+
+class OverrideOutcome(BaseModel):
+    applied: bool
+    message: str
+    violations: list[str]
+
+
+class AuditPublic(BaseModel):
+    id: int
+    at: datetime
+    service_date: date | None
+    event: str
+    booking_id: str | None
+    vehicle_id: str | None
+    message_ja: str
+    message_en: str
+    actor: str | None
+    changes: list[dict[str, Any]]

@@ -1,0 +1,93 @@
+"""Bearer tokens: made once, shown once, stored only as a SHA-256 hash.
+
+Tokens are 256 random bits, so a plain SHA-256 is enough to make a stolen database
+useless for signing in (no password-style slow hash needed), and lookups stay one
+indexed equality. Tokens never appear in logs: only their short ``prefix``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db.models import ApiToken, User
+from api.vocab import Role
+
+TOKEN_PREFIX = "nor_"
+PREFIX_CHARS = 8
+
+
+def hash_token(token: str) -> str:
+    """Hex SHA-256 of a token (what the database keeps)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh bearer token (``nor_`` + 43 URL-safe characters)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token just made: the secret (show it once) and its stored record."""
+
+    secret: str
+    record: ApiToken
+
+
+def issue_token(
+    session: Session, user: User, *, label: str = "", expires_at: datetime | None = None
+) -> IssuedToken:
+    """Make a token for `user` and add its hash to the session (the caller commits)."""
+    secret = new_token()
+    record = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + PREFIX_CHARS],
+        label=label,
+        created_at=datetime.now(UTC),
+        expires_at=expires_at,
+    )
+    session.add(record)
+    session.flush()
+    return IssuedToken(secret, record)
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    """The active user a valid (unrevoked, unexpired) token belongs to, else None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    row = session.execute(
+        select(ApiToken, User).join(User).where(ApiToken.token_hash == digest)
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    if not hmac.compare_digest(record.token_hash, digest):  # pragma: no cover - equal by query
+        return None
+    if record.revoked_at is not None or not user.active:
+        return None
+    if record.expires_at is not None and record.expires_at <= now:
+        return None
+    return user
+
+
+def create_user(session: Session, name: str, role: Role, *, vehicle_id: str | None = None) -> User:
+    """Add a staff account (the caller commits)."""
+    user = User(
+        name=name,
+        role=role.value,
+        vehicle_id=vehicle_id,
+        active=True,
+        created_at=datetime.now(UTC),
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,56 @@
+"""The service's fixed vocabularies (stored as their string values, shown in both languages)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a signed-in member of staff may do (see `api.deps.allow`)."""
+
+    OPERATOR = "operator"  # オペレーター: takes bookings on the phone
+    DISPATCHER = "dispatcher"  # 配車担当: watches and changes today's plan
+    PLANNER = "planner"  # 計画担当: plans and statistics, no personal data
+    DRIVER = "driver"  # 乗務員: their own vehicle's manifest and events
+    ADMIN = "admin"  # 管理者: staff accounts, vehicles, places
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Residents' names, phone numbers and homes (operators and dispatchers only)."""
+        return self in (Role.OPERATOR, Role.DISPATCHER)
+
+
+class Eligibility(StrEnum):
+    """Why a resident may use the service (利用者登録の区分)."""
+
+    AGE_65 = "age_65"  # 65歳以上
+    LICENCE_RETURNED = "licence_returned"  # 免許返納者
+    DISABILITY = "disability"  # 障がい者
+
+
+class FareCategory(StrEnum):
+    """Fare a rider pays (運賃区分)."""
+
+    STANDARD = "standard"  # 通常
+    REDUCED = "reduced"  # 割引 (e.g. disability)
+    FREE = "free"  # 無料 (e.g. companion of a rider in a wheelchair)
+
+
+class PlaceKind(StrEnum):
+    """Saved places (よく使う場所); ``home`` is a rider's home and personal data."""
+
+    HOSPITAL = "hospital"  # 病院
+    CLINIC = "clinic"  # 診療所
+    SUPERMARKET = "supermarket"  # スーパー
+    SHOP = "shop"  # 商店
+    CITY_HALL = "city_hall"  # 市役所
+    STATION = "station"  # 駅
+    COMMUNITY_HALL = "community_hall"  # 公民館・集会所
+    DEPOT = "depot"  # 車庫
+    OTHER = "other"
+    HOME = "home"  # 自宅 (never listed in /places)
+
+
+class BookingKind(StrEnum):
+    RIDE = "ride"
+    DELIVERY = "delivery"

@@ -1,0 +1,336 @@
+"""Fixtures of the service tests: the same tests run on SQLite and on PostgreSQL.
+
+``backend`` is parametrised over both. PostgreSQL comes from
+``NORIAI_TEST_DATABASE_URL`` (a database whose name contains "test": it is wiped) or
+from a private server started from the local binaries; without either the
+PostgreSQL half skips, except on CI (``CI`` set), where it fails.
+
+The town is the bundled Tachikawa graph; the service day is Monday 2 June 2025, the
+clock starts at 07:30 in Tokyo and tests move it (`FakeClock`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from api.db.engine import make_engine, session_factories
+from api.db.migrate import upgrade
+from api.main import create_app
+from api.security import create_user, issue_token
+from api.settings import Settings
+from api.vocab import Role
+from routing.graph import RoadGraph, load_graph
+from routing.speeds import SpeedTable
+from tests.api import pg
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=r".*install `httpx2`", category=UserWarning)
+    from fastapi.testclient import TestClient
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+DAY = datetime(2025, 6, 2, tzinfo=TOKYO).date()
+START = datetime(2025, 6, 2, 7, 30, tzinfo=TOKYO)
+
+#: Places of the test town (lon, lat on or near Tachikawa's roads).
+PLACES: dict[str, tuple[str, str, float, float]] = {
+    "depot": ("車庫", "depot", 139.3975, 35.7028),
+    "station": ("立川駅", "station", 139.4137, 35.6980),
+    "city_hall": ("市役所", "city_hall", 139.4080, 35.7140),
+    "hospital": ("中央病院", "hospital", 139.4200, 35.7050),
+    "supermarket": ("スーパー", "supermarket", 139.4030, 35.7010),
+}
+HOMES = {
+    "yamada": (139.4250, 35.6950),
+    "sato": (139.3910, 35.7173),
+    "suzuki": (139.4294, 35.7148),
+}
+OFF_NETWORK = (139.30, 35.60)  # south of the map
+
+
+def at(hour: int, minute: int = 0, *, days: int = 0) -> datetime:
+    """A time of the test day in Tokyo."""
+    return datetime(2025, 6, 2, hour, minute, tzinfo=TOKYO) + timedelta(days=days)
+
+
+def iso(hour: int, minute: int = 0, *, days: int = 0) -> str:
+    return at(hour, minute, days=days).isoformat()
+
+
+class FakeClock:
+    """The service's clock, moved by the tests."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, hour: int, minute: int = 0) -> None:
+        self.now = at(hour, minute)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+# -- road graph --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def town_graph(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> RoadGraph:
+    settings = Settings(data_dir=data_dir)
+    return load_graph(
+        settings.town_graph_path(),
+        SpeedTable(factor=settings.speed_factor),
+        cache_dir=tmp_path_factory.mktemp("graph-cache"),
+    )
+
+
+# -- databases --------------------------------------------------------------------------
+
+
+def _on_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty PostgreSQL test database (skips without PostgreSQL, except on CI)."""
+    url = os.environ.get(pg.ENV_URL)
+    if url:
+        name = make_url(url).database or ""
+        if "test" not in name:
+            pytest.fail(f"{pg.ENV_URL} must name a test database (its name contains 'test')")
+        yield _fresh_pg(url)
+        return
+    try:
+        server = pg.throwaway_server(tmp_path_factory.mktemp("pg"))
+        admin_url = server.__enter__()
+    except (RuntimeError, OSError, Exception) as exc:  # noqa: BLE001 - any failure to start
+        message = f"PostgreSQL unavailable ({exc}); set {pg.ENV_URL}"
+        if _on_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    try:
+        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("CREATE DATABASE noriai_test"))
+        engine.dispose()
+        yield _fresh_pg(make_url(admin_url).set(database="noriai_test").render_as_string(False))
+    finally:
+        server.__exit__(None, None, None)
+
+
+def _fresh_pg(url: str) -> str:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closing folds the WAL into the file
+    assert not path.with_name("template.db-wal").exists()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database of the test's backend."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "noriai.db"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_url")
+    truncate_all(url)
+    return url
+
+
+# -- the app ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(database_url: str, data_dir: Path, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        cache_dir=tmp_path / "cache",
+        database_url=database_url,
+        auto_migrate=False,
+        reopt_time_limit_s=1.0,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, town_graph: RoadGraph, clock: FakeClock) -> Any:
+    return create_app(settings, graph=town_graph, clock=clock)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@dataclass
+class Staff:
+    """One signed-in user per role: ``staff.headers("operator")``."""
+
+    tokens: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def headers(self, role: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
+
+
+def make_staff(database_url: str, *, driver_vehicle: str = "car-1") -> Staff:
+    engine = make_engine(database_url)
+    writer, _ = session_factories(engine)
+    staff = Staff()
+    with writer() as session:
+        for role in Role:
+            user = create_user(
+                session,
+                f"{role.value}-san",
+                role,
+                vehicle_id=driver_vehicle if role is Role.DRIVER else None,
+            )
+            staff.tokens[role.value] = issue_token(session, user).secret
+            staff.ids[role.value] = user.id
+        session.commit()
+    engine.dispose()
+    return staff
+
+
+@pytest.fixture
+def staff(database_url: str) -> Staff:
+    return make_staff(database_url)
+
+
+# -- the town: places, vehicles, shifts, riders --------------------------------------------
+
+
+@dataclass
+class Town:
+    places: dict[str, int]
+    riders: dict[str, int]
+    homes: dict[str, int]
+    vehicles: list[str]
+
+
+def seed_town(
+    client: Any,
+    staff: Staff,
+    *,
+    vehicles: tuple[tuple[str, int, int], ...] = (("car-1", 3, 0), ("van-1", 4, 1)),
+    shift: tuple[int, int] = (8, 17),
+) -> Town:
+    """Places, vehicles with a shift on the test day, and three riders, through the API."""
+    admin = staff.headers("admin")
+    places = {}
+    for key, (name, kind, lon, lat) in PLACES.items():
+        r = client.post(
+            "/api/v1/places", json={"name": name, "kind": kind, "lon": lon, "lat": lat}, headers=admin
+        )
+        assert r.status_code == 201, r.text
+        places[key] = r.json()["id"]
+    for vid, seats, wheelchair in vehicles:
+        r = client.post(
+            "/api/v1/vehicles",
+            json={
+                "id": vid,
+                "name": f"{vid} 号車",
+                "seats": seats,
+                "wheelchair_places": wheelchair,
+                "cargo_units": 4,
+                "depot_place_id": places["depot"],
+            },
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        r = client.post(
+            "/api/v1/shifts",
+            json={"vehicle_id": vid, "start_at": iso(shift[0]), "end_at": iso(shift[1])},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+    riders, homes = {}, {}
+    people = {
+        "yamada": ("山田 花子", "ヤマダ ハナコ", "042-523-1111", False, ["age_65"]),
+        "sato": ("佐藤 一郎", "サトウ イチロウ", "042-524-2222", False, ["licence_returned"]),
+        "suzuki": ("鈴木 次郎", "スズキ ジロウ", "042-525-3333", True, ["disability"]),
+    }
+    for i, (key, (name, kana, phone, wheelchair, elig)) in enumerate(people.items(), 1):
+        lon, lat = HOMES[key]
+        r = client.post(
+            "/api/v1/riders",
+            json={
+                "registration_no": f"T-{i:04d}",
+                "name": name,
+                "kana": kana,
+                "phone": phone,
+                "home": {"lon": lon, "lat": lat, "address": f"立川市 {i}-1"},
+                "eligibility": elig,
+                "wheelchair": wheelchair,
+            },
+            headers=staff.headers("operator"),
+        )
+        assert r.status_code == 201, r.text
+        riders[key] = r.json()["id"]
+        homes[key] = r.json()["home"]["id"]
+    return Town(places, riders, homes, [v[0] for v in vehicles])
+
+
+@pytest.fixture
+def town(client: Any, staff: Staff) -> Town:
+    return seed_town(client, staff)
+
+
+def quote_body(town: Town, rider: str = "yamada", *, to: str = "hospital", **kw: Any) -> dict:
+    """A ride from the rider's home to a saved place, by departure at 09:00 unless given."""
+    body = {
+        "rider_id": town.riders[rider],
+        "pickup_place_id": town.homes[rider],
+        "dropoff_place_id": town.places[to],
+    }
+    if "arrive_by" not in kw:
+        body["depart_at"] = iso(9)
+    body.update(kw)
+    return body
