@@ -26,6 +26,7 @@ matplotlib.use("Agg")  # no display anywhere the report is built (workers, CI, s
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from scenarios.metrics import district_level
 from scenarios.results import DayResult, TripRecord, TripStatus
 
 if TYPE_CHECKING:
@@ -456,7 +457,8 @@ def demand_map(result: DayResult) -> Figure | None:
 
 def district_levels(results: Sequence[DayResult]) -> list[dict[str, object]]:
     """Per variant and district: requests, served share, within-promise share and the
-    median pickup delay after the window start (minutes), pooled over seeds."""
+    median pickup delay after the window start (minutes), pooled over seeds. Shares
+    count the requests the rider did not end (`scenarios.metrics`)."""
     rows: list[dict[str, object]] = []
     for variant, rs in by_variant(results).items():
         trips: dict[str, list[TripRecord]] = defaultdict(list)
@@ -464,17 +466,8 @@ def district_levels(results: Sequence[DayResult]) -> list[dict[str, object]]:
             for t in r.trips:
                 trips[t.district].append(t)
         for district in sorted(trips):
-            ts = trips[district]
-            waits = [t.wait_vs_promise_s / 60 for t in ts if t.wait_vs_promise_s is not None]
             rows.append(
-                {
-                    "variant": variant,
-                    "district": district,
-                    "requests": len(ts),
-                    "served_share": sum(t.status is TripStatus.SERVED for t in ts) / len(ts),
-                    "within_promise_share": sum(t.within_promise for t in ts) / len(ts),
-                    "median_wait_vs_promise_min": statistics.median(waits) if waits else None,
-                }
+                {"variant": variant, "district": district, **district_level(trips[district])}
             )
     return rows
 

@@ -79,11 +79,9 @@ def figure(
 
 
 def kpi_labels() -> dict[str, tuple[str, str, str]]:
-    """``{kpi: (Japanese, English, unit)}`` from `scenarios.kpis`."""
-    try:
-        from scenarios.kpis import KPI_LABELS
-    except ImportError:  # pragma: no cover - the core not installed yet
-        return {}
+    """``{kpi: (Japanese, English, unit)}`` from `scenarios.metrics`."""
+    from scenarios.metrics import KPI_LABELS
+
     return dict(KPI_LABELS)
 
 

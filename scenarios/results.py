@@ -1,7 +1,7 @@
 """What one simulated service day produced: the records every KPI, plot and sweep reads.
 
-The simulation (`scenarios.simulate`) writes a `DayResult`; `scenarios.kpis` turns its
-records into numbers; `scenarios.report` draws them; `scenarios.sweep` ships them
+The simulation (`scenarios.simulate`) writes a `DayResult`; `scenarios.metrics` turns
+its records into numbers; `scenarios.report` draws them; `scenarios.sweep` ships them
 between Dask workers as plain JSON (`to_plain` / `from_plain`), so nothing here holds
 numpy arrays or live objects. Times are int seconds from the start of the service day
 (midnight, local time); distances int metres; coordinates (lon, lat) in WGS84.
@@ -30,7 +30,7 @@ class TripRecord:
 
     request_id: str
     kind: str  # "ride" | "delivery"
-    district: str  # the origin's district (fairness KPIs); deliveries: the customer's
+    district: str  # the resident's home district (fairness KPIs); deliveries: the customer's
     status: TripStatus
     reason: str | None  # rejection / non-service reason code, None when served
     booked_at: int  # when the call (or order) came in
@@ -47,7 +47,19 @@ class TripRecord:
     pickup_time: int | None = None  # when service at the pickup began
     dropoff_time: int | None = None  # when service at the drop-off began
     vehicle_id: str | None = None
-    shared: bool = False  # someone else was on board at some moment of this ride
+    shared: bool = False  # another rider's booking was on board at some moment of this ride
+    fare_yen: int = 0  # fare (or delivery fee) paid; 0 unless served
+
+    @property
+    def counted(self) -> bool:
+        """Counts in service-level shares: not ended by the rider (cancelled, absent)."""
+        return self.status not in (TripStatus.CANCELLED, TripStatus.NO_SHOW)
+
+    @property
+    def promised_time(self) -> int | None:
+        """The moment the promise is about: the pickup of a ride, the hand-over of a
+        delivery (its promise is the hand-over slot)."""
+        return self.dropoff_time if self.kind == "delivery" else self.pickup_time
 
     @property
     def ride_time_s(self) -> int | None:
@@ -58,20 +70,22 @@ class TripRecord:
 
     @property
     def wait_vs_promise_s(self) -> int | None:
-        """Pickup minus the promised window's start (<= 0: on time at the window start)."""
-        if self.pickup_time is None or self.promised_start is None:
+        """`promised_time` minus the promised window's start (0: at the window start)."""
+        t = self.promised_time
+        if t is None or self.promised_start is None:
             return None
-        return self.pickup_time - self.promised_start
+        return t - self.promised_start
 
     @property
     def within_promise(self) -> bool:
-        """Served and picked up inside the promised window."""
+        """Served, and picked up (delivered) inside the promised window."""
+        t = self.promised_time
         return (
             self.status is TripStatus.SERVED
-            and self.pickup_time is not None
+            and t is not None
             and self.promised_start is not None
             and self.promised_end is not None
-            and self.promised_start <= self.pickup_time <= self.promised_end
+            and self.promised_start <= t <= self.promised_end
         )
 
 
@@ -80,7 +94,7 @@ class StopRecord:
     """A stop a vehicle made."""
 
     time: int  # service start
-    kind: str  # "pickup" | "dropoff" | "break" | "depot"
+    kind: str  # "pickup" | "dropoff" | "no_show" | "break" | "depot"
     request_id: str | None
     position: tuple[float, float]  # (lon, lat)
     load_after: int  # people (or cargo units) on board after the stop

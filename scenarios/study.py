@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 STUDIES_DIR = Path(__file__).resolve().parent / "studies"
 TARGET = 0.95
-#: The KPIs a fleet study reads (names from `scenarios.kpis`).
+#: The KPIs a fleet study reads (names from `scenarios.metrics`).
 WITHIN_PROMISE = "within_promise_share"
 SERVED = "served_share"
 SAVINGS_KPIS = ("vehicle_hours", "vehicle_km", "cost_per_trip_yen")

@@ -1,0 +1,252 @@
+"""KPIs of a simulated day, from its records only (so hand-made days work too).
+
+Service-level shares (served, within the promise, rejected, per district) count every
+request except those the rider ended (cancelled, absent): a cancellation is not the
+service's failure, and counting it would make a 95 % target unreachable by design.
+"Within the promise" means picked up inside the promised window (deliveries: handed
+over inside the promised slot).
+
+Vehicle hours are the paid shifts of every running vehicle (a car and driver on call
+cost money whether or not they drive); cost = hours x hourly cost + km x per-km cost
++ the fixed daily cost, per vehicle type; cost per trip divides by the requests
+served (rides and deliveries). CO2 is km x the type's grams per km.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dispatch.quote import REJECTION_TEXT, QuoteRejection
+from scenarios.results import DayResult, TripRecord, TripStatus, VehicleRecord
+
+NAN = float("nan")
+#: Districts with fewer counted requests than this are left out of the worst / gap KPIs.
+MIN_DISTRICT_REQUESTS = 5
+
+#: Refusals the simulation itself makes (before the engine is asked), with their texts.
+SIM_REJECTIONS: dict[str, tuple[str, str]] = {
+    "outside_service_area": ("運行区域外です", "outside the service area"),
+    "invalid_request": ("予約内容に誤りがあります", "the request could not be read"),
+}
+REJECTION_REASONS: dict[str, tuple[str, str]] = {
+    **{r.value: REJECTION_TEXT[r] for r in QuoteRejection},
+    **SIM_REJECTIONS,
+}
+
+KPI_LABELS: dict[str, tuple[str, str, str]] = {
+    "requests": ("申込み", "requests", "件"),
+    "ride_requests": ("乗車の申込み", "ride requests", "件"),
+    "delivery_orders": ("宅配の注文", "delivery orders", "件"),
+    "served_share": ("運んだ割合", "served", "%"),
+    "within_promise_share": ("約束時間内の割合", "within the promised window", "%"),
+    "rejected_share": ("お断りの割合", "rejected", "%"),
+    "served_rides": ("運んだ乗車", "rides served", "件"),
+    "served_deliveries": ("届けた宅配", "deliveries made", "件"),
+    "passengers": ("乗客数（同乗者を含む）", "passengers (with companions)", "人"),
+    "rejected": ("お断り", "rejected", "件"),
+    **{
+        f"rejected_{code}": (f"お断り：{ja}", f"rejected: {en}", "件")
+        for code, (ja, en) in REJECTION_REASONS.items()
+    },
+    "cancelled": ("キャンセル", "cancelled by the rider", "件"),
+    "no_shows": ("不在（無断キャンセル）", "no-shows", "件"),
+    "unserved": ("約束したが運べず", "promised but not carried out", "件"),
+    "mean_wait_vs_promise_min": ("お迎え − 約束開始（平均）", "mean pickup − window start", "分"),
+    "mean_shift_from_asked_min": (
+        "希望時刻とのずれ（平均）",
+        "mean shift from the asked time",
+        "分",
+    ),
+    "mean_ride_time_min": ("平均乗車時間", "mean ride time", "分"),
+    "mean_detour_ratio": ("平均迂回率", "mean detour (ride / direct time)", "倍"),
+    "p95_detour_ratio": ("迂回率（95パーセンタイル）", "detour, 95th percentile", "倍"),
+    "shared_ride_share": ("相乗り率", "shared-ride rate", "%"),
+    "vehicles": ("車両数", "vehicles", "台"),
+    "vehicles_used": ("出動した車両", "vehicles used", "台"),
+    "vehicle_hours": ("車両時間（勤務）", "vehicle hours (shifts)", "h"),
+    "active_hours": ("稼働時間（車庫を出てから戻るまで）", "hours out of the depot", "h"),
+    "vehicle_km": ("走行距離", "vehicle km", "km"),
+    "empty_km": ("空車走行距離", "empty km", "km"),
+    "empty_km_share": ("空車走行の割合", "empty km share", "%"),
+    "passengers_per_vehicle_hour": ("1車両時間あたりの乗客", "passengers per vehicle hour", "人/h"),
+    "cost_yen": ("運行費用", "operating cost", "円"),
+    "fare_revenue_yen": ("運賃収入", "fare revenue", "円"),
+    "cost_per_trip_yen": ("1回あたりの費用", "cost per trip", "円"),
+    "net_cost_per_trip_yen": ("1回あたりの負担（運賃差引）", "net cost per trip after fares", "円"),
+    "co2_kg": ("CO2排出量（推計）", "CO2 estimate", "kg"),
+    "co2_per_passenger_g": ("乗客1人あたりのCO2", "CO2 per passenger", "g"),
+    "worst_district_within_promise_share": (
+        "最も低い地区の約束時間内割合",
+        "worst district, within promise",
+        "%",
+    ),
+    "district_gap": ("地区間の差（最高 − 最低）", "gap between districts (best − worst)", "%"),
+    "reoptimisations": ("再最適化", "re-optimisations", "回"),
+    "reopt_accepted": ("採用された再最適化", "re-optimisations adopted", "回"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleCosts:
+    per_hour_yen: float = 3000.0
+    per_km_yen: float = 30.0
+    fixed_yen: float = 0.0
+    co2_g_per_km: float = 130.0
+
+
+@dataclass(frozen=True, slots=True)
+class CostModel:
+    """Cost and CO2 parameters per vehicle type (unknown types get the defaults)."""
+
+    by_type: Mapping[str, VehicleCosts] = field(default_factory=dict)
+    default: VehicleCosts = VehicleCosts()
+
+    @classmethod
+    def of(cls, spec: Any) -> CostModel:
+        """From a `scenarios.spec.ScenarioSpec`'s vehicle groups."""
+        return cls(
+            {
+                g.type: VehicleCosts(
+                    g.cost_per_hour_yen, g.cost_per_km_yen, g.fixed_yen, g.co2_g_per_km
+                )
+                for g in spec.fleet.vehicles
+            }
+        )
+
+    def of_vehicle(self, v: VehicleRecord) -> VehicleCosts:
+        return self.by_type.get(v.vehicle_type, self.default)
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else NAN
+
+
+def _mean(xs: Iterable[float]) -> float:
+    xs = list(xs)
+    return statistics.fmean(xs) if xs else NAN
+
+
+def _p95(xs: Sequence[float]) -> float:
+    if not xs:
+        return NAN
+    ordered = sorted(xs)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]:
+    """Every KPI of a day (see the module docstring for the definitions)."""
+    costs = costs or CostModel()
+    trips = day.trips
+    counted = [t for t in trips if t.counted]
+    served = [t for t in trips if t.status is TripStatus.SERVED]
+    rides = [t for t in served if t.kind == "ride"]
+    rejected = [t for t in trips if t.status is TripStatus.REJECTED]
+    out: dict[str, float] = {
+        "requests": float(len(trips)),
+        "ride_requests": float(sum(t.kind == "ride" for t in trips)),
+        "delivery_orders": float(sum(t.kind == "delivery" for t in trips)),
+        "served_share": _share(len(served), len(counted)),
+        "within_promise_share": _share(sum(t.within_promise for t in counted), len(counted)),
+        "rejected_share": _share(len(rejected), len(counted)),
+        "served_rides": float(len(rides)),
+        "served_deliveries": float(len(served) - len(rides)),
+        "passengers": float(sum(t.party_size for t in rides)),
+        "rejected": float(len(rejected)),
+    }
+    for code in REJECTION_REASONS:
+        out[f"rejected_{code}"] = float(sum(t.reason == code for t in rejected))
+    out["cancelled"] = float(sum(t.status is TripStatus.CANCELLED for t in trips))
+    out["no_shows"] = float(sum(t.status is TripStatus.NO_SHOW for t in trips))
+    out["unserved"] = float(sum(t.status is TripStatus.UNSERVED for t in trips))
+    out["mean_wait_vs_promise_min"] = _mean(
+        t.wait_vs_promise_s / 60 for t in rides if t.wait_vs_promise_s is not None
+    )
+    out["mean_shift_from_asked_min"] = _mean(_shift_from_asked(t) / 60 for t in rides)
+    out["mean_ride_time_min"] = _mean(
+        t.ride_time_s / 60 for t in rides if t.ride_time_s is not None
+    )
+    detours = [t.ride_time_s / t.direct_time_s for t in rides if t.ride_time_s and t.direct_time_s]
+    out["mean_detour_ratio"] = _mean(detours)
+    out["p95_detour_ratio"] = _p95(detours)
+    out["shared_ride_share"] = _share(sum(t.shared for t in rides), len(rides))
+    out.update(_fleet_kpis(day.vehicles, costs))
+    hours, n_served = out["vehicle_hours"], len(served)
+    revenue = float(sum(t.fare_yen for t in served))
+    out["passengers_per_vehicle_hour"] = out["passengers"] / hours if hours else NAN
+    out["fare_revenue_yen"] = revenue
+    out["cost_per_trip_yen"] = out["cost_yen"] / n_served if n_served else NAN
+    out["net_cost_per_trip_yen"] = (out["cost_yen"] - revenue) / n_served if n_served else NAN
+    out["co2_per_passenger_g"] = (
+        1000 * out["co2_kg"] / out["passengers"] if out["passengers"] else NAN
+    )
+    levels = [
+        r["within_promise_share"]
+        for r in district_rows(trips)
+        if r["requests_counted"] >= MIN_DISTRICT_REQUESTS
+    ]
+    out["worst_district_within_promise_share"] = min(levels) if levels else NAN
+    out["district_gap"] = max(levels) - min(levels) if levels else NAN
+    return out
+
+
+def _shift_from_asked(t: TripRecord) -> float:
+    """How far the service was from the asked time: |pickup − asked departure|, or how
+    early the rider arrived before the asked arrival."""
+    if t.by_arrival:
+        assert t.dropoff_time is not None
+        return abs(t.asked_time - t.dropoff_time)
+    assert t.pickup_time is not None
+    return abs(t.pickup_time - t.asked_time)
+
+
+def _fleet_kpis(vehicles: Sequence[VehicleRecord], costs: CostModel) -> dict[str, float]:
+    hours = km = empty = cost = co2 = active = 0.0
+    used = 0
+    for v in vehicles:
+        c = costs.of_vehicle(v)
+        v_km = v.distance_m / 1000
+        hours += v.hours
+        km += v_km
+        empty += v.empty_distance_m / 1000
+        cost += v.hours * c.per_hour_yen + v_km * c.per_km_yen + c.fixed_yen
+        co2 += v_km * c.co2_g_per_km / 1000
+        if v.stops:
+            used += 1
+            active += (v.stops[-1].time - v.stops[0].time) / 3600
+    return {
+        "vehicles": float(len(vehicles)),
+        "vehicles_used": float(used),
+        "vehicle_hours": hours,
+        "active_hours": active,
+        "vehicle_km": km,
+        "empty_km": empty,
+        "empty_km_share": empty / km if km else NAN,
+        "cost_yen": cost,
+        "co2_kg": co2,
+    }
+
+
+def district_level(trips: Sequence[TripRecord]) -> dict[str, Any]:
+    """Service level of one district's requests (shares over the counted ones)."""
+    counted = [t for t in trips if t.counted]
+    waits = [t.wait_vs_promise_s / 60 for t in trips if t.wait_vs_promise_s is not None]
+    return {
+        "requests": len(trips),
+        "requests_counted": len(counted),
+        "served_share": _share(sum(t.status is TripStatus.SERVED for t in counted), len(counted)),
+        "within_promise_share": _share(sum(t.within_promise for t in counted), len(counted)),
+        "median_wait_vs_promise_min": statistics.median(waits) if waits else None,
+    }
+
+
+def district_rows(trips: Sequence[TripRecord]) -> list[dict[str, Any]]:
+    """One row per district (sorted by name) of one day's requests."""
+    by: dict[str, list[TripRecord]] = defaultdict(list)
+    for t in trips:
+        by[t.district].append(t)
+    return [{"district": d, **district_level(by[d])} for d in sorted(by)]

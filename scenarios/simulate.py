@@ -1,0 +1,385 @@
+"""A whole service day, simulated through the live dispatch loop that runs the real service.
+
+`simulate_day` builds the day's callers (`scenarios.demand`) and world
+(`scenarios.world`), then plays events in time order on a `dispatch.live.LiveDay`,
+exactly as phone operators and drivers would:
+
+- a **call** at its booking time: a quote (instant insertion, held seat, promised
+  window); the caller accepts at once (`LiveDay.confirm`) or is refused with the
+  engine's reason. Asks outside the service hours or area, or for a party no vehicle
+  can seat, are refused before quoting, as an operator would;
+- a **cancellation** (`LiveDay.cancel`) at the rider's chosen moment before pickup;
+- a **no-show** (`LiveDay.no_show`) when the vehicle reaches a rider who is not there;
+  their return ride is cancelled then too;
+- **re-optimisation** every ``dispatch.reopt_every_min``: a full solve of the live
+  problem warm-started from the plan, offered to the day (`LiveDay.offer`: kept only if
+  it keeps every promise and costs less). It runs synchronously with a solution limit
+  (``dispatch.reopt_solutions``), never a time limit, so the day is reproducible;
+- between events the clock moves in ``time_step_s`` steps (`LiveDay.advance_to`),
+  which drives the vehicles along the plan: stops whose time has come are done.
+
+Same (spec, seed) -> same `DayResult`, on any machine or worker.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dispatch.errors import InputError as DispatchInputError
+from dispatch.errors import SolverError
+from dispatch.events import BookingStatus
+from dispatch.live import LiveConfig, LiveDay
+from dispatch.model import RideTimePolicy, TimeWindow
+from dispatch.quote import DeliveryAsk, QuoteConfig, RideAsk
+from dispatch.result import StepKind
+from dispatch.solver import SearchConfig, solve
+from dispatch.stop import MaxRuntime, SolutionLimit
+from scenarios import metrics, records
+from scenarios.calls import Call
+from scenarios.demand import Demand, make_demand, radius_ok
+from scenarios.records import Outcome
+from scenarios.results import DayResult
+from scenarios.spec import ScenarioSpec
+from scenarios.world import World, build_world, fits, ride_load, road_graph
+
+log = logging.getLogger(__name__)
+
+#: ``progress(simulated_seconds_done, simulated_seconds_total)``.
+Progress = Callable[..., None]
+
+H = 3600
+#: A cancellation lands at least this long before the promised pickup window opens.
+CANCEL_BEFORE_S = 300
+#: Re-optimisation descends to a local optimum (it ends by itself, unlike guided local
+#: search under a solution limit) and is reproducible; the time cap is only a guard.
+REOPT_SEARCH = SearchConfig(metaheuristic="GREEDY_DESCENT")
+REOPT_GUARD_S = 60.0
+#: After the last shift the clock runs this much longer (late riders are delivered);
+#: the engine's horizon lies beyond it.
+OVERTIME_S = 3 * H
+# event kinds, in the order they are handled at one moment
+_CANCEL, _CALL, _REOPT = 0, 1, 2
+
+
+@dataclass(slots=True)
+class Counters:
+    reopts: int = 0
+    reopt_accepted: int = 0
+    quotes: int = 0
+    quote_s: float = 0.0
+    reopt_s: float = 0.0
+
+
+def simulate_day(
+    spec: ScenarioSpec,
+    seed: int | None = None,
+    *,
+    data_dir: Path,
+    cache_dir: Path | None = None,
+    variant: str = "base",
+    progress: Progress | None = None,
+) -> DayResult:
+    """Simulate one service day of ``spec`` with random ``seed`` (default: the spec's).
+
+    Raises `InputError` for problems a planner must fix (missing map, a depot or
+    point of interest off the map).
+    """
+    seed = spec.seed if seed is None else seed
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    graph = road_graph(spec, Path(data_dir), cache_dir)
+    seconds["graph"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    demand = make_demand(spec, seed, graph)
+    seconds["demand"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pooling = spec.dispatch.pooling
+    world = build_world(spec, graph, demand.points(), pooling=pooling)
+    seconds["matrix"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run = DayRun(spec, world, demand, seed)
+    run.play(progress)
+    seconds["simulate"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    day = DayResult(
+        scenario=spec.name,
+        variant=variant,
+        seed=seed,
+        trips=records.trip_records(demand.calls, run.outcomes, run.live, world),
+        vehicles=records.vehicle_records(run.live, world, demand.calls),
+    )
+    day.kpis = metrics.day_kpis(day, metrics.CostModel.of(spec))
+    day.kpis.update(
+        {
+            "reoptimisations": float(run.counters.reopts),
+            "reopt_accepted": float(run.counters.reopt_accepted),
+        }
+    )
+    day.districts = metrics.district_rows(day.trips)
+    seconds["records"] = time.perf_counter() - t0
+    seconds["quotes"] = run.counters.quote_s
+    seconds["reopt"] = run.counters.reopt_s
+    day.seconds = {k: round(v, 3) for k, v in seconds.items()}
+    log.info(
+        "day %s/%s seed %d: %d requests, served %.1f %%, within promise %.1f %% in %.1f s",
+        spec.name,
+        variant,
+        seed,
+        len(day.trips),
+        100 * day.kpis.get("served_share", float("nan")),
+        100 * day.kpis.get("within_promise_share", float("nan")),
+        sum(seconds.values()) - seconds["quotes"] - seconds["reopt"],
+    )
+    return day
+
+
+def live_config(spec: ScenarioSpec) -> tuple[LiveConfig, RideTimePolicy]:
+    """The engine's quote settings and ride-time policy for the spec's policies."""
+    d = spec.dispatch
+    quote = QuoteConfig(
+        promise_width_s=d.pickup_window_min * 60,
+        departure_early_s=d.departure_early_min * 60,
+        departure_late_s=d.departure_late_min * 60,
+        arrival_lead_s=d.arrival_lead_min * 60,
+        min_lead_s=spec.booking.min_lead_min * 60,
+        delivery_cutoff_s=d.order_cutoff,
+        delivery_slot_s=d.delivery_slot_min * 60,
+    )
+    policy = RideTimePolicy(
+        alpha=d.max_ride_factor, beta_s=d.max_ride_plus_min * 60, cap_s=d.max_ride_cap_min * 60
+    )
+    return LiveConfig(quote=quote), policy
+
+
+@dataclass(slots=True)
+class DayRun:
+    """The event loop of one day (see the module docstring)."""
+
+    spec: ScenarioSpec
+    world: World
+    demand: Demand
+    seed: int
+    live: LiveDay = field(init=False)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)
+    _events: list[tuple[int, int, int, Any]] = field(default_factory=list)
+    _seq: int = 0
+    _no_shows: set[str] = field(default_factory=set)
+    _calls: dict[str, Call] = field(default_factory=dict)
+    _clock: tuple[int, int] = (0, 1)
+    _progress: Progress | None = None
+
+    def __post_init__(self) -> None:
+        config, policy = live_config(self.spec)
+        calls = self.demand.calls
+        start = min([self.spec.booking.opens, *(c.booked_at for c in calls)])
+        shift_end = max(v.shift.end for v in self.world.vehicles)
+        horizon = max(24 * H, shift_end + 2 * OVERTIME_S)
+        self.live = LiveDay(
+            self.world.time_s,
+            self.world.distance_m,
+            self.world.vehicles,
+            now=start,
+            config=config,
+            horizon_s=horizon,
+            ride_policy=policy,
+        )
+        self._clock = (self.spec.booking.opens, max(shift_end, self.spec.service.end))
+        for c in calls:
+            self._calls[c.request_id] = c
+            self.outcomes[c.request_id] = Outcome()
+            self._push(c.booked_at, _CALL, c.request_id)
+        every = self.spec.dispatch.reopt_every_min * 60
+        if every:
+            t = self.spec.booking.opens + every
+            while t <= self.spec.service.end:
+                self._push(t, _REOPT, None)
+                t += every
+
+    # -- the loop -------------------------------------------------------------------
+    def play(self, progress: Progress | None = None) -> None:
+        self._progress = progress
+        while self._events:
+            t, kind, _, payload = heapq.heappop(self._events)
+            self._move_to(t)
+            if kind == _CALL:
+                self._call(self._calls[payload])
+            elif kind == _CANCEL:
+                self._cancel(payload)
+            else:
+                self._reoptimise()
+        self._move_to(self._clock[1])
+        self._move_to(self._clock[1] + OVERTIME_S)  # riders still on board are delivered
+        self._report(self.live.now)
+
+    def _push(self, t: int, kind: int, payload: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._events, (t, kind, self._seq, payload))
+
+    def _report(self, now: int) -> None:
+        if self._progress is None:
+            return
+        lo, hi = self._clock
+        self._progress(min(max(now - lo, 0), hi - lo), hi - lo)
+
+    def _move_to(self, t: int) -> None:
+        """Advance the clock to ``t`` in time steps, stopping for no-shows on the way."""
+        live = self.live
+        step = self.spec.time_step_s
+        while live.now < t:
+            target = min(t, live.now + step)
+            due = self._next_no_show(target)
+            if due is not None:
+                at, bid = due
+                live.advance_to(max(live.now, at))
+                self._absent(bid)
+                continue
+            live.advance_to(target)
+            self._report(target)
+
+    def _next_no_show(self, until: int) -> tuple[int, str] | None:
+        """The earliest planned pickup (at or before ``until``) of a rider who is not there."""
+        if not self._no_shows:
+            return None
+        best: tuple[int, str] | None = None
+        for route in self.live.plan.routes:
+            for step in route.steps:
+                if (
+                    step.kind is StepKind.PICKUP
+                    and step.request_id in self._no_shows
+                    and step.service_start <= until
+                    and (best is None or (step.service_start, step.request_id) < best)
+                ):
+                    best = (step.service_start, step.request_id)
+        return best
+
+    # -- events ---------------------------------------------------------------------
+    def _call(self, call: Call) -> None:
+        out = self.outcomes[call.request_id]
+        if out.rejected is not None:  # its outing ended before the call (no-show)
+            return
+        reason = self._screen(call)
+        if reason is not None:
+            out.rejected = reason
+            return
+        ask = self._ask(call)
+        t0 = time.perf_counter()
+        try:
+            quote = self.live.quote(ask, booking_id=call.request_id)
+        except DispatchInputError as exc:
+            log.info("call %s refused as invalid: %s", call.request_id, exc)
+            out.rejected = "invalid_request"
+            return
+        finally:
+            self.counters.quotes += 1
+            self.counters.quote_s += time.perf_counter() - t0
+        if not quote.ok:
+            assert quote.reason is not None
+            out.rejected = quote.reason.value
+            return
+        self.live.confirm(call.request_id)
+        out.booked, out.promise = True, quote.promise
+        if call.no_show and call.kind == "ride":
+            self._no_shows.add(call.request_id)
+        cancel_at = self._cancel_time(call, quote.promise)
+        if cancel_at is not None:
+            self._push(max(cancel_at, self.live.now), _CANCEL, call.request_id)
+
+    def _screen(self, call: Call) -> str | None:
+        """Refusals an operator makes before asking the engine."""
+        w = self.world
+        if call.kind == "ride":
+            s = self.spec.service
+            if not s.start <= call.asked_time <= s.end:
+                return "outside_service_hours"
+            if not fits(w.groups, call.party_size, call.wheelchairs):
+                return "no_vehicle"
+        if not (radius_ok(self.spec, call.origin) and radius_ok(self.spec, call.destination)):
+            return "outside_service_area"
+        if w.location(call.origin) is None or w.location(call.destination) is None:
+            return "outside_service_area"
+        return None
+
+    def _ask(self, call: Call) -> RideAsk | DeliveryAsk:
+        o, d = self.world.location(call.origin), self.world.location(call.destination)
+        assert o is not None and d is not None
+        if call.kind == "delivery":
+            return DeliveryAsk(
+                o,
+                d,
+                ready_at=call.ready_at,
+                due_by=call.due_by,
+                cargo_units=max(1, call.cargo_units),
+            )
+        party, wheel, need = ride_load(
+            call.party_size, call.wheelchairs, pooling=self.spec.dispatch.pooling
+        )
+        slow = call.wheelchairs > 0
+        return RideAsk(
+            o,
+            d,
+            depart_at=call.depart_at,
+            arrive_by=call.arrive_by,
+            rider_id=call.outing or call.request_id,
+            party_size=party,
+            wheelchairs=wheel,
+            board_s=300 if slow else 60 + 30 * (call.party_size - 1),
+            alight_s=240 if slow else 60,
+            required_features=need,
+        )
+
+    def _cancel_time(self, call: Call, promise: TimeWindow | None) -> int | None:
+        if call.cancel_at is not None:
+            return call.cancel_at
+        if call.cancel_u is None or promise is None or call.kind != "ride":
+            return None
+        room = promise.start - CANCEL_BEFORE_S - call.booked_at
+        return call.booked_at + max(60, int(call.cancel_u * room))
+
+    def _cancel(self, bid: str, reason: str = "caller_cancelled") -> None:
+        b = self.live.booking(bid)
+        if b.status is BookingStatus.CONFIRMED:
+            self.live.cancel(bid)
+            self.outcomes[bid].cancel_reason = reason
+            self._no_shows.discard(bid)
+
+    def _absent(self, bid: str) -> None:
+        """The driver finds nobody: a no-show, and the same outing's return is off."""
+        self._no_shows.discard(bid)
+        self.live.no_show(bid)
+        outing = self._calls[bid].outing
+        if outing is None:
+            return
+        for other in self._calls.values():
+            if other.outing == outing and other.request_id != bid:
+                out = self.outcomes[other.request_id]
+                if out.booked:
+                    self._cancel(other.request_id, "outbound_no_show")
+                elif out.rejected is None and other.booked_at > self.live.now:
+                    out.rejected = "outbound_no_show"  # never calls: recorded as cancelled
+
+    def _reoptimise(self) -> None:
+        job = self.live.reopt_job()
+        if not job.problem.tasks:
+            return
+        t0 = time.perf_counter()
+        self.counters.reopts += 1
+        try:
+            plan = solve(
+                job.problem,
+                SolutionLimit(self.spec.dispatch.reopt_solutions) | MaxRuntime(REOPT_GUARD_S),
+                seed=self.seed,
+                initial=job.initial,
+                config=REOPT_SEARCH,
+            )
+        except SolverError as exc:
+            self.live.discard(job, f"solver failed: {exc}")
+        else:
+            self.counters.reopt_accepted += self.live.offer(job, plan).accepted
+        self.counters.reopt_s += time.perf_counter() - t0

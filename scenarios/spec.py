@@ -1,0 +1,648 @@
+"""The scenario spec: one TOML file describing a service day a planner wants to try.
+
+Sections (every key has a default except where noted; unknown keys are errors, so a
+typo never silently keeps a default):
+
+- top level: ``name`` (required), ``title``, ``seed``, ``time_step_s``;
+- ``[map]``: the road graph (relative to the data folder, ``NORIAI_DATA_DIR``), speed
+  factor, snapping distance, and a note on what it stands in for;
+- ``[area]``: the town centre (required), optional service radius, districts;
+- ``[service]``: service hours; ``[booking]``: when phone lines open, minimum lead;
+- ``[dispatch]``: policies — pooling on/off, promised window width, ride-time limit,
+  order cut-off, re-optimisation;
+- ``[fleet]``: depots, vehicle groups (type, count, capacity, shift, breaks, costs,
+  CO2) and ``size`` (how many of them run: taken group by group in the order listed);
+- ``[fares]``; ``[demand]`` (generated or replayed); ``[deliveries]``.
+
+Clock times are ``"HH:MM"`` (``"-1 17:30"`` = the day before) and become int seconds
+from the start of the service day; distances are metres, durations minutes unless the
+key says ``_s``. Relative CSV paths are relative to the spec file. `load_spec` reads
+and checks the CSVs too, so ``noriai scenario validate`` reports their bad rows, and a
+spec carries its tables to Dask workers (only the road graph is read there).
+
+Errors are pydantic `ValidationError`s whose locations are key paths
+(``fleet.vehicles.0.shift``); checks across sections use the same form.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from routing.errors import InputError
+from scenarios.tables import NamedPoint, Poi, WeightedPoint, read_centres, read_pois
+from scenarios.tables import read_population as read_population_csv
+
+H = 3600
+DAY = 24 * H
+_CLOCK = re.compile(r"^(?:(-\d+)\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_clock(value: Any) -> int:
+    """``"09:30"`` -> 34200; ``"-1 17:00"`` -> the day before; ints pass through."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a clock time")
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a clock time like '09:30'")
+    m = _CLOCK.match(value.strip())
+    if not m:
+        raise ValueError(f"{value!r} is not a clock time like '09:30' (or '-1 17:00')")
+    days, hh, mm, ss = m.groups()
+    h, mi, s = int(hh), int(mm), int(ss or 0)
+    if h > 47 or mi > 59 or s > 59:
+        raise ValueError(f"{value!r} is not a clock time (hours 0..47, minutes 0..59)")
+    return int(days or 0) * DAY + h * H + mi * 60 + s
+
+
+def format_clock(t: int) -> str:
+    """Seconds -> ``"HH:MM"`` (``"-1 17:00"`` before the day)."""
+    days, rest = divmod(int(t), DAY)
+    prefix = f"{days} " if days < 0 else ""
+    return f"{prefix}{rest // H:02d}:{rest % H // 60:02d}"
+
+
+def _lonlat(value: tuple[float, float]) -> tuple[float, float]:
+    lon, lat = value
+    if not -180 <= lon <= 180 or not -90 <= lat <= 90:
+        raise ValueError(f"{list(value)} is not [lon, lat] in degrees")
+    return value
+
+
+Clock = Annotated[int, BeforeValidator(parse_clock)]
+LonLat = Annotated[tuple[float, float], AfterValidator(_lonlat)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MapSpec(_Section):
+    """The road network the day runs on."""
+
+    graph: str = "osm/tachikawa_drive.graphml"  # relative to the data folder, or absolute
+    speed_factor: float = Field(0.9, gt=0.1, le=1.5)  # < 1: elderly-friendly driving
+    max_snap_m: float = Field(300.0, gt=0)
+    note: str = ""  # e.g. which town this graph stands in for (shown in reports)
+
+
+class AreaSpec(_Section):
+    """The town: its centre, optional service radius, and how districts are cut."""
+
+    centre: LonLat
+    radius_m: float | None = Field(None, gt=0)  # homes / bookings beyond it are outside
+    district_rings_m: tuple[float, ...] = (1500.0, 3000.0)
+    district_sectors: int = Field(4, ge=1, le=16)
+    districts_csv: str | None = None  # name,lon,lat of district centres (nearest wins)
+
+
+class ServiceSpec(_Section):
+    """Service hours (運行時間): asked pickup / arrival times must lie inside."""
+
+    start: Clock = 9 * H
+    end: Clock = 15 * H
+
+
+class BookingSpec(_Section):
+    """Booking rules (予約受付)."""
+
+    opens: Clock = 8 * H + 1800  # same-day phone lines open
+    min_lead_min: int = Field(30, ge=0, le=24 * 60)  # book at least this long before
+
+
+class DispatchSpec(_Section):
+    """Policies of the dispatch engine."""
+
+    pooling: bool = True  # 相乗り: riders of different bookings may share a car
+    pickup_window_min: int = Field(15, ge=1, le=180)  # promised window width
+    departure_early_min: int = Field(10, ge=0, le=180)
+    departure_late_min: int = Field(30, ge=0, le=240)
+    arrival_lead_min: int = Field(45, ge=0, le=240)  # by arrival: pickup at most this early
+    max_ride_factor: float = Field(1.5, ge=1.0, le=5.0)  # max ride = factor x direct + plus
+    max_ride_plus_min: int = Field(10, ge=0, le=240)
+    max_ride_cap_min: int = Field(60, ge=1, le=600)
+    order_cutoff: Clock | None = 11 * H  # 注文締切 of same-day shop orders (None: none)
+    delivery_slot_min: int = Field(60, ge=0, le=600)  # hand-over slot promised
+    reopt_every_min: int = Field(30, ge=0, le=600)  # 0: never re-optimise
+    reopt_solutions: int = Field(20, ge=1, le=10_000)  # per re-optimisation (deterministic)
+
+
+class BreakSpec(_Section):
+    """A driver's break: ``minutes`` long, starting between ``start`` and ``end``."""
+
+    start: Clock
+    end: Clock
+    minutes: int = Field(ge=1, le=240)
+
+
+class VehicleGroup(_Section):
+    """``count`` identical vehicles with one shift."""
+
+    type: str = Field(min_length=1)
+    count: int = Field(1, ge=1, le=500)
+    seats: int = Field(4, ge=1, le=30)  # passenger seats
+    wheelchairs: int = Field(0, ge=0, le=10)
+    cargo: int = Field(2, ge=0, le=100)  # shop-delivery units
+    depot: str | None = None  # a depot name; default the first depot
+    shift: tuple[Clock, Clock] = (8 * H + 2700, 15 * H + 1800)
+    breaks: tuple[BreakSpec, ...] = ()
+    cost_per_hour_yen: int = Field(3000, ge=0)  # car + driver per shift hour
+    cost_per_km_yen: int = Field(30, ge=0)
+    fixed_yen: int = Field(0, ge=0)  # per vehicle per day
+    co2_g_per_km: float = Field(130.0, ge=0)
+
+
+class DepotSpec(_Section):
+    name: str = Field(min_length=1)
+    at: LonLat
+
+
+class FleetSpec(_Section):
+    """Depots and vehicle groups; ``size`` vehicles run (default: all listed)."""
+
+    size: int | None = Field(None, ge=1, le=5000)
+    depots: tuple[DepotSpec, ...] = Field(min_length=1)
+    vehicles: tuple[VehicleGroup, ...] = Field(min_length=1)
+
+    def chosen(self) -> list[VehicleGroup]:
+        """One entry per running vehicle: groups in order, the first ``size`` of them."""
+        out = [g for g in self.vehicles for _ in range(g.count)]
+        return out if self.size is None else out[: self.size]
+
+
+class FareSpec(_Section):
+    """Fares (運賃), yen per ride; companions pay ``companion_yen`` each."""
+
+    ride_yen: int = Field(500, ge=0)
+    reduced_yen: int = Field(250, ge=0)
+    reduced_share: Share = 0.0  # riders paying the reduced fare (disability, ...)
+    companion_yen: int = Field(0, ge=0)
+    delivery_fee_yen: int = Field(0, ge=0)
+
+
+DEFAULT_PURPOSES = {
+    "hospital": 0.3,
+    "clinic": 0.25,
+    "supermarket": 0.25,
+    "city_hall": 0.08,
+    "station": 0.07,
+    "community_hall": 0.05,
+}
+DEFAULT_DWELL = {
+    "hospital": 120.0,
+    "clinic": 60.0,
+    "supermarket": 45.0,
+    "city_hall": 40.0,
+    "station": 180.0,
+    "community_hall": 120.0,
+}
+DEFAULT_PROFILE = {"09:00": 3.0, "10:00": 3.0, "11:00": 2.0, "12:00": 0.8, "13:00": 1.5}
+
+
+class DemandSpec(_Section):
+    """Who rides where and when: generated from shares, or replayed from a CSV."""
+
+    source: Literal["generate", "replay"] = "generate"
+    replay_csv: str | None = None  # recorded bookings (see scenarios.replay)
+    rides_per_day: float = Field(88.0, ge=0, le=100_000)  # expected ride requests (Poisson)
+    deliveries_per_day: float = Field(12.0, ge=0, le=100_000)
+    scale: float = Field(1.0, gt=0, le=100)  # multiplies both
+    homes: int = Field(600, ge=1, le=200_000)  # registered riders' homes
+    homes_from: Literal["roads", "population"] = "roads"
+    population_csv: str | None = None
+    population_cell_m: float = Field(500.0, gt=0)
+    pois_csv: str | None = None
+    purposes: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PURPOSES))
+    dwell_min: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_DWELL))
+    profile: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PROFILE))
+    wheelchair_share: Share = 0.05
+    companion_share: Share = 0.15
+    by_arrival_share: Share = 0.5  # of trips to hospitals and clinics (appointments)
+    return_share: Share = 0.8  # outings that come back home by the service
+    return_with_outbound_share: Share = 0.6  # the return booked in the same call
+    lead_min: tuple[int, int] = (30, 180)  # same-day calls this long before the asked time
+    advance_share: Share = 0.0  # calls made on an earlier day
+    advance_calls: tuple[Clock, Clock] = (-DAY + 9 * H, -DAY + 17 * H)
+    cancel_share: Share = 0.03  # confirmed bookings the rider cancels (キャンセル)
+    no_show_share: Share = 0.02  # riders absent at pickup (不在)
+
+
+class DeliverySpec(_Section):
+    """Same-day shop deliveries (買い物支援・宅配)."""
+
+    order_from: Clock | None = None  # default: booking.opens
+    ready_at: Clock | None = 12 * H  # goods packed at the shop (None: order + 30 min)
+    due_by: Clock | None = None  # default: service.end
+    cargo_units: tuple[int, int] = (1, 3)
+    late_order_share: Share = 0.05  # orders phoned in after the cut-off
+
+
+class ScenarioSpec(_Section):
+    """A whole scenario (see the module docstring)."""
+
+    name: str = Field(pattern=r"^[\w.-]+$", max_length=80)
+    title: str = ""
+    seed: int = Field(0, ge=0)
+    time_step_s: int = Field(60, ge=1, le=3600)  # how often vehicles move between events
+    map: MapSpec = Field(default_factory=MapSpec)
+    area: AreaSpec
+    service: ServiceSpec = Field(default_factory=ServiceSpec)
+    booking: BookingSpec = Field(default_factory=BookingSpec)
+    dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
+    fleet: FleetSpec
+    fares: FareSpec = Field(default_factory=FareSpec)
+    demand: DemandSpec = Field(default_factory=DemandSpec)
+    deliveries: DeliverySpec = Field(default_factory=DeliverySpec)
+
+    _base_dir: Path = PrivateAttr(default=Path("."))
+    _pois: tuple[Poi, ...] = PrivateAttr(default=())
+    _population: tuple[WeightedPoint, ...] = PrivateAttr(default=())
+    _centres: tuple[NamedPoint, ...] = PrivateAttr(default=())
+    _replay: tuple[Any, ...] = PrivateAttr(default=())
+
+    # -- what the simulation reads ------------------------------------------------
+    @property
+    def base_dir(self) -> Path:
+        """The spec file's folder (relative CSV paths start here)."""
+        return self._base_dir
+
+    @property
+    def pois(self) -> tuple[Poi, ...]:
+        return self._pois
+
+    @property
+    def population(self) -> tuple[WeightedPoint, ...]:
+        return self._population
+
+    @property
+    def district_centres(self) -> tuple[NamedPoint, ...]:
+        return self._centres
+
+    @property
+    def replay(self) -> tuple[Any, ...]:
+        """Recorded bookings (`scenarios.replay.Booked`) when ``demand.source = "replay"``."""
+        return self._replay
+
+    def graph_path(self, data_dir: Path) -> Path:
+        path = Path(self.map.graph)
+        return path if path.is_absolute() else Path(data_dir) / path
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ScenarioSpec:
+        """A copy with dotted keys replaced (``{"fleet.size": 6}``), checked like a file.
+
+        Raises `InputError` naming every bad key.
+        """
+        data = self.model_dump(mode="python")
+        errors = []
+        for key, value in overrides.items():
+            problem = _set_dotted(data, key, value)
+            if problem:
+                errors.append(f"{key}: {problem}")
+        if errors:
+            raise InputError("; ".join(errors))
+        try:
+            return build_spec(data, self._base_dir)
+        except ValidationError as exc:
+            raise InputError("; ".join(error_lines(exc))) from None
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any) -> str | None:
+    """Set ``data[a][b]... = value``; a message if the key names no setting."""
+    parts = key.split(".")
+    node: Any = data
+    model: type[BaseModel] | None = ScenarioSpec
+    for i, part in enumerate(parts):
+        fields = model.model_fields if model is not None else None
+        if not isinstance(node, dict) or (fields is not None and part not in fields):
+            here = ".".join(parts[:i]) or "(top)"
+            known = sorted(fields) if fields else []
+            hint = difflib.get_close_matches(part, known, n=1)
+            suggest = f" (did you mean {'.'.join([*parts[:i], hint[0]])}?)" if hint else ""
+            return f"no such setting in {here}{suggest}"
+        if i == len(parts) - 1:
+            node[part] = value
+            return None
+        annotation = fields[part].annotation if fields is not None else None
+        model = _section_model(annotation)
+        if model is None and not isinstance(node.get(part), dict):
+            return f"{'.'.join(parts[: i + 1])} is a single value, not a table"
+        node = node.setdefault(part, {}) if node.get(part) is None else node[part]
+    return None  # pragma: no cover - the loop always returns
+
+
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+# -- loading ----------------------------------------------------------------------------
+
+
+def load_spec(path: Path) -> ScenarioSpec:
+    """Read, validate and resolve a scenario file (with its CSV tables).
+
+    Raises
+    ------
+    tomllib.TOMLDecodeError
+        Not TOML.
+    pydantic.ValidationError
+        Every problem, located by key path.
+    InputError
+        A CSV table it names is missing or has bad rows (all of them listed).
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file does not exist") from None
+    return build_spec(data, path.resolve().parent)
+
+
+def build_spec(data: Mapping[str, Any], base_dir: Path) -> ScenarioSpec:
+    """Validate ``data`` (parsed TOML) as a spec whose relative paths start at ``base_dir``."""
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _friendlier(exc) from None
+    spec._base_dir = Path(base_dir)
+    _read_tables(spec)
+    problems = cross_checks(spec)
+    if problems:
+        raise ValidationError.from_exception_data(
+            "ScenarioSpec",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("scenario", msg),  # type: ignore[typeddict-item]
+                    loc=loc,
+                    input=_value_at(data, loc),
+                )
+                for loc, msg in problems
+            ],
+        )
+    return spec
+
+
+def error_lines(exc: ValidationError) -> list[str]:
+    """``key.path: message`` for every error (the CLI's format)."""
+    return [f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()]
+
+
+def _friendlier(exc: ValidationError) -> ValidationError:
+    """Unknown keys get a "did you mean" hint."""
+    details: list[InitErrorDetails] = []
+    for e in exc.errors():
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key" + _hint(e["loc"])
+            details.append(
+                InitErrorDetails(
+                    type=PydanticCustomError("extra_forbidden", msg),  # type: ignore[typeddict-item]
+                    loc=e["loc"],
+                    input=e["input"],
+                )
+            )
+        else:
+            details.append(
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        e["type"], e["msg"].replace("{", "(").replace("}", ")")
+                    ),  # type: ignore[typeddict-item]
+                    loc=e["loc"],
+                    input=e.get("input"),
+                )
+            )
+    return ValidationError.from_exception_data(exc.title, details)
+
+
+def _hint(loc: tuple[Any, ...]) -> str:
+    model: Any = ScenarioSpec
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return ""
+        model = _inner_model(field.annotation)
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return (
+        f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(model.model_fields)})"
+    )
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    model = _section_model(annotation)
+    if model is not None:
+        return model
+    for arg in getattr(annotation, "__args__", ()):  # tuple[VehicleGroup, ...]
+        model = _section_model(arg)
+        if model is not None:
+            return model
+    return None
+
+
+def _value_at(data: Mapping[str, Any], loc: tuple[Any, ...]) -> Any:
+    node: Any = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _resolve(spec: ScenarioSpec, rel: str) -> Path:
+    path = Path(rel)
+    return path if path.is_absolute() else spec.base_dir / path
+
+
+def _read_tables(spec: ScenarioSpec) -> None:
+    from scenarios.replay import read_bookings
+
+    d = spec.demand
+    if d.pois_csv is not None:
+        spec._pois = read_pois(_resolve(spec, d.pois_csv))
+    if d.homes_from == "population" and d.population_csv is not None:
+        spec._population = read_population_csv(_resolve(spec, d.population_csv))
+    if spec.area.districts_csv is not None:
+        spec._centres = read_centres(_resolve(spec, spec.area.districts_csv))
+    if d.source == "replay" and d.replay_csv is not None:
+        spec._replay = read_bookings(_resolve(spec, d.replay_csv))
+
+
+# -- checks across sections -------------------------------------------------------------
+
+Problem = tuple[tuple[Any, ...], str]
+
+
+def cross_checks(spec: ScenarioSpec) -> list[Problem]:
+    """Every inconsistency between sections, as (key path, message)."""
+    return [*_time_checks(spec), *_fleet_checks(spec), *_demand_checks(spec)]
+
+
+def _time_checks(spec: ScenarioSpec) -> list[Problem]:
+    out: list[Problem] = []
+    s, b, disp = spec.service, spec.booking, spec.dispatch
+    if s.end <= s.start:
+        out.append((("service", "end"), f"must be after service.start {format_clock(s.start)}"))
+    if not 0 <= s.start < DAY or not 0 < s.end <= 2 * DAY:
+        out.append((("service",), "service hours must lie within the day (00:00..24:00)"))
+    if b.opens > s.start:
+        out.append((("booking", "opens"), f"phone lines must open by {format_clock(s.start)}"))
+    rings = spec.area.district_rings_m
+    if any(r <= 0 for r in rings) or list(rings) != sorted(set(rings)):
+        out.append((("area", "district_rings_m"), "radii must be positive and increasing"))
+    if disp.order_cutoff is not None:
+        first = spec.deliveries.order_from if spec.deliveries.order_from is not None else b.opens
+        if disp.order_cutoff < first:
+            out.append(
+                (("dispatch", "order_cutoff"), f"is before orders open ({format_clock(first)})")
+            )
+    dv = spec.deliveries
+    ready = dv.ready_at if dv.ready_at is not None else s.start
+    due = dv.due_by if dv.due_by is not None else s.end
+    if due <= ready:
+        out.append((("deliveries", "due_by"), f"must be after ready_at {format_clock(ready)}"))
+    lo, hi = dv.cargo_units
+    if not 1 <= lo <= hi:
+        out.append((("deliveries", "cargo_units"), "must be [min, max] with 1 <= min <= max"))
+    return out
+
+
+def _fleet_checks(spec: ScenarioSpec) -> list[Problem]:
+    out: list[Problem] = []
+    f = spec.fleet
+    listed = sum(g.count for g in f.vehicles)
+    if f.size is not None and f.size > listed:
+        out.append(
+            (
+                ("fleet", "size"),
+                f"{f.size} vehicles asked for, but fleet.vehicles lists only {listed} "
+                "(raise a group's count)",
+            )
+        )
+    names = [d.name for d in f.depots]
+    if len(set(names)) != len(names):
+        out.append((("fleet", "depots"), "depot names must be unique"))
+    types = [g.type for g in f.vehicles]
+    if len(set(types)) != len(types):
+        out.append((("fleet", "vehicles"), "vehicle group types must be unique"))
+    s = spec.service
+    for i, g in enumerate(f.vehicles):
+        loc = ("fleet", "vehicles", i)
+        if g.depot is not None and g.depot not in names:
+            out.append(((*loc, "depot"), f"no depot named {g.depot!r} (known: {names})"))
+        start, end = g.shift
+        if end <= start:
+            out.append(((*loc, "shift"), "the shift must end after it starts"))
+        elif end <= s.start or start >= s.end:
+            out.append(((*loc, "shift"), "the shift does not overlap the service hours"))
+        for j, brk in enumerate(g.breaks):
+            if brk.end < brk.start:
+                out.append(((*loc, "breaks", j), "end is before start"))
+            elif brk.start < start or brk.end + brk.minutes * 60 > end:
+                out.append(((*loc, "breaks", j), "the break does not fit inside the shift"))
+    chosen = f.chosen()
+    d = spec.demand
+    if d.source == "generate" and chosen:
+        if d.wheelchair_share > 0 and not any(g.wheelchairs > 0 for g in chosen):
+            out.append(
+                (
+                    ("fleet", "vehicles"),
+                    f"demand.wheelchair_share is {d.wheelchair_share:g} but none of the "
+                    f"{len(chosen)} running vehicles has a wheelchair place",
+                )
+            )
+        companions = 1 if d.companion_share > 0 else 0
+        if not any(g.seats >= 1 + companions for g in chosen) and not any(
+            g.wheelchairs >= 1 and g.seats >= companions for g in chosen
+        ):
+            out.append((("fleet", "vehicles"), "no running vehicle seats a rider and a companion"))
+        if d.deliveries_per_day > 0 and not any(
+            g.cargo >= spec.deliveries.cargo_units[1] for g in chosen
+        ):
+            out.append(
+                (
+                    ("fleet", "vehicles"),
+                    f"deliveries of up to {spec.deliveries.cargo_units[1]} units fit no "
+                    "running vehicle (cargo)",
+                )
+            )
+    return out
+
+
+def _demand_checks(spec: ScenarioSpec) -> list[Problem]:
+    out: list[Problem] = []
+    d = spec.demand
+    if d.source == "replay":
+        if d.replay_csv is None:
+            out.append((("demand", "replay_csv"), "needed when demand.source is 'replay'"))
+        return out
+    if d.rides_per_day == 0 and d.deliveries_per_day == 0:
+        out.append((("demand",), "no rides and no deliveries: nothing to simulate"))
+    if d.homes_from == "population" and d.population_csv is None:
+        out.append((("demand", "population_csv"), "needed when demand.homes_from is 'population'"))
+    lo, hi = d.lead_min
+    if not 0 <= lo <= hi:
+        out.append((("demand", "lead_min"), "must be [min, max] minutes with 0 <= min <= max"))
+    a0, a1 = d.advance_calls
+    if not a0 <= a1 < spec.service.start:
+        out.append((("demand", "advance_calls"), "must be [from, to] before the service starts"))
+    for key in d.profile:
+        try:
+            t = parse_clock(key)
+        except ValueError as exc:
+            out.append((("demand", "profile", key), str(exc)))
+            continue
+        if not spec.service.start <= t < spec.service.end:
+            out.append((("demand", "profile", key), "lies outside the service hours"))
+    if not any(w > 0 for w in d.profile.values()):
+        out.append((("demand", "profile"), "needs at least one hour with a weight > 0"))
+    if any(w < 0 for w in [*d.profile.values(), *d.purposes.values(), *d.dwell_min.values()]):
+        out.append((("demand",), "profile, purposes and dwell_min weights must be >= 0"))
+    if d.rides_per_day > 0:
+        if d.pois_csv is None:
+            out.append(
+                (
+                    ("demand", "pois_csv"),
+                    "needed: the road graph has no points of interest (name,category,lon,lat)",
+                )
+            )
+        else:
+            have = {p.category for p in spec.pois}
+            for category, w in d.purposes.items():
+                if w > 0 and category not in have:
+                    out.append(
+                        (
+                            ("demand", "purposes", category),
+                            f"no point of interest of this category in {d.pois_csv} "
+                            f"(categories there: {', '.join(sorted(have))})",
+                        )
+                    )
+            if not any(w > 0 for w in d.purposes.values()):
+                out.append((("demand", "purposes"), "needs at least one purpose with a weight > 0"))
+    shops = any(p.category == "supermarket" for p in spec.pois)
+    if d.deliveries_per_day > 0 and d.pois_csv is not None and not shops:
+        out.append(
+            (("demand", "pois_csv"), "shop deliveries need a 'supermarket' point of interest")
+        )
+    return out
