@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -83,10 +84,10 @@ def _input_errors(console: Console) -> Iterator[None]:
     try:
         yield
     except BadInput as exc:
-        console.print(f"[red]エラー error:[/] {exc}")
+        console.print(f"[red]エラー error:[/] {escape(str(exc))}")
         raise typer.Exit(EXIT_INPUT) from None
     except (NoriaiError, OSError) as exc:
-        console.print(f"[red]エラー error:[/] {exc}")
+        console.print(f"[red]エラー error:[/] {escape(str(exc))}")
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -128,12 +129,14 @@ def _load(path: Path) -> Any:
 
 
 def kpi_table(kpis: dict[str, float], title: str | None = None) -> Table:
-    """A rich table: Japanese label, English label, value, unit."""
+    """A rich table: Japanese label, English label, value, unit (rejection reasons
+    that did not occur are left out)."""
     from scenarios.report import format_kpi, kpi_labels
 
     labels = kpi_labels()
     table = Table("指標", "KPI", "value 値", "unit 単位", title=title)
-    for key in [*(k for k in labels if k in kpis), *(k for k in kpis if k not in labels)]:
+    keys = [*(k for k in labels if k in kpis), *(k for k in kpis if k not in labels)]
+    for key in (k for k in keys if not (k.startswith("rejected_") and kpis[k] == 0)):
         ja, en, unit = labels.get(key, (key, key, ""))
         table.add_row(ja, en, format_kpi(kpis[key], unit), unit)
     return table
@@ -186,7 +189,7 @@ def validate_command(spec: SpecArg) -> None:
     if errors:
         console.print(f"[red]{spec}: {len(errors)} problem(s) 誤り[/]")
         for e in errors:
-            console.print(f"  • {e}")
+            console.print(f"  • {escape(e)}")
         raise typer.Exit(EXIT_INPUT)
     console.print(f"[green]{spec}: OK 問題なし[/] — scenario {loaded.name}")
 
@@ -195,7 +198,10 @@ def validate_command(spec: SpecArg) -> None:
 def run_command(
     ctx: typer.Context,
     spec: SpecArg,
-    seed: Annotated[int, typer.Option(help="Random seed of the day. 乱数の種")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Random seed of the day (default: the scenario's seed). 乱数の種"),
+    ] = None,
     out: OutOpt = None,
 ) -> None:
     """Simulate one service day, print its KPIs and write the report.
@@ -209,6 +215,7 @@ def run_command(
     logging.basicConfig(level=logging.WARNING)
     with _input_errors(console):
         loaded = _load(spec)
+        seed = loaded.seed if seed is None else seed
         t0 = time.perf_counter()
         day = simulate_with_progress(loaded, seed, settings=settings, console=console)
         wall = time.perf_counter() - t0
@@ -291,7 +298,9 @@ def print_sweep(table: Any, console: Console, kpis: Sequence[str] | None = None)
     console.print(out)
     for r in table.failed():
         first = (r.error or "").splitlines()[0]
-        console.print(f"  [yellow]failed 失敗[/] {r.variant} seed {r.seed}: {first}")
+        console.print(
+            f"  [yellow]failed 失敗[/] {escape(r.variant)} seed {r.seed}: {escape(first)}"
+        )
 
 
 def _check_parallel(ctx: typer.Context, scheduler: str | None) -> None:
@@ -351,57 +360,70 @@ def study_command(
 
 def demo_command(
     ctx: typer.Context,
-    seed: Annotated[int, typer.Option(help="Random seed of the demo day.")] = 7,
-    time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds.")] = 10.0,
-    homes: Annotated[int, typer.Option(help="Number of residents' homes.")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed of the demo day. 乱数の種")] = 7,
+    vehicles: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Fleet size (default: the Ina study's). 車両数", show_default=False
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the demo day's report. 出力先")] = Path(
+        "reports"
+    )
+    / "demo",
 ) -> None:
-    """Run a demo service day on the bundled town and print its summary.
+    """Simulate one Ina-style service day on the bundled town and print its KPIs.
 
-    デモ：同梱の町の道路網で、乗合タクシーと宅配の一日分の配車計画を作ります。
+    デモ：伊那市型の平日（乗合タクシーと宅配）を同梱の町の道路網で一日分シミュレーションし、
+    指標を表示します。
     """
-    from dispatch.cli import print_plan
-    from routing.errors import NoriaiError
     from scenarios.demo import run_demo_day
 
-    settings = ctx.obj
+    settings = _settings(ctx)
     console = Console()
     logging.basicConfig(level=logging.WARNING)
     town = settings.town_graph_path()
-    try:
-        with console.status(f"loading {town.name}, building the matrix and solving the day…"):
-            day = run_demo_day(
-                town,
-                cache_dir=settings.cache_dir,
-                speed_factor=settings.speed_factor,
-                max_snap_m=settings.max_snap_m,
-                seed=seed,
-                n_homes=homes,
-                time_limit_s=time_limit,
-            )
-    except NoriaiError as exc:
-        console.print(f"[red]エラー error:[/] {exc}")
+    if not town.is_file():
+        console.print(f"[red]エラー error:[/] map file {escape(str(town))} does not exist")
         console.print("Set NORIAI_DATA_DIR to the folder holding osm/ (see README).")
-        raise typer.Exit(2) from None
-    info = day.graph.info
+        raise typer.Exit(EXIT_INPUT)
+    t0 = time.perf_counter()
+    with _input_errors(console), _progress(console) as bar:
+        task = bar.add_task(f"simulating 一日を再現中 ({town.name}, seed {seed})", total=None)
+        demo = run_demo_day(
+            town,
+            cache_dir=settings.cache_dir,
+            speed_factor=settings.speed_factor,
+            max_snap_m=settings.max_snap_m,
+            seed=seed,
+            vehicles=vehicles,
+            out_dir=out,
+            progress=lambda done, total, *_: bar.update(task, completed=done, total=total),
+        )
+    wall = time.perf_counter() - t0
+    info, day, spec = demo.graph, demo.day, demo.spec
     console.print(
-        f"[bold]town 町[/]: {town.name} — {info.nodes:,} nodes, {info.edges:,} edges "
-        f"(dropped {info.nodes_dropped} nodes outside the largest strongly connected part)"
+        f"[bold]town 町[/]: {escape(town.name)} — {info.nodes:,} nodes, {info.edges:,} edges "
+        f"({escape(spec.map.note)})"
     )
-    console.print(f"matrix 所要時間行列: {day.matrix.n}×{day.matrix.n} locations")
-    problem = day.problem
-    n_rides = sum(1 for t in problem.tasks if t.kind == "ride")
+    k = day.kpis
     console.print(
-        f"day 一日: {n_rides} rides 乗車予約, {len(problem.tasks) - n_rides} deliveries 宅配, "
-        f"{len(problem.vehicles)} vehicles 車両"
+        f"day 一日: {escape(spec.title)}, seed {seed} — {k['ride_requests']:.0f} ride requests "
+        f"乗車の申込み, {k['delivery_orders']:.0f} shop orders 宅配の注文, "
+        f"{k['vehicles']:.0f} vehicles 車両"
     )
-    print_plan(day.plan, console)
-    timings = Table("step", "seconds")
-    for step, secs in day.seconds.items():
+    console.print(kpi_table(k, title=f"{spec.name} — seed {seed}"))
+    timings = Table("step 処理", "seconds 秒")
+    for step, secs in {**demo.seconds, **day.seconds}.items():
         timings.add_row(step, f"{secs:.2f}")
     console.print(timings)
-    if day.report.ok():
-        console.print("[green]independent checker: every constraint holds 制約違反なし[/]")
+    if k["plan_violations"] == 0:
+        console.print(
+            f"[green]independent checker: every constraint holds 制約違反なし[/] "
+            f"({k['plan_checks']:.0f} checks of the live plan)"
+        )
     else:
-        console.print(f"[red]checker found violations[/]\n{day.report}")
+        console.print(f"[red]checker found {k['plan_violations']:.0f} violation(s)[/]")
         raise typer.Exit(1)
+    console.print(f"{wall:.1f} s in all · report 報告書: {demo.report}")
     console.print("Map data © OpenStreetMap contributors, ODbL 1.0")

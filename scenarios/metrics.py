@@ -88,6 +88,8 @@ KPI_LABELS: dict[str, tuple[str, str, str]] = {
     "district_gap": ("地区間の差（最高 − 最低）", "gap between districts (best − worst)", "%"),
     "reoptimisations": ("再最適化", "re-optimisations", "回"),
     "reopt_accepted": ("採用された再最適化", "re-optimisations adopted", "回"),
+    "plan_checks": ("計画の検査", "independent plan checks", "回"),
+    "plan_violations": ("制約違反", "constraint violations found", "件"),
 }
 
 

@@ -94,7 +94,7 @@ def format_kpi(value: float | None, unit: str) -> str:
         return f"{value * 100:.1f} %"
     if u in ("¥", "yen", "円", "jpy"):
         return f"¥{value:,.0f}"
-    if float(value).is_integer() and abs(value) >= 1:
+    if float(value).is_integer() and (abs(value) >= 1 or value == 0):
         return f"{int(value):,}"
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
 

@@ -74,6 +74,8 @@ class Counters:
     quotes: int = 0
     quote_s: float = 0.0
     reopt_s: float = 0.0
+    checks: int = 0  # independent checks of the live plan (dispatch.check)
+    violations: int = 0
 
 
 def simulate_day(
@@ -119,6 +121,8 @@ def simulate_day(
         {
             "reoptimisations": float(run.counters.reopts),
             "reopt_accepted": float(run.counters.reopt_accepted),
+            "plan_checks": float(run.counters.checks),
+            "plan_violations": float(run.counters.violations),
         }
     )
     day.districts = metrics.district_rows(day.trips)
@@ -364,7 +368,15 @@ class DayRun:
                 elif out.rejected is None and other.booked_at > self.live.now:
                     out.rejected = "outbound_no_show"  # never calls: recorded as cancelled
 
+    def _check(self) -> None:
+        report = self.live.check()
+        self.counters.checks += 1
+        self.counters.violations += len(report.violations)
+        if not report.ok():
+            log.error("live plan fails the checker at %d: %s", self.live.now, report)
+
     def _reoptimise(self) -> None:
+        self._check()
         job = self.live.reopt_job()
         if not job.problem.tasks:
             return
