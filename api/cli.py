@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from api.service_cli import service_app
 from api.settings import Settings
 from benchmarks.cli import bench_app
 from dispatch.cli import solve_command
@@ -37,6 +38,7 @@ app.command("solve")(solve_command)
 app.add_typer(bench_app, name="bench", help="Benchmarks: JSON + markdown tables. ベンチマーク")
 app.command("demo")(demo_command)
 app.add_typer(scenario_app, name="scenario")
+app.add_typer(service_app, name="service")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -8,7 +8,7 @@ README ("Booking service").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -56,7 +56,7 @@ def current_user(
     if credentials is None:
         raise unauthorized("ログインが必要です（アクセストークン）", "a bearer token is required")
     with rt.reader() as session:
-        user = user_for_token(session, credentials.credentials, rt.now())
+        user = user_for_token(session, credentials.credentials, datetime.now(UTC))
     if user is None:
         raise unauthorized("アクセストークンが無効です", "the token is unknown, revoked or expired")
     return user

@@ -473,6 +473,31 @@ class LiveDay(QuotingMixin, OverridesMixin, ReoptMixin):
         self._touch()
         return EventResult("stop_completed", (task.id,), tuple(broken))
 
+    def depart(self, vehicle_id: str, at: int | None = None) -> EventResult:
+        """The vehicle left for its next stop at `at` (default ``now``; 出発).
+
+        That stop is under way from then (locked, as `advance_to` does when it executes
+        the plan) and the route is timed from the departure instead of from ``now``.
+        For days whose drivers report their stops (`LiveConfig.auto_complete` off): a
+        car on its way is not taken to be waiting where it last reported. A no-op when
+        the vehicle is already under way or has no stop left.
+        """
+        wr = self._route(vehicle_id)
+        st = self._vstate[vehicle_id]
+        t = self.now if at is None else at
+        if isinstance(t, bool) or not isinstance(t, int | np.integer) or t > self.now:
+            raise InputError(f"depart: at must be an int of seconds not after now, got {at!r}")
+        if st.en_route or not any(not n.is_break for n in wr.nodes):
+            return EventResult("depart")
+        floor = st.free_at if st.free_at is not None else wr.vehicle.shift.start
+        t = max(int(t), floor)
+        st.en_route = True
+        st.free_at = t
+        if st.departed_at is None:
+            st.departed_at = t
+        cause = f"{vehicle_id} left for its next stop at {clock(t)}"
+        return self._vehicle_event(vehicle_id, AuditEvent.VEHICLE_POSITION, cause)
+
     def vehicle_delayed(self, vehicle_id: str, delay_s: int) -> EventResult:
         """A vehicle runs `delay_s` late (遅れ): its riders are re-planned, broken promises
         reported."""

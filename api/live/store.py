@@ -119,6 +119,8 @@ class OpenDay:
     clock: ServiceClock
     mirror: Callable[[OpenDay], None]
     office_events: list[models.AuditRecord] = field(default_factory=list)
+    #: audit entries from this number on are the actor's (earlier: the clock's)
+    actor_from_seq: int = 1
 
     def day(self, field_name: str = "service_date") -> LiveDay:
         """The live day, or 422 when no vehicle runs that day."""
@@ -297,7 +299,8 @@ class DayStore:
             else:
                 od.live = self._new_live(session, day, od.locations, now_s)
         if od.live is not None:
-            _advance(od.live, now_s)
+            _advance(od.live, now_s, keep_to_plan=not self.options.auto_complete)
+            od.actor_from_seq = len(od.live.audit) + 1
         return od
 
     def _new_live(
@@ -354,18 +357,45 @@ class DayStore:
             live = LiveDay.from_snapshot(cached.snapshot, m.time_s, m.distance_m)
             version, arrivals = cached.version, dict(cached.arrivals)
         if live is not None:
-            _advance(live, now_s, quiet=True)
+            _advance(live, now_s, keep_to_plan=not self.options.auto_complete, quiet=True)
         return ReadDay(day, version, live, locations, arrivals, now)
 
 
-def _advance(live: LiveDay, now_s: int, *, quiet: bool = False) -> None:
-    """Move the day to now (never backwards, never past its horizon)."""
+def _advance(live: LiveDay, now_s: int, *, keep_to_plan: bool, quiet: bool = False) -> None:
+    """Move the day to now (never backwards, never past its horizon).
+
+    With `keep_to_plan` (drivers report stops, not departures), a vehicle whose planned
+    departure comes before now is taken to have left then (`LiveDay.depart`), so it is
+    not assumed to be waiting where it last reported while it drives to its next stop.
+    """
     t = min(now_s, live.horizon_s)
-    if t <= live.now:
-        return
     try:
-        live.advance_to(t)
+        for _ in range(len(live.fleet) + 1) if keep_to_plan else ():
+            due = _next_departure(live, t)
+            if due is None:
+                break
+            vehicle_id, leave = due
+            if leave > live.now:
+                live.advance_to(leave)
+            live.depart(vehicle_id, at=leave)
+        if t > live.now:
+            live.advance_to(t)
     except NoriaiError:
         if not quiet:
             raise
         log.warning("could not move the day to %d s for reading", t, exc_info=True)
+
+
+def _next_departure(live: LiveDay, until: int) -> tuple[str, int] | None:
+    """The vehicle due to leave for its next stop first, by `until`, and when."""
+    due = [
+        (route.steps[0].departure, route.vehicle_id)
+        for route in live.plan.routes
+        if not route.is_empty
+        and route.steps[0].departure <= until
+        and not live.vehicle_state(route.vehicle_id).en_route
+    ]
+    if not due:
+        return None
+    leave, vehicle_id = min(due)
+    return vehicle_id, leave

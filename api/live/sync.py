@@ -137,8 +137,8 @@ def sync_audit(od: OpenDay) -> None:
                 vehicle_id=entry.vehicle_id,
                 message_ja=audit_ja(entry),
                 message_en=entry.reason,
-                actor_id=od.actor.id,
-                actor_name=od.actor.name,
+                actor_id=od.actor.id if entry.seq >= od.actor_from_seq else None,
+                actor_name=od.actor.name if entry.seq >= od.actor_from_seq else None,
                 changes=[c.to_plain() for c in entry.changes],
             )
         )

@@ -9,6 +9,7 @@ from api.routes import (
     auth,
     bookings,
     deliveries,
+    health,
     overrides,
     places,
     plan,
@@ -25,6 +26,7 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (
+        health,
         auth,
         users,
         riders,

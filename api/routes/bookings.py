@@ -30,6 +30,7 @@ from api.deps import (
 from api.live.store import OpenDay
 from api.problems import conflict, not_found
 from api.routes.common import problems
+from api.runtime import Runtime
 from api.schemas import BookingPublic, StopPlace, Window
 from api.vocab import PlaceKind, Role
 from dispatch.events import BookingStatus
@@ -53,14 +54,14 @@ def booking_public(
     row: Booking,
     *,
     personal: bool,
-    zone: tzinfo,
+    rt: Runtime,
     rider_name: str | None = None,
 ) -> BookingPublic:
     """A booking row as the viewer may see it."""
     homes = _home_ids(session, [row])
     if personal and rider_name is None and row.rider_id is not None:
         rider_name = session.scalar(select(Rider.name).where(Rider.id == row.rider_id))
-    return _public(row, homes, personal, rider_name, zone)
+    return _public(row, homes, personal, rider_name, rt.clock.zone, rt.now())
 
 
 def _home_ids(session: Session, rows: list[Booking]) -> set[int]:
@@ -75,7 +76,12 @@ def _home_ids(session: Session, rows: list[Booking]) -> set[int]:
 
 
 def _public(
-    row: Booking, homes: set[int], personal: bool, rider_name: str | None, zone: tzinfo
+    row: Booking,
+    homes: set[int],
+    personal: bool,
+    rider_name: str | None,
+    zone: tzinfo,
+    now: datetime,
 ) -> BookingPublic:
     def local(t: datetime | None) -> datetime | None:
         return None if t is None else t.astimezone(zone)
@@ -85,10 +91,12 @@ def _public(
         if row.promise_start is not None and row.promise_end is not None
         else None
     )
+    held = row.status == BookingStatus.HELD
+    expired = held and row.hold_expires_at is not None and row.hold_expires_at <= now
     return BookingPublic(
         id=row.id,
         kind=row.kind,  # type: ignore[arg-type]
-        status=row.status,
+        status=BookingStatus.EXPIRED.value if expired else row.status,
         service_date=row.service_date,
         rider_id=row.rider_id if personal else None,
         rider_name=rider_name if personal else None,
@@ -117,7 +125,7 @@ def _public(
         expected_pickup=local(row.planned_pickup_at),
         expected_arrival=local(row.planned_dropoff_at),
         vehicle_id=row.vehicle_id,
-        hold_expires_at=local(row.hold_expires_at) if row.status == BookingStatus.HELD else None,
+        hold_expires_at=local(row.hold_expires_at) if held and not expired else None,
         created_at=local(row.created_at),
         note=row.note if personal else "",
     )
@@ -160,6 +168,7 @@ def list_bookings(
     if status:
         q = q.where(Booking.status.in_([s.value for s in status]))
     rows = list(session.scalars(q.limit(limit)))
+    now = rt.now()
     homes = _home_ids(session, rows)
     names: dict[int, str] = {}
     if personal:
@@ -169,7 +178,9 @@ def list_bookings(
                 session.execute(select(Rider.id, Rider.name).where(Rider.id.in_(ids))).all()
             )
     return [
-        _public(r, homes, personal, names.get(r.rider_id) if r.rider_id else None, rt.clock.zone)
+        _public(
+            r, homes, personal, names.get(r.rider_id) if r.rider_id else None, rt.clock.zone, now
+        )
         for r in rows
     ]
 
@@ -179,9 +190,7 @@ def read_booking(
     booking_id: str, user: BookingReader, session: ReadSession, rt: RuntimeDep
 ) -> BookingPublic:
     row = booking_row(session, booking_id)
-    return booking_public(
-        session, row, personal=Role(user.role).sees_personal_data, zone=rt.clock.zone
-    )
+    return booking_public(session, row, personal=Role(user.role).sees_personal_data, rt=rt)
 
 
 def _check_cancellable(od: OpenDay, booking_id: str) -> None:
@@ -220,7 +229,7 @@ def cancel_booking(
         _check_cancellable(od, booking_id)
         od.day().cancel(booking_id)
         od.sync()
-        out = booking_public(session, row, personal=True, zone=rt.clock.zone)
+        out = booking_public(session, row, personal=True, rt=rt)
         if claim is not None:
             claim.remember(200, out)
     return out

@@ -331,7 +331,7 @@ def confirm_quote(
             )
         od.day().confirm(quote_id)
         od.sync()
-        out = booking_public(session, row, personal=True, zone=rt.clock.zone)
+        out = booking_public(session, row, personal=True, rt=rt)
         if claim is not None:
             claim.remember(200, out)
     return out

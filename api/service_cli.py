@@ -1,0 +1,177 @@
+"""``noriai service``: run the booking service, set up its database, manage staff and tokens.
+
+Every command reads the database from ``NORIAI_DATABASE_URL`` (default: a SQLite file
+in ``NORIAI_STATE_DIR``). A token is printed once, when it is made; only its hash is
+stored, so a lost token is replaced (``token add``), never recovered.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from api.db.engine import make_engine, safe_url, session_factories
+from api.db.migrate import current_revision, upgrade
+from api.db.models import ApiToken, User
+from api.security import create_user, issue_token
+from api.settings import Settings
+from api.vocab import Role
+
+service_app = typer.Typer(
+    help="The booking service: run it, its database, staff accounts and tokens. 予約サービス",
+    no_args_is_help=True,
+)
+user_app = typer.Typer(help="Staff accounts (職員). 職員アカウント", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens (アクセストークン).", no_args_is_help=True)
+service_app.add_typer(user_app, name="user")
+service_app.add_typer(token_app, name="token")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+def _migrated_engine(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.effective_database_url())
+    upgrade(engine)
+    return engine
+
+
+@service_app.command("init-db")
+def init_db(ctx: typer.Context) -> None:
+    """Create or upgrade the database schema (safe to run again). データベースの準備"""
+    settings = _settings(ctx)
+    engine = _migrated_engine(settings)
+    console.print(f"database {safe_url(engine.url)} at revision {current_revision(engine)}")
+    engine.dispose()
+
+
+@service_app.command("run")
+def run(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the API and the staff pages (OpenAPI at /docs). サービス起動"""
+    import uvicorn
+
+    settings = _settings(ctx)
+    _migrated_engine(settings).dispose()  # once here, not in every worker
+    console.print(
+        f"noriai service on http://{host}:{port}/ (docs /docs), {workers} worker(s), "
+        f"database {safe_url(settings.effective_database_url())}"
+    )
+    uvicorn.run(
+        "api.main:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Unique name, e.g. 'tanaka'.")],
+    role: Annotated[Role, typer.Option(help="What the user may do.")],
+    vehicle: Annotated[str | None, typer.Option(help="Drivers: their vehicle id.")] = None,
+) -> None:
+    """Add a member of staff and print their first token (shown once). 職員の追加"""
+    settings = _settings(ctx)
+    engine = _migrated_engine(settings)
+    writer, _ = session_factories(engine)
+    with writer() as session:
+        if session.scalar(select(User.id).where(User.name == name)) is not None:
+            err.print(f"[red]a user named {name!r} exists already[/red]")
+            raise typer.Exit(2)
+        if role is Role.DRIVER and not vehicle:
+            err.print(
+                "[yellow]a driver without --vehicle sees no manifest until given one[/yellow]"
+            )
+        user = create_user(session, name, role, vehicle_id=vehicle)
+        issued = issue_token(session, user, label="first")
+        session.commit()
+    engine.dispose()
+    err.print(f"user {name} ({role.value}) added; token (store it now, it is not shown again):")
+    print(issued.secret)
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """Staff accounts and how many live tokens each has."""
+    engine = _migrated_engine(_settings(ctx))
+    _, reader = session_factories(engine)
+    table = Table("id", "name", "role", "vehicle", "active", "tokens")
+    with reader() as session:
+        for user in session.scalars(select(User).order_by(User.id)):
+            live = session.scalars(
+                select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            ).all()
+            table.add_row(
+                str(user.id),
+                user.name,
+                user.role,
+                user.vehicle_id or "",
+                str(user.active),
+                str(len(live)),
+            )
+    engine.dispose()
+    console.print(table)
+
+
+@token_app.command("add")
+def token_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    label: Annotated[str, typer.Option(help="What the token is for, e.g. 'tablet 2'.")] = "",
+) -> None:
+    """Print a new token for a user (shown once)."""
+    engine = _migrated_engine(_settings(ctx))
+    writer, _ = session_factories(engine)
+    with writer() as session:
+        user = session.scalar(select(User).where(User.name == name))
+        if user is None:
+            err.print(f"[red]no user named {name!r}[/red]")
+            raise typer.Exit(2)
+        issued = issue_token(session, user, label=label)
+        session.commit()
+    engine.dispose()
+    err.print(f"token {issued.record.prefix}… for {name} (store it now, it is not shown again):")
+    print(issued.secret)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    prefix: Annotated[str, typer.Argument(help="The token's first characters, e.g. nor_AbCd1234.")],
+) -> None:
+    """Revoke every token starting with `prefix` (at least 8 characters)."""
+    if len(prefix) < 8:
+        err.print("[red]give at least 8 characters of the token[/red]")
+        raise typer.Exit(2)
+    engine = _migrated_engine(_settings(ctx))
+    writer, _ = session_factories(engine)
+    with writer() as session:
+        rows = session.scalars(
+            select(ApiToken).where(ApiToken.prefix == prefix[:12], ApiToken.revoked_at.is_(None))
+        ).all()
+        for row in rows:
+            row.revoked_at = datetime.now(UTC)
+        session.commit()
+    engine.dispose()
+    console.print(f"{len(rows)} token(s) revoked")
+    if not rows:
+        raise typer.Exit(1)
