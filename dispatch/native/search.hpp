@@ -24,8 +24,8 @@ struct Params {
     int eject_max = 3;             // requests ejected at once, at most
     long eject_work = 4000000;     // position checks one ejection search may spend
     int perturb_moves = 10;        // random relocations after each ejection
-    double start_temp = 0.01;      // SA: a solution this much worse is accepted at p = 0.5
-    double end_temp = 0.0002;
+    double start_temp = 0.05;      // SA: a solution this much worse is accepted at p = 0.5
+    double end_temp = 0.001;
     int min_remove = 2;
     int max_remove = 30;
     double max_remove_share = 0.35;
