@@ -280,12 +280,13 @@ def sweep_command(
 
 def print_sweep(table: Any, console: Console, kpis: Sequence[str] | None = None) -> None:
     """One row per variant: its overrides, main KPIs (seed means) and seeds that ran."""
-    from scenarios.report import FLEET_KPIS, format_kpi, kpi_labels
+    from scenarios.report import SWEEP_KPIS, format_kpi, kpi_labels
 
     labels = kpi_labels()
-    names = list(kpis or [k for k in (*FLEET_KPIS, *labels) if k in table.kpi_names()][:6])
+    names = list(kpis or [k for k in (*SWEEP_KPIS, *labels) if k in table.kpi_names()][:6])
     names = list(dict.fromkeys(names))
-    out = Table("variant", *table.keys, *(labels.get(k, (k,))[0] for k in names), "ok")
+    heads = [f"{labels[k][0]}\n{labels[k][1]}" if k in labels else k for k in names]
+    out = Table("variant", *table.keys, *heads, "ok")
     for v in table.variants():
         ov = table.overrides(v)
         rows = [r for r in table.rows if r.variant == v]

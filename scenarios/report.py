@@ -34,6 +34,16 @@ from scenarios.sweep import SweepTable
 
 #: KPIs drawn against fleet size when a sweep is given, in this order, if present.
 FLEET_KPIS = ("within_promise_share", "served_share")
+#: KPIs of the sweep tables (report and CLI), in this order, if present; then the others.
+SWEEP_KPIS = (
+    *FLEET_KPIS,
+    "shared_ride_share",
+    "vehicle_hours",
+    "vehicle_km",
+    "cost_per_trip_yen",
+    "mean_ride_time_min",
+    "co2_kg",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +179,7 @@ def summary_table(results: Sequence[DayResult]) -> ReportTable:
 def sweep_table(sweep: SweepTable) -> ReportTable:
     """Variants (rows) × their overrides and main KPIs (seed means), failures counted."""
     labels = kpi_labels()
-    kpis = [k for k in (*FLEET_KPIS, *labels) if k in sweep.kpi_names()]
+    kpis = [k for k in (*SWEEP_KPIS, *labels) if k in sweep.kpi_names()]
     kpis = list(dict.fromkeys(kpis))[:8] or sweep.kpi_names()[:8]
     header = (
         "variant",

@@ -56,10 +56,13 @@ Progress = Callable[..., None]
 H = 3600
 #: A cancellation lands at least this long before the promised pickup window opens.
 CANCEL_BEFORE_S = 300
-#: Re-optimisation descends to a local optimum (it ends by itself, unlike guided local
-#: search under a solution limit) and is reproducible; the time cap is only a guard.
+#: Re-optimisation descends to a local optimum from the live plan (it ends by itself,
+#: unlike guided local search under a solution limit) and is reproducible. When OR-Tools
+#: cannot start from the live plan it searches from scratch, which may not end: the time
+#: guard stops it, and such candidates (cold, or cut by the guard) are discarded, so the
+#: day never depends on the clock.
 REOPT_SEARCH = SearchConfig(metaheuristic="GREEDY_DESCENT")
-REOPT_GUARD_S = 60.0
+REOPT_GUARD_S = 3.0
 #: After the last shift the clock runs this much longer (late riders are delivered);
 #: the engine's horizon lies beyond it.
 OVERTIME_S = 3 * H
@@ -393,5 +396,9 @@ class DayRun:
         except SolverError as exc:
             self.live.discard(job, f"solver failed: {exc}")
         else:
-            self.counters.reopt_accepted += self.live.offer(job, plan).accepted
+            elapsed = time.perf_counter() - t0
+            if not plan.stats.get("warm_start") or elapsed >= REOPT_GUARD_S:
+                self.live.discard(job, "search did not start from the live plan, or hit the guard")
+            else:
+                self.counters.reopt_accepted += self.live.offer(job, plan).accepted
         self.counters.reopt_s += time.perf_counter() - t0

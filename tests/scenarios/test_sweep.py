@@ -247,3 +247,31 @@ def test_unreachable_scheduler_is_an_input_error():
         open_client(scheduler="tcp://127.0.0.1:9", connect_timeout_s=1),
     ):
         pass
+
+
+def test_real_days_on_the_cluster_reproduce_per_seed(client, tiny, town, graph_cache):
+    """End to end: the real `simulate_day` on both workers, a bad override isolated, and
+    every (variant, seed) equal to the same day simulated here."""
+    from scenarios.simulate import simulate_day
+
+    variants = parse_variants(
+        "variant,fleet.size,dispatch.pooling\n"
+        "one-pool,1,true\n"
+        "two-pool,2,true\n"
+        "two-solo,2,false\n"
+        "too-many,9,true\n"
+    )
+    table = run_sweep(
+        tiny, variants, [0, 1], data_dir=town.parent, cache_dir=graph_cache, client=client
+    )
+    errors = {r.variant: r.error for r in table.failed()}
+    assert set(errors) == {"too-many"} and "fleet.size: 9 vehicles asked for" in errors["too-many"]
+    assert len(table.results) == 6
+    assert len({r.worker for r in table.rows if r.ok}) == 2  # both workers simulated days
+    for day in table.results:
+        spec = tiny.with_overrides(dict(table.overrides(day.variant)))
+        here = simulate_day(
+            spec, day.seed, data_dir=town.parent, cache_dir=graph_cache, variant=day.variant
+        )
+        assert here.kpis == day.kpis and here.trips == day.trips
+    assert table.mean("two-solo", "shared_ride_share") == 0.0

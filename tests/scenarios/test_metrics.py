@@ -1,0 +1,134 @@
+"""KPIs by hand: a day small enough to compute every number on paper."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from scenarios.metrics import KPI_LABELS, CostModel, VehicleCosts, day_kpis, district_rows
+from scenarios.results import (
+    DayResult,
+    LegRecord,
+    StopRecord,
+    TripRecord,
+    TripStatus,
+    VehicleRecord,
+)
+from tests.scenarios.days import make_day
+
+H = 3600
+
+
+def trip(rid, status, *, district="中心", pickup=None, ride=None, shared=False, kind="ride", **kw):
+    base = dict(
+        request_id=rid,
+        kind=kind,
+        district=district,
+        status=status,
+        reason=kw.pop("reason", None),
+        booked_at=8 * H,
+        asked_time=10 * H,
+        by_arrival=False,
+        party_size=kw.pop("party_size", 1),
+        wheelchairs=0,
+        origin=(139.0, 35.0),
+        destination=(139.01, 35.0),
+        direct_time_s=600,
+        direct_distance_m=5000,
+        promised_start=10 * H - 300,
+        promised_end=10 * H + 600,
+        pickup_time=pickup,
+        dropoff_time=None if pickup is None else pickup + ride,
+        shared=shared,
+        fare_yen=kw.pop("fare_yen", 0),
+    )
+    base.update(kw)
+    return TripRecord(**base)
+
+
+def vehicle(vid, kind, legs):
+    stops = (StopRecord(legs[0].depart, "depot", None, (139.0, 35.0), 0),) if legs else ()
+    if legs:
+        stops += (StopRecord(legs[-1].arrive, "depot", None, (139.0, 35.0), 0),)
+    return VehicleRecord(vid, kind, 4, 9 * H, 15 * H, stops, tuple(legs))
+
+
+@pytest.fixture
+def day():
+    trips = [
+        trip(
+            "a", TripStatus.SERVED, pickup=10 * H, ride=900, shared=True, party_size=2, fare_yen=750
+        ),
+        trip("b", TripStatus.SERVED, pickup=10 * H + 900, ride=600, fare_yen=500),  # late
+        trip("c", TripStatus.REJECTED, reason="fully_booked"),
+        trip("d", TripStatus.CANCELLED, reason="caller_cancelled"),
+        trip("e", TripStatus.NO_SHOW, reason="rider_absent"),
+        trip(
+            "f",
+            TripStatus.SERVED,
+            district="北部",
+            kind="delivery",
+            pickup=10 * H - 3600,
+            ride=1800,
+        ),
+    ]
+    vans = [
+        vehicle(
+            "v1",
+            "van",
+            [LegRecord(9 * H, 9 * H + 600, 4000, 0), LegRecord(10 * H, 10 * H + 900, 6000, 3)],
+        ),
+        vehicle("t1", "taxi", []),
+    ]
+    return DayResult("s", "v", 0, trips=trips, vehicles=vans)
+
+
+def test_kpis_by_hand(day):
+    costs = CostModel({"van": VehicleCosts(3500, 40, 1000, 200)})
+    k = day_kpis(day, costs)
+    assert k["requests"] == 6 and k["ride_requests"] == 5 and k["delivery_orders"] == 1
+    # counted: a, b, c, f (d cancelled, e absent)
+    assert k["served_share"] == pytest.approx(3 / 4)
+    # within: a (10:00 in 9:55-10:10); b late (10:15); f delivered 9:30 in 9:55..10:10? no
+    assert k["within_promise_share"] == pytest.approx(1 / 4)
+    assert k["rejected_share"] == pytest.approx(1 / 4) and k["rejected_fully_booked"] == 1
+    assert (k["cancelled"], k["no_shows"], k["unserved"]) == (1, 1, 0)
+    assert k["passengers"] == 3 and k["served_rides"] == 2 and k["served_deliveries"] == 1
+    assert k["mean_ride_time_min"] == pytest.approx(12.5)
+    assert k["mean_detour_ratio"] == pytest.approx((1.5 + 1.0) / 2)
+    assert k["shared_ride_share"] == pytest.approx(0.5)
+    assert k["mean_wait_vs_promise_min"] == pytest.approx((5 + 20) / 2)
+    assert k["vehicle_hours"] == 12 and k["vehicles_used"] == 1
+    assert k["vehicle_km"] == pytest.approx(10) and k["empty_km_share"] == pytest.approx(0.4)
+    # van: 6 h x 3500 + 10 km x 40 + 1000; taxi (default costs): 6 h x 3000
+    assert k["cost_yen"] == pytest.approx(21_000 + 400 + 1000 + 18_000)
+    assert k["cost_per_trip_yen"] == pytest.approx(k["cost_yen"] / 3)
+    assert k["fare_revenue_yen"] == 1250
+    assert k["net_cost_per_trip_yen"] == pytest.approx((k["cost_yen"] - 1250) / 3)
+    assert k["co2_kg"] == pytest.approx(10 * 200 / 1000)
+    assert k["passengers_per_vehicle_hour"] == pytest.approx(3 / 12)
+    assert set(k) <= set(KPI_LABELS)  # every KPI has its bilingual label
+
+
+def test_districts_and_fairness(day):
+    rows = {r["district"]: r for r in district_rows(day.trips)}
+    assert rows["中心"]["requests"] == 5 and rows["中心"]["requests_counted"] == 3
+    assert rows["中心"]["within_promise_share"] == pytest.approx(1 / 3)
+    assert rows["北部"]["served_share"] == 1.0
+    k = day_kpis(day)
+    assert math.isnan(k["worst_district_within_promise_share"])  # too few requests anywhere
+
+
+def test_an_empty_day_has_no_shares_but_no_errors():
+    k = day_kpis(DayResult("s", "v", 0))
+    assert (
+        k["requests"] == 0 and math.isnan(k["served_share"]) and math.isnan(k["cost_per_trip_yen"])
+    )
+
+
+def test_fixture_days_agree_with_their_own_figures():
+    d = make_day(seed=2)
+    k = day_kpis(d)
+    assert k["vehicle_km"] == pytest.approx(d.kpis["vehicle_km"])
+    assert k["vehicle_hours"] == pytest.approx(d.kpis["vehicle_hours"])
