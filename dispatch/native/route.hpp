@@ -20,6 +20,9 @@ struct Route {
     std::vector<i64> early_at;  // n
     std::vector<i64> late_at;   // n + 1
     std::vector<i64> load_at;   // n * kDims: load after serving position k
+    // ride_slack[k]: how much longer the leg into position k (k = n: into the end) may
+    // get before some rider on board over it exceeds a ride limit, even without waiting
+    std::vector<i64> ride_slack;
     i64 cost = 0;               // arc costs, without the fixed cost
 
     int size() const { return static_cast<int>(seq.size()); }
@@ -36,6 +39,33 @@ inline int location_at(const Instance& in, const Route& r, int k) {
 }
 
 inline i64 load_sign(int node) { return (node & 1) ? -1 : 1; }
+
+// The least ride slack over each leg (see Route::ride_slack); O(n * riders).
+inline void ride_slacks(const Instance& in, Route& r) {
+    const int n = r.size();
+    r.ride_slack.assign(n + 1, kInf);
+    // arrive[k]: arrival at position k if nobody ever waited
+    static thread_local std::vector<i64> arrive;
+    arrive.resize(n);
+    i64 at = 0;
+    int prev = in.v_start[r.v];
+    i64 prev_service = 0;
+    for (int k = 0; k < n; ++k) {
+        at += prev_service + in.t(prev, in.loc[r.seq[k]]);
+        arrive[k] = at;
+        prev = in.loc[r.seq[k]];
+        prev_service = in.service[r.seq[k]];
+    }
+    for (int b = 0; b < n; ++b) {
+        const int node = r.seq[b];
+        if (!(node & 1) || in.max_ride[node >> 1] >= kInf) continue;
+        int a = b - 1;
+        while (a >= 0 && r.seq[a] != node - 1) --a;
+        if (a < 0) continue;
+        const i64 slack = in.max_ride[node >> 1] - (arrive[b] - arrive[a] - in.service[node - 1]);
+        for (int k = a + 1; k <= b; ++k) r.ride_slack[k] = std::min(r.ride_slack[k], slack);
+    }
+}
 
 // Recompute every cache of `r` from its sequence.
 inline void refresh(const Instance& in, Route& r) {
@@ -64,6 +94,7 @@ inline void refresh(const Instance& in, Route& r) {
     }
     cost += in.arc(r.v, prev, in.v_end[r.v]);
     r.cost = n ? cost : 0;
+    if (in.exact_timing) ride_slacks(in, r);
     i64 late = in.v_late[r.v];
     r.late_at[n] = late;
     int next = in.v_end[r.v];

@@ -117,6 +117,7 @@ class Inserter {
         }
         const i64 ride = in.max_ride[req];
         const int lp = in.loc[p], ld = in.loc[d];
+        const bool exact = in.exact_timing;
         for (int i = 0; i <= n; ++i) {
             const int prev = location_at(in, r, i - 1);
             const i64 dep_prev =
@@ -128,8 +129,13 @@ class Inserter {
             const i64 dep_p = tp + in.service[p];
             const int next_i = location_at(in, r, i);
             const i64 base = in.arc(v, prev, next_i);
+            const i64 slack_i = exact ? r.ride_slack[i] : kInf;
+            const i64 cut_i = in.t(prev, next_i);
             // the dropoff right after the pickup
-            if (in.t(lp, ld) <= ride) {
+            if (in.t(lp, ld) <= ride &&
+                in.t(prev, lp) + in.service[p] + in.t(lp, ld) + in.service[d] + in.t(ld, next_i) -
+                        cut_i <=
+                    slack_i) {
                 const i64 td = std::max(in.early[d], dep_p + in.t(lp, ld));
                 if (td <= in.late[d]) {
                     const i64 arrive = td + in.service[d] + in.t(ld, next_i);
@@ -141,6 +147,7 @@ class Inserter {
                 }
             }
             // the dropoff after seq[j - 1]
+            if (in.t(prev, lp) + in.service[p] + in.t(lp, next_i) - cut_i > slack_i) continue;
             const i64 add_p = in.arc(v, prev, lp) + in.arc(v, lp, next_i) - base;
             i64 dep = dep_p;
             int at = lp;
@@ -161,6 +168,9 @@ class Inserter {
                 const i64 td = std::max(in.early[d], dep + in.t(lk, ld));
                 if (td > in.late[d]) continue;
                 const int next_j = location_at(in, r, j);
+                if (exact && in.t(lk, ld) + in.service[d] + in.t(ld, next_j) - in.t(lk, next_j) >
+                                 r.ride_slack[j])
+                    continue;
                 const i64 arrive = td + in.service[d] + in.t(ld, next_j);
                 const i64 tn = j < n ? std::max(in.early[r.seq[j]], arrive) : arrive;
                 if (tn > r.late_at[j]) continue;
