@@ -39,7 +39,7 @@ class Call:
     party_size: int = 1
     wheelchairs: int = 0
     cargo_units: int = 0
-    fare_yen: int = 0
+    fare_yen: int | None = 0  # None: the scenario's fares (replayed bookings)
     cancel_u: float | None = None
     cancel_at: int | None = None
     no_show: bool = False

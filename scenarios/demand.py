@@ -356,40 +356,17 @@ def delivery_calls(spec: ScenarioSpec, homes: list[LonLat], rng: np.random.Gener
 
 
 def replayed(spec: ScenarioSpec) -> Demand:
-    """The recorded bookings of ``demand.replay_csv`` as calls."""
+    """The recorded bookings of ``demand.replay_csv`` as calls (districts and fares the
+    file leaves out come from the scenario)."""
     where = districts_of(spec)
     f = spec.fares
     calls = []
-    for b in spec.replay:
-        home = b.origin if b.kind == "ride" else b.destination
-        fare = b.fare_yen
+    for c in spec.replay:
+        fare = c.fare_yen
         if fare is None:
-            fare = (
-                f.ride_yen + (b.party_size - 1) * f.companion_yen
-                if b.kind == "ride"
-                else f.delivery_fee_yen
-            )
-        calls.append(
-            Call(
-                request_id=b.request_id,
-                kind=b.kind,
-                booked_at=b.booked_at,
-                origin=b.origin,
-                destination=b.destination,
-                home=home,
-                district=b.district or where.of(home),
-                depart_at=b.depart_at,
-                arrive_by=b.arrive_by,
-                ready_at=b.ready_at,
-                due_by=b.due_by,
-                party_size=b.party_size if b.kind == "ride" else 1,
-                wheelchairs=b.wheelchairs if b.kind == "ride" else 0,
-                cargo_units=b.cargo_units if b.kind == "delivery" else 0,
-                fare_yen=fare,
-                cancel_at=b.cancelled_at,
-                no_show=b.no_show,
-            )
-        )
+            ride = f.ride_yen + (c.party_size - 1) * f.companion_yen
+            fare = ride if c.kind == "ride" else f.delivery_fee_yen
+        calls.append(replace(c, district=c.district or where.of(c.home), fare_yen=fare))
     calls.sort(key=lambda c: (c.booked_at, c.request_id))
     homes = list(dict.fromkeys(c.home for c in calls))
     return Demand(tuple(calls), tuple(homes))

@@ -85,7 +85,7 @@ def trip_records(
                 dropoff_time=None if drop is None else drop.start,
                 vehicle_id=(pick or drop).vehicle_id if (pick or drop) else None,
                 shared=c.request_id in shared,
-                fare_yen=c.fare_yen if status is TripStatus.SERVED else 0,
+                fare_yen=(c.fare_yen or 0) if status is TripStatus.SERVED else 0,
             )
         )
     return out

@@ -29,10 +29,10 @@ Every bad row is reported with its line number in one `InputError`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from routing.errors import InputError
+from scenarios.calls import Call
 from scenarios.tables import Row, RowError, convert_rows, lonlat, number, read_rows
 
 REQUIRED = (
@@ -59,30 +59,10 @@ OPTIONAL = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Booked:
-    """One recorded booking, typed (times in seconds of the service day)."""
-
-    request_id: str
-    kind: str
-    booked_at: int
-    origin: tuple[float, float]
-    destination: tuple[float, float]
-    depart_at: int | None = None
-    arrive_by: int | None = None
-    ready_at: int | None = None
-    due_by: int | None = None
-    party_size: int = 1
-    wheelchairs: int = 0
-    cargo_units: int = 1
-    cancelled_at: int | None = None
-    no_show: bool = False
-    district: str | None = None
-    fare_yen: int | None = None
-
-
-def read_bookings(path: Path) -> tuple[Booked, ...]:
-    """The recorded bookings of a CSV (see the module docstring for the columns)."""
+def read_bookings(path: Path) -> tuple[Call, ...]:
+    """The recorded bookings of a CSV as calls (see the module docstring for the
+    columns); ``district`` is empty and ``fare_yen`` None where the file leaves them to
+    the scenario."""
     rows = read_rows(path, REQUIRED, OPTIONAL)
     booked = tuple(convert_rows(rows, _booked, source=str(path)))
     seen: dict[str, int] = {}
@@ -118,7 +98,7 @@ def _int(row: Row, column: str, default: int, minimum: int) -> int:
     return int(value)
 
 
-def _booked(row: Row) -> Booked:
+def _booked(row: Row) -> Call:
     kind = row["kind"].lower()
     if kind not in ("ride", "delivery"):
         raise RowError(f"kind {row['kind']!r} is not 'ride' or 'delivery'")
@@ -152,21 +132,23 @@ def _booked(row: Row) -> Booked:
     if cancelled is not None and cancelled < booked_at:
         raise RowError("cancelled_at is before booked_at")
     fare = row.get("fare_yen", "")
-    return Booked(
+    ride = kind == "ride"
+    return Call(
         request_id=rid,
         kind=kind,
         booked_at=booked_at,
         origin=origin,
         destination=destination,
+        home=origin if ride else destination,
+        district=row.get("district", ""),
         depart_at=depart,
         arrive_by=arrive,
         ready_at=ready,
         due_by=due,
-        party_size=party,
-        wheelchairs=wheel,
-        cargo_units=_int(row, "cargo_units", 1, 1),
-        cancelled_at=cancelled,
-        no_show=no_show in ("true", "1", "yes"),
-        district=row.get("district") or None,
+        party_size=party if ride else 1,
+        wheelchairs=wheel if ride else 0,
+        cargo_units=0 if ride else _int(row, "cargo_units", 1, 1),
         fare_yen=_int(row, "fare_yen", 0, 0) if fare else None,
+        cancel_at=cancelled,
+        no_show=no_show in ("true", "1", "yes"),
     )

@@ -297,7 +297,7 @@ class ScenarioSpec(_Section):
 
     @property
     def replay(self) -> tuple[Any, ...]:
-        """Recorded bookings (`scenarios.replay.Booked`) when ``demand.source = "replay"``."""
+        """Recorded bookings (`scenarios.calls.Call`) when ``demand.source = "replay"``."""
         return self._replay
 
     def graph_path(self, data_dir: Path) -> Path:

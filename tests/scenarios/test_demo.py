@@ -40,7 +40,12 @@ def test_demo_command_prints_the_kpis(data_dir, tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["demo", "--vehicles", "4", "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    for phrase in ("約束時間内の割合", "within the promised", "independent checker", "OpenStreetMap"):
+    for phrase in (
+        "約束時間内の割合",
+        "within the promised",
+        "independent checker",
+        "OpenStreetMap",
+    ):
         assert phrase in text
     assert (tmp_path / "r" / "report.html").is_file()
 
