@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dispatch.model import TimeWindow
@@ -37,12 +37,17 @@ class ServiceClock:
         return datetime.combine(day, time(0), tzinfo=self.zone)
 
     def seconds(self, at: datetime, day: date) -> int:
-        """Seconds from the start of `day` to `at` (negative before it), rounded down."""
-        return math.floor((at - self.midnight(day)).total_seconds())
+        """Seconds from the start of `day` to `at` (negative before it), rounded down.
+
+        In UTC: Python subtracts two datetimes of one zone by their wall clocks.
+        """
+        elapsed = at.astimezone(UTC) - self.midnight(day).astimezone(UTC)
+        return math.floor(elapsed.total_seconds())
 
     def at(self, seconds: int, day: date) -> datetime:
         """The aware local datetime `seconds` after the start of `day`."""
-        return (self.midnight(day) + timedelta(seconds=int(seconds))).astimezone(self.zone)
+        start = self.midnight(day).astimezone(UTC)
+        return (start + timedelta(seconds=int(seconds))).astimezone(self.zone)
 
     def window(self, window: TimeWindow | None, day: date) -> dict[str, datetime] | None:
         """``{"start", "end"}`` datetimes of a window of `day` (None stays None)."""

@@ -451,7 +451,9 @@ class ManifestPublic(BaseModel):
 
 
 class ReoptimiseRequest(In):
-    time_limit_s: float | None = Field(None, gt=0, le=300)
+    time_limit_s: float | None = Field(
+        None, gt=0, le=60, description="Default: NORIAI_REOPT_TIME_LIMIT_S."
+    )
 
 
 class ReoptOutcomePublic(BaseModel):

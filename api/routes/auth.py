@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
 from api.db.models import ApiToken
-from api.deps import AnyUser, WriteSession
+from api.deps import AnyUser, IdPath, WriteSession
 from api.problems import not_found
 from api.routes.common import office_audit, problems
 from api.schemas import MePublic, TokenCreate, TokenIssued, TokenPublic
@@ -57,7 +57,7 @@ def new_token(body: TokenCreate, user: AnyUser, session: WriteSession) -> TokenI
 @router.delete(
     "/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404)
 )
-def revoke_token(token_id: int, user: AnyUser, session: WriteSession) -> Response:
+def revoke_token(token_id: IdPath, user: AnyUser, session: WriteSession) -> Response:
     """Revoke a token (mine; an admin may revoke anyone's)."""
     record = session.get(ApiToken, token_id)
     if record is None or (record.user_id != user.id and user.role != Role.ADMIN):

@@ -20,6 +20,7 @@ from api.db.models import Booking, Place, Rider, User
 from api.deps import (
     BookingUser,
     IdempotencyKeyHeader,
+    KeyPath,
     ReadSession,
     RuntimeDep,
     WriteSession,
@@ -146,7 +147,7 @@ def list_bookings(
     service_date: Annotated[
         date | None, Query(description="Default: today (or from today, with rider_id).")
     ] = None,
-    rider_id: Annotated[int | None, Query(ge=1)] = None,
+    rider_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     status: Annotated[
         list[BookingStatus] | None, Query(description="Repeat to give several.")
     ] = None,
@@ -187,7 +188,7 @@ def list_bookings(
 
 @router.get("/{booking_id}", response_model=BookingPublic, responses=problems(404))
 def read_booking(
-    booking_id: str, user: BookingReader, session: ReadSession, rt: RuntimeDep
+    booking_id: KeyPath, user: BookingReader, session: ReadSession, rt: RuntimeDep
 ) -> BookingPublic:
     row = booking_row(session, booking_id)
     return booking_public(session, row, personal=Role(user.role).sees_personal_data, rt=rt)
@@ -209,7 +210,7 @@ def _check_cancellable(od: OpenDay, booking_id: str) -> None:
     "/{booking_id}/cancel", response_model=BookingPublic, responses=problems(404, 409, 422)
 )
 def cancel_booking(
-    booking_id: str,
+    booking_id: KeyPath,
     user: BookingUser,
     session: WriteSession,
     rt: RuntimeDep,

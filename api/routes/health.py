@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -20,4 +22,6 @@ def health(rt: RuntimeDep) -> JSONResponse:
             session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok", "roads": rt.days.roads.graph.n_nodes})
+    return JSONResponse(
+        {"status": "ok", "database": "ok", "worker": os.getpid(), "roads": rt.roads.graph.n_nodes}
+    )

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.models import Place
-from api.deps import AnyUser, PlaceEditor, ReadSession, RuntimeDep, WriteSession
+from api.deps import AnyUser, IdPath, PlaceEditor, ReadSession, RuntimeDep, WriteSession
 from api.live.roads import TownRoads
 from api.problems import invalid_field, not_found
 from api.routes.common import office_audit, problems
@@ -95,13 +95,13 @@ def add_place(
 
 
 @router.get("/{place_id}", response_model=PlacePublic, responses=problems(404))
-def get_place(place_id: int, _user: AnyUser, session: ReadSession) -> PlacePublic:
+def get_place(place_id: IdPath, _user: AnyUser, session: ReadSession) -> PlacePublic:
     return PlacePublic.model_validate(public_place(session, place_id))
 
 
 @router.patch("/{place_id}", response_model=PlacePublic, responses=problems(404, 422))
 def update_place(
-    place_id: int, body: PlaceUpdate, user: PlaceEditor, session: WriteSession
+    place_id: IdPath, body: PlaceUpdate, user: PlaceEditor, session: WriteSession
 ) -> PlacePublic:
     """Rename, re-classify or retire a place (its location stays: bookings refer to it)."""
     place = public_place(session, place_id)

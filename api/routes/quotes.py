@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from api import idempotency
 from api.db.models import Booking, Place, Rider, Vehicle
-from api.deps import BookingUser, IdempotencyKeyHeader, RuntimeDep, WriteSession, actor_of
+from api.deps import BookingUser, IdempotencyKeyHeader, KeyPath, RuntimeDep, WriteSession, actor_of
 from api.live.store import OpenDay
 from api.problems import FieldProblem, conflict, invalid, invalid_field
 from api.routes.bookings import booking_public, booking_row
@@ -295,7 +295,7 @@ def create_quote(
 
 @router.post("/{quote_id}/confirm", response_model=BookingPublic, responses=problems(404, 409, 422))
 def confirm_quote(
-    quote_id: str,
+    quote_id: KeyPath,
     user: BookingUser,
     session: WriteSession,
     rt: RuntimeDep,
@@ -339,7 +339,7 @@ def confirm_quote(
 
 @router.delete("/{quote_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404, 409))
 def release_quote(
-    quote_id: str, user: BookingUser, session: WriteSession, rt: RuntimeDep
+    quote_id: KeyPath, user: BookingUser, session: WriteSession, rt: RuntimeDep
 ) -> Response:
     """The caller declined: give the held seat back."""
     row = booking_row(session, quote_id)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db.models import Place, Rider
-from api.deps import PersonalDataUser, ReadSession, RuntimeDep, WriteSession
+from api.deps import IdPath, PersonalDataUser, ReadSession, RuntimeDep, WriteSession
 from api.problems import conflict, invalid_field, not_found
 from api.routes.common import office_audit, problems
 from api.routes.places import new_place
@@ -149,13 +149,13 @@ def _taken(reg: str) -> Exception:
 
 
 @router.get("/{rider_id}", response_model=RiderPublic, responses=problems(404))
-def read_rider(rider_id: int, _user: PersonalDataUser, session: ReadSession) -> RiderPublic:
+def read_rider(rider_id: IdPath, _user: PersonalDataUser, session: ReadSession) -> RiderPublic:
     return rider_public(session, get_rider(session, rider_id))
 
 
 @router.patch("/{rider_id}", response_model=RiderPublic, responses=problems(404, 422))
 def update_rider(
-    rider_id: int,
+    rider_id: IdPath,
     body: RiderUpdate,
     user: PersonalDataUser,
     session: WriteSession,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.models import Shift, Vehicle
-from api.deps import FleetUser, FleetViewer, ReadSession, RuntimeDep, WriteSession, today
+from api.deps import FleetUser, FleetViewer, IdPath, ReadSession, RuntimeDep, WriteSession, today
 from api.problems import FieldProblem, conflict, invalid, invalid_field, not_found
 from api.routes.common import office_audit, problems
 from api.runtime import Runtime
@@ -141,7 +141,9 @@ def add_shift(
 
 
 @router.delete("/{shift_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404, 409))
-def delete_shift(shift_id: int, user: FleetUser, session: WriteSession, rt: RuntimeDep) -> Response:
+def delete_shift(
+    shift_id: IdPath, user: FleetUser, session: WriteSession, rt: RuntimeDep
+) -> Response:
     shift = session.get(Shift, shift_id)
     if shift is None:
         raise not_found("運行", "shift", shift_id)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.db.models import User
-from api.deps import AdminUser, ReadSession, WriteSession
+from api.deps import AdminUser, IdPath, ReadSession, WriteSession
 from api.problems import conflict, not_found
 from api.routes.common import office_audit, problems
 from api.schemas import TokenCreate, TokenIssued, TokenPublic, UserCreate, UserCreated, UserPublic
@@ -53,7 +53,7 @@ def add_user(body: UserCreate, admin: AdminUser, session: WriteSession) -> UserC
     responses=problems(404, 422),
 )
 def add_token(
-    user_id: int, body: TokenCreate, admin: AdminUser, session: WriteSession
+    user_id: IdPath, body: TokenCreate, admin: AdminUser, session: WriteSession
 ) -> TokenIssued:
     """A new token for a member of staff (e.g. a replacement tablet)."""
     user = session.get(User, user_id)
@@ -70,7 +70,7 @@ def add_token(
 
 
 @router.post("/{user_id}/deactivate", response_model=UserPublic, responses=problems(404))
-def deactivate(user_id: int, admin: AdminUser, session: WriteSession) -> UserPublic:
+def deactivate(user_id: IdPath, admin: AdminUser, session: WriteSession) -> UserPublic:
     """Switch an account off (its tokens stop working at once)."""
     user = session.get(User, user_id)
     if user is None:

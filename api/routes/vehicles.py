@@ -20,6 +20,7 @@ from api.db.models import Place, User, Vehicle
 from api.deps import (
     FleetUser,
     FleetViewer,
+    KeyPath,
     ReadSession,
     RuntimeDep,
     VehicleCrewUser,
@@ -103,14 +104,14 @@ def add_vehicle(body: VehicleCreate, user: FleetUser, session: WriteSession) -> 
 
 
 @router.get("/{vehicle_id}", response_model=VehiclePublic, responses=problems(404))
-def read_vehicle(vehicle_id: str, user: FleetViewer, session: ReadSession) -> VehiclePublic:
+def read_vehicle(vehicle_id: KeyPath, user: FleetViewer, session: ReadSession) -> VehiclePublic:
     own_vehicle_only(user, vehicle_id)
     return VehiclePublic.model_validate(vehicle_or_404(session, vehicle_id))
 
 
 @router.get("/{vehicle_id}/manifest", response_model=ManifestPublic, responses=problems(404, 422))
 def manifest(
-    vehicle_id: str,
+    vehicle_id: KeyPath,
     user: VehicleCrewUser,
     session: ReadSession,
     rt: RuntimeDep,
@@ -214,7 +215,7 @@ def apply_event(od: OpenDay, vehicle_id: str, event: DriverEvent) -> EventResult
 
 @router.post("/{vehicle_id}/events", response_model=EventOutcome, responses=problems(404, 409, 422))
 def report_event(
-    vehicle_id: str,
+    vehicle_id: KeyPath,
     body: DriverEvent,
     user: VehicleCrewUser,
     session: WriteSession,
@@ -232,7 +233,7 @@ def report_event(
 
 @router.post("/{vehicle_id}/position", response_model=EventOutcome, responses=problems(404, 422))
 def report_position(
-    vehicle_id: str,
+    vehicle_id: KeyPath,
     body: PositionReport,
     user: VehicleCrewUser,
     session: WriteSession,
