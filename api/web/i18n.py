@@ -80,6 +80,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "late": ("遅れ", "late"),
     "at_risk": ("遅延のおそれ", "at risk"),
     "wheelchair": ("車椅子", "wheelchair"),
+    "elig.age_65": ("65歳以上", "65+"),
+    "elig.licence_returned": ("免許返納者", "licence returned"),
+    "elig.disability": ("障がい者", "disability"),
     "companions": ("同乗者", "companions"),
     # index
     "index.title": ("乗合タクシー 業務画面", "Shared taxi — staff pages"),

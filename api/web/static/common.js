@@ -175,7 +175,7 @@ let onUnauthorized = () => {};
  * Call the JSON API. `path` is relative to the API base (`/bookings`) unless it
  * starts with the base or `/web`. Throws `ApiError` for non-2xx answers.
  */
-export async function api(path, { method = "GET", body: payload, query, signal } = {}) {
+export async function api(path, { method = "GET", body: payload, query, signal, idempotencyKey } = {}) {
   let url = path.startsWith(API_BASE) ? path : API_BASE + path;
   if (query) {
     const params = new URLSearchParams();
@@ -190,6 +190,7 @@ export async function api(path, { method = "GET", body: payload, query, signal }
   const tok = token();
   if (tok) headers.Authorization = `Bearer ${tok}`;
   if (payload !== undefined) headers["Content-Type"] = "application/json";
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   const res = await fetch(url, {
     method,
     headers,
@@ -204,6 +205,12 @@ export async function api(path, { method = "GET", body: payload, query, signal }
     throw err;
   }
   return data;
+}
+
+/** A fresh Idempotency-Key (random; also where crypto.randomUUID is missing, e.g. plain http). */
+export function newKey(prefix = "k") {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `${prefix}-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 /**

@@ -33,7 +33,7 @@ function render() {
   const m = state.manifest;
   if (!m) return;
   const stops = m.stops || [];
-  const nextIndex = stops.findIndex((s) => !isDone(s) && s.kind !== "start" && s.kind !== "end");
+  const nextIndex = stops.findIndex((s) => !isDone(s) && !["start", "end", "break"].includes(s.kind));
   $("dr-stops").replaceChildren(
     ...(stops.length
       ? stops.map((s, i) => {

@@ -173,9 +173,10 @@ export class TownMap {
       for (const s of v.stops || []) {
         if (s.lon === undefined || s.lon === null) continue;
         const [sx, sy] = this.lonLatToScreen(s.lon, s.lat);
-        const marker = svg(s.kind === "dropoff" ? "rect" : "circle", {
+        const dropoff = String(s.kind).endsWith("dropoff");
+        const marker = svg(dropoff ? "rect" : "circle", {
           class: `stop stop-${s.kind} ${s.state ? `stop-${s.state}` : ""}`,
-          fill: s.kind === "dropoff" ? "#fff" : v.color,
+          fill: dropoff ? "#fff" : v.color,
           stroke: v.color,
           "data-stop-key": s.key,
           "data-booking-id": s.bookingId || "",
@@ -183,7 +184,7 @@ export class TownMap {
           "data-kind": s.kind,
           "data-state": s.state || "",
           tabindex: "-1",
-          ...(s.kind === "dropoff" ? { x: sx - 5, y: sy - 5, width: 10, height: 10 } : { cx: sx, cy: sy, r: 6 }),
+          ...(dropoff ? { x: sx - 5, y: sy - 5, width: 10, height: 10 } : { cx: sx, cy: sy, r: 6 }),
         });
         const title = svg("title");
         title.textContent = s.label || "";

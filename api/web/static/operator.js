@@ -1,6 +1,6 @@
 // オペレーター予約受付: find the rider, choose places and time, quote (仮押さえ), confirm.
 import {
-  api, clearError, el, errorText, flash, fmtCountdown, fmtTime, fmtWindow, initPage, nowHHMM,
+  api, clearError, el, errorText, flash, fmtCountdown, fmtTime, fmtWindow, initPage, newKey, nowHHMM,
   onLangChange, showError, t, todayIso, tr, typing, zonedIso, ApiError,
 } from "./common.js";
 
@@ -8,11 +8,15 @@ import {
 const Api = {
   searchRiders: (q, signal) => api("/riders", { query: { q, limit: 20 }, signal }),
   places: () => api("/places"),
-  quote: (payload) => api("/quotes", { method: "POST", body: payload }),
-  confirm: (quoteId) => api(`/quotes/${encodeURIComponent(quoteId)}/confirm`, { method: "POST", body: {} }),
+  quote: (payload, idempotencyKey) => api("/quotes", { method: "POST", body: payload, idempotencyKey }),
+  confirm: (quoteId) => api(`/quotes/${encodeURIComponent(quoteId)}/confirm`, {
+    method: "POST", body: {}, idempotencyKey: `confirm-${quoteId}`,
+  }),
   release: (quoteId) => api(`/quotes/${encodeURIComponent(quoteId)}`, { method: "DELETE" }),
   riderBookings: (riderId) => api("/bookings", { query: { rider_id: riderId } }),
-  cancel: (bookingId) => api(`/bookings/${encodeURIComponent(bookingId)}/cancel`, { method: "POST", body: {} }),
+  cancel: (bookingId) => api(`/bookings/${encodeURIComponent(bookingId)}/cancel`, {
+    method: "POST", body: {}, idempotencyKey: `cancel-${bookingId}`,
+  }),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -25,6 +29,7 @@ const state = {
   holdTimer: 0,
   searchAbort: null,
   searchSeq: 0,
+  attempt: null, // {payload, key} of a quote whose answer never arrived (retry = same key)
 };
 
 // ---------------------------------------------------------------- rider search (combobox)
@@ -132,7 +137,7 @@ async function chooseRider(rider) {
   $("rider-home").textContent = home?.name || rider.home_address || "—";
   const flags = [];
   if (rider.wheelchair) flags.push(el("span", { class: "badge" }, tr("wheelchair")));
-  for (const e of rider.eligibility || []) flags.push(el("span", { class: "badge" }, e));
+  for (const e of rider.eligibility || []) flags.push(el("span", { class: "badge" }, tr(`elig.${e}`)));
   $("rider-flags").replaceChildren(...flags);
   $("trip-wheelchair").checked = Boolean(rider.wheelchair);
   fillPlaces();
@@ -267,11 +272,17 @@ async function requestQuote(payload) {
   await releaseHeld();
   const button = $("quote-btn");
   button.disabled = true;
+  // A retry of a quote that got no answer (network) reuses its key: never booked twice.
+  const same = state.attempt && JSON.stringify(state.attempt.payload) === JSON.stringify(payload);
+  const attempt = same ? state.attempt : { payload, key: newKey("quote") };
+  state.attempt = attempt;
   try {
-    const q = await Api.quote(payload);
+    const q = await Api.quote(payload, attempt.key);
+    state.attempt = null;
     state.lastPayload = payload;
     showQuote(q);
   } catch (err) {
+    if (err instanceof ApiError) state.attempt = null;
     showError(err);
   } finally {
     button.disabled = false;

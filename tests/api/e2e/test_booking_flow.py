@@ -1,0 +1,175 @@
+"""The service in a real Chromium: an operator books a ride by keyboard and sees the promise;
+the dispatcher board shows it on the map; the driver records the pickup on the tablet.
+
+One live server (uvicorn in a thread) on SQLite, the bundled town, the service clock at
+07:30 on 2 June 2025 and the browser's clock set to the same moment.
+Screenshots: ``test-artifacts/e2e/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.db.migrate import upgrade
+from api.main import create_app
+from api.settings import Settings
+from tests.api.conftest import START, FakeClock, make_staff, quote_body, seed_town
+from tests.api.e2e.conftest import serve_in_thread
+
+pytestmark = pytest.mark.e2e
+
+WINDOW = re.compile(r"「\d{2}:\d{2}〜\d{2}:\d{2}」")
+
+
+class Site:
+    def __init__(self, url: str, staff: Any, town: Any, clock: FakeClock) -> None:
+        self.url, self.staff, self.town, self.clock = url, staff, town, clock
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+
+@pytest.fixture
+def site(data_dir: Path, tmp_path: Path, town_graph: Any) -> Iterator[Site]:
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    settings = Settings(data_dir=data_dir, cache_dir=tmp_path / "cache", database_url=url)
+    clock = FakeClock()
+    app = create_app(settings, graph=town_graph, clock=clock)
+    upgrade(app.state.runtime.engine)
+    staff = make_staff(url)
+    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as http:
+        town = seed_town(http, staff)
+        yield Site(base, staff, town, clock)
+
+
+def open_signed_in(new_page: Any, site: Site, path: str, role: str, **size: int) -> Any:
+    page, _ = new_page(**size)
+    page.clock.install(time=START)
+    page.goto(site.url + path)
+    page.locator("#login-token").fill(site.staff.tokens[role])
+    page.keyboard.press("Enter")
+    page.locator("#main").wait_for(state="visible")
+    return page
+
+
+def test_operator_books_a_ride_by_keyboard(new_page, site: Site, artifacts: Path) -> None:
+    page = open_signed_in(new_page, site, "/operator", "operator")
+    assert page.evaluate("document.activeElement.id") == "rider-q"
+    page.keyboard.type("やまだ")
+    page.locator("#rider-results li").first.wait_for()
+    page.keyboard.press("Enter")  # the first match
+    assert page.locator("#rider-name").inner_text() == "山田 花子"
+    assert page.evaluate("document.activeElement.id") == "trip-from"
+    page.locator("#trip-to").select_option(label="中央病院")
+    page.locator("#trip-date").fill("2025-06-02")
+    page.locator("#trip-time").fill("09:00")
+    page.locator("#trip-time").press("Enter")  # submits: check availability
+    page.locator("#quote-ok").wait_for(state="visible")
+    promise = page.locator("#promise").inner_text()
+    assert WINDOW.fullmatch(promise), promise
+    assert "仮押さえ" in page.locator("#hold").inner_text()
+    page.screenshot(path=str(artifacts / "operator-quote.png"), full_page=True)
+    page.keyboard.press("Alt+Enter")  # 予約確定
+    page.locator("#quote-confirmed").wait_for(state="visible")
+    assert page.locator("#confirmed-promise").inner_text() == promise
+    booking_id = page.locator("#result").get_attribute("data-booking-id")
+    assert "予約を確定しました" in page.locator("#confirmed-msg").inner_text()
+    page.locator("#rider-bookings-list li").first.wait_for()
+    assert page.locator("#rider-bookings-list li strong").first.inner_text() == promise
+    page.screenshot(path=str(artifacts / "operator-booked.png"), full_page=True)
+    with site.http() as http:
+        b = http.get(
+            f"/api/v1/bookings/{booking_id}", headers=site.staff.headers("operator")
+        ).json()
+    assert b["status"] == "confirmed" and b["rider_name"] == "山田 花子"
+
+
+def test_operator_sees_why_not_and_takes_an_alternative(
+    new_page, site: Site, artifacts: Path
+) -> None:
+    with site.http() as http:  # fill 09:00 from the station
+        while True:
+            r = http.post(
+                "/api/v1/quotes",
+                json=quote_body(site.town, "sato", to="station"),
+                headers=site.staff.headers("dispatcher"),
+            )
+            if not r.json()["feasible"]:
+                break
+    page = open_signed_in(new_page, site, "/operator", "operator")
+    page.keyboard.type("サトウ")
+    page.locator("#rider-results li").first.wait_for()
+    page.keyboard.press("Enter")
+    page.locator("#trip-to").select_option(label="立川駅")
+    page.locator("#trip-date").fill("2025-06-02")
+    page.locator("#trip-time").fill("09:00")
+    page.locator("#quote-btn").click()
+    page.locator("#quote-no").wait_for(state="visible")
+    assert "埋まって" in page.locator("#no-reason").inner_text()
+    assert page.locator("#alternatives button").count() >= 1
+    page.screenshot(path=str(artifacts / "operator-alternatives.png"), full_page=True)
+    page.locator("body").press("1")  # the first alternative, by its number
+    page.locator("#quote-ok").wait_for(state="visible")
+    assert WINDOW.fullmatch(page.locator("#promise").inner_text())
+
+
+def test_dispatcher_board_shows_the_booking_on_the_map(
+    new_page, site: Site, artifacts: Path
+) -> None:
+    op = site.staff.headers("operator")
+    with site.http() as http:
+        q = http.post("/api/v1/quotes", json=quote_body(site.town), headers=op).json()
+        http.post(f"/api/v1/quotes/{q['id']}/confirm", headers=op)
+    page = open_signed_in(
+        new_page, site, "/dispatcher?refresh_s=60", "dispatcher", width=1400, height=1000
+    )
+    page.locator("body[data-loaded=true]").wait_for()
+    page.locator("#map[data-ready=true]").wait_for()
+    markers = page.locator(f'#map-overlay .stop[data-booking-id="{q["id"]}"]')
+    assert markers.count() == 2  # its pickup and its dropoff
+    assert (
+        page.locator(
+            f'#map-overlay .route[data-vehicle-id="{q["vehicle_id"]}"] .route-line'
+        ).count()
+        == 1
+    )
+    assert page.locator("#map-overlay .vehicle").count() == len(site.town.vehicles)
+    row = page.locator(f'#manifests tr[data-booking-id="{q["id"]}"][data-kind="pickup"]')
+    assert "山田 花子" in row.inner_text() and WINDOW.search(row.inner_text())
+    assert (
+        "仮押さえ" in page.locator("#audit").inner_text()
+        or "予約確定" in page.locator("#audit").inner_text()
+    )
+    page.locator(f'#map-overlay .route[data-vehicle-id="{q["vehicle_id"]}"] .route-line').wait_for()
+    page.screenshot(path=str(artifacts / "dispatcher-board.png"), full_page=True)
+    markers.first.dispatch_event("click")  # the marker leads to its manifest row
+    assert page.evaluate("document.activeElement.dataset.bookingId") == q["id"]
+
+
+def test_driver_records_arrival_and_pickup(new_page, site: Site, artifacts: Path) -> None:
+    op = site.staff.headers("operator")
+    with site.http() as http:
+        q = http.post("/api/v1/quotes", json=quote_body(site.town), headers=op).json()
+        http.post(f"/api/v1/quotes/{q['id']}/confirm", headers=op)
+        pin = {"booking_id": q["id"], "vehicle_id": "car-1"}  # the driver drives car-1
+        r = http.post("/api/v1/overrides/pin", json=pin, headers=site.staff.headers("dispatcher"))
+        assert r.status_code == 200, r.text
+    site.clock.set(8, 50)
+    page = open_signed_in(new_page, site, "/driver", "driver", width=800, height=1100)
+    page.locator("body[data-loaded=true]").wait_for()
+    nxt = page.locator(".dr-stop.next")
+    assert q["id"] == nxt.get_attribute("data-booking-id")
+    nxt.locator('button[data-event="arrived"]').click()
+    page.locator('.dr-stop.next[data-status="arrived"]').wait_for()
+    page.locator('.dr-stop.next button[data-event="picked_up"]').click()
+    page.locator(f'.dr-stop.done[data-booking-id="{q["id"]}"][data-kind="pickup"]').wait_for()
+    page.screenshot(path=str(artifacts / "driver-manifest.png"), full_page=True)
+    with site.http() as http:
+        b = http.get(f"/api/v1/bookings/{q['id']}", headers=op).json()
+    assert b["status"] == "picked_up"
