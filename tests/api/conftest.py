@@ -133,12 +133,14 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _fresh_pg(url: str) -> str:
+    """Drop everything the test user owns in the database, then migrate it."""
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
-    engine.dispose()
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP OWNED BY CURRENT_USER CASCADE"))
+        upgrade(engine)
+    finally:
+        engine.dispose()
     return url
 
 
