@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -90,6 +90,7 @@ PlaceEditor = Annotated[User, Depends(allow(R.OPERATOR, R.DISPATCHER, R.ADMIN))]
 VehicleCrewUser = Annotated[User, Depends(allow(R.DRIVER, R.DISPATCHER))]
 AdminUser = Annotated[User, Depends(allow(R.ADMIN))]
 
+DateQuery = Annotated[date | None, Query(description="Service date (default: today).")]
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Numeric id.")]
 KeyPath = Annotated[str, Path(min_length=1, max_length=64, description="Booking or vehicle id.")]
 

@@ -51,6 +51,28 @@ class Claim:
         )
 
 
+class NoClaim:
+    """A request sent without a key: nothing to remember."""
+
+    def remember(self, status: int, body: Any) -> None:
+        return None
+
+
+def begin(
+    session: Session,
+    user_id: int,
+    key: str | None,
+    path: str,
+    body: BaseModel | None = None,
+    *,
+    method: str = "POST",
+) -> Claim | NoClaim | JSONResponse:
+    """The request's claim on its key (`NoClaim` without one), or the first answer to replay."""
+    if not key:
+        return NoClaim()
+    return claim(session, user_id, key, method, path, body)
+
+
 def claim(
     session: Session, user_id: int, key: str, method: str, path: str, body: BaseModel | None
 ) -> Claim | JSONResponse:

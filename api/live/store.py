@@ -270,11 +270,13 @@ class DayStore:
         now = self._now()
         now_s = self.clock.seconds(now, day)
         live = self.cache.take_live(day, row.version)
-        if live is not None:
-            cached = self.cache.get(day, row.version)
-            assert cached is not None
+        cached = self.cache.get(day, row.version)
+        if cached is not None:  # this process has the stored version: no need to load it
             locations = DayLocations.from_plain(cached.locations)
             arrivals = dict(cached.arrivals)
+            if live is None and cached.snapshot:
+                m = self.roads.matrix(day, locations.points())
+                live = LiveDay.from_snapshot(cached.snapshot, m.time_s, m.distance_m)
         else:
             locations = DayLocations.from_plain(row.locations)
             arrivals = dict(row.arrivals or {})

@@ -10,7 +10,6 @@ the viewer may see it: homes then show as 「自宅」 at a ~100 m rounded point
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,6 +20,7 @@ from api import schemas
 from api.convert import ServiceClock
 from api.db import models
 from api.live.locations import DayLocations
+from api.live.store import ReadDay
 from api.vocab import PlaceKind
 from dispatch.events import Booking, BookingStatus, DoneStop
 from dispatch.live import LiveDay
@@ -104,6 +104,22 @@ class DayView:
         self.lookup = lookup
         self.clock = clock
         self.at_risk_s = at_risk_s
+
+    @classmethod
+    def of(
+        cls, session: Session, read: ReadDay, clock: ServiceClock, *, personal: bool, at_risk_s: int
+    ) -> DayView:
+        """The view of a day read as of now, for a viewer who may (not) see personal data."""
+        lookup = Lookup.load(session, read.service_date, read.locations, personal=personal)
+        return cls(
+            read.service_date,
+            read.live,
+            read.locations,
+            read.arrivals,
+            lookup,
+            clock,
+            at_risk_s=at_risk_s,
+        )
 
     def at(self, seconds: int) -> datetime:
         return self.clock.at(seconds, self.day)
@@ -314,7 +330,3 @@ class DayView:
             ],
             broken_promises=self.broken(),
         )
-
-
-def vehicles_of(live: LiveDay | None) -> Iterable[str]:
-    return [] if live is None else [v.id for v in live.fleet]

@@ -33,7 +33,7 @@ from api.problems import conflict, not_found
 from api.routes.common import problems
 from api.runtime import Runtime
 from api.schemas import BookingPublic, StopPlace, Window
-from api.vocab import PlaceKind, Role
+from api.vocab import BookingKind, PlaceKind, Role
 from dispatch.events import BookingStatus
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
@@ -132,6 +132,46 @@ def _public(
     )
 
 
+POINT_NAME = "指定地点"
+
+
+def add_booking_row(
+    od: OpenDay,
+    booking_id: str,
+    kind: BookingKind,
+    *,
+    pickup: tuple[int, Place | None],
+    dropoff: tuple[int, Place | None],
+    rider_id: int,
+    user_id: int,
+    **fields: object,
+) -> None:
+    """The office's row of a booking just made in the live day (its status follows the day).
+
+    `pickup` and `dropoff` are (location index, saved place or None for a point).
+    """
+    ends: dict[str, object] = {}
+    for end, (index, place) in (("pickup", pickup), ("dropoff", dropoff)):
+        ends[f"{end}_place_id"] = place.id if place is not None else None
+        ends[f"{end}_name"] = place.name if place is not None else POINT_NAME
+        ends[f"{end}_lon"] = od.locations[index].lon
+        ends[f"{end}_lat"] = od.locations[index].lat
+    od.session.add(
+        Booking(
+            id=booking_id,
+            service_date=od.service_date,
+            kind=kind.value,
+            status=od.day().booking(booking_id).status.value,
+            rider_id=rider_id,
+            created_by=user_id,
+            created_at=od.now,
+            updated_at=od.now,
+            **ends,
+            **fields,
+        )
+    )
+
+
 def booking_row(session: Session, booking_id: str) -> Booking:
     row = session.get(Booking, booking_id)
     if row is None:
@@ -217,20 +257,14 @@ def cancel_booking(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> BookingPublic | JSONResponse:
     """The rider cancels (キャンセル): the booking leaves the plan, its seat is free again."""
-    claim = None
-    if idempotency_key:
-        claimed = idempotency.claim(
-            session, user.id, idempotency_key, "POST", f"/bookings/{booking_id}/cancel", None
-        )
-        if isinstance(claimed, JSONResponse):
-            return claimed
-        claim = claimed
+    claim = idempotency.begin(session, user.id, idempotency_key, f"/bookings/{booking_id}/cancel")
+    if isinstance(claim, JSONResponse):
+        return claim
     row = booking_row(session, booking_id)
     with rt.days.locked(session, row.service_date, actor_of(user)) as od:
         _check_cancellable(od, booking_id)
         od.day().cancel(booking_id)
         od.sync()
         out = booking_public(session, row, personal=True, rt=rt)
-        if claim is not None:
-            claim.remember(200, out)
+        claim.remember(200, out)
     return out

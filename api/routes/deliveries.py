@@ -14,16 +14,16 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from api import idempotency
-from api.db.models import Booking, Place
+from api.db.models import Place
 from api.deps import BookingUser, IdempotencyKeyHeader, RuntimeDep, WriteSession, actor_of, today
 from api.problems import ApiProblem, invalid_field
+from api.routes.bookings import add_booking_row
 from api.routes.common import problems
 from api.routes.places import public_place
 from api.routes.quotes import check_bookable_time, quote_public
 from api.routes.riders import get_rider
 from api.schemas import DeliveryCreate, QuotePublic
 from api.vocab import BookingKind
-from dispatch.events import BookingStatus
 from dispatch.quote import DeliveryAsk
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
@@ -45,12 +45,9 @@ def order_delivery(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     """Book a shop delivery for a resident (201 with the hand-over slot, or 200 infeasible)."""
-    claim = None
-    if idempotency_key:
-        claimed = idempotency.claim(session, user.id, idempotency_key, "POST", "/deliveries", body)
-        if isinstance(claimed, JSONResponse):
-            return claimed
-        claim = claimed
+    claim = idempotency.begin(session, user.id, idempotency_key, "/deliveries", body)
+    if isinstance(claim, JSONResponse):
+        return claim
     rider = get_rider(session, body.rider_id, field="rider_id")
     try:
         shop = public_place(session, body.shop_place_id)
@@ -106,38 +103,26 @@ def order_delivery(
         q = live.quote(ask, booking_id=booking_id)
         if q.ok:
             live.confirm(booking_id)
-            session.add(
-                Booking(
-                    id=booking_id,
-                    service_date=day,
-                    kind=BookingKind.DELIVERY.value,
-                    status=BookingStatus.CONFIRMED.value,
-                    rider_id=rider.id,
-                    pickup_place_id=shop.id,
-                    dropoff_place_id=dropoff.id,
-                    pickup_name=shop.name,
-                    dropoff_name=dropoff.name,
-                    pickup_lon=od.locations[shop_i].lon,
-                    pickup_lat=od.locations[shop_i].lat,
-                    dropoff_lon=od.locations[home_i].lon,
-                    dropoff_lat=od.locations[home_i].lat,
-                    by_arrival=True,
-                    requested_at=times.get("due_by"),
-                    party_size=0,
-                    wheelchairs=0,
-                    cargo_units=body.cargo_units,
-                    note=body.note,
-                    created_by=user.id,
-                    created_at=od.now,
-                    updated_at=od.now,
-                )
+            add_booking_row(
+                od,
+                booking_id,
+                BookingKind.DELIVERY,
+                pickup=(shop_i, shop),
+                dropoff=(home_i, dropoff),
+                rider_id=rider.id,
+                user_id=user.id,
+                by_arrival=True,
+                requested_at=times.get("due_by"),
+                party_size=0,
+                wheelchairs=0,
+                cargo_units=body.cargo_units,
+                note=body.note,
             )
         else:
             od.row.next_booking_no -= 1
             od.record("delivery_rejected", "宅配を受け付けられません", q.message_en)
         out = quote_public(q, od, by_arrival=True, status_="confirmed")
         code = status.HTTP_201_CREATED if q.ok else status.HTTP_200_OK
-        if claim is not None:
-            claim.remember(code, out)
+        claim.remember(code, out)
     response.status_code = code
     return out

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.convert import ServiceClock
 from api.deps import (
+    DateQuery,
     DispatcherUser,
     PlanUser,
     ReadSession,
@@ -25,15 +25,13 @@ from api.deps import (
     today,
 )
 from api.live.reopt import solve_job
-from api.live.views import DayView, Lookup
+from api.live.views import DayView
 from api.routes.common import problems
 from api.schemas import BrokenPromisePublic, PlanPublic, ReoptimiseRequest, ReoptOutcomePublic
 from api.vocab import Role
 from dispatch.events import BrokenPromise
 
 router = APIRouter(prefix="/plan", tags=["plan"])
-
-DateQuery = Annotated[date | None, Query(description="Service date (default: today).")]
 
 
 def broken_public(
@@ -61,16 +59,7 @@ def read_plan(
     day = service_date or today(rt)
     read = rt.days.read(session, day)
     personal = Role(user.role).sees_personal_data
-    lookup = Lookup.load(session, day, read.locations, personal=personal)
-    view = DayView(
-        day,
-        read.live,
-        read.locations,
-        read.arrivals,
-        lookup,
-        rt.clock,
-        at_risk_s=rt.settings.at_risk_s,
-    )
+    view = DayView.of(session, read, rt.clock, personal=personal, at_risk_s=rt.settings.at_risk_s)
     return view.plan(read.version, read.now)
 
 

@@ -20,11 +20,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from api import idempotency
-from api.db.models import Booking, Place, Rider, Vehicle
+from api.db.models import Place, Rider, Vehicle
 from api.deps import BookingUser, IdempotencyKeyHeader, KeyPath, RuntimeDep, WriteSession, actor_of
 from api.live.store import OpenDay
 from api.problems import FieldProblem, conflict, invalid, invalid_field
-from api.routes.bookings import booking_public, booking_row
+from api.routes.bookings import POINT_NAME, add_booking_row, booking_public, booking_row
 from api.routes.common import problems
 from api.routes.riders import get_rider
 from api.runtime import Runtime
@@ -39,7 +39,6 @@ router = APIRouter(prefix="/quotes", tags=["quotes"])
 
 ASSISTED_BOARD_S = 180
 """Boarding and alighting time of a rider who needs help (介助), seconds."""
-POINT_NAME = "指定地点"
 
 
 # -- what the caller is told ---------------------------------------------------------------
@@ -182,10 +181,6 @@ def locate(od: OpenDay, where: Place | LonLat, field: str) -> tuple[int, Place |
     return od.locate_point(where.lon, where.lat, field_name=field, label=POINT_NAME), None
 
 
-def _place_name(place: Place | None) -> str:
-    return POINT_NAME if place is None else place.name
-
-
 # -- routes ------------------------------------------------------------------------------
 
 
@@ -205,12 +200,9 @@ def create_quote(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     """Quote a ride and hold its seat (201), or say why not and when instead (200)."""
-    claim = None
-    if idempotency_key:
-        claimed = idempotency.claim(session, user.id, idempotency_key, "POST", "/quotes", body)
-        if isinstance(claimed, JSONResponse):
-            return claimed
-        claim = claimed
+    claim = idempotency.begin(session, user.id, idempotency_key, "/quotes", body)
+    if isinstance(claim, JSONResponse):
+        return claim
     rider = get_rider(session, body.rider_id, field="rider_id")
     if not rider.active:
         raise invalid_field(
@@ -250,31 +242,20 @@ def create_quote(
         booking_id = od.next_booking_id()
         q = live.quote(ask, booking_id=booking_id)
         if q.ok:
-            session.add(
-                Booking(
-                    id=booking_id,
-                    service_date=day,
-                    kind=BookingKind.RIDE.value,
-                    status=BookingStatus.HELD.value,
-                    rider_id=rider.id,
-                    pickup_place_id=p_place.id if p_place else None,
-                    dropoff_place_id=d_place.id if d_place else None,
-                    pickup_name=_place_name(p_place),
-                    dropoff_name=_place_name(d_place),
-                    pickup_lon=od.locations[p_index].lon,
-                    pickup_lat=od.locations[p_index].lat,
-                    dropoff_lon=od.locations[d_index].lon,
-                    dropoff_lat=od.locations[d_index].lat,
-                    by_arrival=time_field == "arrive_by",
-                    requested_at=t,
-                    party_size=party,
-                    wheelchairs=wheelchairs,
-                    cargo_units=0,
-                    note=body.note,
-                    created_by=user.id,
-                    created_at=od.now,
-                    updated_at=od.now,
-                )
+            add_booking_row(
+                od,
+                booking_id,
+                BookingKind.RIDE,
+                pickup=(p_index, p_place),
+                dropoff=(d_index, d_place),
+                rider_id=rider.id,
+                user_id=user.id,
+                by_arrival=time_field == "arrive_by",
+                requested_at=t,
+                party_size=party,
+                wheelchairs=wheelchairs,
+                cargo_units=0,
+                note=body.note,
             )
         else:
             od.row.next_booking_no -= 1  # the id was not used
@@ -287,8 +268,7 @@ def create_quote(
             )
         out = quote_public(q, od, by_arrival=time_field == "arrive_by", status_="held")
         code = status.HTTP_201_CREATED if q.ok else status.HTTP_200_OK
-        if claim is not None:
-            claim.remember(code, out)
+        claim.remember(code, out)
     response.status_code = code
     return out
 
@@ -302,14 +282,9 @@ def confirm_quote(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     """Confirm a held quote (予約確定): its pickup window is now a promise."""
-    claim = None
-    if idempotency_key:
-        claimed = idempotency.claim(
-            session, user.id, idempotency_key, "POST", f"/quotes/{quote_id}/confirm", None
-        )
-        if isinstance(claimed, JSONResponse):
-            return claimed
-        claim = claimed
+    claim = idempotency.begin(session, user.id, idempotency_key, f"/quotes/{quote_id}/confirm")
+    if isinstance(claim, JSONResponse):
+        return claim
     row = booking_row(session, quote_id)
     with rt.days.locked(session, row.service_date, actor_of(user)) as od:
         b = od.day().booking(quote_id)
@@ -332,8 +307,7 @@ def confirm_quote(
         od.day().confirm(quote_id)
         od.sync()
         out = booking_public(session, row, personal=True, rt=rt)
-        if claim is not None:
-            claim.remember(200, out)
+        claim.remember(200, out)
     return out
 
 

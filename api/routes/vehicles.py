@@ -9,15 +9,15 @@ snapped to the road and re-times the rest of the route from there.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated
+from datetime import UTC, datetime
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.models import Place, User, Vehicle
 from api.deps import (
+    DateQuery,
     FleetUser,
     FleetViewer,
     KeyPath,
@@ -29,7 +29,7 @@ from api.deps import (
     today,
 )
 from api.live.store import OpenDay
-from api.live.views import DayView, Lookup
+from api.live.views import DayView
 from api.problems import conflict, forbidden, invalid_field, not_found
 from api.routes.common import office_audit, problems
 from api.routes.plan import broken_public
@@ -46,8 +46,6 @@ from dispatch.events import EventResult
 from dispatch.result import StepKind
 
 router = APIRouter(prefix="/vehicles", tags=["vehicles"])
-
-DateQuery = Annotated[date | None, Query(description="Service date (default: today).")]
 
 
 def own_vehicle_only(user: User, vehicle_id: str) -> None:
@@ -132,16 +130,7 @@ def manifest(
             position=None,
             stops=[],
         )
-    lookup = Lookup.load(session, day, read.locations, personal=True)
-    view = DayView(
-        day,
-        read.live,
-        read.locations,
-        read.arrivals,
-        lookup,
-        rt.clock,
-        at_risk_s=rt.settings.at_risk_s,
-    )
+    view = DayView.of(session, read, rt.clock, personal=True, at_risk_s=rt.settings.at_risk_s)
     return view.manifest(vehicle_id)
 
 

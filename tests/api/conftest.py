@@ -127,17 +127,19 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with engine.connect() as conn:
             conn.execute(text("CREATE DATABASE noriai_test"))
         engine.dispose()
-        yield _fresh_pg(make_url(admin_url).set(database="noriai_test").render_as_string(False))
+        test_url = make_url(admin_url).set(database="noriai_test").render_as_string(False)
+        yield _fresh_pg(test_url, wipe=False)  # just created
     finally:
         server.__exit__(None, None, None)
 
 
-def _fresh_pg(url: str) -> str:
-    """Drop everything the test user owns in the database, then migrate it."""
+def _fresh_pg(url: str, *, wipe: bool = True) -> str:
+    """Drop everything the test user owns in the database (`wipe`), then migrate it."""
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP OWNED BY CURRENT_USER CASCADE"))
+        if wipe:
+            with engine.begin() as conn:
+                conn.execute(text("DROP OWNED BY CURRENT_USER CASCADE"))
         upgrade(engine)
     finally:
         engine.dispose()
