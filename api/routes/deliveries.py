@@ -20,7 +20,7 @@ from api.problems import ApiProblem, invalid_field
 from api.routes.bookings import add_booking_row
 from api.routes.common import problems
 from api.routes.places import public_place
-from api.routes.quotes import check_bookable_time, quote_public
+from api.routes.quotes import check_bookable_time, quote_public, stop_place
 from api.routes.riders import get_rider
 from api.schemas import DeliveryCreate, QuotePublic
 from api.vocab import BookingKind
@@ -56,13 +56,14 @@ def order_delivery(
             "shop_place_id", "登録されていない店舗です", f"unknown place {body.shop_place_id}"
         ) from exc
     dropoff_id = body.dropoff_place_id or rider.home_place_id
-    dropoff = session.get(Place, dropoff_id) if dropoff_id else None
-    if dropoff is None:
+    if dropoff_id is None:
         raise invalid_field(
             "dropoff_place_id",
             "お届け先がありません（利用者の自宅が未登録）",
             "no dropoff place and the rider has no home registered",
         )
+    dropoff = stop_place(session, rider, dropoff_id, None, "dropoff")
+    assert isinstance(dropoff, Place)
     times: dict[str, datetime] = {
         k: v
         for k, v in (

@@ -45,6 +45,10 @@ def test_too_much_cargo_and_unknown_shop_are_422(client, staff, town):
     body.update(cargo_units=1, shop_place_id=999)
     r = client.post(D, json=body, headers=staff.headers("operator"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "shop_place_id"
-    body.update(shop_place_id=town.places["supermarket"], due_by=iso(7))
+    body.update(shop_place_id=town.places["supermarket"], dropoff_place_id=town.homes["yamada"])
+    r = client.post(D, json=body, headers=staff.headers("operator"))
+    assert r.status_code == 422 and r.json()["code"] == "unknown_place"  # another rider's home
+    del body["dropoff_place_id"]
+    body.update(due_by=iso(7))
     r = client.post(D, json=body, headers=staff.headers("operator"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "due_by"
