@@ -27,6 +27,7 @@ class AuditEvent(StrEnum):
     DROPPED_OFF = "dropped_off"
     VEHICLE_DELAY = "vehicle_delay"
     VEHICLE_POSITION = "vehicle_position"
+    DEPARTED = "departed"
     BREAKDOWN = "breakdown"
     PROMISE_BROKEN = "promise_broken"
     PROMISE_RESTORED = "promise_restored"

@@ -496,7 +496,7 @@ class LiveDay(QuotingMixin, OverridesMixin, ReoptMixin):
         if st.departed_at is None:
             st.departed_at = t
         cause = f"{vehicle_id} left for its next stop at {clock(t)}"
-        return self._vehicle_event(vehicle_id, AuditEvent.VEHICLE_POSITION, cause)
+        return self._vehicle_event(vehicle_id, AuditEvent.DEPARTED, cause)
 
     def vehicle_delayed(self, vehicle_id: str, delay_s: int) -> EventResult:
         """A vehicle runs `delay_s` late (遅れ): its riders are re-planned, broken promises

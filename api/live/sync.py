@@ -28,6 +28,7 @@ AUDIT_JA: dict[AuditEvent, str] = {
     AuditEvent.DROPPED_OFF: "降車",
     AuditEvent.VEHICLE_DELAY: "遅れの報告",
     AuditEvent.VEHICLE_POSITION: "現在地の報告",
+    AuditEvent.DEPARTED: "出発",
     AuditEvent.BREAKDOWN: "故障・運休",
     AuditEvent.PROMISE_BROKEN: "お約束の時間帯を守れません（要連絡）",
     AuditEvent.PROMISE_RESTORED: "お約束の時間帯に戻りました",

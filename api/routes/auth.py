@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
 from api.db.models import ApiToken
-from api.deps import AnyUser, IdPath, WriteSession
+from api.deps import AnyUser, IdPath, ReadSession, WriteSession
 from api.problems import not_found
 from api.routes.common import office_audit, problems
 from api.schemas import MePublic, TokenCreate, TokenIssued, TokenPublic
@@ -25,7 +25,7 @@ def me(user: AnyUser) -> MePublic:
 
 
 @router.get("/tokens", response_model=list[TokenPublic], responses=problems())
-def my_tokens(user: AnyUser, session: WriteSession) -> list[TokenPublic]:
+def my_tokens(user: AnyUser, session: ReadSession) -> list[TokenPublic]:
     """My tokens (their prefixes; the secrets are never stored)."""
     rows = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)

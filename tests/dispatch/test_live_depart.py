@@ -40,7 +40,7 @@ def test_a_departed_car_is_not_taken_to_wait_at_the_depot():
     again.confirm(q2.booking_id)
     again.advance_to(leave + 600)
     result = again.depart("v1", at=leave)
-    assert result.event == "vehicle_position" and not result.broken
+    assert result.event == "departed" and not result.broken
     assert pickup_start(again, q2.booking_id) == planned
     assert again.problem().locked["v1"] == (StopRef(q2.booking_id, StopKind.PICKUP),)
     assert_ok(again)
