@@ -97,7 +97,7 @@ def wait_ready(server: Server, *, workers: int, timeout: float = 120) -> set[int
                 first_ok = first_ok or time.monotonic()
         except httpx.HTTPError:
             pass
-        if len(seen) >= workers or (first_ok and time.monotonic() - first_ok > 15):
+        if len(seen) >= workers or (first_ok and time.monotonic() - first_ok > 60):
             return seen
         time.sleep(0.1)
     raise RuntimeError(f"server not ready in {timeout} s: {server.log.read_text()[-2000:]}")
