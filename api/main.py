@@ -15,6 +15,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from api import __doc__ as package_doc
 from api.convert import ServiceClock
@@ -91,13 +95,34 @@ def create_app(
         description=DESCRIPTION,
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: the town's office may be offline
     )
+    _mount_offline_docs(app)
     app.state.runtime = runtime
     app.state.graph = graph
     install_handlers(app)
     app.include_router(api_router())
     mount_web(app, settings)
     return app
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def _mount_offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs with its JavaScript and CSS from the swagger-ui-bundle
+    package instead of a CDN, like every other page of the service."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
 
 def app_from_env() -> FastAPI:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -37,7 +39,13 @@ def test_errors_are_problems(client, staff, method, path, kwargs, status):
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_openapi_docs_are_served(client):
-    assert client.get("/docs").status_code == 200
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()  # the office may be offline: assets are local
+    assets = re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', page.text)
+    assert len(assets) == 3
+    for url in assets:
+        assert client.get(url).status_code == 200, url
     schema = client.get("/openapi.json").json()
     assert schema["info"]["title"].startswith("noriai")
     quotes = schema["paths"]["/api/v1/quotes"]["post"]
