@@ -85,6 +85,7 @@ Params read_params(const py::dict& d) {
     get("max_remove", p.max_remove);
     get("max_remove_share", p.max_remove_share);
     get("patience_s", p.patience_s);
+    get("lns_eject_steps", p.lns_eject_steps);
     get("seed", p.seed);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
@@ -92,7 +93,7 @@ Params read_params(const py::dict& d) {
                                       "eject_max",    "eject_work",      "perturb_moves",
                                       "start_temp",   "end_temp",        "min_remove",
                                       "max_remove",   "max_remove_share", "patience_s",
-                                      "seed"};
+                                      "lns_eject_steps", "seed"};
         bool ok = false;
         for (const char* k : known) ok = ok || key == k;
         if (!ok) throw std::invalid_argument("params: unknown key " + key);

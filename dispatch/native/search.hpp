@@ -30,6 +30,7 @@ struct Params {
     int max_remove = 30;
     double max_remove_share = 0.35;
     double patience_s = 0;         // > 0: stop once the best has not improved for this long
+    int lns_eject_steps = 5;       // per left-over request: ejection attempts after a repair
     unsigned seed = 1;
 };
 
@@ -148,9 +149,14 @@ class Search {
     }
 
     // Insert every request of the ejection pool, ejecting others where needed.
-    bool fill(Solution& s, std::vector<int>& pool, Clock::time_point deadline, bool allow_empty) {
+    // `max_steps` bounds the attempts (LNS repairs); `perturb` adds random relocations
+    // after each ejection (route minimisation's diversification).
+    bool fill(Solution& s, std::vector<int>& pool, Clock::time_point deadline, bool allow_empty,
+              long max_steps = -1, bool perturb_after = true) {
+        long steps = 0;
         while (!pool.empty()) {
             if (Clock::now() >= deadline) return false;
+            if (max_steps >= 0 && steps++ >= max_steps) return false;
             ++stats_.ges_iterations;
             const int r = pool.back();
             pool.pop_back();
@@ -168,7 +174,7 @@ class Search {
             s.remove(in_, e.out);
             s.insert(in_, r, e.ins.v, e.ins.i, e.ins.j);
             pool.insert(pool.end(), e.out.begin(), e.out.end());
-            perturb(s, params_.perturb_moves);
+            if (perturb_after) perturb(s, params_.perturb_moves);
         }
         return true;
     }
@@ -204,6 +210,13 @@ class Search {
             pool.clear();
             destroy(cand, od, removal_count(cand), pool);
             repair(cand, pool, orp);
+            if (params_.lns_eject_steps > 0 && !pool.empty()) {
+                // tight fleets: push the left-overs in by ejection chains before judging;
+                // what is still out stays unassigned and its penalty judges the candidate
+                std::reverse(pool.begin(), pool.end());
+                fill(cand, pool, deadline, false,
+                     params_.lns_eject_steps * static_cast<long>(pool.size()), false);
+            }
             const i64 f = cand.objective(in_);
             double score = 0;
             if (f < f_best) {
