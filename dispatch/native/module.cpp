@@ -86,6 +86,8 @@ Params read_params(const py::dict& d) {
     get("max_remove_share", p.max_remove_share);
     get("patience_s", p.patience_s);
     get("lns_eject_steps", p.lns_eject_steps);
+    get("soft_fixed", p.soft_fixed);
+    get("soft_share", p.soft_share);
     get("seed", p.seed);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
@@ -93,7 +95,8 @@ Params read_params(const py::dict& d) {
                                       "eject_max",    "eject_work",      "perturb_moves",
                                       "start_temp",   "end_temp",        "min_remove",
                                       "max_remove",   "max_remove_share", "patience_s",
-                                      "lns_eject_steps", "seed"};
+                                      "lns_eject_steps", "soft_fixed", "soft_share",
+                                      "seed"};
         bool ok = false;
         for (const char* k : known) ok = ok || key == k;
         if (!ok) throw std::invalid_argument("params: unknown key " + key);

@@ -31,6 +31,8 @@ struct Params {
     double max_remove_share = 0.35;
     double patience_s = 0;         // > 0: stop once the best has not improved for this long
     int lns_eject_steps = 5;       // per left-over request: ejection attempts after a repair
+    double soft_fixed = 1.0;       // LNS judges a vehicle at most this many mean routes' cost
+    double soft_share = 0.5;       // ... for this share of its time, then by the true cost
     unsigned seed = 1;
 };
 
@@ -180,10 +182,16 @@ class Search {
     }
 
     // ---- distance: adaptive large neighbourhood search ------------------------------
+    // The best plan is kept by the true objective, but candidates are accepted on one
+    // where a vehicle's fixed cost is capped near a route's cost: with vehicles first
+    // (Li & Lim), a route may open for a while to leave a tight corner of the search.
     Solution lns(Solution s, Clock::time_point deadline) {
+        std::vector<i64> soft = soft_fixed_costs(s);
+        bool softened = soft != in_.v_fixed;
+        ins_.set_fixed(soft);
         Solution best = s;
-        i64 f_cur = s.objective(in_);
-        i64 f_best = f_cur;
+        i64 f_cur = s.objective(in_, soft);
+        i64 f_best = s.objective(in_);
         const auto start = Clock::now();
         const double total = std::max(1e-3, seconds_between(start, deadline));
         double arcs = 0;
@@ -204,6 +212,14 @@ class Search {
             if (params_.patience_s > 0 && now - last_gain > patience) break;
             const double frac = seconds_between(start, now) / total;
             const double temp = t0 * std::pow(t1 / t0, frac);
+            if (softened && frac >= params_.soft_share) {
+                // the rest of the time polishes the best plan on the true objective
+                softened = false;
+                soft = in_.v_fixed;
+                ins_.set_fixed(soft);
+                s = best;
+                f_cur = f_best;
+            }
             Solution cand = s;
             const int od = roulette(w_destroy);
             const int orp = roulette(w_repair);
@@ -217,11 +233,12 @@ class Search {
                 fill(cand, pool, deadline, false,
                      params_.lns_eject_steps * static_cast<long>(pool.size()), false);
             }
-            const i64 f = cand.objective(in_);
+            const i64 f = cand.objective(in_, soft);
+            const i64 f_true = cand.objective(in_);
             double score = 0;
-            if (f < f_best) {
+            if (f_true < f_best) {
                 best = cand;
-                f_best = f;
+                f_best = f_true;
                 score = 33;
                 ++stats_.lns_improvements;
                 last_gain = Clock::now();
@@ -245,7 +262,24 @@ class Search {
             }
         }
         stats_.lns_iterations = iteration;
+        ins_.set_fixed(in_.v_fixed);
         return best;
+    }
+
+    std::vector<i64> soft_fixed_costs(const Solution& s) const {
+        std::vector<i64> soft = in_.v_fixed;
+        if (params_.soft_fixed <= 0) return soft;
+        double arcs = 0;
+        int used = 0;
+        for (const Route& r : s.routes) {
+            if (!r.empty()) {
+                arcs += static_cast<double>(r.cost);
+                ++used;
+            }
+        }
+        const i64 cap = static_cast<i64>(params_.soft_fixed * arcs / std::max(1, used));
+        for (i64& c : soft) c = std::min(c, cap);
+        return soft;
     }
 
   private:

@@ -33,9 +33,14 @@ struct Solution {
         return r.empty() ? 0 : r.cost + in.v_fixed[v];
     }
 
-    i64 objective(const Instance& in) const {
+    i64 objective(const Instance& in) const { return objective(in, in.v_fixed); }
+
+    // The objective with other fixed costs per vehicle (LNS acceptance, see Search::lns).
+    i64 objective(const Instance& in, const std::vector<i64>& fixed) const {
         i64 total = 0;
-        for (int v = 0; v < in.n_veh; ++v) total += route_cost(in, v);
+        for (int v = 0; v < in.n_veh; ++v) {
+            if (!routes[v].empty()) total += routes[v].cost + fixed[v];
+        }
         for (int r = 0; r < in.n_req; ++r) {
             if (route_of[r] < 0) total += in.penalty[r];
         }
@@ -100,7 +105,10 @@ struct Insertion {
 
 class Inserter {
   public:
-    explicit Inserter(const Instance& in) : in_(in), timing_(in) {}
+    explicit Inserter(const Instance& in) : in_(in), timing_(in), fixed_(in.v_fixed) {}
+
+    // The fixed cost an insertion into an empty route pays (default: the vehicle's).
+    void set_fixed(const std::vector<i64>& fixed) { fixed_ = fixed; }
 
     // Every (delta, i, j) that passes the cheap tests: windows on the earliest schedule,
     // the latest starts downstream, capacity, and a lower bound on the ride time.
@@ -183,7 +191,7 @@ class Inserter {
     // The cheapest feasible insertion of `req` into `r` costing less than `bound`
     // (the vehicle's fixed cost included when the route is empty).
     Insertion best_in_route(const Route& r, int req, i64 bound = kInf) {
-        const i64 fixed = r.empty() ? in_.v_fixed[r.v] : 0;
+        const i64 fixed = r.empty() ? fixed_[r.v] : 0;
         Insertion best;
         best.delta = bound;
         if (!in_.exact_timing) {
@@ -246,6 +254,7 @@ class Inserter {
 
     const Instance& in_;
     Timing timing_;
+    std::vector<i64> fixed_;
     std::vector<Insertion> cands_;
     std::vector<int> buf_;
 };
