@@ -58,9 +58,15 @@ def open_signed_in(new_page: Any, site: Site, path: str, role: str, **size: int)
     return page
 
 
+def wait_for_search_focus(page: Any) -> None:
+    """The operator page puts the cursor in the rider search once it is ready (places
+    loaded): an operator on the phone types straight away. Keys before that are lost."""
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'rider-q'")
+
+
 def test_operator_books_a_ride_by_keyboard(new_page, site: Site, artifacts: Path) -> None:
     page = open_signed_in(new_page, site, "/operator", "operator")
-    assert page.evaluate("document.activeElement.id") == "rider-q"
+    wait_for_search_focus(page)
     page.keyboard.type("やまだ")
     page.locator("#rider-results li").first.wait_for()
     page.keyboard.press("Enter")  # the first match
@@ -103,6 +109,7 @@ def test_operator_sees_why_not_and_takes_an_alternative(
             if not r.json()["feasible"]:
                 break
     page = open_signed_in(new_page, site, "/operator", "operator")
+    wait_for_search_focus(page)
     page.keyboard.type("サトウ")
     page.locator("#rider-results li").first.wait_for()
     page.keyboard.press("Enter")
