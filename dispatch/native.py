@@ -40,10 +40,6 @@ except ImportError:  # pragma: no cover - exercised only on a broken install
     _pdptw = None
 
 
-def available() -> bool:
-    return _pdptw is not None
-
-
 def unsupported(problem: Problem) -> str | None:
     """Why the native search cannot take `problem`, or None when it can."""
     if _pdptw is None:
@@ -119,24 +115,6 @@ def instance_arrays(problem: Problem, tasks: list[Task]) -> dict[str, Any]:
     }
 
 
-def initial_node_lists(
-    problem: Problem, tasks: list[Task], routes: list[WorkingRoute]
-) -> list[list[int]]:
-    """Working routes as the native node lists (node 2r / 2r+1 = pickup / dropoff of r)."""
-    index = {t.id: r for r, t in enumerate(tasks)}
-    by_vehicle = {wr.vehicle.id: wr for wr in routes}
-    out: list[list[int]] = []
-    for v in problem.vehicles:
-        wr = by_vehicle.get(v.id)
-        seq: list[int] = []
-        for node in wr.nodes if wr else ():
-            if node.task is None or node.task.id not in index:
-                continue
-            seq.append(2 * index[node.task.id] + (0 if node.kind.value == "pickup" else 1))
-        out.append(seq)
-    return out
-
-
 def solve_native(
     problem: Problem,
     tasks: list[Task],
@@ -144,7 +122,6 @@ def solve_native(
     *,
     seed: int = 0,
     params: Mapping[str, Any] | None = None,
-    initial: list[WorkingRoute] | None = None,
     patience_s: float | None = None,
 ) -> NativeResult:
     """Run the native search on `tasks` (screened, unlocked, none on board).
@@ -163,9 +140,8 @@ def solve_native(
     if patience_s is not None:
         settings["patience_s"] = float(patience_s)
     settings.update(params or {})
-    start = None if initial is None else initial_node_lists(problem, tasks, initial)
     try:
-        out = _pdptw.solve(arrays, settings, start)  # type: ignore[union-attr]
+        out = _pdptw.solve(arrays, settings)  # type: ignore[union-attr]
     except ValueError as exc:
         raise SolverError(f"native search: {exc}") from exc
     routes: list[WorkingRoute] = []

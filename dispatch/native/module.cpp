@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -70,7 +71,9 @@ Instance read_instance(const py::dict& d) {
 
 Params read_params(const py::dict& d) {
     Params p;
+    std::vector<std::string> known;
     auto get = [&](const char* key, auto& field) {
+        known.emplace_back(key);
         if (d.contains(key)) field = d[key].cast<std::decay_t<decltype(field)>>();
     };
     get("time_limit_s", p.time_limit_s);
@@ -91,15 +94,8 @@ Params read_params(const py::dict& d) {
     get("seed", p.seed);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
-        static const char* known[] = {"time_limit_s", "route_min_share", "minimize_routes",
-                                      "eject_max",    "eject_work",      "perturb_moves",
-                                      "start_temp",   "end_temp",        "min_remove",
-                                      "max_remove",   "max_remove_share", "patience_s",
-                                      "lns_eject_steps", "soft_fixed", "soft_share",
-                                      "seed"};
-        bool ok = false;
-        for (const char* k : known) ok = ok || key == k;
-        if (!ok) throw std::invalid_argument("params: unknown key " + key);
+        if (std::find(known.begin(), known.end(), key) == known.end())
+            throw std::invalid_argument("params: unknown key " + key);
     }
     return p;
 }
