@@ -1,18 +1,31 @@
 """Solver quality against best-known solutions: Li & Lim PDPTW and Cordeau DARP.
 
 Protocol (PyVRP-style): a fixed time limit per instance, one or more seeds, every plan
-checked by `dispatch.check` (independent of the solver) and re-timed in double
-precision (`exact_violations`), cost reported as the unrounded Euclidean length
-(`true_cost`) and compared with the best-known table:
+checked by `dispatch.check` (independent of the solver) and re-checked *exactly*: its
+route sequences re-timed on the unrounded plane in double precision
+(`exact_violations`), its cost the unrounded Euclidean length (`true_cost`),
+compared with the best-known table.
 
-* Li & Lim: the objective is hierarchical, vehicles first. The gap in distance is
-  reported only where our vehicle count equals the BKS's; otherwise the row shows the
-  vehicle difference.
-* Cordeau: distance only; the gap is reported for every plan that serves all requests.
+What counts (``valid``): a plan counts only when it is complete (every request served),
+clean on the checker (``check_ok`` not False) and clean on the exact check
+(``exact_ok``). Then:
+
+* Li & Lim: the objective is hierarchical, vehicles first. A BKS-vehicle *match*
+  (``bks_match``) is a valid plan with exactly the BKS's vehicle count; the gap in
+  distance is reported only for matches. An incomplete plan that uses the BKS's
+  vehicle count is not a match.
+* Cordeau: distance only (the "vehicles" of the table are the fleet size); the gap is
+  reported for every valid plan.
 
 For Li & Lim, VROOM runs side by side on the same integers (exploration level 5, one
-thread, the same time limit as an upper bound; VROOM has no seed, so it runs once per
-instance and its figures repeat on every seed's row).
+thread, the same time limit as an upper bound). VROOM has no seed and is deterministic,
+so it runs once per instance: its figures repeat on every seed's row of the table, but
+the summary counts it once per instance. Mean gaps are given over every plan with a
+gap and over the *fair* set: the instances where VROOM and our solver (in every seed)
+both reach the BKS vehicle count.
+
+Each row names the engine that produced the plan (``stats["engine"]``, or
+``stats["solver"]`` where the solver does not name it yet).
 
 ``--validate-bks`` instead checks every Li & Lim BKS route file: it must pass the
 checker and reproduce the table's distance within 1e-3.
@@ -26,6 +39,7 @@ import json
 import logging
 import multiprocessing
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -68,16 +82,20 @@ DEFAULT_TIME_LIMIT_S = 10.0
 BKS_TOL = 1e-3
 
 SIDE_COLUMNS = (
+    "engine",
     "vehicles",
     "vehicle_diff",
     "cost",
     "gap_pct",
     "unassigned",
+    "complete",
     "seconds",
     "check_ok",
     "violations",
     "exact_ok",
     "exact_excess",
+    "valid",
+    "bks_match",
 )
 QUALITY_COLUMNS = (
     "instance",
@@ -165,34 +183,55 @@ class Job:
     config: str = ""
 
 
+def plan_engine(plan: Plan) -> str | None:
+    """The engine that produced `plan`: ``stats["engine"]`` ("native", "ortools", ...),
+    else ``stats["solver"]`` (plans of solvers that do not name their engine)."""
+    stats = plan.stats or {}
+    engine = stats.get("engine") or stats.get("solver")
+    return None if engine is None else str(engine)
+
+
 def _side(instance: BenchInstance, plan: Plan, seconds: float, bks: Bks | None) -> dict[str, Any]:
-    """The per-solver columns of a row (without prefix)."""
+    """The per-solver columns of a row (without prefix).
+
+    ``valid``: complete, checker-clean (or no checker) and exact-clean. ``bks_match``
+    (Li & Lim with a BKS vehicle count): valid with exactly the BKS's vehicles; None
+    where there is no count to match. ``gap_pct``: only for valid plans, and for Li &
+    Lim only for matches.
+    """
     verdict = check(instance, plan)
     exact = exact_violations(instance, plan)
     excess = max((v.amount for v in exact), default=0.0)
     vehicles = plan.summary.vehicles_used
     cost = true_cost(instance, plan)
     complete = plan.summary.unassigned == 0
+    valid = complete and verdict.ok is not False and not exact
     hierarchical = instance.format == "lilim"
     vehicle_diff = None
+    bks_match = None
     gap = None
     if bks is not None:
         if hierarchical and bks.vehicles is not None:
             vehicle_diff = vehicles - bks.vehicles
-        comparable = complete and (not hierarchical or vehicle_diff == 0)
+            bks_match = valid and vehicle_diff == 0
+        comparable = bool(bks_match) if hierarchical else valid
         if comparable and bks.cost > 0:
             gap = 100.0 * (cost - bks.cost) / bks.cost
     return {
+        "engine": plan_engine(plan),
         "vehicles": vehicles,
         "vehicle_diff": vehicle_diff,
         "cost": round(cost, 4),
         "gap_pct": None if gap is None else round(gap, 3) + 0.0,  # no "-0.0"
         "unassigned": plan.summary.unassigned,
+        "complete": complete,
         "seconds": round(seconds, 3),
         "check_ok": verdict.ok,
         "violations": verdict.text or None,
         "exact_ok": not exact,
         "exact_excess": round(excess, 6),
+        "valid": valid,
+        "bks_match": bks_match,
     }
 
 
@@ -215,7 +254,13 @@ def run_job(job: Job) -> dict[str, Any]:
     except Exception as exc:  # one failing solve must not lose the others
         logger.exception("%s on %s (seed %s) failed", job.solver, instance.name, job.seed)
         side = dict.fromkeys(SIDE_COLUMNS)
-        side.update(check_ok=False, exact_ok=False, violations=f"error: {type(exc).__name__}")
+        side.update(
+            complete=False,
+            check_ok=False,
+            exact_ok=False,
+            valid=False,
+            violations=f"error: {type(exc).__name__}",
+        )
     return {"base": base, "side": side, "solver": job.solver, "seed": job.seed}
 
 
@@ -356,10 +401,7 @@ def run_quality(
         for c in SIDE_COLUMNS:
             row[f"vroom_{c}"] = None if vside is None else vside[c]
         rows.append(row)
-    summary = {"format": fmt, "instances": len(paths), "runs": len(rows)}
-    summary.update(side_summary(rows, "ours", "", hierarchical=fmt == "lilim"))
-    if use_vroom:
-        summary.update(side_summary(rows, "vroom", "vroom_", hierarchical=fmt == "lilim"))
+    summary = quality_summary(rows, fmt, instances=len(paths), vroom=use_vroom)
     params = {
         "format": fmt,
         "dir": str(directory),
@@ -374,10 +416,59 @@ def run_quality(
     return QualityResult(rows, summary, params)
 
 
+# -- accounting -------------------------------------------------------------------------
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 3) if values else None
+
+
+def per_instance(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The first row of each instance, in order: where VROOM's columns (the same on
+    every seed's row) are counted once."""
+    seen: dict[str, Mapping[str, Any]] = {}
+    for row in rows:
+        seen.setdefault(row["instance"], row)
+    return list(seen.values())
+
+
+def quality_summary(
+    rows: Sequence[Mapping[str, Any]], fmt: Format, *, instances: int, vroom: bool
+) -> dict[str, Any]:
+    """The summary of a quality run: our solver over every (instance, seed) run, VROOM
+    once per instance, and the mean gaps of both on the fair set (`fair_summary`)."""
+    hierarchical = fmt == "lilim"
+    seeds = sorted({r["seed"] for r in rows if r.get("seed") is not None})
+    summary: dict[str, Any] = {
+        "format": fmt,
+        "instances": instances,
+        "seeds": len(seeds),
+        "runs": len(rows),
+    }
+    summary.update(side_summary(rows, "ours", "", hierarchical=hierarchical))
+    if len(seeds) > 1:
+        by_seed = {s: [r["gap_pct"] for r in rows if r["seed"] == s] for s in seeds}
+        summary["ours_mean_gap_pct_by_seed"] = " / ".join(
+            f"{s}: {_mean([g for g in gaps if g is not None])}" for s, gaps in by_seed.items()
+        )
+    if vroom:
+        once = per_instance(rows)
+        summary["vroom_runs"] = len(once)
+        summary.update(side_summary(once, "vroom", "vroom_", hierarchical=hierarchical))
+        summary.update(fair_summary(rows))
+    return summary
+
+
 def side_summary(
     rows: Sequence[Mapping[str, Any]], label: str, prefix: str, *, hierarchical: bool
 ) -> dict[str, Any]:
-    """Summary figures of one solver's columns (`prefix` "" for ours, "vroom_")."""
+    """Summary figures of one solver's columns (`prefix` "" for ours, "vroom_") over
+    `rows`, each counted once: pass VROOM's rows through `per_instance` first.
+
+    Counts are "k/n" of the rows. ``bks_vehicles_matched`` counts only matches (valid
+    plans with the BKS vehicle count); ``vehicles_over_bks`` sums the positive vehicle
+    differences; ``mean_gap_pct`` averages the ``gap_runs`` rows that have a gap.
+    """
 
     def col(name: str) -> list[Any]:
         return [r.get(prefix + name) for r in rows]
@@ -386,20 +477,93 @@ def side_summary(
     gaps = [g for g in col("gap_pct") if g is not None]
     seconds = [s for s in col("seconds") if s is not None]
     out: dict[str, Any] = {}
-    complete = sum(1 for u in col("unassigned") if u == 0)
-    out[f"{label}_complete"] = f"{complete}/{n}"
+    out[f"{label}_complete"] = f"{sum(1 for u in col('unassigned') if u == 0)}/{n}"
+    out[f"{label}_valid"] = f"{sum(1 for v in col('valid') if v is True)}/{n}"
     if hierarchical:
-        diffs = [d for d in col("vehicle_diff") if d is not None]
-        out[f"{label}_bks_vehicles_matched"] = f"{sum(1 for d in diffs if d == 0)}/{n}"
-        out[f"{label}_vehicles_over_bks"] = sum(diffs)
-    out[f"{label}_mean_gap_pct"] = round(sum(gaps) / len(gaps), 3) if gaps else None
+        matched = sum(1 for m in col("bks_match") if m is True)
+        out[f"{label}_bks_vehicles_matched"] = f"{matched}/{n}"
+        out[f"{label}_vehicles_over_bks"] = sum(
+            d for d in col("vehicle_diff") if d is not None and d > 0
+        )
+    out[f"{label}_mean_gap_pct"] = _mean(gaps)
+    out[f"{label}_gap_runs"] = len(gaps)
     out[f"{label}_max_gap_pct"] = round(max(gaps), 3) if gaps else None
     checks = col("check_ok")
-    out[f"{label}_checker_clean"] = None if None in checks else all(checks)
-    out[f"{label}_exact_clean"] = all(col("exact_ok"))
+    out[f"{label}_checker_clean"] = (
+        None if None in checks else f"{sum(1 for c in checks if c is True)}/{n}"
+    )
+    out[f"{label}_exact_clean"] = f"{sum(1 for e in col('exact_ok') if e is True)}/{n}"
     out[f"{label}_max_exact_excess"] = max((e or 0.0 for e in col("exact_excess")), default=None)
-    out[f"{label}_mean_seconds"] = round(sum(seconds) / len(seconds), 3) if seconds else None
+    out[f"{label}_mean_seconds"] = _mean(seconds)
+    engines = Counter(str(e) for e in col("engine") if e is not None)
+    out[f"{label}_engines"] = ", ".join(f"{e}: {c}" for e, c in sorted(engines.items())) or None
     return out
+
+
+def fair_summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Mean gaps where both solvers reach the BKS vehicle count.
+
+    The fair set: instances where VROOM's plan and ours *in every seed* have a gap
+    (for Li & Lim: valid plans with the BKS vehicle count). Ours is averaged over those
+    instances' runs (every seed), VROOM over the instances (once each).
+    """
+    by_instance: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_instance.setdefault(row["instance"], []).append(row)
+    fair = [
+        name
+        for name, runs in by_instance.items()
+        if runs[0].get("vroom_gap_pct") is not None
+        and all(r.get("gap_pct") is not None for r in runs)
+    ]
+    return {
+        "both_bks_vehicles_instances": len(fair),
+        "ours_mean_gap_pct_both": _mean([r["gap_pct"] for n in fair for r in by_instance[n]]),
+        "vroom_mean_gap_pct_both": _mean([by_instance[n][0]["vroom_gap_pct"] for n in fair]),
+    }
+
+
+#: The by-solver table of the markdown: (column, summary key after the solver label).
+SOLVER_TABLE = (
+    ("engines", "engines"),
+    ("complete", "complete"),
+    ("valid", "valid"),
+    ("BKS vehicles (valid)", "bks_vehicles_matched"),
+    ("vehicles over BKS", "vehicles_over_bks"),
+    ("mean gap % (all with a gap)", "mean_gap_pct"),
+    ("plans with a gap", "gap_runs"),
+    ("mean gap % (both reach BKS vehicles)", "mean_gap_pct_both"),
+    ("max gap %", "max_gap_pct"),
+    ("checker-clean", "checker_clean"),
+    ("exact-clean", "exact_clean"),
+    ("mean s", "mean_seconds"),
+)
+
+
+def solver_table(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows (ours, VROOM) and columns of the by-solver summary table: what each count
+    is taken over (our runs; VROOM's instances, once each) is its second column."""
+    counted = {
+        "ours": f"{summary['runs']} runs ({summary['instances']} instances x "
+        f"{summary['seeds']} seeds)",
+        "vroom": f"{summary.get('vroom_runs')} instances (once each: deterministic, no seed)",
+    }
+    both = summary.get("both_bks_vehicles_instances")
+    rows = []
+    for label in ("ours", "vroom"):
+        if f"{label}_complete" not in summary:
+            continue
+        row: dict[str, Any] = {"solver": label, "counted over": counted[label]}
+        for column, key in SOLVER_TABLE:
+            value = summary.get(f"{label}_{key}")
+            if key == "mean_gap_pct_both" and both is not None:
+                value = f"{value} (on {both} instances)"
+            row[column] = value
+        rows.append(row)
+    columns = ["solver", "counted over"] + [
+        c for c, k in SOLVER_TABLE if any(f"{r['solver']}_{k}" in summary for r in rows)
+    ]
+    return rows, columns
 
 
 # -- BKS validation ---------------------------------------------------------------------
@@ -511,13 +675,21 @@ def default_out(fmt: str, *, quick: bool = False, validate: bool = False) -> Pat
 
 NOTES = (
     "cost = Euclidean route length in double precision (true_cost), comparable with BKS.",
-    "gap_pct only where all requests are served and, for Li & Lim, the vehicle count "
-    "equals the BKS's; vehicle_diff = our vehicles - BKS vehicles.",
-    "check_ok: dispatch.check on the scaled integer problem; exact_ok: the same routes "
-    "re-timed on the unrounded plane (benchmarks.instances.exact_violations), "
-    "exact_excess: by how much at most, in instance units.",
-    "seconds = wall clock of the solve call; VROOM runs once per instance (no seed), "
-    "exploration level 5, 1 thread, the time limit as a timeout.",
+    "check_ok: dispatch.check on the scaled integer problem; exact_ok: the same route "
+    "sequences re-timed on the unrounded plane in double precision "
+    "(benchmarks.instances.exact_violations), exact_excess: by how much at most, in "
+    "instance units.",
+    "valid = complete (unassigned 0) and check_ok and exact_ok. bks_match (Li & Lim) = "
+    "valid with exactly the BKS's vehicle count: an incomplete or inexact plan never "
+    "counts as reaching the BKS vehicles. vehicle_diff = our vehicles - BKS vehicles.",
+    "gap_pct only for valid plans and, for Li & Lim, only for matches.",
+    "VROOM (no seed, deterministic) runs once per instance: its columns repeat on each "
+    "seed's row, but every vroom_* summary figure counts each instance once.",
+    "Mean gaps: over every plan with a gap, and over the instances where VROOM and ours "
+    "(in every seed) both reach the BKS vehicle count (both_bks_vehicles_instances).",
+    "engine: the plan's stats['engine'], else stats['solver'] (native, ortools, vroom...).",
+    "seconds = wall clock of the solve call; VROOM: exploration level 5, 1 thread, the "
+    "time limit as a timeout.",
 )
 
 
@@ -615,10 +787,11 @@ def cli(
 
     def progress(job: Job, res: dict[str, Any]) -> None:
         side = res["side"]
+        seconds = "-" if side["seconds"] is None else f"{side['seconds']:.1f}"
         console.print(
             f"{res['base']['instance']:>8} {job.solver:<5} seed={job.seed} "
-            f"vehicles={side['vehicles']} cost={side['cost']} gap={side['gap_pct']} "
-            f"check={side['check_ok']} {side['seconds']:.1f}s"
+            f"engine={side['engine']} vehicles={side['vehicles']} cost={side['cost']} "
+            f"gap={side['gap_pct']} valid={side['valid']} {seconds}s"
         )
 
     result = run_quality(
@@ -644,6 +817,7 @@ def cli(
         summary=result.summary,
         params=result.params,
         notes=NOTES,
+        tables=[("By solver", *solver_table(result.summary))],
     )
     console.print(result.summary)
     console.print(f"wrote {paths[0]} and {paths[1]}")

@@ -72,8 +72,13 @@ def write_results(
     summary: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     notes: Sequence[str] = (),
+    tables: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence[str]]] = (),
 ) -> tuple[Path, Path]:
-    """Write `out` (JSON) and `out` with suffix .md; returns both paths."""
+    """Write `out` (JSON) and `out` with suffix .md; returns both paths.
+
+    `tables`: more markdown tables (title, rows, columns) after the summary, views of
+    the summary for people (the JSON keeps the summary itself).
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     provenance = run_provenance()
@@ -95,6 +100,8 @@ def write_results(
         md += ["", "Parameters: " + ", ".join(f"`{k}={v}`" for k, v in params.items())]
     if summary:
         md += ["", "## Summary", "", markdown_table([summary], list(summary.keys()))]
+    for table_title, table_rows, table_columns in tables:
+        md += ["", f"## {table_title}", "", markdown_table(table_rows, table_columns)]
     md += ["", "## Results", "", markdown_table(rows, columns)]
     if notes:
         md += ["", "## Notes", ""] + [f"- {n}" for n in notes]

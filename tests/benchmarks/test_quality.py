@@ -7,6 +7,7 @@ takes a few seconds; they skip when the shared data dir is absent.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,11 @@ from benchmarks.quality import (
     _side,
     cli,
     parse_config,
+    plan_engine,
+    quality_summary,
     run_quality,
     side_summary,
+    solver_table,
 )
 from dispatch.errors import InputError
 
@@ -61,37 +65,128 @@ needs_solver = pytest.mark.skipif(not _has_solver(), reason="dispatch.solver not
 
 def test_side_summary_by_hand() -> None:
     rows = [
-        {"vehicle_diff": 0, "gap_pct": 1.0, "unassigned": 0, "seconds": 1.0, "check_ok": True,
-         "exact_ok": True, "exact_excess": 0.0},
-        {"vehicle_diff": 0, "gap_pct": 3.0, "unassigned": 0, "seconds": 2.0, "check_ok": True,
-         "exact_ok": True, "exact_excess": 0.0},
-        {"vehicle_diff": 2, "gap_pct": None, "unassigned": 0, "seconds": 3.0, "check_ok": False,
-         "exact_ok": False, "exact_excess": 0.004},
-        {"vehicle_diff": 1, "gap_pct": None, "unassigned": 1, "seconds": 6.0, "check_ok": True,
-         "exact_ok": True, "exact_excess": 0.0},
+        {"engine": "native", "vehicle_diff": 0, "gap_pct": 1.0, "unassigned": 0, "seconds": 1.0,
+         "check_ok": True, "exact_ok": True, "exact_excess": 0.0, "valid": True,
+         "bks_match": True},
+        {"engine": "native", "vehicle_diff": 0, "gap_pct": 3.0, "unassigned": 0, "seconds": 2.0,
+         "check_ok": True, "exact_ok": True, "exact_excess": 0.0, "valid": True,
+         "bks_match": True},
+        {"engine": "ortools", "vehicle_diff": 2, "gap_pct": None, "unassigned": 0,
+         "seconds": 3.0, "check_ok": False, "exact_ok": False, "exact_excess": 0.004,
+         "valid": False, "bks_match": False},
+        # the BKS vehicle count, but a request left out: no match
+        {"engine": "native", "vehicle_diff": 0, "gap_pct": None, "unassigned": 1,
+         "seconds": 6.0, "check_ok": True, "exact_ok": True, "exact_excess": 0.0,
+         "valid": False, "bks_match": False},
+        # fewer vehicles than the BKS by leaving requests out: not "over", not a match
+        {"engine": "native", "vehicle_diff": -1, "gap_pct": None, "unassigned": 3,
+         "seconds": 3.0, "check_ok": True, "exact_ok": True, "exact_excess": 0.0,
+         "valid": False, "bks_match": False},
     ]  # fmt: skip
     s = side_summary(rows, "ours", "", hierarchical=True)
     assert s == {
-        "ours_complete": "3/4",
-        "ours_bks_vehicles_matched": "2/4",
-        "ours_vehicles_over_bks": 3,
+        "ours_complete": "3/5",
+        "ours_valid": "2/5",
+        "ours_bks_vehicles_matched": "2/5",
+        "ours_vehicles_over_bks": 2,
         "ours_mean_gap_pct": 2.0,
+        "ours_gap_runs": 2,
         "ours_max_gap_pct": 3.0,
-        "ours_checker_clean": False,
-        "ours_exact_clean": False,
+        "ours_checker_clean": "4/5",
+        "ours_exact_clean": "4/5",
         "ours_max_exact_excess": 0.004,
         "ours_mean_seconds": 3.0,
+        "ours_engines": "native: 4, ortools: 1",
     }
     vrows = [{f"vroom_{k}": v for k, v in r.items()} for r in rows[:2]]
     v = side_summary(vrows, "vroom", "vroom_", hierarchical=False)
     assert v["vroom_complete"] == "2/2" and "vroom_bks_vehicles_matched" not in v
-    assert v["vroom_checker_clean"] is True and v["vroom_mean_gap_pct"] == 2.0
-    assert v["vroom_exact_clean"] is True and v["vroom_max_exact_excess"] == 0.0
-    # without a checker (dispatch.check missing) "clean" is unknown, not True
+    assert v["vroom_checker_clean"] == "2/2" and v["vroom_mean_gap_pct"] == 2.0
+    assert v["vroom_exact_clean"] == "2/2" and v["vroom_max_exact_excess"] == 0.0
+    # without a checker (dispatch.check missing) "clean" is unknown, not a count
     assert (
         side_summary([{**rows[0], "check_ok": None}], "x", "", hierarchical=True)["x_checker_clean"]
         is None
     )
+
+
+def _run(instance: str, seed: int, gap: float | None, vgap: float | None, **kw: object) -> dict:
+    """A hand-made Li & Lim row: ours with `gap` (None: no match), VROOM with `vgap`."""
+    ours = {
+        "engine": "native",
+        "vehicle_diff": 0 if gap is not None else 1,
+        "gap_pct": gap,
+        "unassigned": 0,
+        "seconds": 1.0,
+        "check_ok": True,
+        "exact_ok": True,
+        "exact_excess": 0.0,
+        "valid": True,
+        "bks_match": gap is not None,
+    }
+    vroom = {
+        "engine": "vroom",
+        "vehicle_diff": 0 if vgap is not None else 1,
+        "gap_pct": vgap,
+        "unassigned": 0,
+        "seconds": 2.0,
+        "check_ok": True,
+        "exact_ok": True,
+        "exact_excess": 0.0,
+        "valid": True,
+        "bks_match": vgap is not None,
+    }
+    row = {"instance": instance, "seed": seed, **ours}
+    row.update({f"vroom_{k}": v for k, v in vroom.items()}, **kw)
+    return row
+
+
+def test_vroom_is_counted_once_per_instance_with_three_seeds() -> None:
+    # VROOM matches a and c (its figures repeat on every seed's row) and misses b
+    rows = [
+        *(_run("a", s, 0.5, 2.0) for s in (1, 2, 3)),
+        *(_run("b", s, 1.0, None) for s in (1, 2, 3)),
+        *(_run("c", s, 0.0, 4.0) for s in (1, 2, 3)),
+    ]
+    s = quality_summary(rows, "lilim", instances=3, vroom=True)
+    assert (s["instances"], s["seeds"], s["runs"], s["vroom_runs"]) == (3, 3, 9, 3)
+    assert s["ours_bks_vehicles_matched"] == "9/9"
+    assert s["vroom_bks_vehicles_matched"] == "2/3"  # not 6/9
+    assert s["vroom_vehicles_over_bks"] == 1  # not 3
+    assert s["vroom_complete"] == "3/3" and s["vroom_gap_runs"] == 2
+    assert s["vroom_engines"] == "vroom: 3"
+    assert s["vroom_mean_gap_pct"] == 3.0 and s["vroom_mean_seconds"] == 2.0
+    assert s["ours_mean_gap_pct_by_seed"] == "1: 0.5 / 2: 0.5 / 3: 0.5"
+    rows_md, columns = solver_table(s)
+    assert [r["solver"] for r in rows_md] == ["ours", "vroom"]
+    assert rows_md[0]["counted over"] == "9 runs (3 instances x 3 seeds)"
+    assert rows_md[1]["counted over"].startswith("3 instances (once each")
+    assert rows_md[1]["BKS vehicles (valid)"] == "2/3"
+    assert "mean gap % (both reach BKS vehicles)" in columns
+
+
+def test_mean_gap_where_both_reach_the_bks_vehicles() -> None:
+    rows = [
+        *(_run("a", s, g, 2.0) for s, g in ((1, 0.5), (2, 1.5))),  # both: ours 0.5, 1.5
+        *(_run("b", s, 1.0, None) for s in (1, 2)),  # VROOM misses the vehicles
+        _run("c", 1, 3.0, 4.0),  # ours misses the vehicles in one seed: not in the set
+        _run("c", 2, None, 4.0),
+        *(_run("d", s, 0.0, 6.0) for s in (1, 2)),  # both
+    ]
+    s = quality_summary(rows, "lilim", instances=4, vroom=True)
+    assert s["both_bks_vehicles_instances"] == 2
+    assert s["ours_mean_gap_pct_both"] == 0.5  # (0.5 + 1.5 + 0 + 0) / 4 runs of a and d
+    assert s["vroom_mean_gap_pct_both"] == 4.0  # (2 + 6) / 2 instances
+    # over everything with a gap: ours 7 runs, VROOM 3 instances
+    assert s["ours_gap_runs"] == 7 and s["ours_mean_gap_pct"] == 1.0
+    assert s["vroom_gap_runs"] == 3 and s["vroom_mean_gap_pct"] == 4.0
+    nobody = quality_summary([_run("a", 1, None, 1.0)], "lilim", instances=1, vroom=True)
+    assert nobody["both_bks_vehicles_instances"] == 0
+    assert nobody["ours_mean_gap_pct_both"] is None and nobody["vroom_mean_gap_pct_both"] is None
+    cordeau = quality_summary([_run("a", 1, 0.2, None)], "cordeau", instances=1, vroom=False)
+    assert "both_bks_vehicles_instances" not in cordeau and "vroom_runs" not in cordeau
+    assert "ours_bks_vehicles_matched" not in cordeau
+    assert [r["solver"] for r in solver_table(cordeau)[0]] == ["ours"]
 
 
 def test_gap_only_with_the_bks_vehicle_count(tmp_path: Path) -> None:
@@ -103,11 +198,53 @@ def test_gap_only_with_the_bks_vehicle_count(tmp_path: Path) -> None:
     assert (same["vehicles"], same["vehicle_diff"], same["cost"]) == (1, 0, 20.0)
     assert same["gap_pct"] == 25.0
     assert same["unassigned"] == 0 and same["exact_ok"] is True
+    assert same["valid"] is True and same["bks_match"] is True
     fewer = _side(inst, plan, 0.5, Bks("tiny", 2, 40.0))
     assert fewer["vehicle_diff"] == -1 and fewer["gap_pct"] is None
+    assert fewer["bks_match"] is False
     none = _side(inst, plan, 0.5, None)
-    assert none["vehicle_diff"] is None and none["gap_pct"] is None
+    assert none["vehicle_diff"] is None and none["gap_pct"] is None and none["bks_match"] is None
     assert set(same) == set(SIDE_COLUMNS)
+
+
+def test_an_incomplete_plan_with_the_bks_vehicles_is_no_match(tmp_path: Path) -> None:
+    path = tmp_path / "two.txt"
+    path.write_text(TINY_LILIM + "3\t3\t4\t1\t0\t90\t0\t0\t4\n4\t0\t0\t-1\t0\t95\t0\t3\t0\n")
+    inst = read_lilim(path, scale=10)
+    plan = plan_from_task_routes(inst, [[1, 2]])  # request 3-4 left out
+    side = _side(inst, plan, 0.5, Bks("two", 1, 10.0))
+    assert side["vehicle_diff"] == 0 and side["unassigned"] == 1
+    assert side["complete"] is False and side["valid"] is False
+    assert side["bks_match"] is False and side["gap_pct"] is None
+
+
+def test_an_inexact_plan_with_the_bks_vehicles_is_no_match(tmp_path: Path) -> None:
+    """At scale 1 the arc 0 -> (1, 1) rounds to 1 and meets the window [0, 1] on the
+    integers; on the plane it arrives at 1.414: the checker passes, the exact check not."""
+    path = tmp_path / "tight.txt"
+    path.write_text("1\t10\t1\n0\t0\t0\t0\t0\t100\t0\t0\t0\n"
+                    "1\t1\t1\t1\t0\t1\t0\t0\t2\n2\t2\t2\t-1\t0\t100\t0\t1\t0\n")  # fmt: skip
+    inst = read_lilim(path, scale=1)
+    plan = plan_from_task_routes(inst, [[1, 2]])
+    side = _side(inst, plan, 0.5, Bks("tight", 1, 1.0))
+    assert side["complete"] is True and side["check_ok"] is True and side["vehicle_diff"] == 0
+    assert side["exact_ok"] is False
+    assert side["exact_excess"] == pytest.approx(math.sqrt(2) - 1, abs=1e-6)
+    assert side["valid"] is False and side["bks_match"] is False and side["gap_pct"] is None
+
+
+def test_each_row_names_the_engine(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_LILIM)
+    inst = read_lilim(path, scale=10)
+    for stats, engine in (
+        ({"engine": "native", "solver": "phased"}, "native"),
+        ({"solver": "ortools"}, "ortools"),  # before the solver names its engine
+        (None, None),
+    ):
+        plan = plan_from_task_routes(inst, [[1, 2]], stats=stats)
+        assert plan_engine(plan) == engine
+        assert _side(inst, plan, 0.1, None)["engine"] == engine
 
 
 def test_bad_requests(tmp_path: Path) -> None:
@@ -183,16 +320,22 @@ def test_quick_lilim_end_to_end(tmp_path: Path) -> None:
         assert set(QUALITY_COLUMNS) <= set(row)
         assert row["bks_vehicles"] is not None and row["cost"] > 0
         assert row["vroom_vehicles"] is not None
+        assert row["engine"] and row["vroom_engine"] == "vroom"
         for prefix in ("", "vroom_"):
             assert row[f"{prefix}check_ok"] is True, row
-            if row[f"{prefix}vehicle_diff"] == 0:
+            if row[f"{prefix}bks_match"]:
                 assert row[f"{prefix}gap_pct"] is not None
+            else:
+                assert row[f"{prefix}gap_pct"] is None
     summary = data["summary"]
     for key in ("ours_bks_vehicles_matched", "ours_mean_gap_pct", "ours_checker_clean",
                 "vroom_bks_vehicles_matched", "vroom_mean_seconds"):  # fmt: skip
         assert key in summary
+    assert summary["vroom_runs"] == 3 and summary["vroom_engines"] == "vroom: 3"
     md = out.with_suffix(".md").read_text()
     assert "## Summary" in md and "vroom_cost" in md and "lrc101" in md
+    assert "## By solver" in md and "3 instances (once each" in md
+    assert "| engine |" in md or " engine |" in md
 
 
 @needs_cordeau
@@ -245,7 +388,9 @@ def test_a_failing_solve_becomes_an_error_row(
     (row,) = result.rows
     assert row["violations"] == "error: RuntimeError" and row["check_ok"] is False
     assert row["cost"] is None and row["bks_cost"] is None
-    assert result.summary["ours_checker_clean"] is False
+    assert row["valid"] is False and row["complete"] is False
+    assert result.summary["ours_checker_clean"] == "0/1"
+    assert result.summary["ours_valid"] == "0/1" and result.summary["ours_complete"] == "0/1"
 
 
 def test_vroom_on_a_tiny_instance(tmp_path: Path) -> None:
