@@ -10,6 +10,7 @@ setup(
             ["dispatch/native/module.cpp"],
             depends=[
                 "dispatch/native/instance.hpp",
+                "dispatch/native/general.hpp",
                 "dispatch/native/route.hpp",
                 "dispatch/native/solution.hpp",
                 "dispatch/native/search.hpp",

@@ -1,4 +1,21 @@
-"""The OR-Tools routing core: rides and deliveries as pickup-delivery pairs.
+"""`solve`: one entry point, two engines; and the OR-Tools routing core.
+
+`solve` runs the native engine (`dispatch.native`, C++) by default, for every problem
+the model can state: benchmarks, live re-optimisation with locks, riders on board and
+driver breaks, warm starts, every stopping criterion. ``SearchConfig(engine="ortools")``
+selects OR-Tools instead; when the native module is not built, `solve` warns once and
+uses OR-Tools. Each plan says which engine produced it in ``stats["engine"]``
+("native", "ortools", "initial" when the warm start was kept, "none" when there was
+nothing to route).
+
+Stopping criteria on the native engine: `MaxRuntime` and `NoImprovement` as wall-clock
+limits; `FirstSolution` returns the construction (greedy insertion, then at most
+`FIRST_SOLUTION_STEPS` ejection steps per request for what did not fit), without
+local search; `SolutionLimit(n)` stops the large neighbourhood search at its n-th
+improvement of the best plan or after `ITERATIONS_PER_SOLUTION` x n iterations,
+whichever comes first, with route minimisation and the construction's ejections held
+to the same number of steps. Without a time limit cutting them short, these two give
+the same plan for the same seed.
 
 The only module that imports ortools. It turns a `Problem` into a RoutingModel:
 
@@ -31,7 +48,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from dispatch import native
-from dispatch.errors import SolverError
+from dispatch.errors import InputError, SolverError
 from dispatch.insertion import construct, to_plan
 from dispatch.model import DIMENSIONS, Problem, StopKind, Task
 from dispatch.result import (
@@ -51,12 +68,27 @@ logger = logging.getLogger(__name__)
 
 #: Internal cost unit: milli-yen, so per-metre and per-second costs stay integral.
 COST_SCALE = 1000
+#: Engines `solve` can run (`SearchConfig.engine`).
+ENGINES = ("native", "ortools")
+#: `SolutionLimit(n)` on the native engine: at most this many LNS iterations per solution.
+ITERATIONS_PER_SOLUTION = 25
+#: `FirstSolution` on the native engine: ejection steps per request for construction.
+FIRST_SOLUTION_STEPS = 20
+#: A time limit for the native engine when the stop has none (patience or counts end it).
+UNLIMITED_S = 1e6
+
+_warned_missing = False
 
 
 @dataclass(frozen=True, slots=True)
 class SearchConfig:
-    """OR-Tools strategy knobs. Defaults suit pickup-and-delivery with time windows."""
+    """Which engine, and its knobs. Defaults suit pickup-and-delivery with time windows.
 
+    ``engine`` is "native" (default) or "ortools"; the other fields up to ``min_attempt_s``
+    tune OR-Tools, ``native_params`` the native search.
+    """
+
+    engine: str = "native"
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     guided_local_search_lambda: float = 0.1
@@ -76,13 +108,30 @@ class SearchConfig:
     #: share of the remaining time one elimination attempt may take, and its floor
     attempt_share: float = 0.25
     min_attempt_s: float = 0.3
-    #: run the native search (`dispatch.native`) first: None = whenever the problem is
-    #: in its scope and the stop is a time limit
+    #: older switch, still read from ``--config``: False = engine "ortools", True = the
+    #: native engine and an error if it is not built; None = follow ``engine``
     native: bool | None = None
     #: share of a time limit for the native search; the rest polishes with OR-Tools
     native_share: float = 1.0
     #: knobs of the native search (`dispatch.native`), e.g. {"route_min_share": 0.5}
     native_params: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise InputError(f"SearchConfig: engine must be one of {ENGINES}, got {self.engine!r}")
+        if not 0.0 < self.native_share <= 1.0:
+            raise InputError(
+                f"SearchConfig: native_share must be in (0, 1], got {self.native_share!r}"
+            )
+
+    @property
+    def chosen_engine(self) -> str:
+        """The engine asked for, with the older ``native`` switch applied."""
+        if self.native is False:
+            return "ortools"
+        if self.native:
+            return "native"
+        return self.engine
 
 
 @dataclass(slots=True)
@@ -449,13 +498,17 @@ def solve(
     ----------
     problem : the instance (matrices in seconds and metres).
     stop : when to stop searching; default ``MaxRuntime(5)``. With a solution limit
-        and no time limit the result is deterministic.
-    seed : seeds our own construction; OR-Tools' search itself is deterministic.
-    initial : a plan to warm-start from (e.g. the live plan); the result is never
-        worse than it, as measured by the plan's cost. Without one, OR-Tools' own
-        first solution starts the search, and our cheapest-insertion plan replaces
-        the result if it serves more. When vehicles carry fixed costs and the stop
-        is a time limit, routes are then eliminated and the rest of the time polishes.
+        or a first-solution stop and no time limit cutting it short, the result is
+        deterministic for a seed (see the module docstring for what they count).
+    seed : seeds the native search and our own construction; OR-Tools' search itself
+        is deterministic.
+    initial : a plan of this problem to warm-start from (e.g. the live plan); the
+        result is never worse than it, as measured by the plan's cost (the initial
+        plan comes back re-timed, ``stats["engine"] == "initial"``, when nothing better
+        was found).
+    config : the engine (`SearchConfig.engine`, native by default) and its knobs.
+
+    Raises `SolverError` when locked stops cannot be served.
     """
     stop = stop or MaxRuntime(5)
     config = config or SearchConfig()
@@ -470,18 +523,55 @@ def solve(
     if on_progress:
         on_progress(f"model: {len(tasks)} requests, {len(problem.vehicles)} vehicles")
     if not tasks:
-        plan = build_plan(problem, [], unassigned, {"solver": "none", "solve_seconds": 0.0})
+        stats = {"solver": "none", "engine": "none", "solve_seconds": 0.0}
+        plan = build_plan(problem, [], unassigned, stats)
         _log(problem, plan)
         return plan
-    # one deadline for every phase: construction, OR-Tools, fallback, polish
+    # one deadline for every phase: construction, search, fallback, polish
     deadline = None if stop.max_runtime_s is None else started + stop.max_runtime_s
-    if deadline is not None and initial is None and _should_run_native(problem, stop, config):
-        plan = _native_phase(problem, tasks, unassigned, stop, deadline, seed, config)
-        if config.native_share < 1.0:
+    if _engine(problem, config) == "native":
+        plan = _native_phase(problem, tasks, unassigned, stop, deadline, seed, initial, config)
+        if config.native_share < 1.0 and deadline is not None:
             plan = _polish(problem, tasks, plan, deadline, config)
         plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
         _log(problem, plan)
         return plan
+    plan = _ortools(problem, tasks, unassigned, stop, deadline, seed, initial, config, locked_ids)
+    plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
+    _log(problem, plan)
+    return plan
+
+
+def _engine(problem: Problem, config: SearchConfig) -> str:
+    """The engine that will run: the one asked for, or OR-Tools when the native module
+    is missing (a warning, once per process; an error when native was required)."""
+    global _warned_missing
+    engine = config.chosen_engine
+    if engine != "native":
+        return engine
+    reason = native.unsupported(problem)
+    if reason is None:
+        return "native"
+    if config.native:
+        raise SolverError(f"native search requested but not possible: {reason}")
+    if not _warned_missing:
+        logger.warning("%s: solving with OR-Tools instead", reason)
+        _warned_missing = True
+    return "ortools"
+
+
+def _ortools(
+    problem: Problem,
+    tasks: list[Task],
+    unassigned: list[Unassigned],
+    stop: StopCriterion,
+    deadline: float | None,
+    seed: int,
+    initial: Plan | None,
+    config: SearchConfig,
+    locked_ids: set[str],
+) -> Plan:
+    """The OR-Tools engine: one search, or phases when vehicles carry fixed costs."""
     constructed = None
     if initial is None and config.warm_start:
         constructed = _construct(problem, seed, deadline)
@@ -504,6 +594,7 @@ def solve(
         first_stop = replace(stop, max_runtime_s=max(0.05, deadline - time.monotonic()))
     model = _Model(problem, tasks, config)
     solution, stats = model.run(first_stop, initial)
+    stats["engine"] = "ortools"
     if solution is None:
         if locked_ids:
             raise SolverError(
@@ -513,12 +604,13 @@ def solve(
         routes, dropped = [], [t.id for t in tasks]
     else:
         routes, dropped = model.extract(solution)
-    unassigned += [Unassigned(tid, UnassignedReason.NOT_SELECTED) for tid in dropped]
+    unassigned = unassigned + [Unassigned(tid, UnassignedReason.NOT_SELECTED) for tid in dropped]
     plan = build_plan(problem, routes, unassigned, stats)
     if initial is not None and _same_requests(problem, initial):
         rebuilt = _recost(problem, initial)
         if rebuilt is not None and rebuilt.summary.cost < plan.summary.cost:
-            plan = _restat(rebuilt, {**stats, "kept": "initial"})
+            engine = "initial" if initial is not constructed else "ortools"
+            plan = _restat(rebuilt, {**stats, "kept": "initial", "engine": engine})
     if dropped and constructed is None and not locked_ids:
         constructed = _construct(problem, seed, deadline)
         if constructed.summary.cost < plan.summary.cost:
@@ -526,18 +618,25 @@ def solve(
     if phased and deadline is not None:
         plan = _eliminate_routes(problem, tasks, plan, deadline, config)
         plan = _polish(problem, tasks, plan, deadline, config)
-    plan.stats["total_seconds"] = round(time.monotonic() - started, 3)
-    _log(problem, plan)
     return plan
 
 
-def _should_run_native(problem: Problem, stop: StopCriterion, config: SearchConfig) -> bool:
-    if config.native is False or stop.first_solution or stop.solution_limit is not None:
-        return False
-    reason = native.unsupported(problem)
-    if reason is not None and config.native:
-        raise SolverError(f"native search requested but not possible: {reason}")
-    return reason is None
+def _native_params(stop: StopCriterion, n_tasks: int, config: SearchConfig) -> dict[str, Any]:
+    """The native search's knobs for `stop` (counted stops: see the module docstring)."""
+    params: dict[str, Any] = {}
+    if stop.first_solution:
+        params.update(
+            lns_iterations=0, minimize_routes=False, ges_steps=FIRST_SOLUTION_STEPS * n_tasks
+        )
+    elif stop.solution_limit is not None:
+        n = stop.solution_limit
+        params.update(
+            lns_iterations=ITERATIONS_PER_SOLUTION * n,
+            improvement_limit=n,
+            ges_steps=ITERATIONS_PER_SOLUTION * n,
+        )
+    params.update(config.native_params or {})
+    return params
 
 
 def _native_phase(
@@ -545,25 +644,34 @@ def _native_phase(
     tasks: list[Task],
     screened: list[Unassigned],
     stop: StopCriterion,
-    deadline: float,
+    deadline: float | None,
     seed: int,
+    initial: Plan | None,
     config: SearchConfig,
 ) -> Plan:
-    """The native search for its share of the time left; its plan, timed in Python."""
-    budget = max(0.0, deadline - time.monotonic()) * config.native_share
+    """The native search for its share of the time left; its plan, timed in Python;
+    the initial plan (re-timed) instead when that costs less."""
+    left = UNLIMITED_S if deadline is None else max(0.0, deadline - time.monotonic())
+    warm = initial if initial is not None and _same_requests(problem, initial) else None
     result = native.solve_native(
         problem,
         tasks,
-        budget,
+        left * config.native_share,
         seed=seed,
-        params=config.native_params,
+        params=_native_params(stop, len(tasks), config),
         patience_s=stop.no_improvement_s,
+        initial=warm,
     )
     unassigned = screened + [
         Unassigned(t.id, UnassignedReason.NOT_SELECTED) for t in result.left_out
     ]
-    stats = {"solver": "native", "status": "native", **result.stats}
-    return to_plan(problem, result.routes, unassigned, stats)
+    stats = {"solver": "native", "engine": "native", "status": "native", **result.stats}
+    plan = build_plan(problem, result.routes, unassigned, stats)
+    if warm is not None:
+        rebuilt = _recost(problem, warm)
+        if rebuilt is not None and rebuilt.summary.cost < plan.summary.cost - 1e-9:
+            plan = _restat(rebuilt, {**stats, "kept": "initial", "engine": "initial"})
+    return plan
 
 
 def _polish(

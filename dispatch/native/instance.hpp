@@ -6,6 +6,14 @@
 // arrives at its end location no later than `v_late`, and may last `v_max_dur`.
 // Costs are integers (the caller's unit): per vehicle, a fixed cost if used plus
 // `v_rate_dist` per distance unit and `v_rate_time` per travel-time unit.
+//
+// The general mode (`general`) takes everything a live day has: driver breaks (nodes
+// 2 * n_req + b, zero travel, holding the vehicle for their duration), locked route
+// prefixes, requests whose pickup is done or locked (only their dropoff moves, on the
+// vehicle they are bound to), closed vehicles and loads on board at the start. Its
+// routes are timed and costed exactly as the Python plan is (see general.hpp): per used
+// vehicle `v_rate_dist` per distance unit plus `v_rate_dur` per second of route
+// duration (waiting included), plus `excess_rate` per second of excess ride.
 #pragma once
 
 #include <algorithm>
@@ -37,13 +45,43 @@ struct Instance {
     std::vector<i64> v_cap; // n_veh * kDims
     std::vector<i64> v_fixed, v_rate_dist, v_rate_time;
 
+    // general mode (all empty / zero in the fast mode)
+    bool general = false;
+    int n_brk = 0;
+    std::vector<int> b_veh;                   // per break: its vehicle
+    std::vector<i64> b_early, b_late, b_dur;  // per break: window of its start, duration
+    std::vector<int> mode;                    // per request: kPair, kDropOnly or kFixed
+    std::vector<int> bound;                   // per request: the only vehicle (-1: any)
+    std::vector<i64> excess_rate, direct;     // per request: cost per excess second, direct time
+    std::vector<i64> onboard_dep;             // per request: pickup departure if on board, else -1
+    std::vector<i64> v_rate_dur;              // per vehicle: cost per second of route duration
+    std::vector<i64> v_shift_start;           // per vehicle
+    std::vector<i64> v_init_load;             // n_veh * kDims: on board at the start
+    std::vector<std::uint8_t> v_closed;       // per vehicle: no stops beyond its prefix
+    std::vector<std::vector<int>> prefix;     // per vehicle: the locked nodes, in order
+    std::vector<std::vector<int>> v_breaks;   // per vehicle: its break nodes (derived)
+    std::vector<std::uint8_t> locked_node;    // per request node (derived)
+
     // derived by finalize()
     std::vector<int> v_class;   // vehicles that are interchangeable share a class
     bool exact_timing = false;  // ride limits or duration caps: candidates need a full check
     i64 max_arc = 1;            // largest arc cost, the scale of insertion noise
     i64 max_dist = 1;           // largest distance, the scale of relatedness
 
+    static constexpr int kPair = 0, kDropOnly = 1, kFixed = 2;
+
     int n_nodes() const { return 2 * n_req; }
+    int n_all() const { return 2 * n_req + n_brk; }
+    bool is_break(int node) const { return node >= 2 * n_req; }
+    int brk(int node) const { return node - 2 * n_req; }
+    i64 node_early(int node) const { return is_break(node) ? b_early[brk(node)] : early[node]; }
+    i64 node_late(int node) const { return is_break(node) ? b_late[brk(node)] : late[node]; }
+    i64 node_service(int node) const { return is_break(node) ? b_dur[brk(node)] : service[node]; }
+    bool movable(int node) const { return !is_break(node) && !locked_node[node]; }
+    const i64* init_load(int v) const {
+        static const i64 zero[kDims] = {0, 0, 0};
+        return general ? &v_init_load[static_cast<std::size_t>(v) * kDims] : zero;
+    }
     i64 t(int a, int b) const { return time[static_cast<std::size_t>(a) * n_loc + b]; }
     i64 d(int a, int b) const { return dist[static_cast<std::size_t>(a) * n_loc + b]; }
     i64 arc(int v, int a, int b) const {
@@ -65,6 +103,7 @@ struct Instance {
             if (v_start[v] < 0 || v_start[v] >= n_loc || v_end[v] < 0 || v_end[v] >= n_loc)
                 throw std::invalid_argument("vehicle " + std::to_string(v) + ": bad location");
         }
+        if (general) finalize_general();
         exact_timing = false;
         for (int r = 0; r < n_req; ++r) {
             if (max_ride[r] < kInf) exact_timing = true;
@@ -74,7 +113,13 @@ struct Instance {
         }
         max_arc = 1;
         max_dist = dist.empty() ? 1 : std::max<i64>(1, *std::max_element(dist.begin(), dist.end()));
-        for (int v = 0; v < n_veh; ++v) {
+        if (general) {
+            const i64 max_time =
+                time.empty() ? 1 : std::max<i64>(1, *std::max_element(time.begin(), time.end()));
+            for (int v = 0; v < n_veh; ++v)
+                max_arc = std::max(max_arc, v_rate_dist[v] * max_dist + v_rate_dur[v] * max_time);
+        }
+        for (int v = 0; v < n_veh && !general; ++v) {
             for (std::size_t k = 0; k < nn; ++k) {
                 const i64 c = v_rate_dist[v] * dist[k] + v_rate_time[v] * time[k];
                 if (c > max_arc) max_arc = c;
@@ -93,7 +138,53 @@ struct Instance {
     }
 
   private:
+    void finalize_general() {
+        const auto bad = [](const std::string& what) { throw std::invalid_argument(what); };
+        if (static_cast<int>(prefix.size()) != n_veh) bad("instance: one prefix per vehicle expected");
+        v_breaks.assign(n_veh, {});
+        for (int b = 0; b < n_brk; ++b) {
+            if (b_veh[b] < 0 || b_veh[b] >= n_veh)
+                bad("break " + std::to_string(b) + ": bad vehicle");
+            if (b_late[b] < b_early[b] || b_dur[b] < 0)
+                bad("break " + std::to_string(b) + ": bad window or duration");
+            v_breaks[b_veh[b]].push_back(2 * n_req + b);
+        }
+        locked_node.assign(n_nodes(), 0);
+        for (int v = 0; v < n_veh; ++v) {
+            for (int node : prefix[v]) {
+                if (node < 0 || node >= n_nodes())
+                    bad("prefix of vehicle " + std::to_string(v) + ": node out of range");
+                if (locked_node[node]) bad("prefix: node " + std::to_string(node) + " locked twice");
+                locked_node[node] = 1;
+            }
+        }
+        for (int r = 0; r < n_req; ++r) {
+            const int m = mode[r];
+            if (m < kPair || m > kFixed) bad("request " + std::to_string(r) + ": bad mode");
+            if (m != kPair && (bound[r] < 0 || bound[r] >= n_veh))
+                bad("request " + std::to_string(r) + ": a bound request needs its vehicle");
+            if (m == kPair && (locked_node[2 * r] || locked_node[2 * r + 1]))
+                bad("request " + std::to_string(r) + ": locked but its mode is pair");
+            if (m == kDropOnly && locked_node[2 * r + 1])
+                bad("request " + std::to_string(r) + ": dropoff locked but its mode is drop-only");
+        }
+    }
+
     bool same_vehicle(int a, int b) const {
+        if (general) {
+            if (!prefix[a].empty() || !prefix[b].empty() || v_closed[a] || v_closed[b] ||
+                v_rate_dur[a] != v_rate_dur[b] || v_shift_start[a] != v_shift_start[b] ||
+                v_breaks[a].size() != v_breaks[b].size())
+                return false;
+            for (int k = 0; k < kDims; ++k) {
+                if (init_load(a)[k] != 0 || init_load(b)[k] != 0) return false;
+            }
+            for (std::size_t k = 0; k < v_breaks[a].size(); ++k) {
+                const int x = brk(v_breaks[a][k]), y = brk(v_breaks[b][k]);
+                if (b_early[x] != b_early[y] || b_late[x] != b_late[y] || b_dur[x] != b_dur[y])
+                    return false;
+            }
+        }
         if (v_start[a] != v_start[b] || v_end[a] != v_end[b] || v_early[a] != v_early[b] ||
             v_late[a] != v_late[b] || v_max_dur[a] != v_max_dur[b] || v_fixed[a] != v_fixed[b] ||
             v_rate_dist[a] != v_rate_dist[b] || v_rate_time[a] != v_rate_time[b])

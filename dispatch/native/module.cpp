@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "instance.hpp"
+#include "general.hpp"
 #include "search.hpp"
 
 namespace py = pybind11;
@@ -65,8 +66,43 @@ Instance read_instance(const py::dict& d) {
     for (auto& x : in.v_max_dur) {
         if (x < 0) x = kInf;
     }
+    in.general = d.contains("general") && d["general"].cast<bool>();
+    if (in.general) {
+        in.n_brk = d.contains("n_brk") ? d["n_brk"].cast<int>() : 0;
+        if (in.n_brk < 0) throw std::invalid_argument("instance: n_brk must be >= 0");
+        const std::size_t B = in.n_brk;
+        in.b_veh = take<int>(d, "b_veh", B);
+        in.b_early = take<i64>(d, "b_early", B);
+        in.b_late = take<i64>(d, "b_late", B);
+        in.b_dur = take<i64>(d, "b_dur", B);
+        in.mode = take<int>(d, "mode", R);
+        in.bound = take<int>(d, "bound", R);
+        in.excess_rate = take<i64>(d, "excess_rate", R);
+        in.direct = take<i64>(d, "direct", R);
+        in.onboard_dep = take<i64>(d, "onboard_dep", R);
+        in.v_rate_dur = take<i64>(d, "v_rate_dur", K);
+        in.v_shift_start = take<i64>(d, "v_shift_start", K);
+        in.v_init_load = take<i64>(d, "v_init_load", K * kDims);
+        in.v_closed = take<std::uint8_t>(d, "v_closed", K);
+        if (!d.contains("prefix")) throw std::invalid_argument("instance: missing prefix");
+        in.prefix = d["prefix"].cast<std::vector<std::vector<int>>>();
+    }
     in.finalize();
     return in;
+}
+
+// General mode: every locked prefix must be feasible on its own (with its breaks).
+void check_prefixes(const Instance& in) {
+    if (!in.general) return;
+    const Solution base = Solution::empty(in);
+    for (int v = 0; v < in.n_veh; ++v) {
+        if (!base.routes[v].feasible)
+            throw std::invalid_argument("locked stops of vehicle " + std::to_string(v) +
+                                        " cannot be timed (windows, ride limits or shift)");
+        if (!loads_fit(in, v, base.routes[v].seq))
+            throw std::invalid_argument("locked stops of vehicle " + std::to_string(v) +
+                                        " exceed its capacity");
+    }
 }
 
 Params read_params(const py::dict& d) {
@@ -92,12 +128,56 @@ Params read_params(const py::dict& d) {
     get("soft_fixed", p.soft_fixed);
     get("soft_share", p.soft_share);
     get("seed", p.seed);
+    get("lns_iterations", p.lns_iterations);
+    get("improvement_limit", p.improvement_limit);
+    get("ges_steps", p.ges_steps);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
         if (std::find(known.begin(), known.end(), key) == known.end())
             throw std::invalid_argument("params: unknown key " + key);
     }
     return p;
+}
+
+// General mode: a route of the initial plan. It must begin with the vehicle's locked
+// prefix; its breaks may be anywhere (those missing go to their cheapest position).
+void read_initial_general(const Instance& in, Solution& s, int v, std::vector<int> seq) {
+    Route& r = s.routes[v];
+    const std::vector<int>& pre = in.prefix[v];
+    std::vector<int> stops;
+    for (int node : seq) {
+        if (node < 0 || node >= in.n_all()) throw std::invalid_argument("initial: node out of range");
+        if (in.is_break(node)) {
+            if (in.b_veh[in.brk(node)] != v)
+                throw std::invalid_argument("initial: a break of another vehicle");
+        } else {
+            stops.push_back(node);
+        }
+    }
+    if (stops.size() < pre.size() || !std::equal(pre.begin(), pre.end(), stops.begin()))
+        throw std::invalid_argument("initial: route of vehicle " + std::to_string(v) +
+                                    " does not begin with its locked stops");
+    for (int b : in.v_breaks[v]) {
+        if (std::count(seq.begin(), seq.end(), b) > 1)
+            throw std::invalid_argument("initial: a break appears twice");
+    }
+    if (in.v_closed[v] && stops.size() > pre.size())
+        throw std::invalid_argument("initial: stops beyond the lock of a closed vehicle");
+    for (std::size_t k = pre.size(); k < stops.size(); ++k) {
+        const int node = stops[k];
+        const int req = node >> 1;
+        if (in.mode[req] == Instance::kFixed || (in.mode[req] == Instance::kDropOnly && !(node & 1)))
+            throw std::invalid_argument("initial: a done or locked stop outside the lock");
+        if (in.mode[req] != Instance::kPair && in.bound[req] != v)
+            throw std::invalid_argument("initial: a bound request on another vehicle");
+    }
+    // missing breaks: appended, then each moved to its cheapest feasible position
+    for (int b : in.v_breaks[v]) {
+        if (std::find(seq.begin(), seq.end(), b) == seq.end()) seq.push_back(b);
+    }
+    r.seq = std::move(seq);
+    refresh(in, r);
+    improve_breaks(in, r);
 }
 
 // Routes given as node lists become a solution; each must be feasible as given.
@@ -109,15 +189,21 @@ Solution read_initial(const Instance& in, const py::list& routes) {
     std::vector<int> seen(in.n_nodes(), 0);
     for (int v = 0; v < in.n_veh; ++v) {
         Route& r = s.routes[v];
-        r.seq = routes[v].cast<std::vector<int>>();
+        if (in.general) read_initial_general(in, s, v, routes[v].cast<std::vector<int>>());
+        else r.seq = routes[v].cast<std::vector<int>>();
         for (int node : r.seq) {
+            if (in.general && in.is_break(node)) continue;
             if (node < 0 || node >= in.n_nodes())
                 throw std::invalid_argument("initial: node out of range");
             seen[node] += 1;
             if (seen[node] > 1) throw std::invalid_argument("initial: a node appears twice");
             if (node & 1) {
-                if (s.route_of[node >> 1] != v)
+                const bool bound = in.general && in.mode[node >> 1] != Instance::kPair;
+                if (bound) {
+                    s.route_of[node >> 1] = v;
+                } else if (s.route_of[node >> 1] != v) {
                     throw std::invalid_argument("initial: a dropoff before its pickup");
+                }
             } else {
                 if (!in.can(node >> 1, v))
                     throw std::invalid_argument("initial: a request on a vehicle it may not use");
@@ -125,12 +211,14 @@ Solution read_initial(const Instance& in, const py::list& routes) {
             }
         }
         for (int node : r.seq) {
-            if (!(node & 1) && !seen[node + 1])
+            if (!(in.general && in.is_break(node)) && !(node & 1) && !seen[node + 1])
                 throw std::invalid_argument("initial: a pickup without its dropoff");
         }
         refresh(in, r);
-        if (!loads_fit(in, v, r.seq) ||
-            !timing.feasible(v, r.seq.data(), static_cast<int>(r.seq.size())))
+        const bool timed = in.general
+                               ? r.feasible
+                               : timing.feasible(v, r.seq.data(), static_cast<int>(r.seq.size()));
+        if (!loads_fit(in, v, r.seq) || !timed)
             throw std::invalid_argument("initial: route of vehicle " + std::to_string(v) +
                                         " is infeasible");
     }
@@ -140,6 +228,7 @@ Solution read_initial(const Instance& in, const py::list& routes) {
 py::dict solve(const py::dict& instance, const py::dict& params, const py::object& initial) {
     const Instance in = read_instance(instance);
     const Params p = read_params(params);
+    check_prefixes(in);
     Solution start;
     const bool warm = !initial.is_none();
     if (warm) start = read_initial(in, initial.cast<py::list>());
@@ -154,6 +243,7 @@ py::dict solve(const py::dict& instance, const py::dict& params, const py::objec
     const Stats& st = search.stats();
     py::dict out;
     out["routes"] = routes;
+    out["warm_start"] = warm;
     out["objective"] = best.objective(in);
     out["vehicles"] = best.used_vehicles();
     out["unassigned"] = best.unassigned();
@@ -172,9 +262,29 @@ py::dict solve(const py::dict& instance, const py::dict& params, const py::objec
 bool sequence_feasible(const py::dict& instance, int vehicle, const std::vector<int>& seq) {
     const Instance in = read_instance(instance);
     if (vehicle < 0 || vehicle >= in.n_veh) throw std::invalid_argument("vehicle out of range");
+    if (in.general) {
+        i64 cost = 0;
+        return loads_fit(in, vehicle, seq) &&
+               timer().evaluate(in, vehicle, seq.data(), static_cast<int>(seq.size()), cost);
+    }
     Timing timing(in);
     return loads_fit(in, vehicle, seq) &&
            timing.feasible(vehicle, seq.data(), static_cast<int>(seq.size()));
+}
+
+// For tests: the exact cost of one sequence in the general mode (None when infeasible).
+py::object sequence_cost(const py::dict& instance, int vehicle, const std::vector<int>& seq) {
+    const Instance in = read_instance(instance);
+    if (vehicle < 0 || vehicle >= in.n_veh) throw std::invalid_argument("vehicle out of range");
+    if (!in.general) throw std::invalid_argument("sequence_cost: a general-mode instance expected");
+    for (int node : seq) {
+        if (node < 0 || node >= in.n_all()) throw std::invalid_argument("node out of range");
+    }
+    i64 cost = 0;
+    if (!loads_fit(in, vehicle, seq) ||
+        !timer().evaluate(in, vehicle, seq.data(), static_cast<int>(seq.size()), cost))
+        return py::none();
+    return py::int_(cost);
 }
 
 // For tests: every feasible insertion (delta, i, j) of request `req` into `seq` on
@@ -202,6 +312,8 @@ PYBIND11_MODULE(_pdptw, m) {
     m.doc() = "Native pickup-and-delivery search: construction, route minimisation, ALNS.";
     m.def("solve", &solve, py::arg("instance"), py::arg("params"), py::arg("initial") = py::none());
     m.def("sequence_feasible", &sequence_feasible, py::arg("instance"), py::arg("vehicle"),
+          py::arg("seq"));
+    m.def("sequence_cost", &sequence_cost, py::arg("instance"), py::arg("vehicle"),
           py::arg("seq"));
     m.def("feasible_insertions", &feasible_insertions, py::arg("instance"), py::arg("vehicle"),
           py::arg("seq"), py::arg("request"));

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "general.hpp"
 #include "instance.hpp"
 
 namespace noriai {
@@ -24,9 +25,15 @@ struct Route {
     // get before some rider on board over it exceeds a ride limit, even without waiting
     std::vector<i64> ride_slack;
     i64 cost = 0;               // arc costs, without the fixed cost
+    int n_real = 0;             // request stops (the route is used when > 0)
+    // general mode: positions before this are locked (request stops go after it), the
+    // location each position leaves from, and whether the exact timing holds
+    int lock_end = 0;
+    std::vector<int> loc_at;
+    bool feasible = true;
 
     int size() const { return static_cast<int>(seq.size()); }
-    bool empty() const { return seq.empty(); }
+    bool empty() const { return n_real == 0; }
     i64 load_after(int k, int dim) const {
         return k < 0 ? 0 : load_at[static_cast<std::size_t>(k) * kDims + dim];
     }
@@ -35,8 +42,14 @@ struct Route {
 inline int location_at(const Instance& in, const Route& r, int k) {
     if (k < 0) return in.v_start[r.v];
     if (k >= r.size()) return in.v_end[r.v];
+    if (in.general) return r.loc_at[k];
     return in.loc[r.seq[k]];
 }
+
+// A route whose exact timing fails costs this much (never better than a feasible plan).
+constexpr i64 kBadRoute = kInf / 256;
+
+void refresh_general(const Instance& in, Route& r);
 
 inline i64 load_sign(int node) { return (node & 1) ? -1 : 1; }
 
@@ -69,7 +82,12 @@ inline void ride_slacks(const Instance& in, Route& r) {
 
 // Recompute every cache of `r` from its sequence.
 inline void refresh(const Instance& in, Route& r) {
+    if (in.general) {
+        refresh_general(in, r);
+        return;
+    }
     const int n = r.size();
+    r.n_real = n;
     r.early_at.resize(n);
     r.late_at.resize(n + 1);
     r.load_at.resize(static_cast<std::size_t>(n) * kDims);
@@ -181,11 +199,81 @@ class Timing {
     std::vector<Pair> pairs_;
 };
 
+// General mode: loads from the initial load, lower bounds on each start (every break
+// timed on the route, no ride limits: a bound that inserting a stop never lowers when
+// travel times keep the triangle inequality), locations, lock end, exact cost.
+inline void refresh_general(const Instance& in, Route& r) {
+    const int n = r.size();
+    const int v = r.v;
+    r.early_at.resize(n);
+    r.loc_at.resize(n);
+    r.load_at.resize(static_cast<std::size_t>(n) * kDims);
+    i64 ld[kDims];
+    for (int dim = 0; dim < kDims; ++dim) ld[dim] = in.init_load(v)[dim];
+    i64 dep = in.v_early[v];
+    int at = in.v_start[v];
+    r.n_real = 0;
+    r.lock_end = 0;
+    for (int k = 0; k < n; ++k) {
+        const int node = r.seq[k];
+        if (in.is_break(node)) {
+            r.early_at[k] = std::max(in.node_early(node), dep);
+        } else {
+            ++r.n_real;
+            if (in.locked_node[node]) r.lock_end = k + 1;
+            r.early_at[k] = std::max(in.early[node], dep + in.t(at, in.loc[node]));
+            at = in.loc[node];
+            const i64* q = in.req_load(node >> 1);
+            for (int dim = 0; dim < kDims; ++dim) ld[dim] += load_sign(node) * q[dim];
+        }
+        dep = r.early_at[k] + in.node_service(node);
+        r.loc_at[k] = at;
+        for (int dim = 0; dim < kDims; ++dim)
+            r.load_at[static_cast<std::size_t>(k) * kDims + dim] = ld[dim];
+    }
+    i64 cost = 0;
+    r.feasible = timer().evaluate(in, v, r.seq.data(), n, cost);
+    r.cost = r.feasible ? cost : kBadRoute;
+}
+
+// General mode: move each break of a used route to its cheapest feasible position.
+inline void improve_breaks(const Instance& in, Route& r) {
+    if (r.empty() || in.v_breaks[r.v].empty()) return;
+    static thread_local std::vector<int> trial, best;
+    for (int b : in.v_breaks[r.v]) {
+        const auto it = std::find(r.seq.begin(), r.seq.end(), b);
+        if (it == r.seq.end()) continue;
+        const int from = static_cast<int>(it - r.seq.begin());
+        i64 best_cost = r.cost;
+        int best_at = from;
+        trial = r.seq;
+        trial.erase(trial.begin() + from);
+        for (int k = 0; k <= static_cast<int>(trial.size()); ++k) {
+            if (k == from) continue;
+            trial.insert(trial.begin() + k, b);
+            i64 c = 0;
+            if (timer().evaluate(in, r.v, trial.data(), static_cast<int>(trial.size()), c) &&
+                c < best_cost) {
+                best_cost = c;
+                best_at = k;
+            }
+            trial.erase(trial.begin() + k);
+        }
+        if (best_at != from) {
+            r.seq.erase(r.seq.begin() + from);
+            r.seq.insert(r.seq.begin() + best_at, b);
+            refresh_general(in, r);
+        }
+    }
+}
+
 // Capacity of every dimension holds along the whole sequence.
 inline bool loads_fit(const Instance& in, int v, const std::vector<int>& seq) {
-    i64 ld[kDims] = {0, 0, 0};
+    i64 ld[kDims];
+    for (int dim = 0; dim < kDims; ++dim) ld[dim] = in.init_load(v)[dim];
     const i64* cap = in.cap(v);
     for (int node : seq) {
+        if (in.is_break(node)) continue;
         const i64* q = in.req_load(node >> 1);
         for (int dim = 0; dim < kDims; ++dim) {
             ld[dim] += load_sign(node) * q[dim];

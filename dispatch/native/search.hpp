@@ -34,6 +34,13 @@ struct Params {
     double soft_fixed = 1.0;       // LNS judges a vehicle at most this many mean routes' cost
     double soft_share = 0.5;       // ... for this share of its time, then by the true cost
     unsigned seed = 1;
+    // deterministic budgets (< 0: none): LNS iterations, improvements of the best plan
+    // after which the LNS stops, and ejection steps (construction and route minimisation).
+    // With an iteration budget the LNS schedules (temperature, soft phase) follow the
+    // iteration count instead of the clock, so a seed gives one plan.
+    long lns_iterations = -1;
+    long improvement_limit = -1;
+    long ges_steps = -1;
 };
 
 struct Stats {
@@ -48,12 +55,18 @@ struct Stats {
 class Search {
   public:
     Search(const Instance& in, const Params& params)
-        : in_(in), params_(params), ins_(in), rng_(params.seed), pen_(in.n_req, 1) {}
+        : in_(in),
+          params_(params),
+          ins_(in),
+          rng_(params.seed),
+          pen_(in.n_req, 1),
+          base_(Solution::empty(in)),
+          ges_left_(params.ges_steps) {}
 
     Solution run(const Solution* initial) {
         const auto start = Clock::now();
         const auto deadline = start + seconds(params_.time_limit_s);
-        Solution s = initial ? *initial : Solution::empty(in_);
+        Solution s = initial ? *initial : base_;
         if (!initial) {
             construct(s, std::min(deadline, start + seconds(params_.time_limit_s *
                                                              params_.route_min_share)));
@@ -77,10 +90,17 @@ class Search {
 
     // ---- construction ------------------------------------------------------------
     void construct(Solution& s, Clock::time_point deadline) {
-        std::vector<int> order(in_.n_req);
-        std::iota(order.begin(), order.end(), 0);
+        std::vector<int> order;
+        for (int r = 0; r < in_.n_req; ++r) {
+            if (s.route_of[r] < 0) order.push_back(r);
+        }
+        // requests bound to a vehicle (on board, pickup locked) first, then by deadline
+        const auto key = [&](int r) {
+            const bool bound = in_.general && in_.mode[r] != Instance::kPair;
+            return std::make_pair(bound ? 0 : 1, bound ? in_.late[2 * r + 1] : in_.late[2 * r]);
+        };
         std::sort(order.begin(), order.end(), [&](int a, int b) {
-            return in_.late[2 * a] != in_.late[2 * b] ? in_.late[2 * a] < in_.late[2 * b] : a < b;
+            return key(a) != key(b) ? key(a) < key(b) : a < b;
         });
         std::vector<int> left;
         for (int r : order) {
@@ -101,13 +121,9 @@ class Search {
     }
 
     bool fits_alone(int req) {
-        Route alone;
         for (int v = 0; v < in_.n_veh; ++v) {
             if (!in_.can(req, v)) continue;
-            alone.v = v;
-            alone.seq.clear();
-            refresh(in_, alone);
-            if (ins_.best_in_route(alone, req).ok()) return true;
+            if (ins_.best_in_route(base_.routes[v], req).ok()) return true;
         }
         return false;
     }
@@ -136,10 +152,11 @@ class Search {
             Solution backup = s;
             std::vector<int> used;
             for (int v = 0; v < in_.n_veh; ++v) {
-                if (!s.routes[v].empty()) used.push_back(v);
+                if (!s.routes[v].empty() && s.removable_route(in_, v)) used.push_back(v);
             }
+            if (used.empty() || ges_left_ == 0) return;
             const int victim = used[pick(static_cast<int>(used.size()))];
-            std::vector<int> pool = s.requests_of(victim);
+            std::vector<int> pool = s.requests_of(in_, victim);
             s.remove(in_, pool);
             std::fill(pen_.begin(), pen_.end(), 1);
             if (!fill(s, pool, deadline, false)) {
@@ -159,6 +176,10 @@ class Search {
         while (!pool.empty()) {
             if (Clock::now() >= deadline) return false;
             if (max_steps >= 0 && steps++ >= max_steps) return false;
+            if (perturb_after) {  // construction and route minimisation: the ejection budget
+                if (ges_left_ == 0) return false;
+                if (ges_left_ > 0) --ges_left_;
+            }
             ++stats_.ges_iterations;
             const int r = pool.back();
             pool.pop_back();
@@ -206,11 +227,17 @@ class Search {
         long iteration = 0;
         auto last_gain = start;
         const auto patience = seconds(params_.patience_s);
+        const long max_iter = params_.lns_iterations;
         while (true) {
             const auto now = Clock::now();
             if (now >= deadline || in_.n_req == 0) break;
             if (params_.patience_s > 0 && now - last_gain > patience) break;
-            const double frac = seconds_between(start, now) / total;
+            if (max_iter >= 0 && iteration >= max_iter) break;
+            if (params_.improvement_limit >= 0 &&
+                stats_.lns_improvements >= params_.improvement_limit)
+                break;
+            const double frac = max_iter > 0 ? static_cast<double>(iteration) / max_iter
+                                             : seconds_between(start, now) / total;
             const double temp = t0 * std::pow(t1 / t0, frac);
             if (softened && frac >= params_.soft_share) {
                 // the rest of the time polishes the best plan on the true objective
@@ -314,7 +341,7 @@ class Search {
         for (int v = 0; v < in_.n_veh; ++v) {
             const Route& r = s.routes[v];
             if (r.empty() || !in_.can(req, v)) continue;
-            const std::vector<int> members = s.requests_of(v);
+            const std::vector<int> members = s.requests_of(in_, v);
             const long m = static_cast<long>(members.size());
             const long per_subset = std::max<long>(1, (r.size() + 2) * (r.size() + 2) / 2);
             int kmax = std::min<int>(params_.eject_max, static_cast<int>(m));
@@ -342,13 +369,18 @@ class Search {
             if (ps > best.psum) continue;
             chosen_.push_back(out);
             trial_.v = r.v;
-            trial_.seq.clear();
-            for (int node : r.seq) {
-                if (std::find(chosen_.begin(), chosen_.end(), node >> 1) == chosen_.end())
-                    trial_.seq.push_back(node);
+            if (in_.general) {
+                trial_.seq = r.seq;
+                for (int c : chosen_) Solution::erase_request(in_, trial_.seq, c);
+            } else {
+                trial_.seq.clear();
+                for (int node : r.seq) {
+                    if (std::find(chosen_.begin(), chosen_.end(), node >> 1) == chosen_.end())
+                        trial_.seq.push_back(node);
+                }
             }
             refresh(in_, trial_);
-            const Insertion x = ins_.best_in_route(trial_, req);
+            const Insertion x = trial_.feasible ? ins_.best_in_route(trial_, req) : Insertion{};
             if (x.ok() && (ps < best.psum || (ps == best.psum && x.delta < best.delta))) {
                 best.psum = ps;
                 best.delta = x.delta;
@@ -366,22 +398,34 @@ class Search {
             const int req = pick(in_.n_req);
             const int from = s.route_of[req];
             if (from < 0) continue;
+            if (in_.general && in_.mode[req] == Instance::kFixed) continue;
             const Route& r = s.routes[from];
             int pi = -1, di = -1;
             for (int k = 0; k < r.size(); ++k) {
                 if (r.seq[k] == 2 * req) pi = k;
                 if (r.seq[k] == 2 * req + 1) di = k;
             }
-            const int restore_i = pi, restore_j = di - 1;
+            const bool drop_only = in_.general && in_.mode[req] == Instance::kDropOnly;
+            const int restore_i = drop_only ? -1 : pi, restore_j = drop_only ? di : di - 1;
+            Solution backup;
+            if (in_.general) backup = s;
             one_.assign(1, req);
             s.remove(in_, one_);
+            if (in_.general && !s.routes[from].feasible) {
+                s = std::move(backup);
+                continue;
+            }
             options_.clear();
             for (int v = 0; v < in_.n_veh; ++v) {
                 if (!s.routes[v].empty() && in_.can(req, v))
                     ins_.feasible_in_route(s.routes[v], req, options_);
             }
             if (options_.empty()) {
-                s.insert(in_, req, from, restore_i, restore_j);
+                if (in_.general) {
+                    s = std::move(backup);
+                } else {
+                    s.insert(in_, req, from, restore_i, restore_j);
+                }
             } else {
                 const Insertion& x = options_[pick(static_cast<int>(options_.size()))];
                 s.insert(in_, req, x.v, x.i, x.j);
@@ -402,8 +446,11 @@ class Search {
     void destroy(Solution& s, int op, int q, std::vector<int>& out) {
         assigned_.clear();
         for (int r = 0; r < in_.n_req; ++r) {
-            if (s.route_of[r] >= 0) assigned_.push_back(r);
-            else out.push_back(r);  // left-out requests always get another chance
+            if (s.route_of[r] < 0) {
+                out.push_back(r);  // left-out requests always get another chance
+            } else if (!in_.general || in_.mode[r] != Instance::kFixed) {
+                assigned_.push_back(r);
+            }
         }
         if (assigned_.empty()) return;
         q = std::min<int>(q, static_cast<int>(assigned_.size()));
@@ -439,9 +486,17 @@ class Search {
         }
     }
 
-    i64 removal_saving(const Solution& s, int req) const {
+    i64 removal_saving(const Solution& s, int req) {
         const Route& r = s.routes[s.route_of[req]];
         const int v = r.v;
+        if (in_.general) {
+            scratch_ = r.seq;
+            Solution::erase_request(in_, scratch_, req);
+            i64 c = 0;
+            if (!timer().evaluate(in_, v, scratch_.data(), static_cast<int>(scratch_.size()), c))
+                return 0;
+            return r.cost - c;
+        }
         int a = -1, b = -1;
         for (int k = 0; k < r.size(); ++k) {
             if (r.seq[k] == 2 * req) a = k;
@@ -499,7 +554,7 @@ class Search {
             if (!s.routes[v].empty()) used.push_back(v);
         }
         const int v = used[pick(static_cast<int>(used.size()))];
-        removed = s.requests_of(v);
+        removed = s.requests_of(in_, v);
         if (static_cast<int>(removed.size()) >= q) return;
         std::shuffle(assigned_.begin(), assigned_.end(), rng_);
         for (int r : assigned_) {
@@ -509,7 +564,7 @@ class Search {
     }
 
     void start_times(const Solution& s) {
-        start_.assign(in_.n_nodes(), 0);
+        start_.assign(in_.n_all(), 0);
         for (const Route& r : s.routes) {
             for (int k = 0; k < r.size(); ++k) start_[r.seq[k]] = r.early_at[k];
         }
@@ -636,7 +691,10 @@ class Search {
     std::vector<int> chosen_, one_, assigned_;
     std::vector<Insertion> options_, cache_;
     std::vector<i64> start_;
+    std::vector<int> scratch_;
     Route trial_;
+    Solution base_;
+    long ges_left_ = -1;
 };
 
 }  // namespace noriai

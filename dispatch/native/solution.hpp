@@ -17,14 +17,25 @@ struct Solution {
     std::vector<Route> routes;  // index = vehicle
     std::vector<int> route_of;  // per request: its vehicle, or -1 when left out
 
+    // No request served; in the general mode each route holds its locked prefix (with
+    // the requests entirely in it) and its vehicle's breaks.
     static Solution empty(const Instance& in) {
         Solution s;
         s.routes.resize(in.n_veh);
-        for (int v = 0; v < in.n_veh; ++v) {
-            s.routes[v].v = v;
-            refresh(in, s.routes[v]);
-        }
         s.route_of.assign(in.n_req, -1);
+        for (int v = 0; v < in.n_veh; ++v) {
+            Route& r = s.routes[v];
+            r.v = v;
+            if (in.general) {
+                r.seq = in.prefix[v];
+                r.seq.insert(r.seq.end(), in.v_breaks[v].begin(), in.v_breaks[v].end());
+                for (int node : in.prefix[v]) {
+                    if (in.mode[node >> 1] == Instance::kFixed) s.route_of[node >> 1] = v;
+                }
+            }
+            refresh(in, r);
+            if (in.general) improve_breaks(in, r);
+        }
         return s;
     }
 
@@ -57,12 +68,27 @@ struct Solution {
         return static_cast<int>(std::count(route_of.begin(), route_of.end(), -1));
     }
 
+    // Pickup before position i, dropoff before position j (i < 0: the dropoff alone,
+    // for a request whose pickup is done or locked).
     void insert(const Instance& in, int req, int v, int i, int j) {
         Route& r = routes[v];
         r.seq.insert(r.seq.begin() + j, 2 * req + 1);
-        r.seq.insert(r.seq.begin() + i, 2 * req);
+        if (i >= 0) r.seq.insert(r.seq.begin() + i, 2 * req);
         refresh(in, r);
+        if (in.general) improve_breaks(in, r);
         route_of[req] = v;
+    }
+
+    // The nodes of `req` that may move leave `seq` (locked ones stay).
+    static void erase_request(const Instance& in, std::vector<int>& seq, int req) {
+        if (in.general && in.mode[req] != Instance::kPair) {
+            const auto it = std::find(seq.begin(), seq.end(), 2 * req + 1);
+            if (it != seq.end() && in.movable(*it)) seq.erase(it);
+            return;
+        }
+        seq.erase(std::remove_if(seq.begin(), seq.end(),
+                                 [req](int node) { return (node >> 1) == req; }),
+                  seq.end());
     }
 
     // Take requests out of their routes (one refresh per touched route).
@@ -70,10 +96,8 @@ struct Solution {
         for (int req : reqs) {
             const int v = route_of[req];
             if (v < 0) continue;
-            auto& seq = routes[v].seq;
-            seq.erase(std::remove_if(seq.begin(), seq.end(),
-                                     [req](int node) { return (node >> 1) == req; }),
-                      seq.end());
+            if (in.general && in.mode[req] == Instance::kFixed) continue;
+            erase_request(in, routes[v].seq, req);
             route_of[req] = -2 - v;  // marks the route as touched until refreshed below
         }
         for (int req : reqs) {
@@ -81,6 +105,7 @@ struct Solution {
             if (mark <= -2) {
                 const int v = -2 - mark;
                 refresh(in, routes[v]);
+                if (in.general) improve_breaks(in, routes[v]);
                 for (int other : reqs) {
                     if (route_of[other] == mark) route_of[other] = -1;
                 }
@@ -88,12 +113,28 @@ struct Solution {
         }
     }
 
-    std::vector<int> requests_of(int v) const {
+    // The requests of route v that may leave it (fast mode: all, by pickup order;
+    // general mode: those with a movable dropoff, by dropoff order).
+    std::vector<int> requests_of(const Instance& in, int v) const {
         std::vector<int> out;
         for (int node : routes[v].seq) {
-            if (!(node & 1)) out.push_back(node >> 1);
+            if (!in.general) {
+                if (!(node & 1)) out.push_back(node >> 1);
+            } else if (in.movable(node) && (node & 1)) {
+                out.push_back(node >> 1);
+            }
         }
         return out;
+    }
+
+    // Can every request stop of route v leave it (no lock, no rider bound to it)?
+    bool removable_route(const Instance& in, int v) const {
+        if (!in.general) return true;
+        for (int node : routes[v].seq) {
+            if (!in.is_break(node) && (!in.movable(node) || in.mode[node >> 1] != Instance::kPair))
+                return false;
+        }
+        return true;
     }
 };
 
@@ -188,12 +229,62 @@ class Inserter {
         }
     }
 
+    // General mode: every feasible (delta, i, j) by the exact cost of the whole route
+    // (i = -1: the dropoff alone). Candidates are cut only by capacity and by lower
+    // bounds on the arrival at the new stops, then timed and costed in full.
+    template <class F>
+    void general_candidates(const Route& r, int req, F&& emit) {
+        const Instance& in = in_;
+        const int v = r.v;
+        if (in.v_closed[v] || in.mode[req] == Instance::kFixed) return;
+        const int n = r.size();
+        const int p = 2 * req, d = p + 1;
+        const int lp = in.loc[p], ld = in.loc[d];
+        const i64 base = r.empty() ? 0 : r.cost;
+        const auto dep_before = [&](int k) {
+            return k == 0 ? in.v_early[v] : r.early_at[k - 1] + in.node_service(r.seq[k - 1]);
+        };
+        const auto loc_before = [&](int k) { return k == 0 ? in.v_start[v] : r.loc_at[k - 1]; };
+        i64 c = 0;
+        if (in.mode[req] == Instance::kDropOnly) {
+            if (in.bound[req] != v) return;
+            for (int j = r.lock_end; j <= n; ++j) {
+                if (dep_before(j) + in.t(loc_before(j), ld) > in.late[d]) break;
+                buf_.assign(r.seq.begin(), r.seq.begin() + j);
+                buf_.push_back(d);
+                buf_.insert(buf_.end(), r.seq.begin() + j, r.seq.end());
+                if (timer().evaluate(in, v, buf_.data(), n + 1, c)) emit(c - base, -1, j);
+            }
+            return;
+        }
+        const i64* q = in.req_load(req);
+        const i64* cap = in.cap(v);
+        for (int i = r.lock_end; i <= n; ++i) {
+            if (dep_before(i) + in.t(loc_before(i), lp) > in.late[p]) break;
+            if (!fits_general(r, i - 1, q, cap)) continue;
+            for (int j = i; j <= n; ++j) {
+                if (j > i) {
+                    if (!fits_general(r, j - 1, q, cap)) break;
+                    if (dep_before(j) + in.t(loc_before(j), ld) > in.late[d]) break;
+                }
+                build(r, req, i, j, buf_);
+                if (timer().evaluate(in, v, buf_.data(), n + 2, c)) emit(c - base, i, j);
+            }
+        }
+    }
+
     // The cheapest feasible insertion of `req` into `r` costing less than `bound`
     // (the vehicle's fixed cost included when the route is empty).
     Insertion best_in_route(const Route& r, int req, i64 bound = kInf) {
         const i64 fixed = r.empty() ? fixed_[r.v] : 0;
         Insertion best;
         best.delta = bound;
+        if (in_.general) {
+            general_candidates(r, req, [&](i64 delta, int i, int j) {
+                if (delta + fixed < best.delta) best = {delta + fixed, r.v, i, j};
+            });
+            return best.ok() ? best : Insertion{};
+        }
         if (!in_.exact_timing) {
             for_each_candidate(r, req, [&](i64 delta, int i, int j) {
                 if (delta + fixed < best.delta) best = {delta + fixed, r.v, i, j};
@@ -214,13 +305,19 @@ class Inserter {
 
     // Exact timing check of one candidate (always true when the cheap tests are exact).
     bool check(const Route& r, int req, int i, int j) {
-        if (!in_.exact_timing) return true;
+        if (!in_.exact_timing || in_.general) return true;
         build(r, req, i, j, buf_);
         return timing_.feasible(r.v, buf_.data(), static_cast<int>(buf_.size()));
     }
 
     // All feasible insertions of `req` into `r` (for random moves).
     void feasible_in_route(const Route& r, int req, std::vector<Insertion>& out) {
+        if (in_.general) {
+            general_candidates(r, req, [&](i64 delta, int i, int j) {
+                out.push_back({delta, r.v, i, j});
+            });
+            return;
+        }
         const std::size_t first = out.size();
         for_each_candidate(r, req, [&](i64 delta, int i, int j) {
             out.push_back({delta, r.v, i, j});
@@ -245,6 +342,15 @@ class Inserter {
     Timing& timing() { return timing_; }
 
   private:
+    bool fits_general(const Route& r, int k, const i64* q, const i64* cap) const {
+        const i64* init = in_.init_load(r.v);
+        for (int dim = 0; dim < kDims; ++dim) {
+            const i64 on = k < 0 ? init[dim] : r.load_after(k, dim);
+            if (on + q[dim] > cap[dim]) return false;
+        }
+        return true;
+    }
+
     static bool fits(const Route& r, int k, const i64* q, const i64* cap) {
         for (int dim = 0; dim < kDims; ++dim) {
             if (r.load_after(k, dim) + q[dim] > cap[dim]) return false;

@@ -1,6 +1,6 @@
 """The native search (dispatch._pdptw): plans that the independent checker accepts,
-a timing check that agrees with `dispatch.schedule`, route minimisation that pays,
-and clear errors for inputs it cannot take."""
+a timing check and a route cost that agree with `dispatch.schedule` and the Python
+plan, route minimisation that pays, and clear errors for inputs it cannot take."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 from dispatch import native
 from dispatch.check import check_plan
 from dispatch.errors import SolverError
-from dispatch.insertion import to_plan
 from dispatch.model import Break, Problem, RideRequest, TimeWindow
-from dispatch.result import Unassigned, UnassignedReason
-from dispatch.schedule import dropoff_node, loads_fit, pickup_node, schedule
+from dispatch.result import Unassigned, UnassignedReason, build_plan
+from dispatch.schedule import break_nodes, dropoff_node, loads_fit, pickup_node, schedule
 from dispatch.screening import screen
 from dispatch.solver import SearchConfig, solve
 from dispatch.stop import MaxRuntime, NoImprovement
@@ -39,7 +38,7 @@ def screened_tasks(problem: Problem):
     return [t for t in problem.tasks if t.id not in out]
 
 
-@given(native_problems(max_requests=8))
+@given(random_problems(max_requests=8))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_every_native_plan_passes_the_checker_and_routes_each_request_once(problem):
     screened = screen(problem)
@@ -47,7 +46,11 @@ def test_every_native_plan_passes_the_checker_and_routes_each_request_once(probl
     result = native.solve_native(problem, tasks, 0.05, seed=3)
     unassigned = [Unassigned(tid, reason, detail) for tid, (reason, detail) in screened.items()]
     unassigned += [Unassigned(t.id, UnassignedReason.NOT_SELECTED) for t in result.left_out]
-    plan = to_plan(problem, result.routes, unassigned, {})
+    plan = build_plan(problem, result.routes, unassigned, {})
+    # the native objective is the Python plan's cost (screened requests aside)
+    penalty = sum(problem.weights.unassigned_penalty * problem.task(t).priority for t in screened)
+    native_cost = result.stats["objective"] / result.scale + penalty
+    assert native_cost == pytest.approx(plan.summary.cost, rel=1e-9, abs=1e-6)
     served = [rid for r in plan.routes for rid in r.request_ids]
     assert len(served) == len(set(served))
     assert set(served) | {t.id for t in result.left_out} == {t.id for t in tasks}
@@ -56,15 +59,15 @@ def test_every_native_plan_passes_the_checker_and_routes_each_request_once(probl
     assert report.ok(), report.violations
 
 
-@given(native_problems(max_requests=5), st.integers(0, 10_000))
+@given(native_problems(max_requests=5), st.integers(0, 10_000), st.booleans())
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_native_timing_agrees_with_python_schedule(problem, seed):
-    """Two independent implementations of the same exact timing question."""
+def test_native_timing_agrees_with_python_schedule(problem, seed, general):
+    """Two independent implementations of the same exact timing question (both modes)."""
     tasks = screened_tasks(problem)
     if not tasks:
         return
     rng = random.Random(seed)
-    arrays = native.instance_arrays(problem, tasks)
+    arrays = native.instance_arrays(problem, tasks, general=general)
     for _ in range(5):
         chosen = rng.sample(range(len(tasks)), rng.randint(1, len(tasks)))
         seq: list[int] = []
@@ -123,18 +126,18 @@ def test_route_minimisation_empties_a_vehicle_that_construction_used():
     assert check_plan(problem, plan).ok()
 
 
-def test_out_of_scope_problems_go_to_ortools_and_forcing_native_is_an_error():
+def test_modes_follow_the_problem_and_breaks_are_native():
     t, d = line_matrix([0, 100, 200])
     ride = RideRequest("a", 1, 2, pickup_window=TimeWindow(0, 3600))
-    problem = Problem(t, d, (ride,), (sedan("v1"),), locked={"v1": ()})
-    assert native.unsupported(problem) is None  # an empty lock is no lock
+    plain = Problem(t, d, (ride,), (sedan("v1", cost_per_hour=0),), locked={"v1": ()})
+    plain = plain.with_changes(weights=replace(plain.weights, excess_ride_per_hour=0))
+    assert native.unsupported(plain) is None and native.is_fast(plain)  # an empty lock is no lock
     rest = Break("rest", TimeWindow(3600, 5400), 600)
-    with_break = Problem(t, d, (ride,), (sedan("v1", breaks=(rest,)),))
-    assert native.unsupported(with_break) == "driver breaks"
+    with_break = plain.with_changes(vehicles=(sedan("v1", cost_per_hour=0, breaks=(rest,)),))
+    assert not native.is_fast(with_break)
     plan = solve(with_break, MaxRuntime(0.3))
-    assert plan.stats["solver"] == "ortools" and plan.summary.served == 1
-    with pytest.raises(SolverError, match="driver breaks"):
-        solve(with_break, MaxRuntime(0.3), config=SearchConfig(native=True))
+    assert plan.stats["engine"] == "native" and plan.stats["mode"] == "general"
+    assert plan.summary.served == 1 and check_plan(with_break, plan).ok()
 
 
 def test_bad_arrays_and_unknown_knobs_are_named():
@@ -152,18 +155,40 @@ def test_bad_arrays_and_unknown_knobs_are_named():
         native._pdptw.solve(arrays, {"time_limit_s": 0.1}, [[1, 0]])
     with pytest.raises(ValueError, match="one node list per vehicle"):
         native._pdptw.solve(arrays, {"time_limit_s": 0.1}, [[0, 1], []])
+    general = native.instance_arrays(problem, tasks, general=True)
+    with pytest.raises(ValueError, match="missing prefix"):
+        native._pdptw.solve({k: v for k, v in general.items() if k != "prefix"}, {})
+    with pytest.raises(ValueError, match="mode has 2 entries, expected 1"):
+        native._pdptw.solve({**general, "mode": np.zeros(2, dtype=np.int32)}, {})
+    with pytest.raises(ValueError, match="request 0: bad mode"):
+        native._pdptw.solve({**general, "mode": np.asarray([7], dtype=np.int32)}, {})
+    with pytest.raises(ValueError, match="a bound request needs its vehicle"):
+        native._pdptw.solve({**general, "mode": np.asarray([1], dtype=np.int32)}, {})
+    with pytest.raises(ValueError, match="prefix of vehicle 0: node out of range"):
+        native._pdptw.solve({**general, "prefix": [[5]]}, {})
+    with pytest.raises(ValueError, match="locked but its mode is pair"):
+        native._pdptw.solve({**general, "prefix": [[0]]}, {})
+    with pytest.raises(ValueError, match="break 0: bad vehicle"):
+        bad = {"n_brk": 1, "b_veh": [3], "b_early": [0], "b_late": [9], "b_dur": [5]}
+        native._pdptw.solve({**general, **bad}, {})
+    with pytest.raises(ValueError, match="does not begin with its locked stops"):
+        locked = {**general, "prefix": [[0]], "mode": np.asarray([1], dtype=np.int32)}
+        locked["bound"] = np.asarray([0], dtype=np.int32)
+        native._pdptw.solve(locked, {}, [[1]])
+    with pytest.raises(ValueError, match="unknown key lns"):
+        native._pdptw.solve(general, {"lns": 1})
 
 
-@given(native_problems(max_requests=5), st.integers(0, 10_000))
+@given(native_problems(max_requests=5), st.integers(0, 10_000), st.booleans())
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_insertion_pruning_never_loses_a_feasible_position(problem, seed):
+def test_insertion_pruning_never_loses_a_feasible_position(problem, seed, general):
     """The cheap tests only cut what the exact schedule rejects: every (i, j) that
     `dispatch.schedule` accepts is among the native candidates, and no other."""
     tasks = screened_tasks(problem)
     if len(tasks) < 2:
         return
     rng = random.Random(seed)
-    arrays = native.instance_arrays(problem, tasks)
+    arrays = native.instance_arrays(problem, tasks, general=general)
     v_idx = rng.randrange(len(problem.vehicles))
     vehicle = problem.vehicles[v_idx]
     req, *others = rng.sample(range(len(tasks)), rng.randint(2, len(tasks)))
@@ -201,3 +226,50 @@ def test_no_improvement_stop_ends_the_native_search_early():
     plan = solve(problem, stop, config=SearchConfig(native=True))
     assert plan.stats["solver"] == "native" and plan.summary.served == 1
     assert plan.stats["total_seconds"] < 10  # patience, not the 20 s limit, ended it
+
+
+@given(random_problems(max_requests=5), st.integers(0, 10_000))
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_native_route_cost_is_the_python_plan_cost(problem, seed):
+    """Random sequences with breaks anywhere: the native exact cost and verdict agree
+    with the Python route built by `native_route` (schedule + build_route)."""
+    tasks = screened_tasks(problem)
+    if not tasks:
+        return
+    rng = random.Random(seed)
+    arrays = native.instance_arrays(problem, tasks, general=True)
+    v_idx = rng.randrange(len(problem.vehicles))
+    vehicle = problem.vehicles[v_idx]
+    first_break = 2 * len(tasks) + sum(len(v.breaks) for v in problem.vehicles[:v_idx])
+    for _ in range(5):
+        chosen = rng.sample(range(len(tasks)), rng.randint(0, len(tasks)))
+        seq: list[int] = []
+        for r in chosen:
+            i = rng.randint(0, len(seq))
+            seq.insert(i, 2 * r)
+            seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
+        brks = sorted(break_nodes(vehicle), key=lambda b: (b.earliest, b.latest))
+        for k, _ in enumerate(brks):
+            seq.insert(rng.randint(0, len(seq)), first_break + k)
+        nodes = [
+            brks[n - first_break]
+            if n >= first_break
+            else pickup_node(tasks[n // 2])
+            if n % 2 == 0
+            else dropoff_node(tasks[n // 2])
+            for n in seq
+        ]
+        cost = native._pdptw.sequence_cost(arrays, v_idx, seq)
+        fits = loads_fit(vehicle, (0, 0, 0), nodes)
+        if not chosen:
+            assert cost == 0
+            continue
+        route = native.native_route(problem, vehicle, nodes) if fits else None
+        if route is None:
+            assert cost is None
+            continue
+        assert cost is not None
+        plan = build_plan(problem, [route], [], {})
+        native_cost = cost / native.GENERAL_COST_SCALE + vehicle.fixed_cost  # fixed: not in it
+        assert native_cost == pytest.approx(plan.summary.cost, rel=1e-12)
+        assert check_plan(problem, plan).by_kind().keys() <= {"coverage"}
