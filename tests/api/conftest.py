@@ -34,6 +34,7 @@ from api.vocab import Role
 from routing.graph import RoadGraph, load_graph
 from routing.speeds import SpeedTable
 from tests.api import pg
+from tests.conftest import on_ci
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r".*install `httpx2`", category=UserWarning)
@@ -100,10 +101,6 @@ def town_graph(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Road
 # -- databases --------------------------------------------------------------------------
 
 
-def _on_ci() -> bool:
-    return bool(os.environ.get("CI"))
-
-
 @pytest.fixture(scope="session")
 def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty PostgreSQL test database (skips without PostgreSQL, except on CI)."""
@@ -119,7 +116,7 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         admin_url = server.__enter__()
     except Exception as exc:  # any failure to start a server
         message = f"PostgreSQL unavailable ({exc}); set {pg.ENV_URL}"
-        if _on_ci():
+        if on_ci():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     try:

@@ -37,13 +37,16 @@ from dispatch.result import StepKind
 
 LILIM_DIR = default_instance_dir("lilim")
 CORDEAU_DIR = default_instance_dir("cordeau")
-needs_lilim = pytest.mark.skipif(not LILIM_DIR.is_dir(), reason=f"no data at {LILIM_DIR}")
-needs_cordeau = pytest.mark.skipif(not CORDEAU_DIR.is_dir(), reason=f"no data at {CORDEAU_DIR}")
+#: Skip without the data set, fail on CI (tests/benchmarks/conftest.py).
+needs_lilim = pytest.mark.usefixtures("lilim_dir")
+needs_cordeau = pytest.mark.usefixtures("cordeau_dir")
 
 
 def _lilim_bks_files() -> list[str]:
+    """The BKS route files; without the data one placeholder, so that the test is
+    collected and `needs_lilim` skips it (fails it on CI) instead of an empty set."""
     if not (LILIM_DIR / "bks_solutions").is_dir():
-        return []
+        return ["missing-data"]
     return sorted(p.name for p in (LILIM_DIR / "bks_solutions").glob("*.txt"))
 
 

@@ -1,7 +1,8 @@
 """The quality harness: summary arithmetic by hand, then ``--quick`` end to end.
 
 The end-to-end runs solve 3 instances at 1 s each (plus VROOM for Li & Lim), so each
-takes a few seconds; they skip when the shared data dir is absent.
+takes a few seconds; they skip when the shared data dir is absent (and fail on CI).
+VROOM (pyvroom, the ``bench`` extra that ``make`` installs) is required.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from dispatch.errors import InputError
 
 LILIM_DIR = default_instance_dir("lilim")
 CORDEAU_DIR = default_instance_dir("cordeau")
-needs_lilim = pytest.mark.skipif(not LILIM_DIR.is_dir(), reason=f"no data at {LILIM_DIR}")
-needs_cordeau = pytest.mark.skipif(not CORDEAU_DIR.is_dir(), reason=f"no data at {CORDEAU_DIR}")
+#: Skip without the data set, fail on CI (tests/benchmarks/conftest.py).
+needs_lilim = pytest.mark.usefixtures("lilim_dir")
+needs_cordeau = pytest.mark.usefixtures("cordeau_dir")
 
 TINY_LILIM = """\
 2\t10\t1
@@ -47,17 +49,6 @@ def _app() -> typer.Typer:
     app = typer.Typer()
     app.command()(cli)
     return app
-
-
-def _has_solver() -> bool:
-    try:
-        import dispatch.solver  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_solver = pytest.mark.skipif(not _has_solver(), reason="dispatch.solver not there yet")
 
 
 # -- by hand ------------------------------------------------------------------------------
@@ -308,7 +299,6 @@ def test_validate_bks_cli(tmp_path: Path) -> None:
 
 
 @needs_lilim
-@needs_solver
 def test_quick_lilim_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "quick.json"
     result = CliRunner().invoke(_app(), ["--format", "lilim", "--quick", "--out", str(out)])
@@ -339,7 +329,6 @@ def test_quick_lilim_end_to_end(tmp_path: Path) -> None:
 
 
 @needs_cordeau
-@needs_solver
 def test_quick_cordeau_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "quick.json"
     result = CliRunner().invoke(_app(), ["--format", "cordeau", "--quick", "--out", str(out)])
@@ -356,7 +345,6 @@ def test_quick_cordeau_end_to_end(tmp_path: Path) -> None:
 
 
 @needs_lilim
-@needs_solver
 def test_parallel_jobs_and_seeds(tmp_path: Path) -> None:
     out = tmp_path / "par.json"
     args = ["--instances", "lc101,lr201", "--seeds", "1,2", "--time-limit", "1", "--no-vroom"]
@@ -373,7 +361,6 @@ def test_parallel_jobs_and_seeds(tmp_path: Path) -> None:
     assert "vroom_complete" not in data["summary"]
 
 
-@needs_solver
 def test_a_failing_solve_becomes_an_error_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -394,7 +381,6 @@ def test_a_failing_solve_becomes_an_error_row(
 
 
 def test_vroom_on_a_tiny_instance(tmp_path: Path) -> None:
-    pytest.importorskip("vroom")
     from benchmarks.instances import read_cordeau
     from benchmarks.vroom_runner import solve_vroom
     from dispatch.check import check_plan

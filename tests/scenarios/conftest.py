@@ -7,15 +7,13 @@ from pathlib import Path
 import pytest
 
 from scenarios.spec import ScenarioSpec, load_spec
+from tests.conftest import require_data
 from tests.scenarios.tiny import write_tiny
 
 
 @pytest.fixture(scope="session")
 def town(data_dir: Path) -> Path:
-    path = data_dir / "osm" / "tachikawa_drive.graphml"
-    if not path.is_file():
-        pytest.skip(f"bundled town not found at {path}")
-    return path
+    return require_data(data_dir / "osm" / "tachikawa_drive.graphml", "bundled town")
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, on_ci
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,7 +38,7 @@ DEBIAN_PACKAGES = "chromium fonts-ipafont-gothic"
 
 def _unavailable(reason: str) -> None:
     message = f"{reason} (install the Debian packages: apt-get install -y {DEBIAN_PACKAGES})"
-    if os.environ.get("CI"):
+    if on_ci():
         pytest.fail(f"e2e tests need a browser on CI: {message}", pytrace=False)
     pytest.skip(message)
 
