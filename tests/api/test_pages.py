@@ -133,8 +133,25 @@ def test_operator_page_has_the_booking_controls(client: TestClient) -> None:
 def test_dispatcher_page_passes_the_refresh_period(client: TestClient) -> None:
     html = client.get("/dispatcher", params={"refresh_s": 10}).text
     assert 'data-refresh-s="10"' in html
-    for word in ("運行表", "変更履歴", "遅れ・遅延のおそれ", "再最適化", "ルート固定"):
-        assert word in html or word in json.dumps(i18n.both(), ensure_ascii=False)
+    # drawn by the server, in Japanese first
+    for element_id, key in (
+        ("reopt-btn", "dp.reoptimise"),  # 再最適化
+        ("alerts-h", "dp.alerts"),  # 遅れ・遅延のおそれ
+        ("manifests-h", "dp.manifests"),  # 運行表
+        ("audit-h", "dp.audit"),  # 変更履歴
+    ):
+        found = re.search(
+            rf'id="{element_id}"[^>]*data-i18n="{re.escape(key)}"[^>]*>([^<]*)<', html
+        )
+        assert found is not None, element_id
+        assert found.group(1) == i18n.STRINGS[key][0]
+    # drawn by dispatcher.js from the page's strings (ルート固定 on each route)
+    island = re.search(
+        r'<script type="application/json" id="noriai-strings">(.*?)</script>', html, re.S
+    )
+    assert island is not None
+    assert json.loads(island.group(1))["ja"]["dp.lock"] == "ルート固定"
+    assert 'tr(locked ? "dp.unlock" : "dp.lock")' in (STATIC_DIR / "dispatcher.js").read_text()
 
 
 def test_driver_page_passes_the_vehicle(client: TestClient) -> None:

@@ -1,8 +1,11 @@
-"""The synthetic grid of the matrix benchmark, and the 50,000-node scaling claim (slow)."""
+"""The synthetic grid of the matrix benchmark, and the 50,000-node scaling claim (slow).
+
+The claim's timings are measured by ``noriai bench matrix``; the test checks the results
+and the memory bound, not the clock.
+"""
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import numpy as np
@@ -35,17 +38,13 @@ def test_2000_doors_on_a_50000_node_graph():
     points = Snapper(g).snap(random_points_near_roads(g, 2_000, seed=0))
     tracemalloc.start()
     try:
-        started = time.perf_counter()
         m = build_matrix(g, points)
-        seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert m.time_s.shape == (2_000, 2_000)
     assert peak < 400 * 2**20, f"peak {peak / 2**20:.0f} MiB"
-    assert seconds < 120, f"{seconds:.0f} s"
-    started = time.perf_counter()
     extended = extend_matrix(g, m, points[:1])  # a live booking at an existing door
-    assert time.perf_counter() - started < 2.0
+    assert extended.time_s.shape == (2_001, 2_001)
     assert np.array_equal(extended.time_s[-1, :-1], m.time_s[0])
     assert np.array_equal(extended.time_s[:-1, -1], m.time_s[:, 0])

@@ -67,9 +67,12 @@ def test_at_risk_and_late_stops_are_flagged(client, staff, clock):
     assert broken["booking_id"] == bid and broken["message_ja"].startswith("お約束")
     listed = client.get(f"/api/v1/bookings/{bid}", headers=staff.headers("operator")).json()
     assert listed["status"] == "promise_broken"
-    late = [s for r in plan["routes"] for s in r["stops"] if s["booking_id"] == bid]
-    assert not late or all(s["late_s"] > 0 for s in late)
-    assert [u["booking_id"] for u in plan["unassigned"]] == [bid] or late
+    # not on board yet and no other vehicle: the booking leaves the route (no late stop
+    # is planned) and is listed unassigned with the cause, for the dispatcher to call
+    assert [s for r in plan["routes"] for s in r["stops"] if s["booking_id"] == bid] == []
+    [unassigned] = plan["unassigned"]
+    assert unassigned["booking_id"] == bid and unassigned["rider_name"] == "山田 花子"
+    assert "car-1 delayed by 40 min" in unassigned["reason_en"]
 
 
 def test_planners_see_the_plan_without_names(client, staff, town):
