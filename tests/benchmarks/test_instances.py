@@ -15,6 +15,7 @@ import pytest
 from benchmarks.instances import (
     CORDEAU_SCALE,
     LILIM_SCALE,
+    BenchInstance,
     bks_solution_path,
     data_dir,
     default_instance_dir,
@@ -33,7 +34,7 @@ from benchmarks.instances import (
 from dispatch.check import check_plan
 from dispatch.errors import InputError
 from dispatch.model import MAX_HORIZON_S
-from dispatch.result import StepKind
+from dispatch.result import Plan, StepKind
 
 LILIM_DIR = default_instance_dir("lilim")
 CORDEAU_DIR = default_instance_dir("cordeau")
@@ -475,17 +476,45 @@ def test_lilim_bks_solution_is_feasible_and_reproduces_distance(solution: str) -
     assert exact_violations(inst, routes) == []
 
 
-@needs_cordeau
-@pytest.mark.slow
-def test_a2_16_never_beats_its_proven_optimum() -> None:
-    """A reader looser than the published model would let a plan undercut the optimum."""
+#: a2-16's MILP optimum (bks.csv: 294.25, corroborated), instance units.
+A2_16_OPTIMUM = 294.2480
+
+
+def _a2_16_solved(path: Path, seconds: float) -> tuple[BenchInstance, Plan]:
     from dispatch.solver import solve
     from dispatch.stop import MaxRuntime
 
-    inst = read_cordeau(CORDEAU_DIR / "a2-16.txt")
-    plan = solve(inst.problem, MaxRuntime(20), seed=1)
+    inst = read_cordeau(path)
+    return inst, solve(inst.problem, MaxRuntime(seconds), seed=1)
+
+
+@needs_cordeau
+def test_a2_16_never_beats_its_proven_optimum() -> None:
+    """A reader or solver looser than the published model would undercut the optimum.
+
+    The solve must also end near the optimum (it reaches it in well under a second),
+    so that the bound is actually probed: a search too weak to get there could never
+    fail the first assertion.
+    """
+    inst, plan = _a2_16_solved(CORDEAU_DIR / "a2-16.txt", 1.0)
     assert plan.summary.unassigned == 0
     assert check_plan(inst.problem, plan).ok()
     assert exact_violations(inst, plan) == []
-    optimum = 294.2480  # MILP optimum (bks.csv: 294.25, corroborated)
-    assert true_cost(inst, plan) >= optimum - 1e-3
+    cost = true_cost(inst, plan)
+    assert cost >= A2_16_OPTIMUM - 1e-3
+    assert cost <= A2_16_OPTIMUM * 1.01, f"{cost:.4f}: too far from the optimum to probe it"
+
+
+@needs_cordeau
+def test_the_optimum_guard_catches_a_looser_model(tmp_path: Path) -> None:
+    """The guard above can fail: with the ride limit L doubled (what a reader that
+    misread L would build) the same solve goes well below a2-16's optimum."""
+    lines = (CORDEAU_DIR / "a2-16.txt").read_text().splitlines()
+    head = lines[0].split()
+    assert head[4] == "30"  # K n T Q L
+    head[4] = "60"
+    loose = tmp_path / "a2-16.txt"
+    loose.write_text("\n".join([" ".join(head), *lines[1:]]) + "\n")
+    inst, plan = _a2_16_solved(loose, 0.5)
+    assert plan.summary.unassigned == 0 and check_plan(inst.problem, plan).ok()
+    assert true_cost(inst, plan) < A2_16_OPTIMUM - 1.0
