@@ -42,7 +42,19 @@ duration_report     seconds between reported and recomputed durations / drive ti
 cost                yen between reported and recomputed cost (route or plan)
 summary             difference in a summary count, excess ride seconds or ride ratio
 unassigned_reason   1 per unassigned request whose claimed reason is false
+arrival             seconds a ride is (planned to be, or was) dropped off after the
+                    latest arrival it was promised (`check_promises`)
+handover            seconds a delivery is (planned to be, or was) handed over outside
+                    its promised slot, early or late (`check_promises`)
+promise_dropped     1 per promised booking neither done, planned, ended by the rider
+                    nor reported broken (`check_promises`)
 ==================  ==================================================================
+
+`check_promises` checks a live day's plan *and* what was executed against the
+promise ledger (what callers were told at confirmation), not against the requests,
+which later events may rewrite. It reads the records only (promises, done stops);
+a breach that the day reported as a broken promise is excused, anything else is a
+violation.
 """
 
 from __future__ import annotations
@@ -52,6 +64,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise, zip_longest
+from typing import Protocol
 
 from dispatch.model import (
     DIMENSIONS,
@@ -67,11 +80,30 @@ from dispatch.model import (
 )
 from dispatch.result import Plan, Route, Step, StepKind, UnassignedReason
 
+
+class PromiseRecord(Protocol):
+    """What `check_promises` reads of a promise (`dispatch.live.ledger.Promise`)."""
+
+    booking_id: str
+    kind: str
+    window: TimeWindow
+    latest_arrival: int
+    words_en: str
+
+
+class DoneRecord(Protocol):
+    """What `check_promises` reads of an executed stop (`dispatch.events.DoneStop`)."""
+
+    kind: str
+    start: int
+    request_id: str | None
+
 __all__ = [
     "KINDS",
     "CheckReport",
     "Violation",
     "check_plan",
+    "check_promises",
     "prove_unassigned_reason",
     "single_request_feasible",
 ]
@@ -99,6 +131,9 @@ KINDS: tuple[str, ...] = (
     "cost",
     "summary",
     "unassigned_reason",
+    "arrival",
+    "handover",
+    "promise_dropped",
 )
 
 #: Relative tolerance for the float figures that are not yen (ride ratios).
@@ -313,6 +348,126 @@ def check_plan(problem: Problem, plan: Plan, *, cost_tolerance: float = 1e-6) ->
         the plan's cost as recomputed by the checker.
     """
     return _Checker(problem, plan, cost_tolerance).run()
+
+
+def check_promises(
+    plan: Plan,
+    promises: Iterable[PromiseRecord],
+    history: Iterable[DoneRecord],
+    *,
+    ended: Iterable[str] = (),
+    excused: Iterable[tuple[str, str]] = (),
+) -> CheckReport:
+    """Verify a live day's plan and executed stops against its promises.
+
+    Parameters
+    ----------
+    plan
+        The day's remaining plan.
+    promises
+        The promises in force (one per booking), as the ledger recorded them.
+    history
+        Every stop done so far (all vehicles).
+    ended
+        Bookings the rider ended (cancelled, absent): their promises no longer bind.
+    excused
+        ``(booking id, what)`` pairs the day reported as broken promises, ``what``
+        one of ``pickup_window``, ``arrival``, ``handover`` or ``rescue`` (which
+        excuses every breach of that booking).
+
+    Returns
+    -------
+    CheckReport
+        Violations of kinds ``promise`` (pickup outside the promised window),
+        ``arrival``, ``handover`` and ``promise_dropped``; cost 0.
+    """
+    gone = set(ended)
+    told = {(b, w) for b, w in excused}
+    picked: dict[str, int] = {}
+    dropped: dict[str, int] = {}
+    for d in history:
+        if d.request_id is None:
+            continue
+        if d.kind == "pickup":
+            picked.setdefault(d.request_id, d.start)
+        elif d.kind == "dropoff":
+            dropped[d.request_id] = d.start
+    planned_pick: dict[str, int] = {}
+    planned_drop: dict[str, int] = {}
+    for route in plan.routes:
+        for s in route.steps:
+            if s.request_id is None:
+                continue
+            if s.kind == StepKind.PICKUP:
+                planned_pick[s.request_id] = s.service_start
+            elif s.kind == StepKind.DROPOFF:
+                planned_drop[s.request_id] = s.service_start
+    out: list[Violation] = []
+
+    def excuse(bid: str, what: str) -> bool:
+        return (bid, what) in told or (bid, "rescue") in told
+
+    for p in promises:
+        bid = p.booking_id
+        if bid in gone:
+            continue
+        lo, hi = p.window.start, p.window.end
+        if p.kind == "ride":
+            done_pick = picked.get(bid)
+            pick = done_pick if done_pick is not None else planned_pick.get(bid)
+            when = "executed" if done_pick is not None else "planned"
+            if pick is not None and not lo <= pick <= hi and not excuse(bid, "pickup_window"):
+                miss = lo - pick if pick < lo else pick - hi
+                out.append(
+                    Violation(
+                        "promise",
+                        miss,
+                        f"booking {bid!r}: {when} pickup at {_clock(pick)} is outside the "
+                        f"promised window {_span(p.window)} by {miss} s",
+                        request_id=bid,
+                    )
+                )
+        drop = dropped.get(bid, planned_drop.get(bid))
+        when = "executed" if bid in dropped else "planned"
+        if drop is not None:
+            if p.kind == "ride":
+                kind, miss = "arrival", max(0, drop - p.latest_arrival)
+                text = f"after the promised latest arrival {_clock(p.latest_arrival)}"
+            else:
+                kind, miss = "handover", (lo - drop if drop < lo else max(0, drop - hi))
+                text = f"outside the promised slot {_span(p.window)}"
+            what = "arrival" if kind == "arrival" else "handover"
+            if miss and not excuse(bid, what):
+                out.append(
+                    Violation(
+                        kind,
+                        miss,
+                        f"booking {bid!r}: {when} drop-off at {_clock(drop)} is {text} by {miss} s",
+                        request_id=bid,
+                    )
+                )
+            continue
+        reported = any(b == bid for b, _ in told)
+        if bid not in planned_pick and bid not in picked and not reported:
+            out.append(
+                Violation(
+                    "promise_dropped",
+                    1,
+                    f"booking {bid!r}: promised ({p.words_en}) but neither done, planned, "
+                    "ended by the rider nor reported broken",
+                    request_id=bid,
+                )
+            )
+        elif bid in picked and bid not in planned_drop and not reported:
+            out.append(
+                Violation(
+                    "promise_dropped",
+                    1,
+                    f"booking {bid!r}: on board but no drop-off is planned",
+                    request_id=bid,
+                )
+            )
+    return CheckReport(tuple(out), 0.0)
 
 
 @dataclass(slots=True)

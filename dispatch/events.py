@@ -174,6 +174,7 @@ class BrokenWhat(StrEnum):
     PICKUP_WINDOW = "pickup_window"  # the promised お迎え予定時間帯
     ARRIVAL = "arrival"  # an on-board rider's arrival time or maximum ride time
     RESCUE = "rescue"  # riders of a broken-down vehicle nobody can fetch in time
+    HANDOVER = "handover"  # a delivery's promised hand-over slot (お届け予定時間帯)
 
 
 BROKEN_TEXT: dict[BrokenWhat, tuple[str, str]] = {
@@ -189,18 +190,29 @@ BROKEN_TEXT: dict[BrokenWhat, tuple[str, str]] = {
         "故障車両のお客様を迎えに行ける車両がありません",
         "no vehicle can fetch the riders of the broken-down vehicle in time",
     ),
+    BrokenWhat.HANDOVER: (
+        "お約束したお届け予定時間帯にお届けできません",
+        "the promised hand-over slot can no longer be kept",
+    ),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class BrokenPromise:
-    """A promise that an event made impossible: reported, never silently dropped."""
+    """A promise that an event made impossible: reported, never silently dropped.
+
+    ``at`` is when it was found, ``cause`` why; ``by_s`` how far outside the promise
+    the stop is or will be (seconds; 0 when nobody can serve it at all) and
+    ``promised`` the window the caller was told (the ledger's record).
+    """
 
     booking_id: str
     what: BrokenWhat
     at: int
     cause: str
     promised: TimeWindow | None = None
+    by_s: int = 0
+    vehicle_id: str | None = None
 
     @property
     def message_ja(self) -> str:
@@ -220,6 +232,8 @@ class BrokenPromise:
             "at": self.at,
             "cause": self.cause,
             "promised": _plain(self.promised),
+            "by_s": self.by_s,
+            "vehicle_id": self.vehicle_id,
             "message_ja": self.message_ja,
             "message_en": self.message_en,
         }
@@ -228,7 +242,13 @@ class BrokenPromise:
     def from_plain(cls, d: dict[str, Any]) -> BrokenPromise:
         """Rebuild from `to_plain` data."""
         return cls(
-            d["booking_id"], BrokenWhat(d["what"]), d["at"], d["cause"], _window(d["promised"])
+            d["booking_id"],
+            BrokenWhat(d["what"]),
+            d["at"],
+            d["cause"],
+            _window(d["promised"]),
+            int(d.get("by_s", 0)),
+            d.get("vehicle_id"),
         )
 
 

@@ -24,12 +24,12 @@ from api.deps import (
     actor_of,
     today,
 )
-from api.live.reopt import solve_job
 from api.live.views import DayView
 from api.routes.common import problems
 from api.schemas import BrokenPromisePublic, PlanPublic, ReoptimiseRequest, ReoptOutcomePublic
 from api.vocab import Role
 from dispatch.events import BrokenPromise
+from dispatch.live import solve_in_worker
 
 router = APIRouter(prefix="/plan", tags=["plan"])
 
@@ -78,7 +78,7 @@ def reoptimise(
     ) or rt.settings.reopt_time_limit_s
     with rt.days.locked(session, day, actor_of(user)) as od:
         job = od.day().reopt_job()
-    candidate = solve_job(job, limit)
+    candidate = solve_in_worker(job, limit)
     with rt.days.locked(session, day, actor_of(user)) as od:
         live = od.day()
         outcome = (

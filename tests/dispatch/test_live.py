@@ -266,11 +266,19 @@ def test_breakdown_rescues_riders_on_board_and_reports_what_cannot_be_kept():
     day.advance_to(H9 - 300)  # a on board since 08:51
     assert day.booking(a).status is BookingStatus.PICKED_UP
     result = day.vehicle_breakdown("v1", location=2)
-    # v2 reaches 2 at 09:55+... within the rescue window, but 4 only at 09:55, after b's promise
+    # v2 reaches 2 within the rescue window, but a lands after the arrival it was promised,
+    # and v2 reaches 4 only at 09:55, after b's promise: both are reported
     assert day.route_of(a) == "v2"
     assert day.booking(a).status is BookingStatus.CONFIRMED
     assert day.problem().task(a).pickup.location == 2
-    assert [(bp.booking_id, bp.what) for bp in result.broken] == [(b, BrokenWhat.PICKUP_WINDOW)]
+    assert [(bp.booking_id, bp.what) for bp in result.broken] == [
+        (a, BrokenWhat.ARRIVAL),
+        (b, BrokenWhat.PICKUP_WINDOW),
+    ]
+    late = result.broken[0]
+    drop = next(s for s in day.plan.route("v2").steps if s.request_id == a and s.kind == "dropoff")
+    assert late.by_s == drop.service_start - day.promise(a).latest_arrival > 0
+    assert late.promised == day.promise(a).window
     assert day.booking(b).status is BookingStatus.PROMISE_BROKEN
     assert "v1" not in {v.id for v in day.problem().vehicles}
     assert any(e.event is AuditEvent.BREAKDOWN for e in day.audit)

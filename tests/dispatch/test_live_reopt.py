@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from benchmarks.live_latency import demand, fleet, synthetic_town
 from dispatch.audit import AuditEvent
 from dispatch.events import BookingStatus
-from dispatch.live import LiveDay
+from dispatch.live import ROUTED, LiveDay, solve_in_worker, solve_job
 from dispatch.model import TimeWindow, Vehicle
 from dispatch.quote import RideAsk
-from dispatch.reopt import Reoptimizer
-from dispatch.result import StepKind, Visit, build_plan, build_route
-from dispatch.solver import solve
+from dispatch.result import Plan, StepKind, Visit, build_plan, build_route
 from dispatch.stop import MaxRuntime, SolutionLimit
 from tests.dispatch.instances import HOUR, line_matrix
 
@@ -41,7 +39,7 @@ def test_better_plan_is_adopted_and_keeps_every_promise():
     given = promises(day)
     served = {rid for r in day.plan.routes for rid in r.request_ids}
     job = day.reopt_job()
-    outcome = day.offer(job, solve(job.problem, STOP, initial=job.initial))
+    outcome = day.offer(job, solve_job(job, STOP))
     assert outcome.accepted, outcome.reason
     assert outcome.cost_after < outcome.cost_before
     assert day.plan.summary.cost == pytest.approx(outcome.cost_after)
@@ -56,7 +54,7 @@ def test_better_plan_is_adopted_and_keeps_every_promise():
 def test_bookings_made_meanwhile_are_reinserted():
     day = busy_day()
     job = day.reopt_job()
-    candidate = solve(job.problem, STOP, initial=job.initial)
+    candidate = solve_job(job, STOP)
     late = day.quote(RideAsk(20, 3, depart_at=13 * HOUR))  # while the worker searched
     assert late.ok
     day.confirm(late.booking_id)
@@ -96,42 +94,50 @@ def test_candidate_breaking_a_promise_is_discarded():
 def test_stale_candidate_is_reconciled_with_what_happened_since():
     day = busy_day()
     job = day.reopt_job()
-    candidate = solve(job.problem, STOP, initial=job.initial)
+    candidate = solve_job(job, STOP)
     day.advance_to(10 * HOUR)  # stops were done, vehicles are under way
     cancelled = next(b.id for b in day.bookings(BookingStatus.CONFIRMED))
     day.cancel(cancelled)
+    before = day.plan.summary.cost
     outcome = day.offer(job, candidate)
-    if not outcome.accepted:  # e.g. the candidate ordered a now-executed stop differently
-        assert outcome.reason
+    last = list(day.audit)[-1]
+    assert last.seq == outcome.audit_seq
+    if outcome.accepted:  # adopted: cheaper, and what happened since is respected
+        assert last.event is AuditEvent.REOPTIMISED
+        assert outcome.cost_after < before
+    else:  # discarded with its reason on record, the plan untouched
+        assert last.event is AuditEvent.REOPT_DISCARDED and outcome.reason in last.reason
+        assert day.plan.summary.cost == pytest.approx(before)
     assert day.route_of(cancelled) is None
+    routed = {rid for r in day.plan.routes for rid in r.request_ids}
+    assert {b.id for b in day.bookings(*ROUTED)} <= routed
     assert day.check().ok()
 
 
-def test_background_reoptimiser_never_blocks_quotes():
+def test_worker_solves_while_quotes_go_on_and_the_candidate_is_adopted():
     day = busy_day()
-    with Reoptimizer(day, time_limit_s=1.0) as reopt:
-        assert reopt.start()
-        assert not reopt.start()  # one job at a time
-        started = time.perf_counter()
+    job = day.reopt_job()
+    with ThreadPoolExecutor(1) as pool:  # the worker process runs while we quote
+        running = pool.submit(solve_in_worker, job, 1.0)
         q = day.quote(RideAsk(20, 3, depart_at=13 * HOUR))
-        assert time.perf_counter() - started < 0.5
         assert q.ok
         day.confirm(q.booking_id)
-        outcome = reopt.wait(timeout=60)
-    assert outcome is not None
-    assert outcome.accepted or outcome.reason
+        candidate = running.result(timeout=120)
+    assert isinstance(candidate, Plan), candidate
+    assert candidate.stats["engine"] in ("native", "initial")
+    assert candidate.summary.cost <= job.initial.summary.cost + 1e-6  # never worse
+    outcome = day.offer(job, candidate)
+    assert outcome.accepted, outcome.reason
+    assert outcome.reinserted == 1
     assert day.route_of(q.booking_id) is not None
     assert day.check().ok()
 
 
-def test_overrunning_worker_is_killed_and_discarded():
+def test_overrunning_worker_is_killed_and_reported():
     day = busy_day()
-    reopt = Reoptimizer(day, time_limit_s=30.0)
-    assert reopt.start()
-    reopt._deadline = 0.0  # as if the solve had overrun its limit
-    outcome = reopt.poll()
-    assert outcome is not None and not outcome.accepted
-    assert "overran" in outcome.reason
-    assert not reopt.running
+    job = day.reopt_job()
+    answer = solve_in_worker(job, 0.001, overrun_s=0.0)  # no process starts that fast
+    assert answer == "the solver overran its time limit"
+    outcome = day.discard(job, answer)
+    assert not outcome.accepted
     assert list(day.audit)[-1].event is AuditEvent.REOPT_DISCARDED
-    reopt.close()

@@ -1,0 +1,378 @@
+"""Instant quotes on a live day, and the promise made when one is confirmed.
+
+A quote builds the request of the ask (`dispatch.quote.build_request`), inserts it
+where it is cheapest over all vehicles and positions (`dispatch.quote.find_insertion`,
+exact on the whole affected route), places the promised window around the feasible
+pickup time closest to the asked one, verifies the route with the request's pickup
+window narrowed to that promise, and holds the seat. A rejection says why
+(予約できません（理由）) and lists times that are feasible now (代わりの時間).
+`confirm` writes the promise to the ledger with the words the caller heard;
+`release` and `cancel` end a booking before its pickup.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dispatch.audit import AuditEvent, diff
+from dispatch.errors import InputError
+from dispatch.events import Booking, BookingStatus, EventResult
+from dispatch.insertion import Insertion
+from dispatch.live.repair import take_out
+from dispatch.live.routes import apply, booking, check_location, find, ordered, route_of, timetable
+from dispatch.live.state import DayState, HoldExpiredError
+from dispatch.model import Request, RideRequest, Task, TimeWindow, Vehicle
+from dispatch.quote import (
+    Alternative,
+    Ask,
+    DeliveryAsk,
+    Quote,
+    QuoteRejection,
+    RideAsk,
+    build_request,
+    clock,
+    place_window,
+    positions,
+    resolve_task,
+    slot_from,
+    span,
+)
+from dispatch.schedule import Node, dropoff_node, pickup_node, schedule
+from dispatch.screening import compatible, fits_alone
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Found:
+    vehicle_id: str
+    request: Request
+    task: Task
+    nodes: list[Node]
+    sched: Any
+    pickup_index: int
+    dropoff_index: int
+
+
+def promise_terms(request: Request, task: Task) -> tuple[TimeWindow, int]:
+    """(promised window, latest arrival) of a quoted request: what the caller is told.
+
+    A ride: its promised pickup window, and the arrive-by time or promise end +
+    boarding + maximum ride time, whichever is earlier. A delivery: its hand-over slot.
+    """
+    if isinstance(request, RideRequest):
+        promise = request.promise
+        assert promise is not None and task.max_ride_s is not None
+        latest = promise.end + request.board_s + task.max_ride_s
+        if request.arrive_by is not None:
+            latest = min(latest, request.arrive_by)
+        return promise, latest
+    return TimeWindow(task.dropoff.window.start, task.dropoff.window.end), request.due_by
+
+
+def quote(s: DayState, ask: Ask, *, booking_id: str | None = None, hold: bool = True) -> Quote:
+    """Answer an ask at once (see `dispatch.live.LiveDay.quote`)."""
+    if not isinstance(ask, RideAsk | DeliveryAsk):
+        raise InputError(f"quote: ask must be a RideAsk or DeliveryAsk, got {ask!r}")
+    _validate_ask(s, ask)
+    bid = _claim_id(s, booking_id)
+    kind = "ride" if isinstance(ask, RideAsk) else "delivery"
+    cfg = s.config.quote
+    if (
+        isinstance(ask, DeliveryAsk)
+        and cfg.delivery_cutoff_s is not None
+        and s.now >= 0
+        and s.now > cfg.delivery_cutoff_s
+    ):
+        return Quote(
+            False,
+            kind,
+            reason=QuoteRejection.AFTER_CUTOFF,
+            detail=f"same-day orders close at {clock(cfg.delivery_cutoff_s)}",
+        )
+    request = _request_for(s, ask, bid)
+    if request is None:
+        return _reject(s, ask, bid, QuoteRejection.TOO_SOON)
+    found = _try_insert(s, request, ask)
+    if found is None:
+        return _reject(s, ask, bid, _diagnose(s, resolve_task(s.base, request)))
+    held_until = _hold(s, bid, found) if hold else None
+    promise, latest = promise_terms(found.request, found.task)
+    return Quote(
+        True,
+        kind,
+        booking_id=bid if hold else None,
+        promise=promise,
+        estimated_pickup=found.sched.starts[found.pickup_index],
+        estimated_arrival=found.sched.starts[found.dropoff_index],
+        latest_arrival=latest,
+        vehicle_id=found.vehicle_id,
+        held_until=held_until,
+    )
+
+
+def confirm(s: DayState, booking_id: str) -> Booking:
+    """Turn a held quote into a booking (予約確定) and write its promise to the ledger."""
+    b = booking(s, booking_id)
+    if b.status is BookingStatus.CONFIRMED:
+        return b
+    if b.status is BookingStatus.EXPIRED:
+        raise HoldExpiredError(
+            f"booking {booking_id!r}: the hold expired at {clock(b.held_until or s.now)}; "
+            "quote again"
+        )
+    if b.status is not BookingStatus.HELD:
+        raise InputError(f"booking {booking_id!r} is {b.status.value}, not held")
+    b.status = BookingStatus.CONFIRMED
+    b.held_until = None
+    window, latest = promise_terms(b.request, s.tasks[booking_id])
+    kind = b.request.kind
+    if kind == "ride":
+        words_ja = f"お迎え予定時間帯 {span(window)}、{clock(latest)} までに到着"
+        words_en = f"pickup between {span(window)}, arrival by {clock(latest)}"
+    else:
+        words_ja = f"お届け予定時間帯 {span(window)}"
+        words_en = f"hand-over between {span(window)}"
+    s.ledger.make(booking_id, kind, s.now, window, latest, words_ja, words_en)
+    s.audit.record(
+        s.now,
+        AuditEvent.CONFIRMED,
+        f"booked; promised {words_en}",
+        booking_id=booking_id,
+        vehicle_id=route_of(s, booking_id),
+    )
+    s.touch()
+    return b
+
+
+def release(s: DayState, booking_id: str) -> EventResult:
+    """Give back a held quote the caller declined (frees its seat)."""
+    b = booking(s, booking_id)
+    if b.status is not BookingStatus.HELD:
+        raise InputError(f"booking {booking_id!r} is {b.status.value}, not held")
+    return take_out(s, booking_id, BookingStatus.CANCELLED, AuditEvent.RELEASED, "released")
+
+
+def cancel(s: DayState, booking_id: str) -> EventResult:
+    """The rider cancels (キャンセル): the booking leaves the plan, its seat is free."""
+    b = booking(s, booking_id)
+    if b.status is BookingStatus.PICKED_UP:
+        raise InputError(f"booking {booking_id!r} is already on board; it cannot be cancelled")
+    if not b.status.is_active:
+        raise InputError(f"booking {booking_id!r} is {b.status.value}; nothing to cancel")
+    return take_out(
+        s, booking_id, BookingStatus.CANCELLED, AuditEvent.CANCELLED, "cancelled by the rider"
+    )
+
+
+def _validate_ask(s: DayState, ask: Ask) -> None:
+    fleet = s.fleet.values()
+    if isinstance(ask, RideAsk):
+        obj = "ride ask"
+        check_location(s, obj, "pickup", ask.pickup)
+        check_location(s, obj, "dropoff", ask.dropoff)
+        name = "depart_at" if ask.depart_at is not None else "arrive_by"
+        if ask.time < s.now:
+            raise InputError(f"{obj}: {name} {clock(ask.time)} is in the past (now {clock(s.now)})")
+        if ask.time > s.horizon_s:
+            raise InputError(f"{obj}: {name} {clock(ask.time)} is after the service day")
+        load = (ask.party_size - ask.wheelchairs, ask.wheelchairs, 0)
+        size = f"party_size {ask.party_size} ({ask.wheelchairs} wheelchair(s))"
+    else:
+        obj = "delivery ask"
+        check_location(s, obj, "shop", ask.shop)
+        check_location(s, obj, "customer", ask.customer)
+        if ask.due_by is not None and ask.due_by < s.now:
+            raise InputError(
+                f"{obj}: due_by {clock(ask.due_by)} is in the past (now {clock(s.now)})"
+            )
+        load = (0, 0, ask.cargo_units)
+        size = f"cargo_units {ask.cargo_units}"
+    if not any(ask.required_features <= v.features for v in fleet):
+        raise InputError(
+            f"{obj}: required_features {sorted(ask.required_features)} are offered by "
+            "no vehicle of the fleet"
+        )
+    if not any(
+        ask.required_features <= v.features
+        and all(a <= c for a, c in zip(load, v.capacity, strict=True))
+        for v in fleet
+    ):
+        raise InputError(f"{obj}: {size} fits no vehicle of the fleet")
+
+
+def _claim_id(s: DayState, booking_id: str | None) -> str:
+    if booking_id is None:
+        return s.new_booking_id()
+    if not isinstance(booking_id, str) or not booking_id:
+        raise InputError(f"quote: booking_id must be a non-empty string, got {booking_id!r}")
+    b = s.bookings.get(booking_id)
+    if b is not None and b.status is not BookingStatus.PROMISE_BROKEN:
+        raise InputError(f"quote: booking id {booking_id!r} is already used ({b.status.value})")
+    return booking_id
+
+
+def _request_for(s: DayState, ask: Ask, bid: str) -> Request | None:
+    """The request to insert (booked window, no promise yet), or None if too soon."""
+    return build_request(
+        ask,
+        bid,
+        now=s.now,
+        time_s=s.base.time_s,
+        horizon_s=s.horizon_s,
+        day_end=max(v.shift.end for v in s.fleet.values()),
+        config=s.config.quote,
+    )
+
+
+def _try_insert(s: DayState, request: Request, ask: Ask) -> _Found | None:
+    """Cheapest insertion, then the promise around it, verified by `schedule`."""
+    cfg = s.config.quote
+    found = find(s, resolve_task(s.base, request))
+    if found is None:
+        return None
+    vid, ins = found
+    pi, di = positions(ins)
+    final: Request
+    if isinstance(request, RideRequest):
+        assert isinstance(ask, RideAsk) and request.pickup_window is not None
+        window = request.pickup_window
+        target = ask.depart_at if ask.depart_at is not None else window.end
+        center = _closest_pickup(s, s.routes[vid].vehicle, ins, pi, min(target, window.end))
+        promise = place_window(center, cfg.promise_width_s, window.start, window.end, cfg.round_s)
+        final = replace(request, promise=promise)
+    elif cfg.delivery_slot_s > 0:
+        d_lo = request.deliver_from if request.deliver_from is not None else request.ready_at
+        slot = slot_from(
+            ins.sched.earliest[di], cfg.delivery_slot_s, d_lo, request.due_by, cfg.round_s
+        )
+        final = replace(request, deliver_from=slot.start, due_by=slot.end)
+    else:
+        final = request
+    final_task = resolve_task(s.base, final)
+    nodes = list(ins.nodes)
+    nodes[pi] = pickup_node(final_task)
+    nodes[di] = dropoff_node(final_task)
+    sched = schedule(s.base, s.routes[vid].vehicle, nodes)
+    if sched is None:  # cannot happen: the promise contains a feasible pickup time
+        logger.error("quote: promise of %s is not schedulable; refusing", request.id)
+        return None
+    return _Found(vid, final, final_task, nodes, sched, pi, di)
+
+
+def _closest_pickup(s: DayState, vehicle: Vehicle, ins: Insertion, pi: int, target: int) -> int:
+    """The feasible pickup time of this insertion closest to `target`.
+
+    Feasible pickup times form an interval starting at the earliest schedule's;
+    above it, one `schedule` call tells whether `target` itself is feasible, and a
+    bisection (to 30 s) finds the latest feasible time below it otherwise.
+    """
+    lo = ins.sched.earliest[pi]
+    if target <= lo:
+        return lo
+    nodes = list(ins.nodes)
+    node = nodes[pi]
+
+    def feasible(x: int) -> bool:
+        nodes[pi] = replace(node, earliest=x, latest=x)
+        return schedule(s.base, vehicle, nodes) is not None
+
+    if feasible(target):
+        return target
+    hi = target
+    while hi - lo > 30:
+        mid = (lo + hi) // 2
+        if feasible(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _hold(s: DayState, bid: str, found: _Found) -> int:
+    before = timetable(s, [found.vehicle_id])
+    apply(s, found.vehicle_id, found.nodes, found.sched)
+    held_until = s.now + s.config.hold_s
+    rebooked = bid in s.bookings
+    s.bookings[bid] = Booking(
+        bid,
+        found.request,
+        BookingStatus.HELD,
+        created_at=s.now,
+        held_until=held_until,
+        note="rebooked after a broken promise" if rebooked else "",
+    )
+    s.tasks[bid] = found.task
+    promise = s.bookings[bid].promise
+    s.audit.record(
+        s.now,
+        AuditEvent.QUOTE_HELD,
+        f"quoted {span(promise) if promise else ''} on {found.vehicle_id}, "
+        f"held until {clock(held_until)}",
+        booking_id=bid,
+        vehicle_id=found.vehicle_id,
+        changes=diff(before, timetable(s, [found.vehicle_id])),
+    )
+    s.touch()
+    return held_until
+
+
+def _diagnose(s: DayState, task: Task) -> QuoteRejection:
+    vehicles = [wr.vehicle for _, wr in ordered(s) if not wr.closed]
+    fitting = [v for v in vehicles if compatible(v, task)]
+    if not fitting:
+        return QuoteRejection.NO_VEHICLE
+    if task.max_ride_s is not None and task.direct_s > task.max_ride_s:
+        return QuoteRejection.MAX_RIDE_TOO_SHORT
+    if not any(fits_alone(s.base, task, v) for v in fitting):
+        return QuoteRejection.OUTSIDE_SERVICE_HOURS
+    return QuoteRejection.FULLY_BOOKED
+
+
+def _reject(s: DayState, ask: Ask, bid: str, reason: QuoteRejection) -> Quote:
+    kind = "ride" if isinstance(ask, RideAsk) else "delivery"
+    alternatives: tuple[Alternative, ...] = ()
+    if isinstance(ask, RideAsk) and reason in (
+        QuoteRejection.FULLY_BOOKED,
+        QuoteRejection.OUTSIDE_SERVICE_HOURS,
+        QuoteRejection.TOO_SOON,
+    ):
+        alternatives = _alternatives(s, ask, bid)
+    return Quote(False, kind, reason=reason, alternatives=alternatives)
+
+
+def _alternatives(s: DayState, ask: RideAsk, bid: str) -> tuple[Alternative, ...]:
+    """Up to N times near the asked one that are feasible now (nothing is held)."""
+    cfg = s.config.quote
+    found: list[Alternative] = []
+    steps = cfg.alternative_max_shift_s // cfg.alternative_step_s
+    for k in range(1, steps + 1):
+        for sign in (1, -1):
+            if len(found) >= cfg.alternatives:
+                return tuple(sorted(found, key=lambda a: a.time))
+            t = ask.time + sign * k * cfg.alternative_step_s
+            if t < s.now or t > s.horizon_s:
+                continue
+            shifted = replace(ask, arrive_by=t) if ask.by_arrival else replace(ask, depart_at=t)
+            request = _request_for(s, shifted, bid)
+            if request is None:
+                continue
+            f = _try_insert(s, request, shifted)
+            if f is None:
+                continue
+            promise = f.request.promise  # type: ignore[union-attr]
+            assert promise is not None
+            if any(abs(a.promise.start - promise.start) < cfg.promise_width_s for a in found):
+                continue
+            found.append(
+                Alternative(
+                    t,
+                    promise,
+                    f.sched.starts[f.pickup_index],
+                    f.sched.starts[f.dropoff_index],
+                    f.vehicle_id,
+                )
+            )
+    return tuple(sorted(found, key=lambda a: a.time))
