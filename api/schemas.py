@@ -410,11 +410,15 @@ class UnassignedPublic(BaseModel):
 
 
 class BrokenPromisePublic(BaseModel):
+    """A promise an event broke: which, when, by how much (seconds) and why."""
+
     booking_id: str
     what: str
     at: datetime
     cause: str
     promised: Window | None
+    by_s: int
+    vehicle_id: str | None
     message_ja: str
     message_en: str
 

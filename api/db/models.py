@@ -157,7 +157,6 @@ class ServiceDay(Base):
     snapshot: Mapped[str | None] = deferred(mapped_column(Text))
     locations: Mapped[list[Any]] = deferred(mapped_column(JSON, default=list))
     arrivals: Mapped[dict[str, Any]] = deferred(mapped_column(JSON, default=dict))
-    next_booking_no: Mapped[int] = mapped_column(Integer, default=1)
     last_audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -56,8 +56,14 @@ class DayOptions:
     hold_s: int = 180
     auto_complete: bool = False
 
-    def config(self) -> LiveConfig:
-        return LiveConfig(hold_s=self.hold_s, auto_complete=self.auto_complete)
+    def config(self, day: date) -> LiveConfig:
+        """Booking ids read well over the phone: ``20250602-007``."""
+        return LiveConfig(
+            hold_s=self.hold_s,
+            auto_complete=self.auto_complete,
+            id_prefix=f"{day:%Y%m%d}-",
+            id_digits=3,
+        )
 
 
 @dataclass(slots=True)
@@ -165,12 +171,6 @@ class OpenDay:
         """Mirror the day into the booking rows now (saving does it again, at the end)."""
         self.mirror(self)
 
-    def next_booking_id(self) -> str:
-        """A fresh booking id, readable over the phone: ``20250602-007``."""
-        n = self.row.next_booking_no
-        self.row.next_booking_no = n + 1
-        return f"{self.service_date:%Y%m%d}-{n:03d}"
-
     def seconds(self, at: datetime) -> int:
         return self.clock.seconds(at, self.service_date)
 
@@ -251,7 +251,6 @@ class DayStore:
                 version=1,
                 locations=[],
                 arrivals={},
-                next_booking_no=1,
                 last_audit_seq=0,
                 created_at=now,
                 updated_at=now,
@@ -316,7 +315,7 @@ class DayStore:
         if not fleet:
             return None
         m = self.roads.matrix(day, locations.points())
-        return LiveDay(m.time_s, m.distance_m, fleet, now=now_s, config=self.options.config())
+        return LiveDay(m.time_s, m.distance_m, fleet, now=now_s, config=self.options.config(day))
 
     def _save(self, od: OpenDay) -> dict[str, Any]:
         row = od.row

@@ -10,6 +10,7 @@ the viewer may see it: homes then show as 「自宅」 at a ~100 m rounded point
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -22,12 +23,33 @@ from api.db import models
 from api.live.locations import DayLocations
 from api.live.store import ReadDay
 from api.vocab import PlaceKind
-from dispatch.events import Booking, BookingStatus, DoneStop
+from dispatch.events import Booking, BookingStatus, BrokenPromise, DoneStop
 from dispatch.live import LiveDay
 from dispatch.model import RideRequest, TimeWindow
 from dispatch.result import REASON_TEXT, Step, StepKind
 
 HOME_JA = "自宅"
+
+
+def broken_public(
+    clock: ServiceClock, day: date, broken: Iterable[BrokenPromise]
+) -> list[schemas.BrokenPromisePublic]:
+    """Broken promises as the API shows them: which, when, by how much, why."""
+    return [
+        schemas.BrokenPromisePublic(
+            booking_id=bp.booking_id,
+            what=bp.what.value,
+            at=clock.at(bp.at, day),
+            cause=bp.cause,
+            promised=clock.window(bp.promised, day),  # type: ignore[arg-type]
+            by_s=bp.by_s,
+            vehicle_id=bp.vehicle_id,
+            message_ja=bp.message_ja,
+            message_en=bp.message_en,
+        )
+        for bp in broken
+    ]
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,18 +298,7 @@ class DayView:
     def broken(self) -> list[schemas.BrokenPromisePublic]:
         if self.live is None:
             return []
-        return [
-            schemas.BrokenPromisePublic(
-                booking_id=bp.booking_id,
-                what=bp.what.value,
-                at=self.at(bp.at),
-                cause=bp.cause,
-                promised=self.window(bp.promised),
-                message_ja=bp.message_ja,
-                message_en=bp.message_en,
-            )
-            for bp in self.live.broken_promises
-        ]
+        return broken_public(self.clock, self.day, self.live.broken_promises)
 
     def plan(self, version: int, now: datetime) -> schemas.PlanPublic:
         if self.live is None:

@@ -15,7 +15,15 @@ from fastapi.responses import JSONResponse
 
 from api import idempotency
 from api.db.models import Place
-from api.deps import BookingUser, IdempotencyKeyHeader, RuntimeDep, WriteSession, actor_of, today
+from api.deps import (
+    BookingUser,
+    IdempotencyKeyHeader,
+    RuntimeDep,
+    WriteSession,
+    actor_of,
+    check_service_date,
+    today,
+)
 from api.problems import ApiProblem, invalid_field
 from api.routes.bookings import add_booking_row
 from api.routes.common import problems
@@ -75,8 +83,10 @@ def order_delivery(
     }
     if "due_by" in times:
         check_bookable_time(rt, times["due_by"], "due_by")
-    anchor = times.get("ready_at") or times.get("due_by") or times.get("deliver_from")
-    day = rt.clock.service_date(anchor) if anchor is not None else today(rt)
+    anchor = next(iter(times), None)  # ready_at, else due_by, else deliver_from
+    day = today(rt)
+    if anchor is not None:
+        day = check_service_date(rt, rt.clock.service_date(times[anchor]), anchor)
     if any(rt.clock.service_date(t) != day for t in times.values()):
         raise invalid_field(
             "due_by", "同じ日の時刻で指定してください", "all times must be on one service day"
@@ -100,9 +110,10 @@ def order_delivery(
             deliver_from=seconds.get("deliver_from"),
             cargo_units=body.cargo_units,
         )
-        booking_id = od.next_booking_id()
-        q = live.quote(ask, booking_id=booking_id)
+        q = live.quote(ask)
         if q.ok:
+            booking_id = q.booking_id
+            assert booking_id is not None
             live.confirm(booking_id)
             add_booking_row(
                 od,
@@ -120,7 +131,6 @@ def order_delivery(
                 note=body.note,
             )
         else:
-            od.row.next_booking_no -= 1
             od.record("delivery_rejected", "宅配を受け付けられません", q.message_en)
         out = quote_public(q, od, by_arrival=True, status_="confirmed")
         code = status.HTTP_201_CREATED if q.ok else status.HTTP_200_OK

@@ -8,12 +8,8 @@ day stays open for bookings, then offers the result to the day as it is *then*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
-
 from fastapi import APIRouter
 
-from api.convert import ServiceClock
 from api.deps import (
     DateQuery,
     DispatcherUser,
@@ -26,29 +22,11 @@ from api.deps import (
 )
 from api.live.views import DayView
 from api.routes.common import problems
-from api.schemas import BrokenPromisePublic, PlanPublic, ReoptimiseRequest, ReoptOutcomePublic
+from api.schemas import PlanPublic, ReoptimiseRequest, ReoptOutcomePublic
 from api.vocab import Role
-from dispatch.events import BrokenPromise
 from dispatch.live import solve_in_worker
 
 router = APIRouter(prefix="/plan", tags=["plan"])
-
-
-def broken_public(
-    clock: ServiceClock, day: date, broken: Iterable[BrokenPromise]
-) -> list[BrokenPromisePublic]:
-    return [
-        BrokenPromisePublic(
-            booking_id=bp.booking_id,
-            what=bp.what.value,
-            at=clock.at(bp.at, day),
-            cause=bp.cause,
-            promised=clock.window(bp.promised, day),  # type: ignore[arg-type]
-            message_ja=bp.message_ja,
-            message_en=bp.message_en,
-        )
-        for bp in broken
-    ]
 
 
 @router.get("", response_model=PlanPublic, responses=problems(422))

@@ -239,9 +239,10 @@ def create_quote(
             board_s=board,
             alight_s=board,
         )
-        booking_id = od.next_booking_id()
-        q = live.quote(ask, booking_id=booking_id)
+        q = live.quote(ask)
         if q.ok:
+            booking_id = q.booking_id
+            assert booking_id is not None
             add_booking_row(
                 od,
                 booking_id,
@@ -258,7 +259,6 @@ def create_quote(
                 note=body.note,
             )
         else:
-            od.row.next_booking_no -= 1  # the id was not used
             od.record(
                 "quote_rejected",
                 f"予約できません（{REJECTION_TEXT[q.reason][0]}）"

@@ -29,10 +29,9 @@ from api.deps import (
     today,
 )
 from api.live.store import OpenDay
-from api.live.views import DayView
+from api.live.views import DayView, broken_public
 from api.problems import conflict, forbidden, invalid_field, not_found
 from api.routes.common import office_audit, problems
-from api.routes.plan import broken_public
 from api.schemas import (
     DriverEvent,
     EventOutcome,

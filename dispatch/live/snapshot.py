@@ -9,8 +9,9 @@ else is refused with a message that names the format.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from dispatch.result import StepKind
 from dispatch.schedule import break_nodes, dropoff_node, pickup_node
 
 SNAPSHOT_FORMAT = "noriai.liveday/2"
+_ID = re.compile(r"(.*?)(\d+)")
 _FORMAT_1 = "noriai.liveday/1"
 
 #: Statuses of bookings that were confirmed at some point (format-1 migration).
@@ -108,6 +110,8 @@ def restore(
     if np.asarray(time_s).shape[0] < data["n_locations"]:
         raise InputError(f"snapshot: needs a matrix of at least {data['n_locations']} locations")
     config = LiveConfig.from_plain(data["config"])
+    if fmt == _FORMAT_1:
+        config = _id_form(config, [d["id"] for d in data["bookings"]])
     fleet = tuple(vehicle_from_plain(v) for v in data["fleet"])
     base = Problem(
         time_s,
@@ -153,6 +157,15 @@ def restore(
         if not refresh(s, vid):
             raise InputError(f"snapshot: the route of vehicle {vid!r} is infeasible")
     return s
+
+
+def _id_form(config: LiveConfig, ids: list[str]) -> LiveConfig:
+    """Format 1 had no id settings: keep handing out ids of the form the day used."""
+    forms = {(m.group(1), len(m.group(2))) for i in ids if (m := _ID.fullmatch(i))}
+    if len(forms) != 1:
+        return config
+    prefix, digits = forms.pop()
+    return replace(config, id_prefix=prefix, id_digits=digits)
 
 
 def _migrated(s: DayState) -> Ledger:

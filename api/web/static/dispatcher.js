@@ -169,7 +169,10 @@ function renderAlerts(routes) {
   }
   for (const b of state.plan.broken_promises || []) {
     items.push(el("li", { dataset: { state: "late", bookingId: b.booking_id } },
-      el("span", { class: "badge badge-late" }, tr("late")), b[`message_${document.documentElement.lang}`] || b.message_ja || b.booking_id));
+      el("span", { class: "badge badge-late" }, tr("late")),
+      el("span", {}, `${b.booking_id} ${b[`message_${document.documentElement.lang}`] || b.message_ja}`
+        + (b.by_s ? ` (${t("minutes", { n: Math.ceil(b.by_s / 60) })})` : "")),
+      el("small", {}, b.cause)));
   }
   $("alerts").replaceChildren(...(items.length ? items : [el("li", {}, tr("dp.alerts.none"))]));
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from api.db.engine import make_engine
 from api.db.migrate import MIGRATIONS_DIR, current_revision, head_revision, is_up_to_date, upgrade
@@ -38,4 +38,27 @@ def test_upgrade_from_empty_and_again_is_harmless(tmp_path):
 
 def test_migrations_ship_with_the_package():
     assert (MIGRATIONS_DIR / "alembic.ini").is_file()
-    assert sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py")) == ["0001_initial.py"]
+    assert sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py")) == [
+        "0001_initial.py",
+        "0002_day_allocates_booking_ids.py",
+    ]
+
+
+def test_upgrade_from_0001_keeps_service_days_and_drops_the_booking_counter(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO service_days (service_date, version, next_booking_no, "
+                "last_audit_seq, created_at, updated_at) VALUES "
+                "('2026-06-05', 3, 8, 0, '2026-06-05 00:00:00', '2026-06-05 00:00:00')"
+            )
+        )
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    columns = {c["name"] for c in inspect(engine).get_columns("service_days")}
+    assert "next_booking_no" not in columns
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version FROM service_days")).scalar_one() == 3
+    engine.dispose()
