@@ -17,15 +17,18 @@ Scale
     moves neither costs nor feasibility by anything a gap column can show.
 
 Rounding
-    Nearest (the default) keeps every one of the 56 Li & Lim BKS route files feasible
-    (two of them with zero integer slack left) and their integer length within 0.09 of
-    the true one; this is what the tests and ``--validate-bks`` check. Its price: a plan
-    that uses the last integer unit of a window or a ride limit can be infeasible on the
-    plane by a few ``1 / scale`` (at 2 s a request, 1 of our 24 a-series plans was, by
-    0.004; none of the 56 Li & Lim ones).
-    ``"ceil"`` travel times make every integer-feasible plan exactly feasible, but make
-    4 of the 56 BKS route files infeasible at ``scale = 50`` (14 at 10, 2 at 100).
-    Floor would be a relaxation, hence not offered.
+    Nearest (the default, and the Li & Lim default of ``noriai bench quality``) keeps
+    every one of the 56 Li & Lim BKS route files feasible, with their integer length
+    within 0.0064 of the true one at ``scale = 1000``; this is what the tests and
+    ``--validate-bks`` check. Its price: a plan that uses the last integer unit of a
+    window or a ride limit can be infeasible on the plane by a few ``1 / scale``
+    (measured at the earlier scale 100: at 2 s a request, 1 of our 24 a-series plans
+    was, by 0.004; none of the 56 Li & Lim ones).
+    ``"ceil"`` travel times (the Cordeau default of ``noriai bench quality``) make
+    every integer-feasible plan exactly feasible. At ``scale = 1000`` the 56 BKS route
+    files stay feasible with them too (``--validate-bks --time-rounding ceil``,
+    2026-12-04); at coarser scales they did not (4 infeasible at 50, 14 at 10, 2 at
+    100). Floor would be a relaxation, hence not offered.
     Either way `exact_violations` checks the routes on the plane in double precision
     and says by how much they break anything, and the cost we report is `true_cost`,
     the unrounded Euclidean length, comparable with the best-known tables.

@@ -420,7 +420,7 @@ def run_quality(
 
 
 def _mean(values: Sequence[float]) -> float | None:
-    return round(sum(values) / len(values), 3) if values else None
+    return round(sum(values) / len(values), 3) + 0.0 if values else None  # no "-0.0"
 
 
 def per_instance(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
