@@ -3,12 +3,17 @@
 Every route names who may call it with one of the ``...User`` aliases below; anyone
 else gets 403 (and no token, or a bad one, 401). The permission table is in the
 README ("Booking service").
+
+Service dates (``service_date``, and the day of a shift or a delivery) must lie within
+`SERVICE_DATE_DAYS` days of today, either way: a year of history and every day that
+can be booked (``NORIAI_BOOKING_DAYS_AHEAD`` is at most 366). Anything else is a 422
+naming the field, on every endpoint that takes one (`check_service_date`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -17,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.db.models import User
 from api.live.store import Actor
-from api.problems import forbidden, unauthorized
+from api.problems import forbidden, invalid_field, unauthorized
 from api.runtime import Runtime
 from api.security import user_for_token
 from api.vocab import Role
@@ -90,7 +95,49 @@ PlaceEditor = Annotated[User, Depends(allow(R.OPERATOR, R.DISPATCHER, R.ADMIN))]
 VehicleCrewUser = Annotated[User, Depends(allow(R.DRIVER, R.DISPATCHER))]
 AdminUser = Annotated[User, Depends(allow(R.ADMIN))]
 
-DateQuery = Annotated[date | None, Query(description="Service date (default: today).")]
+#: How far from today (days, either way) a service date may be.
+SERVICE_DATE_DAYS = 366
+
+
+def service_date_range(rt: Runtime) -> tuple[date, date]:
+    """The first and last service date the API accepts: today -/+ `SERVICE_DATE_DAYS`."""
+    now = today(rt)
+    span = timedelta(days=SERVICE_DATE_DAYS)
+    return now - span, now + span
+
+
+def check_service_date(rt: Runtime, day: date, field: str = "service_date") -> date:
+    """`day` if it is within `service_date_range`, else 422 naming `field`."""
+    first, last = service_date_range(rt)
+    if not first <= day <= last:
+        raise invalid_field(
+            field,
+            f"運行日は {first:%Y-%m-%d} から {last:%Y-%m-%d} までの日付で指定してください",
+            f"service date {day.isoformat()} is out of range: give a date from "
+            f"{first.isoformat()} to {last.isoformat()} (within {SERVICE_DATE_DAYS} days "
+            "of today)",
+            code="service_date_out_of_range",
+        )
+    return day
+
+
+def service_date_in_range(
+    rt: RuntimeDep,
+    service_date: Annotated[
+        date | None,
+        Query(
+            description="Service date (default: today); within "
+            f"{SERVICE_DATE_DAYS} days of today, else 422."
+        ),
+    ] = None,
+) -> date | None:
+    """The ``service_date`` query parameter (None when absent), checked by
+    `check_service_date`."""
+    return None if service_date is None else check_service_date(rt, service_date)
+
+
+#: A route's ``service_date`` query parameter: ``service_date: DateQuery = None``.
+DateQuery = Annotated[date | None, Depends(service_date_in_range)]
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Numeric id.")]
 KeyPath = Annotated[str, Path(min_length=1, max_length=64, description="Booking or vehicle id.")]
 

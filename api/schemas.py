@@ -8,10 +8,17 @@ windows are ``{start, end}``; coordinates ``lon``/``lat`` in degrees (WGS 84).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from api.vocab import Eligibility, FareCategory, PlaceKind, Role
 
@@ -25,6 +32,25 @@ VehicleId = Annotated[
 ]
 BookingId = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+#: Input times must be this far from the ends of the calendar (years 1 and 9999), so
+#: that every time zone can convert them and the day before and after.
+_FIRST_TIME = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
+_LAST_TIME = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+
+
+def _convertible(value: datetime) -> datetime:
+    """422 for an aware datetime at the very ends of the calendar (no service day in any
+    zone). Which service dates are accepted is checked where the day is known
+    (`api.deps.check_service_date`, the booking horizon)."""
+    if not _FIRST_TIME <= value <= _LAST_TIME:
+        raise ValueError(f"{value.isoformat()} is out of range (too close to year 1 or 9999)")
+    return value
+
+
+#: An input time: timezone-aware (naive ones are 422) and away from the calendar's ends.
+When = Annotated[AwareDatetime, AfterValidator(_convertible)]
 
 
 class In(BaseModel):
@@ -216,8 +242,8 @@ class QuoteCreate(In):
     pickup: LonLat | None = Field(None, description="Or any point (snapped to the road).")
     dropoff_place_id: Id | None = None
     dropoff: LonLat | None = None
-    depart_at: AwareDatetime | None = Field(None, description="Book by departure (出発希望時刻).")
-    arrive_by: AwareDatetime | None = Field(None, description="Book by arrival (到着希望時刻).")
+    depart_at: When | None = Field(None, description="Book by departure (出発希望時刻).")
+    arrive_by: When | None = Field(None, description="Book by arrival (到着希望時刻).")
     companions: int | None = Field(None, ge=0, le=8, description="Default: the rider's usual.")
     wheelchair: bool | None = Field(None, description="Default: the rider's registration.")
     note: Text = ""
@@ -298,9 +324,9 @@ class DeliveryCreate(In):
     shop_place_id: Id
     rider_id: Id = Field(description="The resident the goods are for.")
     dropoff_place_id: Id | None = Field(None, description="Default: the rider's home.")
-    ready_at: AwareDatetime | None = Field(None, description="Default: now + preparation time.")
-    due_by: AwareDatetime | None = Field(None, description="Default: end of service that day.")
-    deliver_from: AwareDatetime | None = None
+    ready_at: When | None = Field(None, description="Default: now + preparation time.")
+    due_by: When | None = Field(None, description="Default: end of service that day.")
+    deliver_from: When | None = None
     cargo_units: int = Field(1, ge=1, le=20)
     note: Text = ""
 
@@ -338,15 +364,15 @@ class VehiclePublic(Out):
 
 
 class BreakCreate(In):
-    earliest: AwareDatetime = Field(description="The break may start from ...")
-    latest: AwareDatetime = Field(description="... and must start by.")
+    earliest: When = Field(description="The break may start from ...")
+    latest: When = Field(description="... and must start by.")
     minutes: int = Field(ge=5, le=180)
 
 
 class ShiftCreate(In):
     vehicle_id: VehicleId
-    start_at: AwareDatetime
-    end_at: AwareDatetime
+    start_at: When
+    end_at: When
     breaks: list[BreakCreate] = Field(default_factory=list, max_length=4)
 
 

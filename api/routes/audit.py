@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.db.models import AuditRecord
-from api.deps import AuditUser, ReadSession, RuntimeDep, today
+from api.deps import AuditUser, DateQuery, ReadSession, RuntimeDep, today
 from api.routes.common import problems
 from api.schemas import AuditPublic
 
@@ -21,13 +20,12 @@ def read_audit(
     _user: AuditUser,
     session: ReadSession,
     rt: RuntimeDep,
-    service_date: Annotated[
-        date | None, Query(description="Default: today (with booking_id: any day).")
-    ] = None,
+    service_date: DateQuery = None,
     booking_id: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditPublic]:
-    """Newest first."""
+    """Newest first: the service date's entries (default today), or with ``booking_id``
+    that booking's on any day."""
     q = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
     if booking_id is not None:
         q = q.where(AuditRecord.booking_id == booking_id)

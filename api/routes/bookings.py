@@ -7,7 +7,7 @@ Planners see bookings without rider ids or names, and homes as 「自宅」 ~100
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -19,6 +19,7 @@ from api import idempotency
 from api.db.models import Booking, Place, Rider, User
 from api.deps import (
     BookingUser,
+    DateQuery,
     IdempotencyKeyHeader,
     KeyPath,
     ReadSession,
@@ -184,16 +185,17 @@ def list_bookings(
     user: BookingReader,
     session: ReadSession,
     rt: RuntimeDep,
-    service_date: Annotated[
-        date | None, Query(description="Default: today (or from today, with rider_id).")
-    ] = None,
+    service_date: DateQuery = None,
     rider_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     status: Annotated[
         list[BookingStatus] | None, Query(description="Repeat to give several.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[BookingPublic]:
-    """Bookings of a day, or a rider's bookings from today on, by time."""
+    """Bookings of a day, or a rider's bookings from today on, by time.
+
+    ``service_date`` defaults to today; with ``rider_id`` and no date, from today on.
+    """
     personal = Role(user.role).sees_personal_data
     q = select(Booking).order_by(Booking.service_date, Booking.requested_at, Booking.id)
     if service_date is not None:

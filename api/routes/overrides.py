@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import DispatcherUser, RuntimeDep, WriteSession, actor_of, today
+from api.deps import (
+    DispatcherUser,
+    RuntimeDep,
+    WriteSession,
+    actor_of,
+    check_service_date,
+    today,
+)
 from api.live.store import OpenDay
 from api.problems import ApiProblem, invalid_field
 from api.routes.bookings import booking_row
@@ -82,7 +89,7 @@ def move(
 def _route_override(
     body: OverrideVehicle, user: DispatcherUser, session: WriteSession, rt: RuntimeDep, lock: bool
 ) -> OverrideOutcome:
-    day = body.service_date or today(rt)
+    day = check_service_date(rt, body.service_date) if body.service_date else today(rt)
     with rt.days.locked(session, day, actor_of(user)) as od:
         _vehicle_in_day(od, body.vehicle_id)
         live = od.day()

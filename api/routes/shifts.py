@@ -7,14 +7,23 @@ the shifts then): adding or removing a shift of a started day is 409.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.models import Shift, Vehicle
-from api.deps import FleetUser, FleetViewer, IdPath, ReadSession, RuntimeDep, WriteSession, today
+from api.deps import (
+    DateQuery,
+    FleetUser,
+    FleetViewer,
+    IdPath,
+    ReadSession,
+    RuntimeDep,
+    WriteSession,
+    check_service_date,
+    today,
+)
 from api.problems import FieldProblem, conflict, invalid, invalid_field, not_found
 from api.routes.common import office_audit, problems
 from api.runtime import Runtime
@@ -62,7 +71,7 @@ def list_shifts(
     _user: FleetViewer,
     session: ReadSession,
     rt: RuntimeDep,
-    service_date: Annotated[date | None, Query(description="Default: today.")] = None,
+    service_date: DateQuery = None,
 ) -> list[ShiftPublic]:
     day = service_date or today(rt)
     rows = session.scalars(
@@ -87,7 +96,7 @@ def add_shift(
             "vehicle_id", "登録されていない車両です", f"unknown vehicle {body.vehicle_id!r}"
         )
     clock = rt.clock
-    day = clock.service_date(body.start_at)
+    day = check_service_date(rt, clock.service_date(body.start_at), "start_at")
     start_s, end_s = clock.seconds(body.start_at, day), clock.seconds(body.end_at, day)
     if end_s <= start_s:
         raise invalid_field(

@@ -337,3 +337,50 @@ def quote_body(town: Town, rider: str = "yamada", *, to: str = "hospital", **kw:
         body["depart_at"] = iso(9)
     body.update(kw)
     return body
+
+
+@dataclass
+class BookedDay:
+    """A town with a day under way: confirmed rides and a delivery, one quote held."""
+
+    town: Town
+    confirmed: list[str]
+    held: str
+
+
+def book_day(client: Any, staff: Staff, town: Town) -> BookedDay:
+    """Book the test day through the API: three rides confirmed (by departure and by
+    arrival, three riders, the wheelchair user in the van), a shop delivery, and one
+    quote left on hold."""
+    op = staff.headers("operator")
+    asks = [
+        quote_body(town, "yamada", to="hospital"),
+        quote_body(town, "sato", to="station", depart_at=iso(9, 30)),
+        quote_body(town, "suzuki", to="city_hall", arrive_by=iso(11)),
+    ]
+    confirmed = []
+    for body in asks:
+        q = client.post("/api/v1/quotes", json=body, headers=op)
+        assert q.status_code == 201 and q.json()["feasible"], q.text
+        c = client.post(f"/api/v1/quotes/{q.json()['id']}/confirm", headers=op)
+        assert c.status_code == 200, c.text
+        confirmed.append(q.json()["id"])
+    delivery = client.post(
+        "/api/v1/deliveries",
+        json={"shop_place_id": town.places["supermarket"], "rider_id": town.riders["sato"]},
+        headers=op,
+    )
+    assert delivery.status_code == 201, delivery.text
+    confirmed.append(delivery.json()["id"])
+    held = client.post(
+        "/api/v1/quotes",
+        json=quote_body(town, "yamada", to="supermarket", depart_at=iso(14)),
+        headers=op,
+    )
+    assert held.status_code == 201 and held.json()["feasible"], held.text
+    return BookedDay(town, confirmed, held.json()["id"])
+
+
+@pytest.fixture
+def booked_day(client: Any, staff: Staff, town: Town) -> BookedDay:
+    return book_day(client, staff, town)
