@@ -1,17 +1,24 @@
-"""Cheapest feasible insertion: quotes while the caller waits, and warm starts.
+"""Cheapest feasible insertion: the one insertion engine of quotes, repairs and construction.
 
-Each vehicle's route is a list of `Node`s. To insert a request we price every pair of
-positions (pickup before dropoff) with numpy from detour distance and travel time,
-drop the pairs that break a capacity or cannot reach the pickup in time, and then
-check the cheapest remaining ones exactly with `schedule` (windows, ride times of
-everyone on board, breaks, shift, route duration) until one is feasible.
+Each vehicle's route is a list of `Node`s with its `RouteView` (locations, earliest
+departures, latest service starts, loads; rebuilt whenever the route changes).
+`find_insertion` screens every position pair of every open, compatible vehicle with
+necessary conditions (capacity, reaching the pickup and the dropoff in time, not
+pushing the next stop past its latest start, the ride limit), prices the survivors
+from their detour in distance and time, and checks the cheapest exactly with
+`dispatch.schedule.schedule` (windows, promises, ride times of everyone on board,
+breaks, shift, route duration). `schedule_cost` is the objective of one route (the
+plan's cost in `dispatch.result`, route by route), so insertion deltas are exact.
+Quotes check a dozen candidates per vehicle to answer while the caller waits;
+`construct` (sequential cheapest insertion, the OR-Tools fallback and warm start)
+checks hundreds.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +33,7 @@ from dispatch.result import (
     Visit,
     build_plan,
     build_route,
+    route_cost,
 )
 from dispatch.schedule import (
     Node,
@@ -36,7 +44,7 @@ from dispatch.schedule import (
     pickup_node,
     schedule,
 )
-from dispatch.screening import compatible, screen
+from dispatch.screening import compatible, fits_alone, screen
 
 #: How many of the cheapest position pairs per vehicle get an exact schedule check.
 #: Detour cost ranks candidates poorly when windows and ride limits are tight (DARP):
@@ -80,24 +88,44 @@ class Insertion:
     cost_delta: float
 
 
-def _route_cost(problem: Problem, route: WorkingRoute, nodes: list[Node], sched: Schedule) -> float:
-    """Operating cost + excess ride cost of one route under `sched` (yen)."""
-    v = route.vehicle
+@dataclass(slots=True)
+class RouteView:
+    """Arrays of one route for fast quoting; rebuild whenever the route changes.
+
+    Position ``i`` (0..n) is "before node i". ``locs[i]`` is the last real location
+    before it, ``nxt[i]`` the first real location at or after node i (the end depot
+    for i = n), ``dep[i]`` the earliest departure of node i-1 (the vehicle's earliest
+    departure for i = 0), ``latest[i]`` the latest service start of node i that the
+    following nodes and the shift end allow (``shift end`` at i = n; ride limits
+    ignored, so it is an upper bound), ``load[i]`` the load on board before node i.
+    """
+
+    locs: np.ndarray
+    nxt: np.ndarray
+    travel_next: np.ndarray  # 1 where nxt[i] is node i's own location (travel counts), else 0
+    dep: np.ndarray
+    latest: np.ndarray
+    load: np.ndarray
+    cost: float
+    used: bool
+
+
+def schedule_cost(
+    problem: Problem, vehicle: Vehicle, nodes: Sequence[Node], sched: Schedule
+) -> float:
+    """Operating cost + excess ride cost of one route under `sched` (yen): the objective
+    of `dispatch.result` (`result.route_cost` + the excess ride weight), route by route."""
+    if not any(not n.is_break for n in nodes):
+        return 0.0
+    D = problem.distance_m
     dist = 0
-    last = v.start
+    last = vehicle.start
     for node in nodes:
         if not node.is_break:
-            dist += int(problem.distance_m[last, node.location])
+            dist += int(D[last, node.location])
             last = node.location
-    dist += int(problem.distance_m[last, v.end])
-    used = any(not n.is_break for n in nodes)
-    if not used:
-        return 0.0
-    cost = (
-        v.fixed_cost
-        + v.cost_per_hour * (sched.end_arrival - sched.departure) / 3600
-        + v.cost_per_km * dist / 1000
-    )
+    dist += int(D[last, vehicle.end])
+    cost = route_cost(vehicle, sched.end_arrival - sched.departure, dist)
     picked: dict[str, int] = {}
     excess = 0
     for node, start in zip(nodes, sched.starts, strict=True):
@@ -113,117 +141,245 @@ def _route_cost(problem: Problem, route: WorkingRoute, nodes: list[Node], sched:
     return cost + problem.weights.excess_ride_per_hour * excess / 3600
 
 
-def _candidate_pairs(
-    problem: Problem, route: WorkingRoute, task: Task
-) -> list[tuple[float, int | None, int]]:
-    """(approximate cost, pickup position, dropoff position), cheapest first."""
+def route_view(problem: Problem, route: WorkingRoute) -> RouteView:
+    """The arrays of `route` (which must have a schedule)."""
     v = route.vehicle
-    locs = np.asarray(route.locations(), dtype=np.int64)  # before position i
-    n = len(route.nodes)
-    nxt_locs = np.empty(n + 1, dtype=np.int64)  # the real stop after position i (or end)
-    following = v.end
-    for i in range(n, -1, -1):
-        nxt_locs[i] = following
-        if i > 0 and not route.nodes[i - 1].is_break:
-            following = route.nodes[i - 1].location
-    rate_d = v.cost_per_km / 1000.0
-    rate_t = v.cost_per_hour / 3600.0
-    T, D = problem.time_s, problem.distance_m
-    d_loc = task.dropoff.location
-
-    def detour(loc: int) -> np.ndarray:
-        return (D[locs, loc] + D[loc, nxt_locs] - D[locs, nxt_locs]) * rate_d + (
-            T[locs, loc] + T[loc, nxt_locs] - T[locs, nxt_locs]
-        ) * rate_t
-
-    first = route.locked
-    fixed = v.fixed_cost if not route.used else 0.0
-    if task.pickup is None:  # onboard: only a dropoff to place
-        cost = detour(d_loc)
-        return sorted((float(cost[j]) + fixed, None, j) for j in range(first, n + 1))
-    p_loc = task.pickup.location
-    cp = detour(p_loc)
-    cd = detour(d_loc)
-    # adjacent insertion: prev -> p -> d -> next
-    adj = (D[locs, p_loc] + D[p_loc, d_loc] + D[d_loc, nxt_locs] - D[locs, nxt_locs]) * rate_d + (
-        T[locs, p_loc] + T[p_loc, d_loc] + T[d_loc, nxt_locs] - T[locs, nxt_locs]
-    ) * rate_t
-    # capacity: the load between pickup and dropoff must leave room for this task
-    load = np.zeros((n + 1, len(task.load)), dtype=np.int64)
-    cur = np.asarray(route.initial_load, dtype=np.int64)
+    nodes = route.nodes
+    sched = route.sched
+    assert sched is not None, "route views need a feasible route"
+    n = len(nodes)
+    T = problem.time_s
+    locs = [v.start]
+    last = v.start
+    for node in nodes:
+        if not node.is_break:
+            last = node.location
+        locs.append(last)
+    nxt = [v.end] * (n + 1)
+    own = [1] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        if nodes[i].is_break:
+            nxt[i], own[i] = nxt[i + 1], 0
+        else:
+            nxt[i] = nodes[i].location
+    dep = [v.earliest_departure] + [
+        s + node.service_s for s, node in zip(sched.earliest, nodes, strict=True)
+    ]
+    shift_end = min(v.shift.end, problem.horizon_s)
+    latest = [0] * (n + 1)
+    latest[n] = shift_end
+    # backward pass: latest[k] = min(hi[k], latest[k+1] - gap[k+1])
+    following = shift_end
+    for k in range(n - 1, -1, -1):
+        node = nodes[k]
+        hi = node.latest
+        task = node.task
+        if (
+            task is not None
+            and node.kind is StepKind.DROPOFF
+            and task.onboard is not None
+            and task.max_ride_s is not None
+        ):
+            hi = min(hi, task.onboard.pickup_departed_at + task.max_ride_s)
+        loc = locs[k + 1]  # this node's location (or the last real one, for a break)
+        travel = int(T[loc, nxt[k + 1]]) * own[k + 1] if k + 1 < n else int(T[loc, v.end])
+        latest[k] = min(hi, following - node.service_s - travel)
+        following = latest[k]
+    load = np.zeros((n + 1, len(route.initial_load)), dtype=np.int64)
+    cur = list(route.initial_load)
     load[0] = cur
-    for k, node in enumerate(route.nodes):
+    for k, node in enumerate(nodes):
         if node.task is not None:
             sign = 1 if node.kind is StepKind.PICKUP else -1
-            cur = cur + sign * np.asarray(node.task.load)
+            cur = [a + sign * b for a, b in zip(cur, node.task.load, strict=True)]
         load[k + 1] = cur
-    room = np.all(load + np.asarray(task.load) <= np.asarray(v.capacity), axis=1)  # after pos i-1
-    # earliest arrival at the pickup from the current schedule
-    pairs: list[tuple[float, int | None, int]] = []
-    starts = route.sched.earliest if route.sched is not None else ()
-    dep_before = [v.earliest_departure]
-    for k, node in enumerate(route.nodes):
-        dep_before.append(starts[k] + node.service_s if starts else 0)
-    latest_p = task.pickup.window.end
-    latest_d = task.dropoff.window.end
-    for i in range(first, n + 1):
-        if not room[i]:
+    return RouteView(
+        locs=np.asarray(locs, dtype=np.int64),
+        nxt=np.asarray(nxt, dtype=np.int64),
+        travel_next=np.asarray(own, dtype=np.int64),
+        dep=np.asarray(dep, dtype=np.int64),
+        latest=np.asarray(latest, dtype=np.int64),
+        load=load,
+        cost=schedule_cost(problem, v, nodes, sched),
+        used=route.used,
+    )
+
+
+def _pairs(
+    problem: Problem, vi: int, route: WorkingRoute, view: RouteView, task: Task
+) -> list[tuple[float, float, int, int, int]]:
+    """(approximate cost, distance-only lower bound, vehicle, pickup pos, dropoff pos)."""
+    p, d = task.pickup, task.dropoff
+    assert p is not None
+    v = route.vehicle
+    T, D = problem.time_s, problem.distance_m
+    n = len(route.nodes)
+    locs, nxt = view.locs, view.nxt
+    sp, sd = p.service_s, d.service_s
+    ride = task.max_ride_s if task.max_ride_s is not None else 10**9
+    direct = int(T[p.location, d.location])
+    # capacity: on board from position i through j
+    room = np.all(view.load + np.asarray(task.load) <= np.asarray(v.capacity), axis=1)
+    # pickup at position i: earliest service start, and the push on node i
+    t_p = np.maximum(view.dep + T[locs, p.location], p.window.start)
+    ok_p = (t_p <= p.window.end) & room
+    ok_p[: route.locked] = False
+    if not ok_p.any():
+        return []
+    push_p = t_p + sp + T[p.location, nxt] * view.travel_next <= view.latest
+    # dropoff at position j (after an earlier pickup): lower bound of its service start
+    t_d = np.maximum(view.dep + T[locs, d.location], d.window.start)
+    d_end = min(d.window.end, p.window.end + sp + ride)
+    ok_d = (t_d <= d_end) & (t_d + sd + T[d.location, nxt] * view.travel_next <= view.latest)
+    # adjacent: prev -> p -> d -> next
+    t_da = np.maximum(t_p + sp + direct, d.window.start)
+    ok_a = (
+        ok_p
+        & (t_da <= d.window.end)
+        & (t_da + sd + T[d.location, nxt] * view.travel_next <= view.latest)
+    )
+    rate_d = v.cost_per_km / 1000.0
+    rate_t = v.cost_per_hour / 3600.0
+    fixed = 0.0 if view.used else float(v.fixed_cost)
+
+    def detour(loc: int) -> tuple[np.ndarray, np.ndarray]:
+        dd = D[locs, loc] + D[loc, nxt] - D[locs, nxt]
+        dt = T[locs, loc] + T[loc, nxt] - T[locs, nxt]
+        return dd * rate_d, dd * rate_d + dt * rate_t
+
+    lb_p, cp = detour(p.location)
+    lb_d, cd = detour(d.location)
+    adj_d = D[locs, p.location] + D[p.location, d.location] + D[d.location, nxt] - D[locs, nxt]
+    adj_t = T[locs, p.location] + T[p.location, d.location] + T[d.location, nxt] - T[locs, nxt]
+    lb_a = adj_d * rate_d
+    ca = lb_a + adj_t * rate_t
+    ok_p_l, push_l, ok_a_l = ok_p.tolist(), push_p.tolist(), ok_a.tolist()
+    ok_d_l, room_l, dep_l = ok_d.tolist(), room.tolist(), view.dep.tolist()
+    cp_l, cd_l, lbp_l, lbd_l = cp.tolist(), cd.tolist(), lb_p.tolist(), lb_d.tolist()
+    out: list[tuple[float, float, int, int, int]] = []
+    for i in range(route.locked, n + 1):
+        if not ok_p_l[i]:
             continue
-        if starts and dep_before[i] + int(T[locs[i], p_loc]) > latest_p:
-            break  # later positions only get later
-        total = fixed + float(adj[i])
-        pairs.append((total, i, i))
+        if ok_a_l[i]:
+            out.append((fixed + float(ca[i]), fixed + float(lb_a[i]), vi, i, i))
+        if not push_l[i]:
+            continue
         for j in range(i + 1, n + 1):
-            if not room[j]:
-                break  # the rider would be on board through a full stretch
-            if starts and dep_before[j] + int(T[locs[j], d_loc]) > latest_d:
-                break  # the dropoff window has closed by then
-            pairs.append((fixed + float(cp[i]) + float(cd[j]), i, j))
-    pairs.sort()
-    return pairs
+            if not room_l[j] or dep_l[j] > d_end:
+                break  # full from here on, or the dropoff comes too late from here on
+            if ok_d_l[j]:
+                out.append((fixed + cp_l[i] + cd_l[j], fixed + lbp_l[i] + lbd_l[j], vi, i, j))
+    return out
 
 
-def _insert(route: WorkingRoute, task: Task, i: int | None, j: int) -> list[Node]:
-    nodes = list(route.nodes)
-    drop = dropoff_node(task)
-    if i is None:
-        nodes.insert(j, drop)
-    else:
-        nodes.insert(j, drop)
-        nodes.insert(i, pickup_node(task))
-    return nodes
+def _dropoffs(
+    problem: Problem, vi: int, route: WorkingRoute, view: RouteView, task: Task, first: int
+) -> list[tuple[float, float, int, int | None, int]]:
+    """Dropoff-only candidates (rider on board, or pickup locked) at positions from `first`."""
+    v = route.vehicle
+    T, D = problem.time_s, problem.distance_m
+    loc = task.dropoff.location
+    locs, nxt = view.locs, view.nxt
+    dd = D[locs, loc] + D[loc, nxt] - D[locs, nxt]
+    dt = T[locs, loc] + T[loc, nxt] - T[locs, nxt]
+    lower = dd * v.cost_per_km / 1000.0
+    approx = lower + dt * v.cost_per_hour / 3600.0
+    return [
+        (float(approx[j]), float(lower[j]), vi, None, j) for j in range(first, len(route.nodes) + 1)
+    ]
 
 
-def best_insertion(
+def _carrier(routes: Sequence[WorkingRoute], task: Task) -> tuple[int, int] | None:
+    """(vehicle index, first dropoff position) when only the task's dropoff is left to
+    place: it is on board, or its pickup is already in a route."""
+    for vi, route in enumerate(routes):
+        if task.onboard is not None and route.vehicle.id == task.onboard.vehicle_id:
+            return vi, route.locked
+        at = next(
+            (
+                k
+                for k, n in enumerate(route.nodes)
+                if n.task is not None and n.task.id == task.id and n.kind is StepKind.PICKUP
+            ),
+            None,
+        )
+        if at is not None:
+            return vi, max(route.locked, at + 1)
+    return None
+
+
+def _insert(nodes: Sequence[Node], task: Task, i: int | None, j: int) -> list[Node]:
+    out = list(nodes)
+    out.insert(j, dropoff_node(task))
+    if i is not None:
+        out.insert(i, pickup_node(task))
+    return out
+
+
+def find_insertion(
     problem: Problem,
-    routes: list[WorkingRoute],
+    routes: Sequence[WorkingRoute],
+    views: Sequence[RouteView],
     task: Task,
     *,
-    exact_checks: int = EXACT_CHECKS_PER_VEHICLE,
+    per_vehicle: int = 12,
+    max_checks: int = 60,
 ) -> Insertion | None:
-    """The cheapest feasible insertion of `task` over all vehicles and positions."""
+    """The cheapest feasible insertion of `task` into `routes` (the one insertion engine).
+
+    Position pairs of every open, compatible vehicle that could serve the task alone
+    are screened with necessary conditions, then checked exactly with `schedule` in
+    order of approximate cost (detour distance and time), at most `per_vehicle` per
+    vehicle and `max_checks` in all, skipping pairs whose distance detour alone
+    already costs more than the best feasible insertion found. A task whose pickup is
+    done (on board) or already in a route gets only its dropoff placed, on that
+    vehicle, after the pickup and any locked stops.
+    """
+    pairs: list[tuple[float, float, int, int | None, int]] = []
+    carrier = _carrier(routes, task)
+    if carrier is not None:
+        vi, first = carrier
+        if routes[vi].sched is not None:
+            pairs = _dropoffs(problem, vi, routes[vi], views[vi], task, first)
+    elif task.pickup is not None:
+        for vi, (route, view) in enumerate(zip(routes, views, strict=True)):
+            if route.closed or route.sched is None or not compatible(route.vehicle, task):
+                continue
+            if not fits_alone(problem, task, route.vehicle):
+                continue
+            pairs.extend(_pairs(problem, vi, route, view, task))
+    pairs.sort(key=lambda c: c[:2])
     best: Insertion | None = None
-    for vi, route in enumerate(routes):
-        if route.closed or not compatible(route.vehicle, task):
+    tried = [0] * len(routes)
+    checks = 0
+    for approx, lower, vi, i, j in pairs:
+        if best is not None and (
+            lower >= best.cost_delta - 1e-9 or (approx >= best.cost_delta and tried[vi] > 0)
+        ):
             continue
-        base = _route_cost(problem, route, route.nodes, route.sched) if route.sched else 0.0
-        tried = 0
-        for approx, i, j in _candidate_pairs(problem, route, task):
-            if best is not None and approx >= best.cost_delta + 1e-9 and tried > 0:
-                break
-            if tried >= exact_checks:
-                break
-            nodes = _insert(route, task, i, j)
-            if not loads_fit(route.vehicle, route.initial_load, nodes):
-                continue
-            tried += 1
-            sched = schedule(problem, route.vehicle, nodes)
-            if sched is None:
-                continue
-            delta = _route_cost(problem, route, nodes, sched) - base
-            if best is None or delta < best.cost_delta:
-                best = Insertion(vi, i, j, tuple(nodes), sched, delta)
+        if tried[vi] >= per_vehicle:
+            continue
+        if checks >= max_checks:
+            break
+        route = routes[vi]
+        nodes = _insert(route.nodes, task, i, j)
+        if not loads_fit(route.vehicle, route.initial_load, nodes):
+            continue
+        tried[vi] += 1
+        checks += 1
+        sched = schedule(problem, route.vehicle, nodes)
+        if sched is None:
+            continue
+        delta = schedule_cost(problem, route.vehicle, nodes, sched) - views[vi].cost
+        if best is None or delta < best.cost_delta:
+            best = Insertion(vi, i, j, tuple(nodes), sched, delta)
     return best
+
+
+def positions(ins: Insertion) -> tuple[int, int]:
+    """Indices of the inserted pickup and dropoff in ``ins.nodes``."""
+    assert ins.pickup_pos is not None
+    return ins.pickup_pos, ins.dropoff_pos + 1
 
 
 def apply(routes: list[WorkingRoute], ins: Insertion) -> None:
@@ -304,49 +460,32 @@ def construct(
             key=lambda t: (t.pickup.window.end if t.pickup else t.dropoff.window.end, -t.priority)
         )
     unassigned = [Unassigned(tid, reason, detail) for tid, (reason, detail) in screened.items()]
+    views = [route_view(problem, r) if r.sched is not None else None for r in routes]
     for task in first + rest:
-        if task.id in locked_ids:
-            ins = _complete_locked(problem, routes, task)
-        elif task.onboard is None and deadline is not None and time.monotonic() > deadline:
-            ins = None
-        else:
-            ins = best_insertion(problem, routes, task, exact_checks=exact_checks)
+        if any(n.task is not None and n.task.id == task.id and n.kind is StepKind.DROPOFF
+               for r in routes for n in r.nodes):  # fmt: skip
+            continue  # both stops locked
+        ins = None
+        if (
+            task.id in locked_ids
+            or task.onboard is not None
+            or deadline is None
+            or (time.monotonic() <= deadline)
+        ):
+            ins = find_insertion(
+                problem,
+                routes,
+                views,  # type: ignore[arg-type]
+                task,
+                per_vehicle=exact_checks,
+                max_checks=exact_checks * max(1, len(routes)),
+            )
         if ins is None:
             unassigned.append(Unassigned(task.id, UnassignedReason.NOT_SELECTED))
         else:
             apply(routes, ins)
+            views[ins.vehicle_index] = route_view(problem, routes[ins.vehicle_index])
     return routes, unassigned
-
-
-def _complete_locked(problem: Problem, routes: list[WorkingRoute], task: Task) -> Insertion | None:
-    """Place the unlocked half of a request whose other half is locked on a vehicle."""
-    for vi, route in enumerate(routes):
-        kinds = {
-            n.kind
-            for n in route.nodes[: route.locked]
-            if n.task is not None and n.task.id == task.id
-        }
-        if not kinds:
-            continue
-        if StepKind.DROPOFF in kinds:
-            return (
-                Insertion(vi, None, 0, tuple(route.nodes), route.sched, 0.0)
-                if route.sched
-                else None
-            )
-        best = None
-        for j in range(route.locked, len(route.nodes) + 1):
-            nodes = list(route.nodes)
-            nodes.insert(j, dropoff_node(task))
-            if not loads_fit(route.vehicle, route.initial_load, nodes):
-                continue
-            sched = schedule(problem, route.vehicle, nodes)
-            if sched is not None:
-                cost = _route_cost(problem, route, nodes, sched)
-                if best is None or cost < best.cost_delta:
-                    best = Insertion(vi, None, j, tuple(nodes), sched, cost)
-        return best
-    return None
 
 
 def _drop_breaks_after_route(

@@ -6,15 +6,8 @@ An operator takes down a `RideAsk` (by departure: ``depart_at``; by arrival:
 and the estimated arrival, or a rejection with a reason (予約できません（理由）) and up
 to `QuoteConfig.alternatives` other times that are feasible now (代わりの時間).
 
-`find_insertion` is the cheapest feasible insertion of one request over all vehicles
-and positions, as `dispatch.insertion.best_insertion`, made fast enough to answer
-while the caller waits: per-route arrays (`RouteView`: locations, earliest departures,
-latest service starts, loads) are computed once per route change, every position pair
-is first screened with necessary conditions (capacity, reaching the pickup and the
-dropoff in time, not pushing the next stop past its latest start, the ride limit),
-and only the cheapest survivors get the exact `dispatch.schedule.schedule` check,
-which verifies every constraint of the whole route (windows, promises, ride times of
-riders already on board, breaks, shift, route duration).
+The insertion itself is `dispatch.insertion.find_insertion`, the one insertion engine
+(quotes, repairs, construction).
 
 Times are seconds from the start of the service day; ``now`` may be negative when a
 booking is taken the day before.
@@ -22,7 +15,6 @@ booking is taken the day before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -30,11 +22,7 @@ from typing import Any
 import numpy as np
 
 from dispatch.errors import InputError
-from dispatch.insertion import Insertion, WorkingRoute
-from dispatch.model import DeliveryOrder, Problem, Request, RideRequest, Task, TimeWindow, Vehicle
-from dispatch.result import StepKind
-from dispatch.schedule import Node, Schedule, dropoff_node, pickup_node, schedule
-from dispatch.screening import compatible, fits_alone
+from dispatch.model import DeliveryOrder, Problem, Request, RideRequest, Task, TimeWindow
 
 # -- what the operator asks ------------------------------------------------------------
 
@@ -426,255 +414,6 @@ def slot_from(earliest: int, width: int, lo: int, hi: int, round_s: int) -> Time
     return TimeWindow(start, max(start, end))
 
 
-# -- fast insertion ------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class RouteView:
-    """Arrays of one route for fast quoting; rebuild whenever the route changes.
-
-    Position ``i`` (0..n) is "before node i". ``locs[i]`` is the last real location
-    before it, ``nxt[i]`` the first real location at or after node i (the end depot
-    for i = n), ``dep[i]`` the earliest departure of node i-1 (the vehicle's earliest
-    departure for i = 0), ``latest[i]`` the latest service start of node i that the
-    following nodes and the shift end allow (``shift end`` at i = n; ride limits
-    ignored, so it is an upper bound), ``load[i]`` the load on board before node i.
-    """
-
-    locs: np.ndarray
-    nxt: np.ndarray
-    travel_next: np.ndarray  # 1 where nxt[i] is node i's own location (travel counts), else 0
-    dep: np.ndarray
-    latest: np.ndarray
-    load: np.ndarray
-    cost: float
-    used: bool
-
-
-def route_cost(problem: Problem, vehicle: Vehicle, nodes: Sequence[Node], sched: Schedule) -> float:
-    """Operating cost + excess ride cost of one route under `sched` (yen).
-
-    The same figure as `dispatch.insertion`'s private route cost, so deltas compare.
-    """
-    if not any(not n.is_break for n in nodes):
-        return 0.0
-    D = problem.distance_m
-    dist = 0
-    last = vehicle.start
-    for node in nodes:
-        if not node.is_break:
-            dist += int(D[last, node.location])
-            last = node.location
-    dist += int(D[last, vehicle.end])
-    cost = (
-        vehicle.fixed_cost
-        + vehicle.cost_per_hour * (sched.end_arrival - sched.departure) / 3600
-        + vehicle.cost_per_km * dist / 1000
-    )
-    picked: dict[str, int] = {}
-    excess = 0
-    for node, start in zip(nodes, sched.starts, strict=True):
-        task = node.task
-        if task is None or task.kind != "ride":
-            continue
-        if node.kind is StepKind.PICKUP:
-            picked[task.id] = start + node.service_s
-        else:
-            dep = picked.get(task.id, task.onboard.pickup_departed_at if task.onboard else None)
-            if dep is not None:
-                excess += max(0, start - dep - task.direct_s)
-    return cost + problem.weights.excess_ride_per_hour * excess / 3600
-
-
-def route_view(problem: Problem, route: WorkingRoute) -> RouteView:
-    """The arrays of `route` (which must have a schedule)."""
-    v = route.vehicle
-    nodes = route.nodes
-    sched = route.sched
-    assert sched is not None, "route views need a feasible route"
-    n = len(nodes)
-    T = problem.time_s
-    locs = [v.start]
-    last = v.start
-    for node in nodes:
-        if not node.is_break:
-            last = node.location
-        locs.append(last)
-    nxt = [v.end] * (n + 1)
-    own = [1] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        if nodes[i].is_break:
-            nxt[i], own[i] = nxt[i + 1], 0
-        else:
-            nxt[i] = nodes[i].location
-    dep = [v.earliest_departure] + [
-        s + node.service_s for s, node in zip(sched.earliest, nodes, strict=True)
-    ]
-    shift_end = min(v.shift.end, problem.horizon_s)
-    latest = [0] * (n + 1)
-    latest[n] = shift_end
-    # backward pass: latest[k] = min(hi[k], latest[k+1] - gap[k+1])
-    following = shift_end
-    for k in range(n - 1, -1, -1):
-        node = nodes[k]
-        hi = node.latest
-        task = node.task
-        if (
-            task is not None
-            and node.kind is StepKind.DROPOFF
-            and task.onboard is not None
-            and task.max_ride_s is not None
-        ):
-            hi = min(hi, task.onboard.pickup_departed_at + task.max_ride_s)
-        loc = locs[k + 1]  # this node's location (or the last real one, for a break)
-        travel = int(T[loc, nxt[k + 1]]) * own[k + 1] if k + 1 < n else int(T[loc, v.end])
-        latest[k] = min(hi, following - node.service_s - travel)
-        following = latest[k]
-    load = np.zeros((n + 1, len(route.initial_load)), dtype=np.int64)
-    cur = list(route.initial_load)
-    load[0] = cur
-    for k, node in enumerate(nodes):
-        if node.task is not None:
-            sign = 1 if node.kind is StepKind.PICKUP else -1
-            cur = [a + sign * b for a, b in zip(cur, node.task.load, strict=True)]
-        load[k + 1] = cur
-    return RouteView(
-        locs=np.asarray(locs, dtype=np.int64),
-        nxt=np.asarray(nxt, dtype=np.int64),
-        travel_next=np.asarray(own, dtype=np.int64),
-        dep=np.asarray(dep, dtype=np.int64),
-        latest=np.asarray(latest, dtype=np.int64),
-        load=load,
-        cost=route_cost(problem, v, nodes, sched),
-        used=route.used,
-    )
-
-
-def _pairs(
-    problem: Problem, vi: int, route: WorkingRoute, view: RouteView, task: Task
-) -> list[tuple[float, float, int, int, int]]:
-    """(approximate cost, distance-only lower bound, vehicle, pickup pos, dropoff pos)."""
-    p, d = task.pickup, task.dropoff
-    assert p is not None
-    v = route.vehicle
-    T, D = problem.time_s, problem.distance_m
-    n = len(route.nodes)
-    locs, nxt = view.locs, view.nxt
-    sp, sd = p.service_s, d.service_s
-    ride = task.max_ride_s if task.max_ride_s is not None else 10**9
-    direct = int(T[p.location, d.location])
-    # capacity: on board from position i through j
-    room = np.all(view.load + np.asarray(task.load) <= np.asarray(v.capacity), axis=1)
-    # pickup at position i: earliest service start, and the push on node i
-    t_p = np.maximum(view.dep + T[locs, p.location], p.window.start)
-    ok_p = (t_p <= p.window.end) & room
-    ok_p[: route.locked] = False
-    if not ok_p.any():
-        return []
-    push_p = t_p + sp + T[p.location, nxt] * view.travel_next <= view.latest
-    # dropoff at position j (after an earlier pickup): lower bound of its service start
-    t_d = np.maximum(view.dep + T[locs, d.location], d.window.start)
-    d_end = min(d.window.end, p.window.end + sp + ride)
-    ok_d = (t_d <= d_end) & (t_d + sd + T[d.location, nxt] * view.travel_next <= view.latest)
-    # adjacent: prev -> p -> d -> next
-    t_da = np.maximum(t_p + sp + direct, d.window.start)
-    ok_a = (
-        ok_p
-        & (t_da <= d.window.end)
-        & (t_da + sd + T[d.location, nxt] * view.travel_next <= view.latest)
-    )
-    rate_d = v.cost_per_km / 1000.0
-    rate_t = v.cost_per_hour / 3600.0
-    fixed = 0.0 if view.used else float(v.fixed_cost)
-
-    def detour(loc: int) -> tuple[np.ndarray, np.ndarray]:
-        dd = D[locs, loc] + D[loc, nxt] - D[locs, nxt]
-        dt = T[locs, loc] + T[loc, nxt] - T[locs, nxt]
-        return dd * rate_d, dd * rate_d + dt * rate_t
-
-    lb_p, cp = detour(p.location)
-    lb_d, cd = detour(d.location)
-    adj_d = D[locs, p.location] + D[p.location, d.location] + D[d.location, nxt] - D[locs, nxt]
-    adj_t = T[locs, p.location] + T[p.location, d.location] + T[d.location, nxt] - T[locs, nxt]
-    lb_a = adj_d * rate_d
-    ca = lb_a + adj_t * rate_t
-    ok_p_l, push_l, ok_a_l = ok_p.tolist(), push_p.tolist(), ok_a.tolist()
-    ok_d_l, room_l, dep_l = ok_d.tolist(), room.tolist(), view.dep.tolist()
-    cp_l, cd_l, lbp_l, lbd_l = cp.tolist(), cd.tolist(), lb_p.tolist(), lb_d.tolist()
-    out: list[tuple[float, float, int, int, int]] = []
-    for i in range(route.locked, n + 1):
-        if not ok_p_l[i]:
-            continue
-        if ok_a_l[i]:
-            out.append((fixed + float(ca[i]), fixed + float(lb_a[i]), vi, i, i))
-        if not push_l[i]:
-            continue
-        for j in range(i + 1, n + 1):
-            if not room_l[j] or dep_l[j] > d_end:
-                break  # full from here on, or the dropoff comes too late from here on
-            if ok_d_l[j]:
-                out.append((fixed + cp_l[i] + cd_l[j], fixed + lbp_l[i] + lbd_l[j], vi, i, j))
-    return out
-
-
-def _insert(nodes: Sequence[Node], task: Task, i: int, j: int) -> list[Node]:
-    out = list(nodes)
-    out.insert(j, dropoff_node(task))
-    out.insert(i, pickup_node(task))
-    return out
-
-
-def find_insertion(
-    problem: Problem,
-    routes: Sequence[WorkingRoute],
-    views: Sequence[RouteView],
-    task: Task,
-    *,
-    per_vehicle: int = 12,
-    max_checks: int = 60,
-) -> Insertion | None:
-    """The cheapest feasible insertion of `task` (which has a pickup) into `routes`.
-
-    Position pairs of every open, compatible vehicle that could serve the task alone
-    are screened with necessary conditions, then checked exactly with `schedule` in
-    order of approximate cost (detour distance and time), at most `per_vehicle` per
-    vehicle and `max_checks` in all, skipping pairs whose distance detour alone
-    already costs more than the best feasible insertion found.
-    """
-    assert task.pickup is not None, "find_insertion inserts requests not yet picked up"
-    pairs: list[tuple[float, float, int, int, int]] = []
-    for vi, (route, view) in enumerate(zip(routes, views, strict=True)):
-        if route.closed or route.sched is None or not compatible(route.vehicle, task):
-            continue
-        if not fits_alone(problem, task, route.vehicle):
-            continue
-        pairs.extend(_pairs(problem, vi, route, view, task))
-    pairs.sort()
-    best: Insertion | None = None
-    tried = [0] * len(routes)
-    checks = 0
-    for approx, lower, vi, i, j in pairs:
-        if best is not None and (
-            lower >= best.cost_delta - 1e-9 or (approx >= best.cost_delta and tried[vi] > 0)
-        ):
-            continue
-        if tried[vi] >= per_vehicle:
-            continue
-        if checks >= max_checks:
-            break
-        route = routes[vi]
-        nodes = _insert(route.nodes, task, i, j)
-        tried[vi] += 1
-        checks += 1
-        sched = schedule(problem, route.vehicle, nodes)
-        if sched is None:
-            continue
-        delta = route_cost(problem, route.vehicle, nodes, sched) - views[vi].cost
-        if best is None or delta < best.cost_delta:
-            best = Insertion(vi, i, j, tuple(nodes), sched, delta)
-    return best
-
-
 def resolve_task(problem: Problem, request: Request) -> Task:
     """`request` resolved against `problem`'s matrices, horizon and ride policy.
 
@@ -682,9 +421,3 @@ def resolve_task(problem: Problem, request: Request) -> Task:
     the request would resolve, without building one (that copies the matrices).
     """
     return problem._resolve(0, request)
-
-
-def positions(ins: Insertion) -> tuple[int, int]:
-    """Indices of the inserted pickup and dropoff in ``ins.nodes``."""
-    assert ins.pickup_pos is not None
-    return ins.pickup_pos, ins.dropoff_pos + 1

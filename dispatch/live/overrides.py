@@ -17,7 +17,7 @@ from typing import Any
 from dispatch.audit import AuditEvent, diff
 from dispatch.errors import InputError, SolverError
 from dispatch.events import Booking, BookingStatus, OverrideResult
-from dispatch.insertion import WorkingRoute
+from dispatch.insertion import WorkingRoute, find_insertion, route_view
 from dispatch.live.checking import check_day, check_with_promises
 from dispatch.live.routes import (
     apply,
@@ -35,7 +35,7 @@ from dispatch.live.routes import (
 )
 from dispatch.live.state import DayState
 from dispatch.model import Problem, Request, Task, Vehicle
-from dispatch.quote import find_insertion, resolve_task, route_view
+from dispatch.quote import resolve_task
 from dispatch.result import (
     Plan,
     Route,

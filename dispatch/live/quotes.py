@@ -1,7 +1,7 @@
 """Instant quotes on a live day, and the promise made when one is confirmed.
 
 A quote builds the request of the ask (`dispatch.quote.build_request`), inserts it
-where it is cheapest over all vehicles and positions (`dispatch.quote.find_insertion`,
+where it is cheapest over all vehicles and positions (`dispatch.insertion.find_insertion`,
 exact on the whole affected route), places the promised window around the feasible
 pickup time closest to the asked one, verifies the route with the request's pickup
 window narrowed to that promise, and holds the seat. A rejection says why
@@ -19,7 +19,7 @@ from typing import Any
 from dispatch.audit import AuditEvent, diff
 from dispatch.errors import InputError
 from dispatch.events import Booking, BookingStatus, EventResult
-from dispatch.insertion import Insertion
+from dispatch.insertion import Insertion, positions
 from dispatch.live.repair import take_out
 from dispatch.live.routes import apply, booking, check_location, find, ordered, route_of, timetable
 from dispatch.live.state import DayState, HoldExpiredError
@@ -34,7 +34,6 @@ from dispatch.quote import (
     build_request,
     clock,
     place_window,
-    positions,
     resolve_task,
     slot_from,
     span,

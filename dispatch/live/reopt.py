@@ -22,7 +22,7 @@ from dispatch.audit import AuditEvent, diff
 from dispatch.check import check_plan
 from dispatch.errors import SolverError
 from dispatch.events import ROUTED, BookingStatus
-from dispatch.insertion import WorkingRoute, to_plan
+from dispatch.insertion import WorkingRoute, find_insertion, route_view, to_plan
 from dispatch.live.checking import check_with_promises
 from dispatch.live.routes import (
     broken_detail,
@@ -36,7 +36,6 @@ from dispatch.live.routes import (
 )
 from dispatch.live.state import DayState
 from dispatch.model import Problem
-from dispatch.quote import find_insertion, route_view
 from dispatch.result import Plan, StepKind, Unassigned, UnassignedReason
 from dispatch.schedule import Node, break_nodes, dropoff_node, pickup_node, schedule
 from dispatch.solver import SearchConfig, solve

@@ -22,10 +22,17 @@ import numpy as np
 from dispatch.audit import Timetable
 from dispatch.errors import InputError
 from dispatch.events import ROUTED, Booking, BookingStatus
-from dispatch.insertion import Insertion, WorkingRoute, to_plan
+from dispatch.insertion import (
+    Insertion,
+    RouteView,
+    WorkingRoute,
+    find_insertion,
+    route_view,
+    to_plan,
+)
 from dispatch.live.state import DayState
 from dispatch.model import Problem, Request, StopKind, StopRef, Task, TimeWindow, Vehicle
-from dispatch.quote import RouteView, find_insertion, resolve_task, route_view
+from dispatch.quote import resolve_task
 from dispatch.result import Plan, StepKind, Unassigned, UnassignedReason
 from dispatch.schedule import Node, break_nodes, dropoff_node, pickup_node, schedule
 

@@ -18,10 +18,10 @@ from typing import Any
 from dispatch.audit import AuditLog
 from dispatch.errors import InputError
 from dispatch.events import Booking, BrokenPromise, DoneStop, VehicleState
-from dispatch.insertion import WorkingRoute
+from dispatch.insertion import RouteView, WorkingRoute
 from dispatch.live.ledger import Ledger
 from dispatch.model import Problem, Task, Vehicle
-from dispatch.quote import QuoteConfig, RouteView
+from dispatch.quote import QuoteConfig
 from dispatch.result import Plan
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from dispatch.check import check_plan
-from dispatch.insertion import best_insertion, construct, empty_routes, to_plan
+from dispatch.insertion import construct, empty_routes, find_insertion, route_view, to_plan
 from dispatch.model import Problem, RideRequest, TimeWindow
 from dispatch.schedule import dropoff_node, pickup_node, schedule
 from tests.dispatch.instances import line_matrix, random_problems, sedan
@@ -59,7 +59,7 @@ def test_insertion_prefers_the_cheaper_vehicle_position():
     r1 = RideRequest("r1", 1, 2, pickup_window=TimeWindow(0, 5000))
     p = Problem(t, d, (r1,), (sedan("far", depot=3), sedan("near", depot=0)))
     routes = empty_routes(p)
-    ins = best_insertion(p, routes, p.tasks[0])
+    ins = find_insertion(p, routes, [route_view(p, r) for r in routes], p.tasks[0])
     assert ins is not None and p.vehicles[ins.vehicle_index].id == "near"
 
 
