@@ -149,10 +149,10 @@ def test_dispatcher_board_shows_the_booking_on_the_map(
     assert page.locator("#map-overlay .vehicle").count() == len(site.town.vehicles)
     row = page.locator(f'#manifests tr[data-booking-id="{q["id"]}"][data-kind="pickup"]')
     assert "山田 花子" in row.inner_text() and WINDOW.search(row.inner_text())
-    assert (
-        "仮押さえ" in page.locator("#audit").inner_text()
-        or "予約確定" in page.locator("#audit").inner_text()
-    )
+    for event, word in (("quote_held", "仮押さえ"), ("confirmed", "予約確定")):  # held, confirmed
+        booking_cell = page.locator("td", has_text=re.compile(f"^{re.escape(q['id'])}$"))
+        entry = page.locator(f'#audit tr[data-event="{event}"]', has=booking_cell)
+        assert entry.count() == 1 and word in entry.inner_text()
     page.locator(f'#map-overlay .route[data-vehicle-id="{q["vehicle_id"]}"] .route-line').wait_for()
     page.screenshot(path=str(artifacts / "dispatcher-board.png"), full_page=True)
     markers.first.dispatch_event("click")  # the marker leads to its manifest row
