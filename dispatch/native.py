@@ -274,13 +274,21 @@ def initial_routes(problem: Problem, lay: _Layout, plan: Plan) -> list[list[int]
     return routes
 
 
-def native_route(problem: Problem, vehicle: Vehicle, nodes: list[Node]) -> Route | None:
+def native_route(
+    problem: Problem,
+    vehicle: Vehicle,
+    nodes: list[Node],
+    start: int | None = None,
+    on_route: bool | None = None,
+) -> Route | None:
     """The plan route of a native sequence, timed by `dispatch.schedule.schedule`.
 
     Breaks before the first stop are taken before the start (the departure waits for
     their end); breaks after the last stop after the end when each fits there, else on
-    the route. None when the sequence has no stop (the vehicle is unused) or cannot be
-    timed (which the native timing rules out).
+    the route (``on_route`` forces either). ``start`` raises the earliest departure
+    (the native engine leaves later when that saves idle time). None when the sequence
+    has no stop (the vehicle is unused) or cannot be timed (which the native timing
+    rules out).
     """
     real = [k for k, n in enumerate(nodes) if not n.is_break]
     if not real:
@@ -289,6 +297,8 @@ def native_route(problem: Problem, vehicle: Vehicle, nodes: list[Node]) -> Route
     t0 = vehicle.earliest_departure
     for b in nodes[:first]:
         t0 = max(t0, max(b.earliest, vehicle.shift.start) + b.service_s)
+    if start is not None:
+        t0 = max(t0, start)
     timed_vehicle = vehicle if t0 == vehicle.earliest_departure else replace(vehicle, start_time=t0)
     timed = nodes[first : last + 1]
     sched = schedule(problem, timed_vehicle, timed)
@@ -301,7 +311,9 @@ def native_route(problem: Problem, vehicle: Vehicle, nodes: list[Node]) -> Route
         at = max(b.earliest, home)
         return at <= b.latest and at + b.service_s <= vehicle.shift.end
 
-    if not all(after_end(b) for b in nodes[last + 1 :]):
+    if on_route is None:
+        on_route = not all(after_end(b) for b in nodes[last + 1 :])
+    if on_route:
         timed = nodes[first:]
         sched = schedule(problem, timed_vehicle, timed)
         if sched is None:
@@ -360,7 +372,9 @@ def solve_native(
     routes: list[Route] = []
     served: set[int] = set()
     break_node = {2 * len(tasks) + b: node for b, (_, node) in enumerate(lay.breaks)}
-    for vehicle, seq in zip(problem.vehicles, out["routes"], strict=True):
+    for vehicle, seq, start, on_route in zip(
+        problem.vehicles, out["routes"], out["starts"], out["on_route"], strict=True
+    ):
         nodes: list[Node] = []
         for node in seq:
             if node in break_node:
@@ -368,21 +382,21 @@ def solve_native(
                 continue
             task = tasks[node // 2]
             nodes.append(pickup_node(task) if node % 2 == 0 else dropoff_node(task))
-            served.add(node // 2)
+            if node % 2:  # served: its dropoff is routed (a locked pickup may be alone)
+                served.add(node // 2)
         if not any(not n.is_break for n in nodes):
             continue
-        route = native_route(problem, vehicle, nodes)
+        route = native_route(problem, vehicle, nodes, start, on_route)
         if route is None:
             raise SolverError(f"native search returned an infeasible route for {vehicle.id!r}")
         routes.append(route)
     left_out = [t for r, t in enumerate(tasks) if r not in served]
-    stuck = [t.id for r, t in enumerate(tasks) if r not in served and lay.mode[r] != PAIR]
-    stuck = [tid for tid in stuck if problem.task(tid).onboard is None]
+    stuck = [t.id for t in left_out if t.onboard is None and lay.mode[tasks.index(t)] != PAIR]
     if stuck:
         raise SolverError(
             f"no plan satisfies the locked routes: no dropoff found for {sorted(stuck)}"
         )
-    stats = {k: v for k, v in out.items() if k != "routes"}
+    stats = {k: v for k, v in out.items() if k not in ("routes", "starts", "on_route")}
     stats["mode"] = "general" if general else "fast"
     return NativeResult(routes, left_out, stats, GENERAL_COST_SCALE if general else COST_SCALE)
 

@@ -107,7 +107,10 @@ class Timer {
     }
 
     // Exact cost of `seq` on `v` (without the fixed cost); false when infeasible.
-    // `departure`/`times` of the last feasible evaluation stay in `sched()`.
+    // The route leaves no earlier than `start()`: the earliest departure (raised by the
+    // leading breaks) or, when cheaper, the latest one that keeps the sequence feasible
+    // (idle waiting before a late window then moves to before the start, as OR-Tools'
+    // finalizers do); `on_route()` says whether the trailing breaks are on the route.
     bool evaluate(const Instance& in, int v, const int* seq, int n, i64& cost) {
         int first = -1, last = -1;
         for (int k = 0; k < n; ++k) {
@@ -116,6 +119,8 @@ class Timer {
                 last = k;
             }
         }
+        start_ = in.v_early[v];
+        on_route_ = false;
         if (first < 0) {
             cost = 0;
             return true;
@@ -127,6 +132,47 @@ class Timer {
             if (lo > in.b_late[b]) return false;
             t0 = std::max(t0, lo + in.b_dur[b]);
         }
+        bool on_route = false;
+        if (!eval_at(in, v, seq, n, first, last, t0, cost, on_route)) return false;
+        start_ = t0;
+        on_route_ = on_route;
+        // the latest departure the windows allow (ride limits may cut it: bisect then),
+        // from the gaps and upper bounds of the schedule just computed
+        const int n_timed = on_route ? n - first : last - first + 1;
+        i64 late = in.v_late[v];
+        for (int k = n_timed - 1; k >= 0; --k) late = std::min(hi_[k], late - gap_[k + 1]);
+        const i64 t_max = late - gap_[0];
+        if (t_max <= t0) return true;
+        i64 c = 0;
+        bool r = false;
+        i64 ok_t = -1;
+        if (eval_at(in, v, seq, n, first, last, t_max, c, r)) {
+            ok_t = t_max;
+        } else {
+            i64 lo = t0, hi = t_max;  // feasible at lo, not at hi
+            for (int step = 0; step < kBisect && hi - lo > 1; ++step) {
+                const i64 mid_t = lo + (hi - lo) / 2;
+                if (eval_at(in, v, seq, n, first, last, mid_t, c, r)) lo = mid_t;
+                else hi = mid_t;
+            }
+            if (lo > t0 && eval_at(in, v, seq, n, first, last, lo, c, r)) ok_t = lo;
+        }
+        if (ok_t >= 0 && c < cost) {
+            cost = c;
+            start_ = ok_t;
+            on_route_ = r;
+        }
+        return true;
+    }
+
+    i64 start() const { return start_; }
+    bool on_route() const { return on_route_; }
+
+  private:
+    // The cost of the route leaving no earlier than t0: trailing breaks after the end
+    // when each fits there, else on the route.
+    bool eval_at(const Instance& in, int v, const int* seq, int n, int first, int last, i64 t0,
+                 i64& cost, bool& on_route) {
         const int* mid = seq + first;
         const int n_mid = last - first + 1;
         if (!schedule(in, v, mid, n_mid, t0, sched_)) return false;
@@ -140,10 +186,9 @@ class Timer {
             after_ok = s <= in.b_late[b] && s + in.b_dur[b] <= in.v_late[v];
         }
         i64 end_t = home;
-        int n_timed = n_mid;
-        if (!after_ok) {
-            n_timed = n - first;
-            if (!schedule(in, v, mid, n_timed, t0, sched_)) return false;
+        on_route = !after_ok;
+        if (on_route) {
+            if (!schedule(in, v, mid, n - first, t0, sched_)) return false;
             end_t = sched_.t[n_mid - 1] + in.service[last_node] + in.t(last_loc, in.v_end[v]);
             for (int k = last + 1; k < n; ++k) end_t += in.b_dur[in.brk(seq[k])];
         }
@@ -174,12 +219,14 @@ class Timer {
         return true;
     }
 
-  private:
     struct Pair {
         int p, d;
         i64 limit;
     };
     static constexpr int kMaxRounds = 200;
+    static constexpr int kBisect = 12;
+    i64 start_ = 0;
+    bool on_route_ = false;
     std::vector<int> pos_;
     std::vector<i64> picked_;
     std::vector<i64> gap_, lo_, hi_;

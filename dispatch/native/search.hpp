@@ -274,6 +274,10 @@ class Search {
                 if (score == 0) score = 9;
                 s = std::move(cand);
                 f_cur = f;
+            } else if (f == f_cur && in_.general) {
+                // live problems have plateaus (stops at one place, no hourly cost):
+                // moving along them is what lets a chain of stops reorder
+                s = std::move(cand);
             } else if (f > f_cur && unit(rng_) < std::exp(-static_cast<double>(f - f_cur) / temp)) {
                 score = 13;
                 s = std::move(cand);
