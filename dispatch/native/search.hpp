@@ -274,9 +274,9 @@ class Search {
                 if (score == 0) score = 9;
                 s = std::move(cand);
                 f_cur = f;
-            } else if (f == f_cur && in_.general) {
-                // live problems have plateaus (stops at one place, no hourly cost):
-                // moving along them is what lets a chain of stops reorder
+            } else if (f == f_cur) {
+                // plateaus (stops at one place, vehicles alike): moving along them is
+                // what lets a chain of stops reorder or a pair of requests change car
                 s = std::move(cand);
             } else if (f > f_cur && unit(rng_) < std::exp(-static_cast<double>(f - f_cur) / temp)) {
                 score = 13;
@@ -629,12 +629,21 @@ class Search {
             }
             if (pick_k < 0) break;
             int best_v = -1;
+            double best_c = 0;
+            int ties = 0;
             for (int v = 0; v < K; ++v) {
                 const Insertion& x = cache_[static_cast<std::size_t>(pick_k) * K + v];
-                if (active_[v] && x.ok() &&
-                    (best_v < 0 ||
-                     x.delta < cache_[static_cast<std::size_t>(pick_k) * K + best_v].delta))
+                if (!active_[v] || !x.ok()) continue;
+                // live problems: noise picks among vehicles too (ties between depots)
+                const double c = static_cast<double>(x.delta) +
+                                 (noisy && in_.general ? noise * unit(rng_) : 0.0);
+                if (best_v < 0 || c < best_c) {
                     best_v = v;
+                    best_c = c;
+                    ties = 1;
+                } else if (c == best_c && pick(++ties) == 0) {
+                    best_v = v;  // exact ties between vehicles: one at random, uniformly
+                }
             }
             const Insertion x = cache_[static_cast<std::size_t>(pick_k) * K + best_v];
             const bool was_empty = s.routes[best_v].empty();
