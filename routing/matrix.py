@@ -13,8 +13,10 @@ in the middle of a block and one-way streets are exact. Split times and
 lengths are rounded from the cumulative position along the edge (half up),
 so the parts of an edge always add up to the whole edge, and a point's
 entries do not depend on which other points share its edge: `extend_matrix`
-gives exactly what a full rebuild would. On a twin the rounding is mirrored,
-so a two-way street is exactly symmetric.
+gives exactly what a full rebuild would. A two-way street is rounded on its
+lower-numbered edge and mirrored on the twin, so it is exactly symmetric and
+a place has the same figures whichever side of the street it was snapped to
+(two points at one place are never a negative distance apart).
 
 One search yields both time and distance: the edge weight is
 ``time_s * 2**21 + length_m``, exact in float64 and minimised
@@ -138,15 +140,21 @@ def augment(graph: RoadGraph, points: Sequence[SnappedPoint]) -> AugmentedGraph:
     own_frac = np.array([p.fraction for p in points], dtype=np.float64)
     twin = graph.edge_reverse[own_edge].astype(np.int64)
     has_twin = twin >= 0
+    # each two-way street is rounded from one of its two edges (the lower index), so a
+    # place has the same figures whichever side of the street its point was snapped to
+    flip = has_twin & (twin < own_edge)
+    base = np.where(flip, twin, own_edge)
+    other = np.where(flip, own_edge, twin)
+    base_frac = np.where(flip, 1.0 - own_frac, own_frac)
     ids = np.arange(npts, dtype=np.int64)
-    s_edge = np.concatenate((own_edge, twin[has_twin]))
-    s_frac = np.concatenate((own_frac, 1.0 - own_frac[has_twin]))
+    s_edge = np.concatenate((base, other[has_twin]))
+    s_frac = np.concatenate((base_frac, 1.0 - base_frac[has_twin]))
     s_node = n + np.concatenate((ids, ids[has_twin]))
-    # cumulative (time, length) from the tail of the split edge, rounded half up from the
-    # point's own edge; mirrored on the twin so both directions agree exactly
+    # cumulative (time, length) from the tail of the split edge, rounded half up on the
+    # base edge; mirrored on the other so both directions agree exactly
     t_e = graph.edge_time_s[s_edge].astype(np.float64)
     l_e = graph.edge_length_m[s_edge].astype(np.float64)
-    own_f = np.concatenate((own_frac, own_frac[has_twin]))
+    own_f = np.concatenate((base_frac, base_frac[has_twin]))
     mirrored = np.concatenate((np.zeros(npts, bool), np.ones(int(has_twin.sum()), bool)))
     cum_t = np.where(mirrored, t_e - np.floor(t_e * own_f + 0.5), np.floor(t_e * own_f + 0.5))
     cum_l = np.where(mirrored, l_e - np.floor(l_e * own_f + 0.5), np.floor(l_e * own_f + 0.5))

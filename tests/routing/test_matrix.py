@@ -134,8 +134,8 @@ def oracle(graph: RoadGraph, points: list[SnappedPoint]) -> np.ndarray:
     """Packed fastest weights by enumerating how a path leaves/enters each point's street.
 
     Node-to-node weights come from networkx on the plain graph; nothing is shared with
-    routing.matrix except the rounding rule (half up from the point's own edge, mirrored
-    on the twin).
+    routing.matrix except the rounding rule (half up on the street's lower-numbered edge,
+    mirrored on its twin).
     """
     G = nx.DiGraph()
     for e in range(graph.n_edges):
@@ -145,10 +145,11 @@ def oracle(graph: RoadGraph, points: list[SnappedPoint]) -> np.ndarray:
             G.add_edge(u, v, weight=w)
 
     def positions(p: SnappedPoint) -> list[tuple[int, int, int, float]]:
-        e, f = p.edge, p.fraction
+        e, f, r = p.edge, p.fraction, int(graph.edge_reverse[p.edge])
+        if 0 <= r < e:  # a two-way street is rounded from its lower-numbered edge
+            e, f, r = r, 1.0 - f, e
         t, L = int(graph.edge_time_s[e]), int(graph.edge_length_m[e])
         out = [(e, _round(t * f), _round(L * f), f)]
-        r = int(graph.edge_reverse[e])
         if r >= 0:
             tr, Lr = int(graph.edge_time_s[r]), int(graph.edge_length_m[r])
             out.append((r, tr - _round(tr * f), Lr - _round(Lr * f), 1.0 - f))
