@@ -151,7 +151,7 @@ class DoneStop:
     """A stop as executed (or reported by the driver)."""
 
     vehicle_id: str
-    kind: str  # "pickup" | "dropoff" | "break" | "no_show"
+    kind: str  # "pickup" | "dropoff" | "break" | "no_show" | "depart" | "depot" (back home)
     start: int
     departure: int
     location: int | None = None

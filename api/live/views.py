@@ -259,6 +259,8 @@ class DayView:
         assert self.live is not None
         out: list[schemas.StopPublic] = []
         for d in self.live.history(vehicle_id):
+            if d.kind in ("depart", "depot"):
+                continue  # leaving and coming back to the depot: not stops of the manifest
             out.append(self._done(len(out) + 1, d))
         route = self.live.plan.route(vehicle_id)
         for s in route.steps if route is not None else ():

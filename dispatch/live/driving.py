@@ -314,12 +314,14 @@ def _rescue(
 
 
 def _advance_vehicle(s: DayState, vid: str, t: int) -> list[BrokenPromise]:
-    """Execute a vehicle's plan up to `t`: stops whose departure has passed are done."""
+    """Execute a vehicle's plan up to `t`: stops whose departure has passed are done,
+    departures from the depot and returns to it are recorded in the history."""
     wr = s.routes[vid]
     sched = wr.sched
     if sched is None:
         return []
     st = s.vehicles[vid]
+    home = s.fleet[vid]
     T = s.base.time_s
     nodes = list(wr.nodes)
     starts = list(sched.starts)
@@ -342,6 +344,8 @@ def _advance_vehicle(s: DayState, vid: str, t: int) -> list[BrokenPromise]:
             st.en_route = True
             if st.departed_at is None:
                 st.departed_at = leave
+            if st.free_at is None or here == home.end:
+                s.history[vid].append(DoneStop(vid, "depart", leave, leave, here))
             st.free_at = leave
         dep = start + node.service_s
         if dep > t:
@@ -357,7 +361,23 @@ def _advance_vehicle(s: DayState, vid: str, t: int) -> list[BrokenPromise]:
     if k:
         wr.nodes = nodes[k:]
         s.views.pop(vid, None)
+    _return_when_idle(s, vid, t)
     return broken
+
+
+def _return_when_idle(s: DayState, vid: str, t: int) -> None:
+    """A vehicle with no stop left drives back to its depot and waits there (車庫待機);
+    a booking taken later starts it from there."""
+    st = s.vehicles[vid]
+    home = s.fleet[vid].end
+    if st.free_at is None or st.position == home or st.en_route:
+        return
+    if any(not n.is_break for n in s.routes[vid].nodes):
+        return
+    back = st.free_at + int(s.base.time_s[st.position, home])
+    if back <= t:
+        s.history[vid].append(DoneStop(vid, "depot", back, back, home))
+        st.position, st.free_at = home, back
 
 
 def _mark_break(s: DayState, vid: str, node: Node, start: int) -> None:

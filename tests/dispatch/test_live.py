@@ -203,10 +203,15 @@ def test_time_advances_through_pickup_and_dropoff():
     assert_ok(day)
     day.advance_to(10 * HOUR)
     assert day.booking(a).status is BookingStatus.DONE
-    kinds = [s.kind for s in day.history("v1")]
-    assert kinds == ["pickup", "dropoff"]
-    pickup = day.history("v1")[0]
+    history = day.history("v1")
+    assert [s.kind for s in history] == ["depart", "pickup", "dropoff", "depot"]
+    depart, pickup, dropoff, home = history
+    assert (depart.start, depart.location) == (H8 + 2400, 0)
     assert b.promise.contains(pickup.start)
+    # with nothing left to do the car drives back to its depot (1800 s) and waits there
+    assert (home.start, home.location) == (dropoff.departure + 1800, 0)
+    state = day.vehicle_state("v1")
+    assert (state.position, state.free_at) == (0, home.start)
     assert_ok(day)
 
 
