@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from benchmarks import live_latency, matrix_build, online_offline, quality
+from benchmarks import live_latency, matrix_build, online_offline, quality, reopt_curve
 
 bench_app = typer.Typer(no_args_is_help=True)
 bench_app.command("matrix", help="Travel-time matrix build: seconds, memory, vs networkx.")(
@@ -19,3 +19,6 @@ bench_app.command("latency", help="Booking quote latency p50/p95/p99 on a busy l
 bench_app.command("online", help="Online (quotes + re-optimisation) vs offline solve of a day.")(
     online_offline.cli
 )
+bench_app.command(
+    "reopt", help="Re-optimisation of a live plan: cost against seconds, per engine."
+)(reopt_curve.cli)

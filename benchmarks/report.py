@@ -98,7 +98,7 @@ def write_results(
     )
     if params:
         md += ["", "Parameters: " + ", ".join(f"`{k}={v}`" for k, v in params.items())]
-    if summary:
+    if summary and not any(isinstance(v, Mapping) for v in summary.values()):
         md += ["", "## Summary", "", markdown_table([summary], list(summary.keys()))]
     for table_title, table_rows, table_columns in tables:
         md += ["", f"## {table_title}", "", markdown_table(table_rows, table_columns)]

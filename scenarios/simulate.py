@@ -295,47 +295,10 @@ class DayRun:
             self._push(max(cancel_at, self.live.now), _CANCEL, call.request_id)
 
     def _screen(self, call: Call) -> str | None:
-        """Refusals an operator makes before asking the engine."""
-        w = self.world
-        if call.kind == "ride":
-            s = self.spec.service
-            if not s.start <= call.asked_time <= s.end:
-                return "outside_service_hours"
-            if not fits(w.groups, call.party_size, call.wheelchairs):
-                return "no_vehicle"
-        if not (radius_ok(self.spec, call.origin) and radius_ok(self.spec, call.destination)):
-            return "outside_service_area"
-        if w.location(call.origin) is None or w.location(call.destination) is None:
-            return "outside_service_area"
-        return None
+        return screen_call(self.spec, self.world, call)
 
     def _ask(self, call: Call) -> RideAsk | DeliveryAsk:
-        o, d = self.world.location(call.origin), self.world.location(call.destination)
-        assert o is not None and d is not None
-        if call.kind == "delivery":
-            return DeliveryAsk(
-                o,
-                d,
-                ready_at=call.ready_at,
-                due_by=call.due_by,
-                cargo_units=max(1, call.cargo_units),
-            )
-        party, wheel, need = ride_load(
-            call.party_size, call.wheelchairs, pooling=self.spec.dispatch.pooling
-        )
-        slow = call.wheelchairs > 0
-        return RideAsk(
-            o,
-            d,
-            depart_at=call.depart_at,
-            arrive_by=call.arrive_by,
-            rider_id=call.outing or call.request_id,
-            party_size=party,
-            wheelchairs=wheel,
-            board_s=300 if slow else 60 + 30 * (call.party_size - 1),
-            alight_s=240 if slow else 60,
-            required_features=need,
-        )
+        return call_ask(self.spec, self.world, call)
 
     def _cancel_time(self, call: Call, promise: TimeWindow | None) -> int | None:
         if call.cancel_at is not None:
@@ -395,3 +358,47 @@ class DayRun:
             else:
                 self.counters.reopt_accepted += self.live.offer(job, plan).accepted
         self.counters.reopt_s += time.perf_counter() - t0
+
+
+def screen_call(spec: ScenarioSpec, world: World, call: Call) -> str | None:
+    """Refusals an operator makes before asking the engine (None: ask it)."""
+    w = world
+    if call.kind == "ride":
+        s = spec.service
+        if not s.start <= call.asked_time <= s.end:
+            return "outside_service_hours"
+        if not fits(w.groups, call.party_size, call.wheelchairs):
+            return "no_vehicle"
+    if not (radius_ok(spec, call.origin) and radius_ok(spec, call.destination)):
+        return "outside_service_area"
+    if w.location(call.origin) is None or w.location(call.destination) is None:
+        return "outside_service_area"
+    return None
+
+
+def call_ask(spec: ScenarioSpec, world: World, call: Call) -> RideAsk | DeliveryAsk:
+    """What the operator takes down for a call (the same for every fleet variant)."""
+    o, d = world.location(call.origin), world.location(call.destination)
+    assert o is not None and d is not None
+    if call.kind == "delivery":
+        return DeliveryAsk(
+            o,
+            d,
+            ready_at=call.ready_at,
+            due_by=call.due_by,
+            cargo_units=max(1, call.cargo_units),
+        )
+    party, wheel, need = ride_load(call.party_size, call.wheelchairs, pooling=spec.dispatch.pooling)
+    slow = call.wheelchairs > 0
+    return RideAsk(
+        o,
+        d,
+        depart_at=call.depart_at,
+        arrive_by=call.arrive_by,
+        rider_id=call.outing or call.request_id,
+        party_size=party,
+        wheelchairs=wheel,
+        board_s=300 if slow else 60 + 30 * (call.party_size - 1),
+        alight_s=240 if slow else 60,
+        required_features=need,
+    )

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from benchmarks import live_latency, online_offline
+from benchmarks import live_latency, online_offline, reopt_curve
 from benchmarks.live_latency import HOUR, demand, fleet, metric_closure, synthetic_town
 from dispatch.quote import DeliveryAsk, RideAsk
 
@@ -48,8 +48,11 @@ def test_online_offline_quick():
         offline_s=1.0,
         seed=0,
     )
-    online, offline = rows
-    assert online["mode"] == "online" and offline["mode"] == "offline"
+    online, offline, bound = rows
+    assert online["mode"] == "online (native)" and offline["mode"] == "offline"
+    assert bound["mode"] == "offline, native's promises" and bound["check_ok"]
+    assert bound["asked"] == online["served"] + online["rejected"]  # every ask, once
+    assert bound["served"] == online["asked"] - online["rejected"]  # the promised, all kept
     assert online["check_ok"] and offline["check_ok"]
     assert online["promises_broken"] == 0
     assert online["served"] + online["rejected"] == online["asked"] == 20
@@ -74,12 +77,35 @@ def test_clis_write_json_and_markdown(tmp_path):
     out = tmp_path / "online.json"
     result = runner.invoke(
         app,
-        ["online", "--vehicles", "2", "--asks", "10", "--homes", "30", "--reopt-every-min",
-         "0", "--offline-s", "0.5", "--out", str(out)],
+        ["online", "--day", "synthetic", "--engines", "native", "--vehicles", "2", "--asks",
+         "10", "--homes", "30", "--reopt-every-min", "0", "--offline-s", "0.5", "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
-    assert data["summary"]["promises_broken"] == 0
+    assert data["summary"]["synthetic native"]["promises_broken"] == 0
+    modes = [r["mode"] for r in data["rows"]]
+    assert modes == ["online (native)", "offline", "offline, native's promises"]
+    result = runner.invoke(app, ["online", "--day", "nowhere", "--out", str(out)])
+    assert result.exit_code == 2 and "unknown day" in result.output
+
+
+def test_reopt_curve_improves_a_quoted_day_and_never_worsens_it():
+    day = online_offline.synthetic_day(vehicles=3, asks=30, homes=60, seed=0)
+    rows = reopt_curve.curve(day, at=11 * HOUR, engines=["native"], seconds=[0.3], seed=0)
+    [row] = rows
+    assert row["check_ok"] and row["requests"] > 0
+    assert row["cost_after"] <= row["cost_before"]
+    assert row["accepted"] == (row["cost_after"] < row["cost_before"])
+
+
+def test_online_days_come_from_the_scenario(data_dir):
+    day = online_offline.scenario_day("ina", data_dir)
+    busy = online_offline.scenario_day("busy", data_dir)
+    assert len(day.vehicles) == 12 and len(busy.vehicles) == 8
+    assert len(busy.bookings) > len(day.bookings)
+    assert [at for at, _ in day.bookings] == sorted(at for at, _ in day.bookings)
+    deliveries = sum(isinstance(a, DeliveryAsk) for _, a in busy.bookings)
+    assert 0 < deliveries <= 25
 
 
 @pytest.mark.slow
