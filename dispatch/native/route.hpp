@@ -199,9 +199,10 @@ class Timing {
     std::vector<Pair> pairs_;
 };
 
-// General mode: loads from the initial load, lower bounds on each start (every break
-// timed on the route, no ride limits: a bound that inserting a stop never lowers when
-// travel times keep the triangle inequality), locations, lock end, exact cost.
+// General mode: loads from the initial load, lower bounds on each start (breaks after
+// the first stop timed on the route, leading ones ignored, no ride limits: a bound that
+// inserting a stop never lowers when travel times keep the triangle inequality),
+// locations, lock end, exact cost.
 inline void refresh_general(const Instance& in, Route& r) {
     const int n = r.size();
     const int v = r.v;
@@ -216,7 +217,11 @@ inline void refresh_general(const Instance& in, Route& r) {
     r.lock_end = 0;
     for (int k = 0; k < n; ++k) {
         const int node = r.seq[k];
-        if (in.is_break(node)) {
+        if (in.is_break(node) && r.n_real == 0) {
+            // a leading break may be taken before the start, even before the earliest
+            // departure: it bounds nothing (and a stop put before it makes it a middle one)
+            r.early_at[k] = dep - in.node_service(node);
+        } else if (in.is_break(node)) {
             r.early_at[k] = std::max(in.node_early(node), dep);
         } else {
             ++r.n_real;
@@ -231,8 +236,13 @@ inline void refresh_general(const Instance& in, Route& r) {
         for (int dim = 0; dim < kDims; ++dim)
             r.load_at[static_cast<std::size_t>(k) * kDims + dim] = ld[dim];
     }
+    // taking out the dropoff of a rider whose pickup is locked (or done) leaves them
+    // on board to the end: the loads after it may then exceed the capacity
+    bool fits = true;
+    const i64* cap = in.cap(v);
+    for (std::size_t k = 0; k < r.load_at.size() && fits; ++k) fits = r.load_at[k] <= cap[k % kDims];
     i64 cost = 0;
-    r.feasible = timer().evaluate(in, v, r.seq.data(), n, cost);
+    r.feasible = fits && timer().evaluate(in, v, r.seq.data(), n, cost);
     r.cost = r.feasible ? cost : kBadRoute;
 }
 

@@ -253,6 +253,7 @@ class Inserter {
                 buf_.assign(r.seq.begin(), r.seq.begin() + j);
                 buf_.push_back(d);
                 buf_.insert(buf_.end(), r.seq.begin() + j, r.seq.end());
+                if (!r.feasible && !loads_fit(in, v, buf_)) continue;  // an overload to lift
                 if (timer().evaluate(in, v, buf_.data(), n + 1, c)) emit(c - base, -1, j);
             }
             return;
@@ -268,6 +269,7 @@ class Inserter {
                     if (dep_before(j) + in.t(loc_before(j), ld) > in.late[d]) break;
                 }
                 build(r, req, i, j, buf_);
+                if (!r.feasible && !loads_fit(in, v, buf_)) continue;
                 if (timer().evaluate(in, v, buf_.data(), n + 2, c)) emit(c - base, i, j);
             }
         }
