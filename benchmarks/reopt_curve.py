@@ -27,6 +27,7 @@ from benchmarks.live_latency import HOUR
 from benchmarks.online_offline import BenchDay, scenario_day
 from benchmarks.report import write_results
 from dispatch.check import check_plan
+from dispatch.errors import SolverError
 from dispatch.live import LiveDay, solve_job
 from dispatch.solver import SearchConfig
 from dispatch.stop import MaxRuntime
@@ -43,8 +44,10 @@ COLUMNS = [
     "vehicles_before",
     "vehicles_after",
     "accepted",
+    "why_not",
     "check_ok",
     "wall_s",
+    "error",
 ]
 
 
@@ -73,28 +76,34 @@ def curve(
     rows = []
     for engine in engines:
         for limit in seconds:
+            row: dict[str, Any] = {
+                "day": day.name,
+                "engine": engine,
+                "seconds": limit,
+                "requests": len(job.problem.tasks),
+                "cost_before": round(before.cost),
+                "vehicles_before": before.vehicles_used,
+            }
             t0 = time.perf_counter()
-            plan = solve_job(job, MaxRuntime(limit), seed=seed, config=SearchConfig(engine=engine))
+            try:
+                config = SearchConfig(engine=engine)
+                plan = solve_job(job, MaxRuntime(limit), seed=seed, config=config)
+            except SolverError as exc:  # the engine could not solve the live problem
+                rows.append({**row, "accepted": False, "error": str(exc)})
+                continue
             wall = time.perf_counter() - t0
-            trial = copy.deepcopy(live)
-            outcome = trial.offer(job, plan)
+            outcome = copy.deepcopy(live).offer(job, plan)
             after = plan.summary
-            rows.append(
-                {
-                    "day": day.name,
-                    "engine": engine,
-                    "seconds": limit,
-                    "requests": len(job.problem.tasks),
-                    "cost_before": round(before.cost),
-                    "cost_after": round(after.cost),
-                    "improvement_pct": round(100 * (before.cost - after.cost) / before.cost, 2),
-                    "vehicles_before": before.vehicles_used,
-                    "vehicles_after": after.vehicles_used,
-                    "accepted": outcome.accepted,
-                    "check_ok": check_plan(job.problem, plan).ok(),
-                    "wall_s": round(wall, 2),
-                }
-            )
+            row |= {
+                "cost_after": round(after.cost),
+                "improvement_pct": round(100 * (before.cost - after.cost) / before.cost, 2),
+                "vehicles_after": after.vehicles_used,
+                "accepted": outcome.accepted,
+                "why_not": "" if outcome.accepted else outcome.reason,
+                "check_ok": check_plan(job.problem, plan).ok(),
+                "wall_s": round(wall, 2),
+            }
+            rows.append(row)
     return rows
 
 

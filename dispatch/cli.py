@@ -58,6 +58,10 @@ def solve_command(
         bool, typer.Option("--first-solution", help="Return the first feasible plan at once.")
     ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    engine: Annotated[
+        str,
+        typer.Option(help="Search engine: native (C++, the one benchmarked) or ortools."),
+    ] = "native",
     schema: Annotated[
         bool, typer.Option("--schema", help="Print the problem JSON schema and exit.")
     ] = False,
@@ -73,7 +77,11 @@ def solve_command(
         typer.echo(SCHEMA_PATH.read_text(encoding="utf-8"))
         raise typer.Exit(0)
     from dispatch.check import check_plan
-    from dispatch.solver import solve
+    from dispatch.solver import ENGINES, SearchConfig, solve
+
+    if engine not in ENGINES:
+        console.print(f"[red]入力エラー input error:[/] --engine must be one of {ENGINES}")
+        raise typer.Exit(2)
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -88,7 +96,8 @@ def solve_command(
         stop = stop | SolutionLimit(solution_limit)
     if first_solution:
         stop = stop | FirstSolution()
-    plan = solve(prob, stop, seed=seed)
+    plan = solve(prob, stop, seed=seed, config=SearchConfig(engine=engine))
+    console.print(f"engine 探索エンジン: {plan.stats.get('engine')}")
     print_plan(plan, console)
     report = check_plan(prob, plan)
     if report.ok():

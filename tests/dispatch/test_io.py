@@ -82,9 +82,22 @@ def test_cli_solve_writes_a_checked_plan(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "checker: plan is feasible" in result.output
+    assert "engine 探索エンジン: native" in result.output  # the example has a lunch break
     plan = json.loads(out.read_text(encoding="utf-8"))
     assert plan["summary"]["served"] + plan["summary"]["unassigned"] == 8
     assert {r["vehicle"] for r in plan["routes"]} <= {"taxi-1", "van-1"}
+
+
+def test_cli_solve_runs_the_chosen_engine_and_refuses_an_unknown_one(tmp_path):
+    from api.cli import app
+
+    out = tmp_path / "plan.json"
+    args = ["solve", str(EXAMPLE), "--time-limit", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--engine", "ortools"])
+    assert result.exit_code == 0, result.output
+    assert "engine 探索エンジン: ortools" in result.output
+    result = CliRunner().invoke(app, [*args, "--engine", "gurobi"])
+    assert result.exit_code == 2 and "--engine must be one of" in result.output
 
 
 def test_cli_solve_reports_input_errors_without_a_traceback(tmp_path):
