@@ -45,7 +45,7 @@ from dispatch.live.routes import (
     timetable,
 )
 from dispatch.live.state import DayState, EarlyHandoverError
-from dispatch.model import DeliveryOrder, Onboard, Request, RideRequest, Task, TimeWindow
+from dispatch.model import Onboard, Request, RideRequest, Task, TimeWindow
 from dispatch.quote import clock, span
 from dispatch.result import StepKind
 from dispatch.schedule import Node, dropoff_node
@@ -262,39 +262,29 @@ def _rescue(
     until = min(s.horizon_s, now0 + s.config.rescue_window_s)
     kept: Request
     relaxed: Request
-    if isinstance(r, RideRequest):
-        kept = RideRequest(
-            bid,
-            location,
-            r.dropoff,
-            rider_id=r.rider_id,
-            party_size=r.party_size,
-            wheelchairs=r.wheelchairs,
-            board_s=r.board_s,
-            alight_s=r.alight_s,
+    if isinstance(r, RideRequest):  # a new pickup where the car stopped, the same target
+        kept = replace(
+            r,
+            pickup=location,
             pickup_window=TimeWindow(now0, until),
             arrive_by=max(now0, promise.latest_arrival) if promise is not None else r.arrive_by,
-            priority=r.priority,
-            required_features=r.required_features,
-            vehicle_ids=r.vehicle_ids,
+            arrive_earliest=None,
+            max_ride_s=None,
+            promise=None,
+            onboard=None,
         )
         relaxed = replace(kept, arrive_by=None)
     else:
         due = max(now0, promise.window.end if promise is not None else r.due_by)
         start = promise.window.start if promise is not None else r.deliver_from
-        kept = DeliveryOrder(
-            bid,
-            location,
-            r.customer,
+        kept = replace(
+            r,
+            shop=location,
             ready_at=now0,
             due_by=due,
             deliver_from=None if start is None else min(max(start, now0), due),
-            cargo_units=r.cargo_units,
-            pickup_service_s=r.pickup_service_s,
-            dropoff_service_s=r.dropoff_service_s,
-            priority=r.priority,
-            required_features=r.required_features,
-            vehicle_ids=r.vehicle_ids,
+            max_ride_s=None,
+            onboard=None,
         )
         relaxed = replace(kept, due_by=max(due, until, s.horizon_s))
     b.status = BookingStatus.CONFIRMED
