@@ -42,6 +42,7 @@ import typer
 from benchmarks.live_latency import HOUR, demand, fleet, synthetic_town
 from benchmarks.report import write_results
 from dispatch.check import check_plan
+from dispatch.errors import SolverError
 from dispatch.events import BookingStatus
 from dispatch.live import LiveConfig, LiveDay, Promise, solve_job
 from dispatch.model import Problem, RideRequest, RideTimePolicy, Vehicle
@@ -213,8 +214,13 @@ def run_online(
             return
         reopts += 1
         t0 = time.perf_counter()
-        plan = solve_job(job, MaxRuntime(reopt_s), seed=seed, config=config)
-        reopt_seconds += time.perf_counter() - t0
+        try:
+            plan = solve_job(job, MaxRuntime(reopt_s), seed=seed, config=config)
+        except SolverError as exc:  # as the service does: the day keeps its plan
+            live.discard(job, f"solver failed: {exc}")
+            return
+        finally:
+            reopt_seconds += time.perf_counter() - t0
         accepted += live.offer(job, plan).accepted
 
     rejected = 0
