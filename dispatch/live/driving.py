@@ -28,7 +28,7 @@ from dispatch.live.repair import (
     reinsert,
     repair,
     report_broken,
-    reported,
+    report_once,
     take_out,
     vehicle_event,
     watch_promises,
@@ -415,18 +415,10 @@ def _execute(
             vehicle_id=vid,
         )
         if first_pickup and promise is not None:
-            miss = promise.pickup_breach(start)
-            if miss and not reported(s, task.id, BrokenWhat.PICKUP_WINDOW):
-                broken.append(
-                    report_broken(
-                        s,
-                        task.id,
-                        BrokenWhat.PICKUP_WINDOW,
-                        f"{reporter} the pickup at {clock(start)}, outside the promised window",
-                        keep_status=True,
-                        by_s=miss,
-                    )
-                )
+            cause = f"{reporter} the pickup at {clock(start)}, outside the promised window"
+            broken += report_once(
+                s, task.id, BrokenWhat.PICKUP_WINDOW, cause, promise.pickup_breach(start)
+            )
         onboard_task = set_request(s, task.id, replace(b.request, onboard=Onboard(vid, dep)))
         return onboard_task, broken
     b.status = BookingStatus.DONE
@@ -439,20 +431,12 @@ def _execute(
         vehicle_id=vid,
     )
     if promise is not None:
-        miss = promise.arrival_breach(start)
-        what = promise.arrival_what
-        if miss and not reported(s, task.id, what):
-            side = "before" if start < promise.window.start and promise.kind == "delivery" else ""
-            broken.append(
-                report_broken(
-                    s,
-                    task.id,
-                    what,
-                    f"{reporter} the drop-off at {clock(start)}, "
-                    + (f"{side} the promised slot" if side else "after the promised time"),
-                    keep_status=True,
-                    by_s=miss,
-                )
-            )
+        early = promise.kind == "delivery" and start < promise.window.start
+        cause = f"{reporter} the drop-off at {clock(start)}, " + (
+            "before the promised slot" if early else "after the promised time"
+        )
+        broken += report_once(
+            s, task.id, promise.arrival_what, cause, promise.arrival_breach(start)
+        )
     s.tasks.pop(task.id, None)
     return None, broken

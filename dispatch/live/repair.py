@@ -165,9 +165,18 @@ def watch_promises(s: DayState, cause: str) -> list[BrokenPromise]:
                 miss, what = promise.pickup_breach(start), BrokenWhat.PICKUP_WINDOW
             else:
                 miss, what = promise.arrival_breach(start), promise.arrival_what
-            if miss and not reported(s, task.id, what):
-                broken.append(report_broken(s, task.id, what, cause, keep_status=True, by_s=miss))
+            broken += report_once(s, task.id, what, cause, miss)
     return broken
+
+
+def report_once(
+    s: DayState, bid: str, what: BrokenWhat, cause: str, miss: int
+) -> list[BrokenPromise]:
+    """Report a breach of `miss` seconds (the booking stays in the plan), unless there is
+    none or this promise was already reported broken this way."""
+    if not miss or reported(s, bid, what):
+        return []
+    return [report_broken(s, bid, what, cause, keep_status=True, by_s=miss)]
 
 
 def reinsert(
