@@ -104,7 +104,7 @@ class Search {
         });
         std::vector<int> left;
         for (int r : order) {
-            const Insertion x = best_overall(s, r, true);
+            const Insertion x = best_or_moved_break(s, r, true);
             if (x.ok()) {
                 s.insert(in_, r, x.v, x.i, x.j);
             } else {
@@ -126,6 +126,40 @@ class Search {
             if (ins_.best_in_route(base_.routes[v], req).ok()) return true;
         }
         return false;
+    }
+
+    // `best_overall`; when a dropoff bound to its vehicle (rider on board, pickup
+    // locked) fits nowhere, the vehicle's breaks are tried at every other position
+    // first: a break placed for the stops so far may leave no room for that dropoff.
+    Insertion best_or_moved_break(Solution& s, int req, bool allow_empty) {
+        const Insertion x = best_overall(s, req, allow_empty);
+        if (x.ok() || !in_.general || in_.mode[req] != Instance::kDropOnly) return x;
+        const int v = in_.bound[req];
+        const Route& r = s.routes[v];
+        Insertion best;
+        Route best_route;
+        i64 best_total = kInf;  // the whole route's cost after the insertion
+        for (int b : in_.v_breaks[v]) {
+            const auto it = std::find(r.seq.begin(), r.seq.end(), b);
+            if (it == r.seq.end()) continue;
+            const int from = static_cast<int>(it - r.seq.begin());
+            for (int k = 0; k < r.size(); ++k) {
+                if (k == from) continue;
+                Route trial = r;
+                trial.seq.erase(trial.seq.begin() + from);
+                trial.seq.insert(trial.seq.begin() + k, b);
+                refresh(in_, trial);
+                const Insertion y = ins_.best_in_route(trial, req);
+                const i64 total = y.ok() ? y.delta + (trial.empty() ? 0 : trial.cost) : kInf;
+                if (total < best_total) {
+                    best = y;
+                    best_total = total;
+                    best_route = std::move(trial);
+                }
+            }
+        }
+        if (best.ok()) s.routes[v] = std::move(best_route);
+        return best;
     }
 
     // The cheapest feasible insertion over all vehicles; among empty vehicles only the
@@ -183,7 +217,7 @@ class Search {
             ++stats_.ges_iterations;
             const int r = pool.back();
             pool.pop_back();
-            const Insertion x = best_overall(s, r, allow_empty);
+            const Insertion x = best_or_moved_break(s, r, allow_empty);
             if (x.ok()) {
                 s.insert(in_, r, x.v, x.i, x.j);
                 continue;
