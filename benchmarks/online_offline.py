@@ -14,12 +14,16 @@ each engine of ``--engines`` in turn, and the plan executes as time passes until
 day ends. Riders neither cancel nor miss their car, vehicles drive the plan exactly:
 every promise broken would be a defect. *Offline*, one solve of the same requests
 (`dispatch.quote.build_request` builds them exactly as the quotes did, before any
-promise), ``offline_s`` seconds on the native engine; and once more with only the
-bookings promised online, each bound by its promise (what promising a 15-minute
-window at booking time costs, apart from not knowing the rest of the day).
+promise; orders past the cut-off, 注文締切, are refused by rule in both modes),
+``offline_s`` seconds on the native engine; and once more with only the
+bookings promised online, each bound by its promise (what promising a pickup
+window at booking time costs, apart from not knowing the rest of the day; its width
+is the day's policy, 15 minutes on Ina's day, or ``--promise-min``).
 
-Reported per day and mode: requests served, vehicle hours (leaving the depot to
-coming back, waiting included) and kilometres, online / offline ratios, promises
+Reported per day and mode: requests served, vehicle hours and kilometres measured
+alike from the stops' timetable (`dispatch.depot_wait.time_away`: away from the
+depot, waiting at stops included; a long gap is waited out at the depot, 車庫待機,
+as the live day's vehicles do), online / offline ratios, promises
 broken online (reported by the live loop, plus any the independent checker finds in
 the executed stops against the ledger) and the quote latency p99.
 
@@ -42,11 +46,12 @@ import typer
 from benchmarks.live_latency import HOUR, demand, fleet, synthetic_town
 from benchmarks.report import write_results
 from dispatch.check import check_plan
+from dispatch.depot_wait import time_away
 from dispatch.errors import SolverError
 from dispatch.events import BookingStatus
 from dispatch.live import LiveConfig, LiveDay, Promise, solve_job
 from dispatch.model import Problem, RideRequest, RideTimePolicy, Vehicle
-from dispatch.quote import Ask, DeliveryAsk, build_request
+from dispatch.quote import Ask, DeliveryAsk, build_request, past_cutoff
 from dispatch.solver import SearchConfig, solve
 from dispatch.stop import MaxRuntime
 
@@ -154,35 +159,37 @@ def scenario_day(name: str, data_dir: Path, cache_dir: Path | None = None) -> Be
     )
 
 
-def _vehicle_figures(day: BenchDay, live: LiveDay) -> tuple[float, float, int]:
-    """Executed vehicle hours, kilometres and vehicles used, from the day's history.
+def with_promise_width(day: BenchDay, width_s: int) -> BenchDay:
+    """The same day with pickups promised in `width_s`-wide windows (a policy to weigh)."""
+    quote = replace(day.config.quote, promise_width_s=width_s)
+    return replace(day, config=replace(day.config, quote=quote))
 
-    Hours are away from the depot: each trip from leaving it to coming back (waiting
-    at stops included); vehicles wait at the depot between trips (`dispatch.live`).
-    """
-    hours = km = 0.0
-    used = 0
+
+def _hours_km(
+    day: BenchDay, timetables: dict[str, list[tuple[int, int, int]]]
+) -> tuple[float, float]:
+    """Vehicle hours and kilometres of each vehicle's stops, measured alike online and
+    offline (`dispatch.depot_wait.time_away`: away from the depot, waiting at stops
+    included, waiting at the depot not)."""
+    seconds = metres = 0
     for v in day.vehicles:
-        history = live.history(v.id)
-        if not any(s.request_id for s in history):
-            continue
-        used += 1
-        left: int | None = None
-        last = None
-        for s in history:
-            if s.kind == "depart":
-                left = s.start if left is None else left
-            elif s.kind == "depot" and left is not None:
-                hours += (s.start - left) / 3600
-                left = None
-            if s.location is not None and last is not None:
-                km += int(day.distance_m[last, s.location]) / 1000
-            if s.location is not None:
-                last = s.location
-        if left is not None and last is not None:  # not home when the replay ended
-            hours += (history[-1].departure + int(day.time_s[last, v.end]) - left) / 3600
-            km += int(day.distance_m[last, v.end]) / 1000
-    return hours, km, used
+        away, driven = time_away(
+            day.time_s, day.distance_m, v.end, timetables.get(v.id, []), day.config.depot_wait_s
+        )
+        seconds, metres = seconds + away, metres + driven
+    return seconds / 3600, metres / 1000
+
+
+def _executed(day: BenchDay, live: LiveDay) -> dict[str, list[tuple[int, int, int]]]:
+    """Each vehicle's executed stops (location, start, departure), from the history."""
+    return {
+        v.id: [
+            (s.location, s.start, s.departure)
+            for s in live.history(v.id)
+            if s.request_id is not None and s.location is not None
+        ]
+        for v in day.vehicles
+    }
 
 
 def run_online(
@@ -247,7 +254,9 @@ def run_online(
     live.advance_to(max(live.now, day_end + 3 * HOUR))
     report = live.check()
     unreported = [v for v in report.violations if v.kind in ("promise", "arrival", "handover")]
-    hours, km, used = _vehicle_figures(day, live)
+    executed = _executed(day, live)
+    hours, km = _hours_km(day, executed)
+    used = sum(1 for stops in executed.values() if stops)
     return {
         "asked": len(day.bookings),
         "served": len(live.bookings(BookingStatus.DONE)),
@@ -275,8 +284,8 @@ def run_offline(
     day_end = max(v.shift.end for v in day.vehicles)
     requests = []
     for i, (at, ask) in enumerate(day.bookings):
-        if promised is not None and i not in promised:
-            continue
+        if (promised is not None and i not in promised) or past_cutoff(ask, at, day.config.quote):
+            continue  # not promised online, or refused by the order cut-off in both modes
         r = build_request(
             ask,
             f"r{i:04d}",
@@ -305,13 +314,24 @@ def run_offline(
     )
     plan = solve(problem, MaxRuntime(offline_s), seed=seed)
     used = [r for r in plan.routes if not r.is_empty]
+    hours, km = _hours_km(
+        day,
+        {
+            r.vehicle_id: [
+                (st.location, st.service_start, st.departure)
+                for st in r.steps
+                if st.request_id is not None and st.location is not None
+            ]
+            for r in used
+        },
+    )
     return {
         "asked": len(day.bookings),
         "served": plan.summary.served,
         "rejected": plan.summary.unassigned + len(day.bookings) - len(requests),
         "vehicles_used": len(used),
-        "vehicle_hours": round(sum(r.duration_s for r in used) / 3600, 2),
-        "km": round(plan.summary.distance_m / 1000, 1),
+        "vehicle_hours": round(hours, 2),
+        "km": round(km, 1),
         "promises_broken": None,
         "reoptimisations": None,
         "reopt_accepted": None,
@@ -431,6 +451,10 @@ def cli(
     reopt_s: Annotated[float, typer.Option(min=0.1, help="Seconds per re-optimisation.")] = 2.0,
     offline_s: Annotated[float, typer.Option(min=0.1, help="Seconds of the offline solve.")] = 60.0,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic day and the solver.")] = 0,
+    promise_min: Annotated[
+        int | None,
+        typer.Option(min=1, help="Promised pickup window, minutes (default: the day's policy)."),
+    ] = None,
     data_dir: Annotated[
         Path | None, typer.Option(help="Reference data (default: NORIAI_DATA_DIR).")
     ] = None,
@@ -459,6 +483,8 @@ def cli(
             if name == "synthetic"
             else scenario_day(name, Path(data_dir), settings.cache_dir)
         )
+        if promise_min is not None:
+            bench_day = with_promise_width(bench_day, promise_min * 60)
         day_rows, day_summary = compare_day(
             bench_day,
             engines=chosen,
@@ -484,6 +510,7 @@ def cli(
             "reopt_s": reopt_s,
             "offline_s": offline_s,
             "seed": seed,
+            "promise_min": promise_min,
         },
         tables=[
             ("Online / offline", [{"day / engine": k, **v} for k, v in summary.items()], RATIOS)
@@ -493,7 +520,9 @@ def cli(
             "by the same function as the quotes (booked windows, before any promise).",
             "Online re-optimisations run synchronously in the replay; live they run in a "
             "worker process and bookings made meanwhile are re-inserted.",
-            "Vehicle hours: from leaving the depot to coming back, waiting included.",
+            "Vehicle hours and km: measured alike online and offline from each vehicle's "
+            "stops (dispatch.depot_wait.time_away): away from the depot, waiting at stops "
+            "included; a gap that leaves depot_wait_s at the depot is waited out there.",
             "Online, vehicles execute the plan exactly (no delays, no no-shows), so every "
             "promise broken would be a defect; the count includes breaches the independent "
             "checker finds in the executed stops against the promise ledger.",

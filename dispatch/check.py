@@ -98,6 +98,7 @@ class DoneRecord(Protocol):
     start: int
     request_id: str | None
 
+
 __all__ = [
     "KINDS",
     "CheckReport",

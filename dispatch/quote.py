@@ -314,6 +314,17 @@ class Quote:
 # -- the request behind an ask -----------------------------------------------------------
 
 
+def past_cutoff(ask: Ask, now: int, config: QuoteConfig) -> bool:
+    """A same-day shop order taken after the cut-off (注文締切) is refused by rule;
+    orders taken the day before (``now`` < 0) are not."""
+    return (
+        isinstance(ask, DeliveryAsk)
+        and config.delivery_cutoff_s is not None
+        and now >= 0
+        and now > config.delivery_cutoff_s
+    )
+
+
 def build_request(
     ask: Ask,
     booking_id: str,

@@ -22,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 
 from dispatch.audit import AuditEvent, diff
+from dispatch.depot_wait import back_at_depot
 from dispatch.errors import InputError
 from dispatch.events import BookingStatus, BrokenPromise, BrokenWhat, DoneStop, EventResult
 from dispatch.live.repair import (
@@ -305,7 +306,8 @@ def _rescue(
 
 def _advance_vehicle(s: DayState, vid: str, t: int) -> list[BrokenPromise]:
     """Execute a vehicle's plan up to `t`: stops whose departure has passed are done,
-    departures from the depot and returns to it are recorded in the history."""
+    departures from the depot and returns to it (車庫待機 before a far-off stop, and
+    when nothing is left) are recorded in the history."""
     wr = s.routes[vid]
     sched = wr.sched
     if sched is None:
@@ -325,6 +327,16 @@ def _advance_vehicle(s: DayState, vid: str, t: int) -> list[BrokenPromise]:
             _mark_break(s, vid, node, start)
             k += 1
             continue
+        if not st.en_route and st.free_at is not None:
+            back = back_at_depot(
+                T, st.position, home.end, st.free_at, node.location, start, s.config.depot_wait_s
+            )
+            if back is not None:  # 車庫待機: home first, then out again in time
+                if back > t:
+                    break
+                s.history[vid].append(DoneStop(vid, "depot", back, back, home.end))
+                st.position, st.free_at = home.end, back
+                s.views.pop(vid, None)
         if not st.en_route:
             here = st.position if st.free_at is not None else wr.vehicle.start
             floor = st.free_at if st.free_at is not None else sched.departure

@@ -33,6 +33,7 @@ from dispatch.quote import (
     RideAsk,
     build_request,
     clock,
+    past_cutoff,
     place_window,
     resolve_task,
     slot_from,
@@ -79,12 +80,8 @@ def quote(s: DayState, ask: Ask, *, booking_id: str | None = None, hold: bool = 
     bid = _claim_id(s, booking_id)
     kind = "ride" if isinstance(ask, RideAsk) else "delivery"
     cfg = s.config.quote
-    if (
-        isinstance(ask, DeliveryAsk)
-        and cfg.delivery_cutoff_s is not None
-        and s.now >= 0
-        and s.now > cfg.delivery_cutoff_s
-    ):
+    if past_cutoff(ask, s.now, cfg):
+        assert cfg.delivery_cutoff_s is not None
         return Quote(
             False,
             kind,

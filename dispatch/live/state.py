@@ -34,7 +34,9 @@ class LiveConfig:
     `advance_to` executes the plan (stops whose departure has passed are done);
     switch it off when drivers report every stop (`complete_next_stop`).
     ``id_prefix`` and ``id_digits`` shape the booking ids the day hands out
-    (``b00001``; the service uses ``20260605-001``).
+    (``b00001``; the service uses ``20260605-001``). ``depot_wait_s``: a vehicle
+    whose next stop leaves it at least this long at the depot waits there (車庫待機,
+    `dispatch.depot_wait`) instead of at the kerb.
     """
 
     quote: QuoteConfig = field(default_factory=QuoteConfig)
@@ -43,9 +45,10 @@ class LiveConfig:
     auto_complete: bool = True
     id_prefix: str = "b"
     id_digits: int = 5
+    depot_wait_s: int = 900
 
     def __post_init__(self) -> None:
-        for name in ("hold_s", "rescue_window_s", "id_digits"):
+        for name in ("hold_s", "rescue_window_s", "id_digits", "depot_wait_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InputError(f"live config: {name} must be an int >= 1, got {value!r}")

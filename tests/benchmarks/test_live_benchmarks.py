@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import typer
@@ -130,3 +131,18 @@ def test_online_offline_full_day():
     )
     assert summary["promises_broken"] == 0
     assert all(r["check_ok"] for r in rows)
+
+
+def test_offline_refuses_orders_past_the_cutoff_as_the_quotes_do():
+    day = online_offline.synthetic_day(vehicles=2, asks=6, homes=30, seed=1)
+    late_order = (12 * HOUR, DeliveryAsk(1, 2, ready_at=13 * HOUR, due_by=16 * HOUR))
+    with_late = replace(day, bookings=(*day.bookings, late_order))
+    online = online_offline.run_online(
+        with_late, reopt_every_s=0, reopt_s=0.2, engine="native", seed=0
+    )
+    without = online_offline.run_offline(day, offline_s=0.5, seed=0)
+    offline = online_offline.run_offline(with_late, offline_s=0.5, seed=0)
+    assert online["asked"] == offline["asked"] == 7
+    assert online["served"] + online["rejected"] == 7 and online["rejected"] >= 1
+    assert offline["served"] == without["served"]
+    assert offline["rejected"] == without["rejected"] + 1
