@@ -194,12 +194,25 @@ class RideRequest:
         return (self.party_size - self.wheelchairs, self.wheelchairs, 0)
 
 
+def _check_weight(obj: str, weight_kg: object) -> None:
+    if (
+        isinstance(weight_kg, bool)
+        or not isinstance(weight_kg, int | float)
+        or not math.isfinite(weight_kg)
+        or weight_kg < 0
+    ):
+        raise _fail(obj, "weight_kg", f"must be a number of kg >= 0, got {weight_kg!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryOrder:
     """A shop order (買い物支援・宅配): picked up at the shop, handed over the same day.
 
     ``ready_at`` is when the goods can be collected; ``due_by`` the latest hand-over;
-    ``deliver_from`` optionally the earliest (a resident out until noon).
+    ``deliver_from`` optionally the earliest (a resident out until noon). ``hall_id``
+    names the community hall (公民館, `dispatch.halls`) it goes to instead of the door
+    (``customer`` is then the hall's location); ``weight_kg`` decides whether a drone
+    may fly it.
     """
 
     id: str
@@ -216,6 +229,8 @@ class DeliveryOrder:
     required_features: frozenset[str] = frozenset()
     vehicle_ids: frozenset[str] | None = None
     onboard: Onboard | None = None
+    hall_id: str | None = None
+    weight_kg: float = 0.0
 
     kind: Literal["delivery"] = field(default="delivery", init=False)
 
@@ -233,6 +248,9 @@ class DeliveryOrder:
             _require_int(obj, "deliver_from", self.deliver_from)
             if self.deliver_from > self.due_by:
                 raise _fail(obj, "deliver_from", "is after due_by")
+        _check_weight(obj, self.weight_kg)
+        if self.hall_id is not None and (not isinstance(self.hall_id, str) or not self.hall_id):
+            raise _fail(obj, "hall_id", f"must be a non-empty string or None, got {self.hall_id!r}")
         _check_common(
             obj,
             priority=self.priority,

@@ -89,7 +89,8 @@ class DeliveryAsk:
     """A shop order (買い物支援): collected at ``shop``, handed over at ``customer``.
 
     ``ready_at`` defaults to now plus `QuoteConfig.delivery_prep_s`, ``due_by`` to the
-    end of the latest shift.
+    end of the latest shift. ``hall_id``: hand it over at that community hall (公民館,
+    `dispatch.halls`) for the customer to collect, instead of at ``customer``'s door.
     """
 
     shop: int
@@ -102,6 +103,8 @@ class DeliveryAsk:
     dropoff_service_s: int = 120
     required_features: frozenset[str] = frozenset()
     priority: int = 1
+    hall_id: str | None = None
+    weight_kg: float = 0.0
 
     def __post_init__(self) -> None:
         obj = "delivery ask"
@@ -116,6 +119,11 @@ class DeliveryAsk:
         _check_int(obj, "priority", self.priority, minimum=1)
         if not isinstance(self.required_features, frozenset):
             raise InputError(f"{obj}: required_features must be a frozenset of strings")
+        if self.hall_id is not None and (not isinstance(self.hall_id, str) or not self.hall_id):
+            raise InputError(f"{obj}: hall_id must be a non-empty string, got {self.hall_id!r}")
+        weight = self.weight_kg
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight < 1e6:
+            raise InputError(f"{obj}: weight_kg must be a number of kg >= 0, got {weight!r}")
 
 
 Ask = RideAsk | DeliveryAsk
@@ -175,6 +183,9 @@ class QuoteRejection(StrEnum):
     MAX_RIDE_TOO_SHORT = "max_ride_too_short"
     AFTER_CUTOFF = "after_cutoff"
     TOO_SOON = "too_soon"
+    HALL_CLOSED = "hall_closed"
+    HALL_FULL = "hall_full"
+    HALL_OUT_OF_REACH = "hall_out_of_reach"
 
 
 REJECTION_TEXT: dict[QuoteRejection, tuple[str, str]] = {
@@ -199,6 +210,18 @@ REJECTION_TEXT: dict[QuoteRejection, tuple[str, str]] = {
         "ご希望の時間までに間に合いません",
         "too close to the requested time",
     ),
+    QuoteRejection.HALL_CLOSED: (
+        "公民館の開館時間内にお届けできません",
+        "the hall is not open when the order can be there",
+    ),
+    QuoteRejection.HALL_FULL: (
+        "公民館の受け取り枠がいっぱいです",
+        "the hall's collection slots are full",
+    ),
+    QuoteRejection.HALL_OUT_OF_REACH: (
+        "お住まいから公民館が遠すぎます",
+        "the hall is too far from the customer's home",
+    ),
 }
 
 
@@ -216,13 +239,27 @@ def span(w: TimeWindow) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Alternative:
-    """Another time that is feasible now (代わりの時間); ask again with ``time``."""
+    """Another choice that is feasible now (代わりの時間): a ride at another ``time``;
+    a delivery to the door (``hall_id`` None) or to a hall, in slot ``promise``."""
 
     time: int
     promise: TimeWindow
     estimated_pickup: int
     estimated_arrival: int
     vehicle_id: str
+    hall_id: str | None = None
+    hall_name: str = ""
+
+    def label(self, kind: str) -> tuple[str, str]:
+        """(Japanese, English) words for this alternative."""
+        if kind == "ride":
+            return clock(self.time), clock(self.time)
+        if self.hall_id is None:
+            return f"ご自宅へ {span(self.promise)}", f"to the door {span(self.promise)}"
+        return (
+            f"{self.hall_name}で {clock(self.promise.end)} 以降",
+            f"at {self.hall_name} from {clock(self.promise.end)}",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form for the API and logs."""
@@ -232,6 +269,7 @@ class Alternative:
             "estimated_pickup": self.estimated_pickup,
             "estimated_arrival": self.estimated_arrival,
             "vehicle": self.vehicle_id,
+            "hall": self.hall_id,
         }
 
 
@@ -241,7 +279,8 @@ class Quote:
 
     ``promise`` is the pickup window for rides (お迎え予定時間帯) and the hand-over
     slot for deliveries; ``latest_arrival`` is what the rules guarantee (arrive-by
-    time, or promise end + boarding + maximum ride time).
+    time, or promise end + boarding + maximum ride time). A delivery to a hall names
+    it (``hall_id``, ``hall_name``): the customer collects from the slot's end.
     """
 
     ok: bool
@@ -256,6 +295,8 @@ class Quote:
     reason: QuoteRejection | None = None
     alternatives: tuple[Alternative, ...] = ()
     detail: str = ""
+    hall_id: str | None = None
+    hall_name: str = ""
 
     @property
     def message_ja(self) -> str:
@@ -267,11 +308,14 @@ class Quote:
                     f"お迎え予定時間帯 {span(self.promise)}、"
                     f"到着予定 {clock(self.estimated_arrival)}"
                 )
+            if self.hall_id is not None:
+                return f"{self.hall_name}で {clock(self.promise.end)} 以降にお受け取りください"
             return f"お届け予定時間帯 {span(self.promise)}"
         assert self.reason is not None
         text = f"予約できません（{REJECTION_TEXT[self.reason][0]}）"
         if self.alternatives:
-            text += "。代わりの時間: " + "、".join(clock(a.time) for a in self.alternatives)
+            head = "代わりの時間" if self.kind == "ride" else "代わりのお届け"
+            text += f"。{head}: " + "、".join(a.label(self.kind)[0] for a in self.alternatives)
         return text
 
     @property
@@ -284,11 +328,14 @@ class Quote:
                     f"pickup between {clock(self.promise.start)} and {clock(self.promise.end)}, "
                     f"arrival about {clock(self.estimated_arrival)}"
                 )
+            if self.hall_id is not None:
+                return f"collect at {self.hall_name} from {clock(self.promise.end)}"
             return f"delivery between {clock(self.promise.start)} and {clock(self.promise.end)}"
         assert self.reason is not None
         text = f"cannot book ({REJECTION_TEXT[self.reason][1]})"
         if self.alternatives:
-            text += "; alternative times: " + ", ".join(clock(a.time) for a in self.alternatives)
+            head = "alternative times" if self.kind == "ride" else "alternatives"
+            text += f"; {head}: " + ", ".join(a.label(self.kind)[1] for a in self.alternatives)
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -304,6 +351,7 @@ class Quote:
             "vehicle": self.vehicle_id,
             "held_until": self.held_until,
             "reason": None if self.reason is None else self.reason.value,
+            "hall": self.hall_id,
             "alternatives": [a.to_dict() for a in self.alternatives],
             "message_ja": self.message_ja,
             "message_en": self.message_en,
@@ -391,6 +439,7 @@ def build_request(
         dropoff_service_s=ask.dropoff_service_s,
         priority=ask.priority,
         required_features=ask.required_features,
+        weight_kg=float(ask.weight_kg),
     )
 
 

@@ -36,6 +36,7 @@ from dispatch.events import (
     OverrideResult,
     VehicleState,
 )
+from dispatch.halls import Hall, check_halls
 from dispatch.insertion import WorkingRoute
 from dispatch.live import driving, overrides, quotes, reopt, snapshot
 from dispatch.live.checking import check_day
@@ -77,6 +78,7 @@ class LiveDay:
         horizon_s: int = 24 * 3600,
         ride_policy: RideTimePolicy | None = None,
         weights: CostWeights | None = None,
+        halls: Sequence[Hall] = (),
     ) -> None:
         if isinstance(now, bool) or not isinstance(now, int):
             raise InputError(f"live day: now must be an int of seconds, got {now!r}")
@@ -96,6 +98,7 @@ class LiveDay:
             now=now,
             vehicles={v.id: VehicleState(v.id, v.start) for v in base.vehicles},
             history={v.id: [] for v in base.vehicles},
+            halls=check_halls(halls, base.n_locations),
         )
         for vid, v in s.fleet.items():
             s.routes[vid] = WorkingRoute(v, break_nodes(v))
@@ -237,6 +240,17 @@ class LiveDay:
         own id.
         """
         return quotes.quote(self._s, ask, booking_id=booking_id, hold=hold)
+
+    @property
+    def halls(self) -> dict[str, Hall]:
+        """The community halls orders may be handed over at, by id."""
+        return dict(self._s.halls)
+
+    def set_halls(self, halls: Sequence[Hall]) -> None:
+        """Replace the halls (opening hours or capacity changed); bookings already made
+        keep their hall and slot."""
+        self._s.halls = check_halls(halls, self._s.n_locations)
+        self._s.touch()
 
     def confirm(self, booking_id: str) -> Booking:
         """Turn a held quote into a booking (予約確定): its promise goes into the ledger."""

@@ -19,11 +19,12 @@ from typing import Any
 from dispatch.audit import AuditEvent, diff
 from dispatch.errors import InputError
 from dispatch.events import Booking, BookingStatus, EventResult
+from dispatch.halls import Hall, hall_slots
 from dispatch.insertion import Insertion, positions
 from dispatch.live.repair import take_out
 from dispatch.live.routes import apply, booking, check_location, find, ordered, route_of, timetable
 from dispatch.live.state import DayState, HoldExpiredError
-from dispatch.model import Request, RideRequest, Task, TimeWindow, Vehicle
+from dispatch.model import DeliveryOrder, Request, RideRequest, Task, TimeWindow, Vehicle
 from dispatch.quote import (
     Alternative,
     Ask,
@@ -91,11 +92,19 @@ def quote(s: DayState, ask: Ask, *, booking_id: str | None = None, hold: bool = 
     request = _request_for(s, ask, bid)
     if request is None:
         return _reject(s, ask, bid, QuoteRejection.TOO_SOON)
-    found = _try_insert(s, request, ask)
+    if isinstance(ask, DeliveryAsk) and ask.hall_id is not None:
+        assert isinstance(request, DeliveryOrder)
+        to_hall = _insert_at_hall(s, ask, request, s.halls[ask.hall_id])
+        if isinstance(to_hall, QuoteRejection):
+            return _reject(s, ask, bid, to_hall)
+        found = to_hall
+    else:
+        found = _try_insert(s, request, ask)
     if found is None:
         return _reject(s, ask, bid, _diagnose(s, resolve_task(s.base, request)))
     held_until = _hold(s, bid, found) if hold else None
     promise, latest = promise_terms(found.request, found.task)
+    hall = _hall_of(s, found.request)
     return Quote(
         True,
         kind,
@@ -106,7 +115,52 @@ def quote(s: DayState, ask: Ask, *, booking_id: str | None = None, hold: bool = 
         latest_arrival=latest,
         vehicle_id=found.vehicle_id,
         held_until=held_until,
+        hall_id=None if hall is None else hall.id,
+        hall_name="" if hall is None else hall.name,
     )
+
+
+def _hall_of(s: DayState, request: Request) -> Hall | None:
+    hall_id = getattr(request, "hall_id", None)
+    return None if hall_id is None else s.halls.get(hall_id)
+
+
+def _hall_taken(s: DayState, hall_id: str) -> dict[int, int]:
+    """Parcels booked per slot start at a hall (held, confirmed or under way)."""
+    taken: dict[int, int] = {}
+    for b in s.bookings.values():
+        r = b.request
+        if isinstance(r, DeliveryOrder) and r.hall_id == hall_id and b.status.is_active:
+            start = r.deliver_from if r.deliver_from is not None else r.ready_at
+            taken[start] = taken.get(start, 0) + r.cargo_units
+    return taken
+
+
+def _insert_at_hall(
+    s: DayState, ask: DeliveryAsk, request: DeliveryOrder, hall: Hall
+) -> _Found | QuoteRejection | None:
+    """The earliest free collection slot at `hall` a vehicle can hand the order over in.
+
+    Out of reach, closed or full halls are refusals; None when every free slot is open
+    but no vehicle fits (fully booked).
+    """
+    if int(s.base.distance_m[ask.customer, hall.location]) > hall.reach_m:
+        return QuoteRejection.HALL_OUT_OF_REACH
+    slots = hall_slots(hall, request.ready_at, request.due_by, _hall_taken(s, hall.id))
+    if isinstance(slots, QuoteRejection):
+        return slots
+    for slot in slots:
+        at_hall = replace(
+            request,
+            customer=hall.location,
+            hall_id=hall.id,
+            deliver_from=max(slot.start, request.ready_at),
+            due_by=slot.end,
+        )
+        found = _try_insert(s, at_hall, ask)
+        if found is not None:
+            return found
+    return None
 
 
 def confirm(s: DayState, booking_id: str) -> Booking:
@@ -128,6 +182,9 @@ def confirm(s: DayState, booking_id: str) -> Booking:
     if kind == "ride":
         words_ja = f"お迎え予定時間帯 {span(window)}、{clock(latest)} までに到着"
         words_en = f"pickup between {span(window)}, arrival by {clock(latest)}"
+    elif (hall := _hall_of(s, b.request)) is not None:
+        words_ja = f"{hall.name}で {clock(window.end)} 以降にお受け取りください"
+        words_en = f"collect at {hall.name} from {clock(window.end)}"
     else:
         words_ja = f"お届け予定時間帯 {span(window)}"
         words_en = f"hand-over between {span(window)}"
@@ -186,6 +243,9 @@ def _validate_ask(s: DayState, ask: Ask) -> None:
             )
         load = (0, 0, ask.cargo_units)
         size = f"cargo_units {ask.cargo_units}"
+        if ask.hall_id is not None and ask.hall_id not in s.halls:
+            known = ", ".join(sorted(s.halls)) or "none"
+            raise InputError(f"{obj}: hall_id {ask.hall_id!r} is not a hall (known: {known})")
     if not any(ask.required_features <= v.features for v in fleet):
         raise InputError(
             f"{obj}: required_features {sorted(ask.required_features)} are offered by "
@@ -239,7 +299,7 @@ def _try_insert(s: DayState, request: Request, ask: Ask) -> _Found | None:
         center = _closest_pickup(s, s.routes[vid].vehicle, ins, pi, min(target, window.end))
         promise = place_window(center, cfg.promise_width_s, window.start, window.end, cfg.round_s)
         final = replace(request, promise=promise)
-    elif cfg.delivery_slot_s > 0:
+    elif cfg.delivery_slot_s > 0 and request.hall_id is None:  # a hall's slot is set
         d_lo = request.deliver_from if request.deliver_from is not None else request.ready_at
         slot = slot_from(
             ins.sched.earliest[di], cfg.delivery_slot_s, d_lo, request.due_by, cfg.round_s
@@ -336,7 +396,54 @@ def _reject(s: DayState, ask: Ask, bid: str, reason: QuoteRejection) -> Quote:
         QuoteRejection.TOO_SOON,
     ):
         alternatives = _alternatives(s, ask, bid)
+    elif isinstance(ask, DeliveryAsk) and reason in (
+        QuoteRejection.FULLY_BOOKED,
+        QuoteRejection.OUTSIDE_SERVICE_HOURS,
+        QuoteRejection.HALL_CLOSED,
+        QuoteRejection.HALL_FULL,
+        QuoteRejection.HALL_OUT_OF_REACH,
+    ):
+        alternatives = _delivery_alternatives(s, ask, bid)
     return Quote(False, kind, reason=reason, alternatives=alternatives)
+
+
+def _delivery_alternatives(s: DayState, ask: DeliveryAsk, bid: str) -> tuple[Alternative, ...]:
+    """Other ways to hand the order over that are feasible now: to the door (if a hall
+    was asked for), or to another hall within reach of the home, nearest first."""
+    request = _request_for(s, ask, bid)
+    if request is None:
+        return ()
+    assert isinstance(request, DeliveryOrder)
+    options: list[Hall | None] = [] if ask.hall_id is None else [None]
+    D = s.base.distance_m
+    options += sorted(
+        (h for h in s.halls.values() if h.id != ask.hall_id),
+        key=lambda h: (int(D[ask.customer, h.location]), h.id),
+    )
+    found: list[Alternative] = []
+    for hall in options:
+        if len(found) >= s.config.quote.alternatives:
+            break
+        f = (
+            _try_insert(s, replace(request, hall_id=None), replace(ask, hall_id=None))
+            if hall is None
+            else _insert_at_hall(s, ask, request, hall)
+        )
+        if not isinstance(f, _Found):
+            continue
+        slot, _ = promise_terms(f.request, f.task)
+        found.append(
+            Alternative(
+                slot.start,
+                slot,
+                f.sched.starts[f.pickup_index],
+                f.sched.starts[f.dropoff_index],
+                f.vehicle_id,
+                hall_id=None if hall is None else hall.id,
+                hall_name="" if hall is None else hall.name,
+            )
+        )
+    return tuple(found)
 
 
 def _alternatives(s: DayState, ask: RideAsk, bid: str) -> tuple[Alternative, ...]:

@@ -27,6 +27,7 @@ from dispatch.events import (
     vehicle_from_plain,
     vehicle_to_plain,
 )
+from dispatch.halls import Hall, check_halls
 from dispatch.insertion import WorkingRoute
 from dispatch.live.ledger import Ledger
 from dispatch.live.quotes import promise_terms
@@ -81,6 +82,7 @@ def snapshot(s: DayState, *, include_matrix: bool = False) -> dict[str, Any]:
         "history": {vid: [d.to_plain() for d in h] for vid, h in s.history.items()},
         "broken": [bp.to_plain() for bp in s.broken],
         "audit": s.audit.to_plain(),
+        "halls": [h.to_plain() for h in s.halls.values()],
     }
     if include_matrix:
         data["matrix"] = {
@@ -126,6 +128,7 @@ def restore(
     s = DayState(
         config=config,
         base=base,
+        halls=check_halls((Hall.from_plain(h) for h in data.get("halls", ())), base.n_locations),
         fleet={v.id: v for v in fleet},
         now=data["now"],
         vehicles={d["vehicle_id"]: VehicleState.from_plain(d) for d in data["vehicles"]},

@@ -18,6 +18,7 @@ from typing import Any
 from dispatch.audit import AuditLog
 from dispatch.errors import InputError
 from dispatch.events import Booking, BrokenPromise, DoneStop, VehicleState
+from dispatch.halls import Hall
 from dispatch.insertion import RouteView, WorkingRoute
 from dispatch.live.ledger import Ledger
 from dispatch.model import Problem, Task, Vehicle
@@ -77,6 +78,7 @@ class EarlyHandoverError(InputError):
 class DayState:
     """Everything a live day knows (see the module docstring).
 
+    ``halls`` are the community halls orders may be handed over at (`dispatch.halls`).
     ``routes`` holds the vehicles in service only; ``views`` caches each route's
     arrays for quoting and is dropped whenever the route changes; ``version`` grows
     with every change (a re-optimisation snapshot remembers it).
@@ -95,6 +97,7 @@ class DayState:
     history: dict[str, list[DoneStop]] = field(default_factory=dict)
     broken: list[BrokenPromise] = field(default_factory=list)
     audit: AuditLog = field(default_factory=AuditLog)
+    halls: dict[str, Hall] = field(default_factory=dict)
     version: int = 0
     next_id: int = 1
     problem_cache: tuple[int, Problem] | None = None
