@@ -23,10 +23,11 @@ class Call:
     home (the district is the home's). ``cancel_u`` in [0, 1): the rider cancels that
     far through the time between booking and the promised pickup; ``cancel_at`` is a
     recorded cancellation time instead. ``outing`` links the legs of one round trip.
+    A visit (訪問診療) is one stop at ``home`` (origin = destination) in ``window``.
     """
 
     request_id: str
-    kind: str  # "ride" | "delivery"
+    kind: str  # "ride" | "delivery" | "visit"
     booked_at: int
     origin: LonLat
     destination: LonLat
@@ -45,10 +46,16 @@ class Call:
     no_show: bool = False
     outing: str | None = None
     purpose: str = ""
+    hall: str | None = None  # a delivery handed over at this community hall (its name)
+    weight_kg: float = 0.0  # a delivery's parcel weight (drones carry up to a limit)
+    window: tuple[int, int] | None = None  # a visit's appointment window
+    duration_s: int = 0  # a visit's length at the patient's home
 
     @property
     def asked_time(self) -> int:
         """The time asked for: departure or arrival (deliveries: ready time, or booking)."""
+        if self.window is not None:
+            return self.window[0]
         for t in (self.depart_at, self.arrive_by, self.ready_at):
             if t is not None:
                 return t

@@ -91,12 +91,20 @@ def make_demand(spec: ScenarioSpec, seed: int, graph: RoadGraph | None) -> Deman
         return replayed(spec)
     if graph is None:
         raise InputError("demand: generating homes needs the road graph")
-    streams = np.random.SeedSequence([seed, 20_240_601]).spawn(3)
-    rng_homes, rng_rides, rng_orders = (np.random.default_rng(s) for s in streams)
+    # streams added later come after the first three, so earlier days stay the same
+    streams = np.random.SeedSequence([seed, 20_240_601]).spawn(5)
+    rng_homes, rng_rides, rng_orders, rng_hand_over, rng_visits = (
+        np.random.default_rng(s) for s in streams
+    )
     homes = draw_homes(spec, graph, rng_homes)
-    calls = [*ride_calls(spec, homes, rng_rides), *delivery_calls(spec, homes, rng_orders)]
+    calls = [
+        *ride_calls(spec, homes, rng_rides),
+        *delivery_calls(spec, homes, rng_orders),
+        *visit_calls(spec, homes, rng_visits),
+    ]
     where = districts_of(spec)
     calls = [replace(c, district=where.of(c.home)) for c in calls]
+    calls = hand_over(spec, calls, rng_hand_over)
     calls.sort(key=lambda c: (c.booked_at, c.request_id))
     return Demand(tuple(calls), tuple(homes))
 
@@ -350,6 +358,58 @@ def delivery_calls(spec: ScenarioSpec, homes: list[LonLat], rng: np.random.Gener
             )
         )
     return calls
+
+
+def hand_over(spec: ScenarioSpec, calls: list[Call], rng: np.random.Generator) -> list[Call]:
+    """Each shop order's parcel weight, and where it is handed over: at the nearest
+    community hall when the home's district is one of ``deliveries.hall_districts``
+    (the town's rule) or the caller asks for one (``hall_share``); else at the door.
+    Whether the hall is within reach is the engine's answer, at the quote."""
+    dv = spec.deliveries
+    out = []
+    for c in calls:
+        if c.kind != "delivery":
+            out.append(c)
+            continue
+        weight = round(float(rng.uniform(*dv.weight_kg)), 1)
+        asks_hall = rng.random() < dv.hall_share or c.district in dv.hall_districts
+        hall = None
+        if asks_hall and spec.halls:
+            hall = min(spec.halls, key=lambda h: (distance_m(c.home, h.at), h.name)).name
+        fee = spec.fares.hall_fee_yen if hall is not None else spec.fares.delivery_fee_yen
+        out.append(replace(c, hall=hall, weight_kg=weight, fare_yen=fee))
+    return out
+
+
+# -- clinic visits ----------------------------------------------------------------------
+
+
+def visit_calls(spec: ScenarioSpec, homes: list[LonLat], rng: np.random.Generator) -> list[Call]:
+    """Home visits of the clinic car (訪問診療): booked the day before, an appointment
+    window of ``window_min`` starting on the quarter hour within ``visits.hours``."""
+    v = spec.visits
+    n = int(rng.poisson(v.per_day)) if v.per_day else 0
+    out = []
+    lo, hi = v.hours
+    width = v.window_min * 60
+    for i in range(n):
+        home = homes[int(rng.integers(len(homes)))]
+        start = lo + 900 * int(rng.integers(0, max(1, (hi - lo) // 900 + 1)))
+        minutes = int(rng.integers(v.duration_min[0], v.duration_min[1] + 1))
+        out.append(
+            Call(
+                request_id=f"V{i + 1:04d}",
+                kind="visit",
+                booked_at=v.booked_at,
+                origin=home,
+                destination=home,
+                home=home,
+                purpose="visit",
+                window=(start, start + width),
+                duration_s=minutes * 60,
+            )
+        )
+    return out
 
 
 # -- replay ---------------------------------------------------------------------------------

@@ -86,9 +86,17 @@ def trip_records(
                 vehicle_id=(pick or drop).vehicle_id if (pick or drop) else None,
                 shared=c.request_id in shared,
                 fare_yen=(c.fare_yen or 0) if status is TripStatus.SERVED else 0,
+                hand_over=_hand_over(c),
+                hall=c.hall,
             )
         )
     return out
+
+
+def _hand_over(c: Call) -> str:
+    if c.kind != "delivery":
+        return ""
+    return "door" if c.hall is None else "hall"
 
 
 def _status(rid: str, o: Outcome, live: LiveDay) -> tuple[TripStatus, str | None]:

@@ -29,7 +29,7 @@ class TripRecord:
     """One ride request or shop delivery, from booking call to drop-off."""
 
     request_id: str
-    kind: str  # "ride" | "delivery"
+    kind: str  # "ride" | "delivery" | "visit"
     district: str  # the resident's home district (fairness KPIs); deliveries: the customer's
     status: TripStatus
     reason: str | None  # rejection / non-service reason code, None when served
@@ -49,6 +49,8 @@ class TripRecord:
     vehicle_id: str | None = None
     shared: bool = False  # another rider's booking was on board at some moment of this ride
     fare_yen: int = 0  # fare (or delivery fee) paid; 0 unless served
+    hand_over: str = ""  # deliveries: "door", "hall" (collected there) or "drone" (to a hall)
+    hall: str | None = None  # the community hall a delivery went to
 
     @property
     def counted(self) -> bool:

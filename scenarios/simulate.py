@@ -192,6 +192,7 @@ class DayRun:
             config=config,
             horizon_s=horizon,
             ride_policy=policy,
+            halls=self.world.halls,
         )
         self._clock = (self.spec.booking.opens, max(shift_end, self.spec.service.end))
         for c in calls:
@@ -387,6 +388,8 @@ def call_ask(spec: ScenarioSpec, world: World, call: Call) -> RideAsk | Delivery
             ready_at=call.ready_at,
             due_by=call.due_by,
             cargo_units=max(1, call.cargo_units),
+            hall_id=call.hall,
+            weight_kg=call.weight_kg,
         )
     party, wheel, need = ride_load(call.party_size, call.wheelchairs, pooling=spec.dispatch.pooling)
     slow = call.wheelchairs > 0

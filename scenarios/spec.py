@@ -12,7 +12,11 @@ typo never silently keeps a default):
   order cut-off, re-optimisation;
 - ``[fleet]``: depots, vehicle groups (type, count, capacity, shift, breaks, costs,
   CO2) and ``size`` (how many of them run: taken group by group in the order listed);
-- ``[fares]``; ``[demand]`` (generated or replayed); ``[deliveries]``.
+- ``[fares]``; ``[demand]`` (generated or replayed); ``[deliveries]`` (door or
+  community hall, parcel weights);
+- ``[[halls]]``: community halls (公民館) taking orders for collection: opening hours,
+  slots, capacity, reach, drone pad; ``[drones]``: drone bases, drones, grounded
+  periods (weather); ``[visits]``: the clinic car's home visits (訪問診療).
 
 Clock times are ``"HH:MM"`` (``"-1 17:30"`` = the day before) and become int seconds
 from the start of the service day; distances are metres, durations minutes unless the
@@ -167,6 +171,7 @@ class VehicleGroup(_Section):
     cost_per_km_yen: int = Field(30, ge=0)
     fixed_yen: int = Field(0, ge=0)  # per vehicle per day
     co2_g_per_km: float = Field(130.0, ge=0)
+    features: tuple[str, ...] = ()  # e.g. ("nurse",): a clinic car (訪問看護車)
 
 
 class DepotSpec(_Section):
@@ -194,7 +199,8 @@ class FareSpec(_Section):
     reduced_yen: int = Field(250, ge=0)
     reduced_share: Share = 0.0  # riders paying the reduced fare (disability, ...)
     companion_yen: int = Field(0, ge=0)
-    delivery_fee_yen: int = Field(0, ge=0)
+    delivery_fee_yen: int = Field(0, ge=0)  # to the door
+    hall_fee_yen: int = Field(0, ge=0)  # to a community hall, collected there
 
 
 DEFAULT_PURPOSES = {
@@ -252,6 +258,61 @@ class DeliverySpec(_Section):
     due_by: Clock | None = None  # default: service.end
     cargo_units: tuple[int, int] = (1, 3)
     late_order_share: Share = 0.05  # orders phoned in after the cut-off
+    weight_kg: tuple[float, float] = (0.5, 8.0)  # parcel weight, uniform in [min, max]
+    hall_share: Share = 0.0  # callers who ask for a hall within reach (公民館受け取り)
+    hall_districts: tuple[str, ...] = ()  # the town's rule: these districts go to a hall
+
+
+class HallSpec(_Section):
+    """A community hall (公民館) taking shop orders for residents to collect."""
+
+    name: str = Field(min_length=1)
+    at: LonLat
+    opening: tuple[tuple[Clock, Clock], ...] = ((10 * H, 16 * H),)
+    slot_min: int = Field(60, ge=1, le=600)
+    capacity: int = Field(10, ge=1, le=1000)  # parcels per collection slot
+    reach_m: float = Field(3000.0, gt=0)  # customers living this far (by road) may use it
+    drone_pad: bool = False
+
+
+class DroneBaseSpec(_Section):
+    """Where drones take off (a shop or depot): orders from shops near it may fly."""
+
+    name: str = Field(min_length=1)
+    at: LonLat
+    shop_reach_m: float = Field(500.0, ge=0)  # shops this close hand parcels to the base
+
+
+class DroneGroup(_Section):
+    """``count`` identical drones at one base."""
+
+    base: str = Field(min_length=1)
+    count: int = Field(1, ge=1, le=100)
+    payload_kg: float = Field(5.0, gt=0, le=100)
+    range_km: float = Field(14.0, gt=0, le=200)  # round trip
+    speed_kmh: float = Field(50.0, gt=0, le=300)
+    turnaround_min: int = Field(10, ge=0, le=240)  # landing, battery swap, loading
+    hours: tuple[Clock, Clock] = (9 * H, 16 * H)
+    co2_g_per_km: float = Field(0.0, ge=0)
+
+
+class DroneSpec(_Section):
+    """Drone deliveries to community halls: bases, drones, and grounded periods."""
+
+    bases: tuple[DroneBaseSpec, ...] = ()
+    fleet: tuple[DroneGroup, ...] = ()
+    grounded: tuple[tuple[Clock, Clock], ...] = ()  # weather: no drone flies then
+
+
+class VisitSpec(_Section):
+    """Home visits of the clinic car (訪問診療, INA ヘルスモビリティ)."""
+
+    per_day: float = Field(0.0, ge=0, le=10_000)  # expected visits (Poisson)
+    hours: tuple[Clock, Clock] = (9 * H + 1800, 15 * H)  # appointment starts
+    window_min: int = Field(60, ge=1, le=600)  # appointment window
+    duration_min: tuple[int, int] = (30, 45)
+    feature: str = Field("nurse", min_length=1)  # what the vehicle must offer
+    booked_at: Clock = -DAY + 15 * H  # booked the day before
 
 
 class ScenarioSpec(_Section):
@@ -270,6 +331,9 @@ class ScenarioSpec(_Section):
     fares: FareSpec = Field(default_factory=FareSpec)
     demand: DemandSpec = Field(default_factory=DemandSpec)
     deliveries: DeliverySpec = Field(default_factory=DeliverySpec)
+    halls: tuple[HallSpec, ...] = ()
+    drones: DroneSpec = Field(default_factory=DroneSpec)
+    visits: VisitSpec = Field(default_factory=VisitSpec)
 
     _base_dir: Path = PrivateAttr(default=Path("."))
     _pois: tuple[Poi, ...] = PrivateAttr(default=())
@@ -496,7 +560,59 @@ Problem = tuple[tuple[Any, ...], str]
 
 def cross_checks(spec: ScenarioSpec) -> list[Problem]:
     """Every inconsistency between sections, as (key path, message)."""
-    return [*_time_checks(spec), *_fleet_checks(spec), *_demand_checks(spec)]
+    return [
+        *_time_checks(spec),
+        *_fleet_checks(spec),
+        *_demand_checks(spec),
+        *_service_point_checks(spec),
+    ]
+
+
+def _periods(loc: tuple[Any, ...], periods: tuple[tuple[int, int], ...]) -> list[Problem]:
+    out: list[Problem] = []
+    for i, (a, b) in enumerate(periods):
+        if b <= a:
+            out.append(((*loc, i), "must end after it starts"))
+        elif i and a < periods[i - 1][1]:
+            out.append(((*loc, i), "overlaps or comes before the previous period"))
+    return out
+
+
+def _service_point_checks(spec: ScenarioSpec) -> list[Problem]:
+    """Halls, drone bases and fleet, visits."""
+    out: list[Problem] = []
+    names = [h.name for h in spec.halls]
+    if len(set(names)) != len(names):
+        out.append((("halls",), "hall names must be unique"))
+    for i, h in enumerate(spec.halls):
+        out += _periods(("halls", i, "opening"), h.opening)
+    lo, hi = spec.deliveries.weight_kg
+    if not 0 <= lo <= hi:
+        out.append((("deliveries", "weight_kg"), "must be [min, max] with 0 <= min <= max"))
+    if (spec.deliveries.hall_share or spec.deliveries.hall_districts) and not spec.halls:
+        out.append((("deliveries",), "orders to halls need [[halls]]"))
+    d = spec.drones
+    bases = [b.name for b in d.bases]
+    if len(set(bases)) != len(bases):
+        out.append((("drones", "bases"), "drone base names must be unique"))
+    for i, g in enumerate(d.fleet):
+        if g.base not in bases:
+            out.append((("drones", "fleet", i, "base"), f"no drone base {g.base!r} ({bases})"))
+        if g.hours[1] <= g.hours[0]:
+            out.append((("drones", "fleet", i, "hours"), "must end after they start"))
+    if d.fleet and not any(h.drone_pad for h in spec.halls):
+        out.append((("drones",), "drones need a hall with drone_pad = true"))
+    out += _periods(("drones", "grounded"), d.grounded)
+    v = spec.visits
+    if v.hours[1] <= v.hours[0]:
+        out.append((("visits", "hours"), "must end after they start"))
+    if not 1 <= v.duration_min[0] <= v.duration_min[1]:
+        out.append((("visits", "duration_min"), "must be [min, max] with 1 <= min <= max"))
+    if v.per_day and not any(v.feature in g.features for g in spec.fleet.vehicles):
+        out.append(
+            (("visits", "feature"), f"no vehicle group offers {v.feature!r} (fleet.vehicles)")
+        )
+    return out
 
 
 def _time_checks(spec: ScenarioSpec) -> list[Problem]:

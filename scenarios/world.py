@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dispatch.halls import Hall
 from dispatch.model import Break, TimeWindow, Vehicle
 from routing.errors import InputError
 from routing.graph import RoadGraph, load_graph
@@ -62,6 +63,7 @@ class World:
     vehicles: tuple[Vehicle, ...]
     groups: Mapping[str, VehicleGroup]  # vehicle id -> its group
     index: Mapping[LonLat, int]
+    halls: tuple[Hall, ...] = ()
 
     def location(self, point: LonLat) -> int | None:
         """Matrix index of a place, None if it could not be put on the map."""
@@ -84,7 +86,14 @@ def build_world(
             snapper.snap([(p.lon, p.lat)])
         except InputError as exc:
             raise InputError(f"{spec.demand.pois_csv}: {p.name} ({p.category}): {exc}") from None
-    kept, snapped = _snap_places(snapper, places)
+    fixed = [h.at for h in spec.halls] + [b.at for b in spec.drones.bases]
+    for i, at in enumerate(fixed):  # a planner's own service points: on the map or an error
+        try:
+            snapper.snap([at])
+        except InputError as exc:
+            what = f"halls.{i}" if i < len(spec.halls) else f"drones.bases.{i - len(spec.halls)}"
+            raise InputError(f"{what}: {exc}") from None
+    kept, snapped = _snap_places(snapper, list(dict.fromkeys([*fixed, *places])))
     points = tuple([d.at for d in spec.fleet.depots] + kept)
     matrix = build_matrix(graph, [*depots, *snapped])
     index: dict[LonLat, int] = {}
@@ -100,6 +109,24 @@ def build_world(
         vehicles,
         groups,
         index,
+        halls(spec, index),
+    )
+
+
+def halls(spec: ScenarioSpec, index: Mapping[LonLat, int]) -> tuple[Hall, ...]:
+    """The spec's community halls as the engine's `Hall`s (id: the hall's name)."""
+    return tuple(
+        Hall(
+            h.name,
+            h.name,
+            index[h.at],
+            tuple(TimeWindow(a, b) for a, b in h.opening),
+            slot_s=h.slot_min * 60,
+            capacity=h.capacity,
+            reach_m=int(h.reach_m),
+            drone_pad=h.drone_pad,
+        )
+        for h in spec.halls
     )
 
 
@@ -142,6 +169,7 @@ def fleet(spec: ScenarioSpec, *, pooling: bool) -> tuple[tuple[Vehicle, ...], di
                 [f"seats{n}" for n in range(1, g.seats + 1)]
                 + [f"wheelchairs{n}" for n in range(1, g.wheelchairs + 1)]
             )
+        features |= frozenset(g.features)
         vehicles.append(
             Vehicle(
                 vid,

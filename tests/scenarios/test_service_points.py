@@ -1,0 +1,80 @@
+"""Community halls, drones and clinic visits in scenario days: the spec's sections,
+their checks, and whole days that hand orders over at halls."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.errors import InputError
+from scenarios.demand import make_demand
+from scenarios.results import TripStatus
+from scenarios.simulate import simulate_day
+from scenarios.world import road_graph
+
+HALL = {"name": "錦町公民館", "at": [139.4150, 35.6960], "opening": [["09:00", "11:30"]]}
+
+
+def with_halls(tiny, **more):
+    return tiny.with_overrides({"halls": [HALL], "demand.deliveries_per_day": 6, **more})
+
+
+def test_orders_by_the_town_rule_or_the_callers_choice_go_to_the_nearest_hall(
+    tiny, town, graph_cache
+):
+    graph = road_graph(tiny, town.parent, graph_cache)
+    base = make_demand(tiny, 3, graph)
+    spec = with_halls(tiny, **{"deliveries.hall_share": 1.0, "fares.hall_fee_yen": 100})
+    calls = make_demand(spec, 3, graph).calls
+    orders = [c for c in calls if c.kind == "delivery"]
+    assert orders and all(c.hall == "錦町公民館" and c.fare_yen == 100 for c in orders)
+    assert all(0.5 <= c.weight_kg <= 8.0 for c in orders)
+    # adding halls leaves the rides of a seed as they were
+    rides = [c for c in calls if c.kind == "ride"]
+    assert rides == [c for c in base.calls if c.kind == "ride"]
+    districts = sorted({c.district for c in orders})
+    by_rule = with_halls(tiny, **{"deliveries.hall_districts": districts[:1]})
+    ruled = [c for c in make_demand(by_rule, 3, graph).calls if c.kind == "delivery"]
+    assert {c.hall is not None for c in ruled if c.district == districts[0]} == {True}
+    assert {c.hall for c in ruled if c.district not in districts[:1]} <= {None}
+
+
+def test_a_day_with_a_hall_hands_orders_over_there_within_the_slot(tiny, town, graph_cache):
+    spec = with_halls(tiny, **{"deliveries.hall_share": 1.0, "deliveries.ready_at": "09:00"})
+    day = simulate_day(spec, 2, data_dir=town.parent, cache_dir=graph_cache, variant="halls")
+    orders = [t for t in day.trips if t.kind == "delivery"]
+    served = [t for t in orders if t.status is TripStatus.SERVED]
+    assert served, [t.reason for t in orders]
+    for t in served:
+        assert t.hand_over == "hall" and t.hall == "錦町公民館"
+        assert t.within_promise
+        assert 9 * 3600 <= t.dropoff_time <= 11 * 3600 + 1800
+    assert day.kpis["plan_violations"] == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "words"),
+    [
+        ({"deliveries.hall_share": 0.5}, "deliveries", "need [[halls]]"),
+        (
+            {"halls": [{**HALL, "opening": [["10:00", "12:00"], ["11:00", "13:00"]]}]},
+            "halls.0.opening.1",
+            "overlaps",
+        ),
+        (
+            {"drones": {"bases": [{"name": "b", "at": [139.41, 35.70]}], "fleet": [{"base": "x"}]}},
+            "drones.fleet.0.base",
+            "no drone base",
+        ),
+        ({"visits.per_day": 3}, "visits.feature", "no vehicle group offers 'nurse'"),
+    ],
+)
+def test_bad_service_points_name_the_key(tiny, changes, key, words):
+    with pytest.raises(InputError) as err:
+        tiny.with_overrides(changes)
+    assert key in str(err.value) and words in str(err.value)
+
+
+def test_a_hall_off_the_map_is_named(tiny, town, graph_cache):
+    spec = tiny.with_overrides({"halls": [{**HALL, "at": [140.5, 36.5]}]})
+    with pytest.raises(InputError, match=r"halls\.0"):
+        simulate_day(spec, 1, data_dir=town.parent, cache_dir=graph_cache)
