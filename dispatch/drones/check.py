@@ -50,6 +50,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import pairwise
 
 from dispatch.drones.model import (
     Drone,
@@ -315,7 +316,7 @@ def _check_sequence(drone: Drone, flights: list[Flight], locked: set[Flight], re
                     drone.id,
                     b.order_id,
                 )
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in pairwise(ordered):
         if a in locked and b in locked:
             continue
         gap = b.takeoff - a.back

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 import numpy as np
 
@@ -255,7 +256,7 @@ class Flight:
         times = ("takeoff", "at_hall", "leaves_hall", "back", "ready")
         for name in (*times, "distance_m"):
             _require_int(obj, name, getattr(self, name))
-        for earlier, later in zip(times, times[1:], strict=False):
+        for earlier, later in pairwise(times):
             if getattr(self, later) < getattr(self, earlier):
                 raise _fail(obj, later, f"({getattr(self, later)}) is before {earlier}")
 

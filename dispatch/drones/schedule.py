@@ -30,8 +30,10 @@ drone time for all of them) so the caller can move them to vans (`moved_to_van`)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Literal
 
 from ortools.sat.python import cp_model
@@ -183,13 +185,20 @@ def _cp_sat(
 ) -> tuple[_Choice, str] | None:
     model = cp_model.CpModel()
     intervals: dict[str, list[cp_model.IntervalVar]] = {d.id: [] for d in problem.drones}
-    variables: list[tuple[FlightOption, cp_model.IntVar, cp_model.IntVar]] = []
-    presences: list[cp_model.IntVar] = []
+    picks: list[tuple[FlightOption, cp_model.IntVar, cp_model.IntVar]] = []
+    on_drone: dict[str, dict[str, cp_model.IntVar]] = {d.id: {} for d in problem.drones}
+    flies: dict[str, cp_model.IntVar] = {}
+    arrival: dict[str, cp_model.IntVar] = {}
     delays: list[cp_model.IntVar] = []
     weight = 1
     for a in flyable:
+        slot_start = a.options[0].slot_start
+        earliest = min(o.takeoffs[0].start + o.leg_s for o in a.options)
+        latest = max(o.takeoffs[-1].end + o.leg_s for o in a.options)
+        arrive = model.new_int_var(earliest, latest, f"arrival {a.order_id}")
+        fly = model.new_bool_var(f"flies {a.order_id}")
+        picked = hint.get(a.order_id)
         lits = []
-        worst_delay = 0
         for k, option in enumerate(a.options):
             name = f"{a.order_id}@{option.drone_id}#{k}"
             domain = cp_model.Domain.from_intervals([[w.start, w.end] for w in option.takeoffs])
@@ -200,20 +209,20 @@ def _cp_sat(
                     takeoff, option.busy_s, present, f"busy {name}"
                 )
             )
-            max_delay = option.takeoffs[-1].end + option.leg_s - option.slot_start
-            delay = model.new_int_var(0, max_delay, f"delay {name}")
-            model.add(delay >= takeoff + option.leg_s - option.slot_start).only_enforce_if(present)
-            worst_delay = max(worst_delay, max_delay)
+            model.add(arrive == takeoff + option.leg_s).only_enforce_if(present)
             lits.append(present)
-            presences.append(present)
-            delays.append(delay)
-            variables.append((option, takeoff, present))
-            picked = hint.get(a.order_id)
-            flies = picked is not None and picked[0] is option
-            model.add_hint(present, flies)
-            model.add_hint(takeoff, picked[1] if flies else option.takeoffs[0].start)
-        model.add_at_most_one(lits)
-        weight += worst_delay
+            picks.append((option, takeoff, present))
+            on_drone[option.drone_id][a.order_id] = present
+            chosen_here = picked is not None and picked[0] is option
+            model.add_hint(present, chosen_here)
+            model.add_hint(takeoff, picked[1] if chosen_here else option.takeoffs[0].start)
+        model.add(sum(lits) == fly)
+        delay = model.new_int_var(0, max(0, latest - slot_start), f"delay {a.order_id}")
+        model.add(delay >= arrive - slot_start).only_enforce_if(fly)
+        flies[a.order_id] = fly
+        arrival[a.order_id] = arrive
+        delays.append(delay)
+        weight += max(0, latest - slot_start)
     for drone_id, spans in _locked_busy(problem).items():
         for start, end in spans:
             intervals[drone_id].append(
@@ -222,7 +231,9 @@ def _cp_sat(
     for drone_intervals in intervals.values():
         if len(drone_intervals) > 1:
             model.add_no_overlap(drone_intervals)
-    model.maximize(weight * sum(presences) - sum(delays))
+    _break_order_symmetry(model, flyable, flies, arrival)
+    _break_drone_symmetry(model, problem, [a.order_id for a in flyable], on_drone)
+    model.maximize(weight * sum(flies.values()) - sum(delays))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(search.time_limit_s)
@@ -234,10 +245,67 @@ def _cp_sat(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     chosen: _Choice = {}
-    for option, takeoff, present in variables:
+    for option, takeoff, present in picks:
         if solver.boolean_value(present):
             chosen[option.order_id] = (option, solver.value(takeoff))
     return chosen, "optimal" if status == cp_model.OPTIMAL else "feasible"
+
+
+def _break_order_symmetry(
+    model: cp_model.CpModel,
+    flyable: list[OrderAssessment],
+    flies: dict[str, cp_model.IntVar],
+    arrival: dict[str, cp_model.IntVar],
+) -> None:
+    """Orders with the same options are interchangeable: fly the first ones, in order.
+
+    Without this, CP-SAT spends its time proving that swapping two parcels for the same
+    hall and slot changes nothing.
+    """
+    groups: dict[tuple, list[str]] = {}
+    for a in flyable:
+        key = tuple((o.drone_id, o.takeoffs, o.leg_s, o.busy_s, o.slot_start) for o in a.options)
+        groups.setdefault(key, []).append(a.order_id)
+    for ids in groups.values():
+        for first, second in pairwise(ids):
+            model.add(flies[first] >= flies[second])
+            model.add(arrival[first] <= arrival[second]).only_enforce_if(flies[second])
+
+
+def _break_drone_symmetry(
+    model: cp_model.CpModel,
+    problem: DroneProblem,
+    order_ids: list[str],
+    on_drone: dict[str, dict[str, cp_model.IntVar]],
+) -> None:
+    """Identical drones (same base, figures and groundings, nothing locked) are
+    interchangeable: the first order a later one flies must come after the first order
+    the earlier one flies.
+
+    Sound together with `_break_order_symmetry`: relabelling identical drones changes
+    no order's presence or landing time.
+    """
+    locked = {f.drone_id for f in problem.locked}
+    groups: dict[tuple, list[str]] = {}
+    for d in problem.drones:
+        if d.id in locked:
+            continue
+        grounding = tuple(g.applies_to(d.id) for g in problem.grounded)
+        figures = tuple(getattr(d, f.name) for f in dataclasses.fields(d) if f.name != "id")
+        key = (*figures, grounding)
+        groups.setdefault(key, []).append(d.id)
+    for ids in groups.values():
+        for earlier, later in pairwise(ids):
+            before: list[cp_model.IntVar] = []
+            for order_id in order_ids:
+                here = on_drone[later].get(order_id)
+                if here is not None and before:
+                    model.add_bool_or(before).only_enforce_if(here)
+                elif here is not None:
+                    model.add(here == 0)
+                there = on_drone[earlier].get(order_id)
+                if there is not None:
+                    before.append(there)
 
 
 def _locked_busy(problem: DroneProblem) -> dict[str, list[tuple[int, int]]]:
