@@ -93,10 +93,11 @@ class DroneSchedule:
 
     ``flights`` are sorted by drone, then take-off, locked (already flown) flights
     included. ``engine`` says what produced them: "cp-sat", "greedy" (CP-SAT found
-    nothing within its limit, or greedy was asked for) or "none" (nothing to
-    schedule); ``status`` is CP-SAT's ("optimal", "feasible") or "heuristic".
-    ``handover_delay_s`` is the objective's second term: the sum over flights of
-    the landing at the hall minus the slot start.
+    nothing within its limit, or greedy was asked for) or "none" (no order can fly:
+    nothing to choose); ``status`` is "optimal" (CP-SAT proved it, or "none"),
+    "feasible" (CP-SAT's best when time ran out) or "heuristic" (greedy).
+    ``handover_delay_s`` is the objective's second term: the sum over flights, locked
+    ones included, of the landing at the hall minus the slot start.
     """
 
     flights: tuple[Flight, ...]

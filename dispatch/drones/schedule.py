@@ -86,7 +86,7 @@ def schedule_flights(problem: DroneProblem, search: DroneSearch | None = None) -
     flyable = [a for a in assessments if a.can_fly]
     greedy = _greedy(problem, flyable)
     if not flyable:
-        chosen, engine, status = greedy, "none", "heuristic"
+        chosen, engine, status = greedy, "none", "optimal"
     elif search.engine == "greedy":
         chosen, engine, status = greedy, "greedy", "heuristic"
     else:

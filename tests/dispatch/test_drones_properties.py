@@ -50,6 +50,9 @@ def towns(draw: st.DrawFn, max_orders: int = 10, max_drones: int = 3) -> DronePr
     base_ids = [b.id for b in bases]
     drones = []
     for i in range(draw(st.integers(1, max_drones))):
+        if drones and draw(st.booleans()):  # a second drone of the same make
+            drones.append(dataclasses.replace(drones[-1], id=f"d{i}"))
+            continue
         start = draw(st.integers(7, 9)) * H
         drones.append(
             Drone(
@@ -141,12 +144,18 @@ def test_a_replan_from_any_now_keeps_what_took_off_and_passes_the_checker(
 
 
 def brute_force_best(p: DroneProblem) -> tuple[int, int]:
-    """(most orders flown, least hand-over delay) over every assignment and sequence.
+    """(most new orders flown, least hand-over delay of the new flights) over every
+    assignment and sequence.
 
     For a fixed sequence of flights on a drone, taking off as early as allowed is best
     for every later flight and for each landing time, so trying every sequence with
-    earliest take-offs finds the optimum.
+    earliest take-offs finds the optimum. Locked flights keep their drone busy until
+    they land back plus turnaround.
     """
+    locked: dict[str, list[tuple[int, int]]] = {}
+    for f in p.locked:
+        end = f.back + p.drone(f.drone_id).turnaround_s
+        locked.setdefault(f.drone_id, []).append((f.takeoff, end))
     choices = [(None, *a.options) for a in assess_orders(p) if a.can_fly]
     best = (0, 0)
     for pick in itertools.product(*choices):
@@ -156,7 +165,8 @@ def brute_force_best(p: DroneProblem) -> tuple[int, int]:
         delay = 0
         for drone in {o.drone_id for o in flown}:
             mine = [o for o in flown if o.drone_id == drone]
-            sequences = (_earliest_delay(seq) for seq in itertools.permutations(mine))
+            busy = locked.get(drone, [])
+            sequences = (_earliest_delay(seq, busy) for seq in itertools.permutations(mine))
             least = min((d for d in sequences if d is not None), default=None)
             if least is None:
                 break
@@ -167,10 +177,10 @@ def brute_force_best(p: DroneProblem) -> tuple[int, int]:
     return best
 
 
-def _earliest_delay(sequence: tuple[FlightOption, ...]) -> int | None:
+def _earliest_delay(sequence: tuple[FlightOption, ...], busy: list[tuple[int, int]]) -> int | None:
     free_from, delay = 0, 0
     for option in sequence:
-        start = next((max(w.start, free_from) for w in option.takeoffs if w.end >= free_from), None)
+        start = _earliest_start(option, free_from, busy)
         if start is None:
             return None
         free_from = start + option.busy_s
@@ -178,13 +188,34 @@ def _earliest_delay(sequence: tuple[FlightOption, ...]) -> int | None:
     return delay
 
 
-@settings(max_examples=60, deadline=None)
-@given(towns(max_orders=5, max_drones=2))
-def test_cp_sat_finds_the_brute_force_optimum_on_small_days(p: DroneProblem) -> None:
+def _earliest_start(option: FlightOption, free_from: int, busy: list[tuple[int, int]]):
+    for w in option.takeoffs:
+        t = max(w.start, free_from)
+        while t <= w.end:
+            blocking = [e for s, e in busy if s < t + option.busy_s and t < e]
+            if not blocking:
+                return t
+            t = max(blocking)
+    return None
+
+
+@settings(max_examples=80, deadline=None)
+@given(towns(max_orders=5, max_drones=2), st.data())
+def test_cp_sat_finds_the_brute_force_optimum_on_small_days(
+    p: DroneProblem, data: st.DataObject
+) -> None:
     schedule = schedule_flights(p, SEARCH)
-    if schedule.status != "optimal":
-        return
+    assert schedule.status == "optimal"
     assert (len(schedule.flights), schedule.handover_delay_s) == brute_force_best(p)
+    # ... and again from a later "now", with what took off by then locked.
+    now = data.draw(st.integers(9 * H, 12 * H), label="now")
+    kept = tuple(f for f in schedule.flights if f.takeoff < now)
+    later = dataclasses.replace(p, locked=kept, now=now)
+    replan = schedule_flights(later, SEARCH)
+    assert replan.status == "optimal"
+    kept_delay = sum(f.at_hall - p.order(f.order_id).slot.start for f in kept)
+    new = (len(replan.flights) - len(kept), replan.handover_delay_s - kept_delay)
+    assert new == brute_force_best(later)
 
 
 @settings(max_examples=40, deadline=None)
