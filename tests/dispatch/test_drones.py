@@ -337,6 +337,21 @@ def test_a_drone_switched_off_leaves_its_orders_to_the_other() -> None:
     assert len(schedule.flights) == 2
 
 
+def test_a_drone_busy_with_a_flown_flight_is_no_twin_of_an_idle_one() -> None:
+    # d1 is out with "early" until 10:08:34 and turns around until 10:18:34; "next"
+    # must land at 10:10, so only d2 can take it, although d1 and d2 are the same make.
+    flown = hand_flight("early", 10 * H - LEG_S)
+    p = problem(
+        [order("early"), order("next", slot=(10 * H + 10 * M, 10 * H + 10 * M))],
+        drones=(D1, D2),
+        locked=(flown,),
+        now=10 * H,
+    )
+    schedule = solve(p)
+    assert schedule.flight_of("early") == flown
+    assert schedule.flight_of("next").drone_id == "d2"
+
+
 def test_cp_sat_flies_what_a_greedy_that_books_the_tightest_order_first_cannot() -> None:
     # The greedy places "narrow" first, as early as it can (landing 10:35), which leaves
     # "wide" no room before it and none after. CP-SAT flies "wide" first.
