@@ -83,9 +83,6 @@ class FlightOption:
         """Take-off to the next possible take-off: the flight plus turnaround."""
         return self.away_s + self.turnaround_s
 
-    def allows(self, takeoff: int) -> bool:
-        return any(w.contains(takeoff) for w in self.takeoffs)
-
     def flight(self, takeoff: int) -> Flight:
         """The flight taking off at ``takeoff`` (not checked against `takeoffs`)."""
         at_hall = takeoff + self.leg_s

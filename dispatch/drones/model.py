@@ -260,11 +260,6 @@ class Flight:
             if getattr(self, later) < getattr(self, earlier):
                 raise _fail(obj, later, f"({getattr(self, later)}) is before {earlier}")
 
-    @property
-    def airborne(self) -> tuple[int, int]:
-        """``[takeoff, back)``: the span the drone is away from its base."""
-        return (self.takeoff, self.back)
-
 
 def flight_distance_m(base: DroneBase, hall: HallPad) -> int:
     """One-way straight-line (great-circle) distance from a base to a hall, metres.

@@ -416,7 +416,7 @@ def test_grounded_mid_day_keeps_what_flew_and_sends_the_blocked_orders_to_vans()
     now = 11 * H + 5 * M  # o11 is at the hall or on its way back
     storm = Grounded(now, 13 * H + 30 * M, note="強風")
     p = dataclasses.replace(problem(_day()), grounded=(storm,))
-    after = drone_schedule.reschedule(p, morning, now, FAST)
+    after = reschedule(p, morning, now, FAST)
 
     replanned = dataclasses.replace(p, locked=(morning.flight_of("o10"), in_the_air), now=now)
     assert check_drone_schedule(replanned, after).ok()
