@@ -11,6 +11,13 @@ what the drone cannot fly. Typical use::
     assert check_drone_schedule(problem, schedule).ok()
     by_van = schedule.van_order_ids          # each with its reason in schedule.not_flown
 
+    # 11:05, wind: ground every drone until 13:30 and plan the rest of the day again;
+    # flights that took off before 11:05 stay as they are.
+    storm = Grounded(now, 13 * 3600 + 1800, note="強風")
+    today = dataclasses.replace(problem, grounded=(*problem.grounded, storm))
+    after = reschedule(today, schedule, now)
+    to_vans = moved_to_van(schedule, after)  # NotFlown(order_id, reason), e.g. GROUNDED
+
 Modules: `model` (value objects, the one distance function), `eligibility` (which
 drone can fly which order alone, or why none can), `schedule` (CP-SAT assignment,
 greedy fallback, re-plans from ``now``), `result`, `check` (independent checker),
