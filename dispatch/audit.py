@@ -40,6 +40,7 @@ class AuditEvent(StrEnum):
     REOPTIMISED = "reoptimised"
     REOPT_DISCARDED = "reopt_discarded"
     MATRIX_EXTENDED = "matrix_extended"
+    DRONES_GROUNDED = "drones_grounded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise, zip_longest
 from typing import Protocol
@@ -135,6 +135,7 @@ KINDS: tuple[str, ...] = (
     "arrival",
     "handover",
     "promise_dropped",
+    "drone",  # a live day's flights, by dispatch.drones.check_drone_schedule
 )
 
 #: Relative tolerance for the float figures that are not yen (ride ratios).
@@ -358,6 +359,7 @@ def check_promises(
     *,
     ended: Iterable[str] = (),
     excused: Iterable[tuple[str, str]] = (),
+    planned_elsewhere: Mapping[str, int] | None = None,
 ) -> CheckReport:
     """Verify a live day's plan and executed stops against its promises.
 
@@ -375,6 +377,9 @@ def check_promises(
         ``(booking id, what)`` pairs the day reported as broken promises, ``what``
         one of ``pickup_window``, ``arrival``, ``handover`` or ``rescue`` (which
         excuses every breach of that booking).
+    planned_elsewhere
+        Planned hand-overs outside the vehicles' plan (booking id -> time): a
+        drone's landing at a hall.
 
     Returns
     -------
@@ -403,6 +408,7 @@ def check_promises(
                 planned_pick[s.request_id] = s.service_start
             elif s.kind == StepKind.DROPOFF:
                 planned_drop[s.request_id] = s.service_start
+    planned_drop.update(planned_elsewhere or {})
     out: list[Violation] = []
 
     def excuse(bid: str, what: str) -> bool:

@@ -32,7 +32,8 @@ class Hall:
 
     ``location``: matrix index of the hall's kerb. ``opening``: the day's opening
     hours, in order, not overlapping. ``reach_m``: how far (by road) a customer may
-    live from it and still be offered it. ``drone_pad``: drones may land there.
+    live from it and still be offered it. ``drone_pad``: drones may land there (its
+    ``lon``/``lat`` then give the straight line they fly, `dispatch.drones`).
     """
 
     id: str
@@ -43,6 +44,8 @@ class Hall:
     capacity: int = 10
     reach_m: int = 3000
     drone_pad: bool = False
+    lon: float | None = None
+    lat: float | None = None
 
     def __post_init__(self) -> None:
         obj = f"hall {self.id!r}"
@@ -59,6 +62,8 @@ class Hall:
             if b.start < a.end:
                 raise InputError(f"{obj}: opening hours overlap or are out of order")
         object.__setattr__(self, "opening", opening)
+        if self.drone_pad and (self.lon is None or self.lat is None):
+            raise InputError(f"{obj}: a drone pad needs the hall's lon and lat")
 
     def slots(self) -> tuple[TimeWindow, ...]:
         """The collection slots of the day: each opening period cut into ``slot_s``
@@ -84,6 +89,8 @@ class Hall:
             "capacity": self.capacity,
             "reach_m": self.reach_m,
             "drone_pad": self.drone_pad,
+            "lon": self.lon,
+            "lat": self.lat,
         }
 
     @classmethod

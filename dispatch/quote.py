@@ -297,6 +297,7 @@ class Quote:
     detail: str = ""
     hall_id: str | None = None
     hall_name: str = ""
+    drone_id: str | None = None
 
     @property
     def message_ja(self) -> str:
@@ -309,7 +310,10 @@ class Quote:
                     f"到着予定 {clock(self.estimated_arrival)}"
                 )
             if self.hall_id is not None:
-                return f"{self.hall_name}で {clock(self.promise.end)} 以降にお受け取りください"
+                by_air = "（ドローン便）" if self.drone_id else ""
+                return (
+                    f"{self.hall_name}で {clock(self.promise.end)} 以降にお受け取りください{by_air}"
+                )
             return f"お届け予定時間帯 {span(self.promise)}"
         assert self.reason is not None
         text = f"予約できません（{REJECTION_TEXT[self.reason][0]}）"
@@ -329,7 +333,8 @@ class Quote:
                     f"arrival about {clock(self.estimated_arrival)}"
                 )
             if self.hall_id is not None:
-                return f"collect at {self.hall_name} from {clock(self.promise.end)}"
+                by_air = " (by drone)" if self.drone_id else ""
+                return f"collect at {self.hall_name} from {clock(self.promise.end)}{by_air}"
             return f"delivery between {clock(self.promise.start)} and {clock(self.promise.end)}"
         assert self.reason is not None
         text = f"cannot book ({REJECTION_TEXT[self.reason][1]})"
@@ -352,6 +357,7 @@ class Quote:
             "held_until": self.held_until,
             "reason": None if self.reason is None else self.reason.value,
             "hall": self.hall_id,
+            "drone": self.drone_id,
             "alternatives": [a.to_dict() for a in self.alternatives],
             "message_ja": self.message_ja,
             "message_en": self.message_en,

@@ -125,6 +125,8 @@ def halls(spec: ScenarioSpec, index: Mapping[LonLat, int]) -> tuple[Hall, ...]:
             capacity=h.capacity,
             reach_m=int(h.reach_m),
             drone_pad=h.drone_pad,
+            lon=h.at[0],
+            lat=h.at[1],
         )
         for h in spec.halls
     )

@@ -26,6 +26,7 @@ import numpy as np
 
 from dispatch.audit import AuditEvent, AuditLog
 from dispatch.check import CheckReport
+from dispatch.drones import Flight, Grounded, GroundedCause
 from dispatch.errors import InputError
 from dispatch.events import (
     Booking,
@@ -38,12 +39,13 @@ from dispatch.events import (
 )
 from dispatch.halls import Hall, check_halls
 from dispatch.insertion import WorkingRoute
-from dispatch.live import driving, overrides, quotes, reopt, snapshot
+from dispatch.live import air, driving, overrides, quotes, reopt, snapshot
+from dispatch.live.air import DroneService
 from dispatch.live.checking import check_day
 from dispatch.live.ledger import Ledger, Promise
 from dispatch.live.repair import repair, watch_promises
 from dispatch.live.routes import booking, live_plan, live_problem, refresh, route_of
-from dispatch.live.state import DayState, LiveConfig
+from dispatch.live.state import AirState, DayState, LiveConfig
 from dispatch.model import CostWeights, Problem, RideTimePolicy, Vehicle
 from dispatch.quote import Ask, Quote, clock
 from dispatch.result import Plan
@@ -79,6 +81,7 @@ class LiveDay:
         ride_policy: RideTimePolicy | None = None,
         weights: CostWeights | None = None,
         halls: Sequence[Hall] = (),
+        drones: DroneService | None = None,
     ) -> None:
         if isinstance(now, bool) or not isinstance(now, int):
             raise InputError(f"live day: now must be an int of seconds, got {now!r}")
@@ -99,6 +102,7 @@ class LiveDay:
             vehicles={v.id: VehicleState(v.id, v.start) for v in base.vehicles},
             history={v.id: [] for v in base.vehicles},
             halls=check_halls(halls, base.n_locations),
+            air=AirState(service=drones),
         )
         for vid, v in s.fleet.items():
             s.routes[vid] = WorkingRoute(v, break_nodes(v))
@@ -251,6 +255,53 @@ class LiveDay:
         keep their hall and slot."""
         self._s.halls = check_halls(halls, self._s.n_locations)
         self._s.touch()
+
+    # -- drones -------------------------------------------------------------------------
+    @property
+    def drone_service(self) -> DroneService | None:
+        """The day's drones (None: none fly)."""
+        return self._s.air.service
+
+    @property
+    def flights(self) -> tuple[Flight, ...]:
+        """Every flight of the day, planned or flown, by take-off."""
+        return tuple(sorted(self._s.air.flights.values(), key=lambda f: (f.takeoff, f.drone_id)))
+
+    @property
+    def grounded(self) -> tuple[Grounded, ...]:
+        """The periods drones may not fly (weather, the dispatcher's switch)."""
+        return tuple(self._s.air.grounded)
+
+    def drone_history(self) -> list[DoneStop]:
+        """Orders handed over by drone so far (a ``dropoff`` at the hall each)."""
+        return list(self._s.air.history)
+
+    def ground_drones(
+        self,
+        start: int,
+        end: int,
+        *,
+        drone_ids: Sequence[str] | None = None,
+        cause: str = "weather",
+        note: str = "",
+    ) -> EventResult:
+        """No drone (or those named) flies in ``[start, end)``: pending flights are planned
+        again, orders that no longer fly go to vans within their slot, and any promise
+        that cannot be kept is reported (運航停止)."""
+        for name, t in (("start", start), ("end", end)):
+            if isinstance(t, bool) or not isinstance(t, int):
+                raise InputError(f"ground drones: {name} must be an int of seconds, got {t!r}")
+        if end <= start:
+            raise InputError("ground drones: end must be after start")
+        try:
+            why = GroundedCause(cause)
+        except ValueError:
+            known = ", ".join(c.value for c in GroundedCause)
+            raise InputError(
+                f"ground drones: cause must be one of {known}, got {cause!r}"
+            ) from None
+        ids = None if drone_ids is None else frozenset(drone_ids)
+        return self._watched(air.ground(self._s, start, end, ids, why, note))
 
     def confirm(self, booking_id: str) -> Booking:
         """Turn a held quote into a booking (予約確定): its promise goes into the ledger."""

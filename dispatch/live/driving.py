@@ -25,6 +25,7 @@ from dispatch.audit import AuditEvent, diff
 from dispatch.depot_wait import back_at_depot
 from dispatch.errors import InputError
 from dispatch.events import BookingStatus, BrokenPromise, BrokenWhat, DoneStop, EventResult
+from dispatch.live import air
 from dispatch.live.repair import (
     reinsert,
     repair,
@@ -64,6 +65,7 @@ def advance_to(s: DayState, t: int) -> EventResult:
     if s.config.auto_complete:
         for vid in list(s.routes):
             broken += _advance_vehicle(s, vid, t)
+    broken += air.advance(s, t)  # drones fly whatever the drivers report
     # refresh every route for the new "now" first, so repairs insert into fresh routes
     late = [vid for vid in list(s.routes) if not refresh(s, vid)]
     for vid in late:

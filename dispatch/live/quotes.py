@@ -17,10 +17,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dispatch.audit import AuditEvent, diff
+from dispatch.drones import REASON_TEXT as DRONE_REASON_TEXT
+from dispatch.drones import DroneSchedule, NoFlightReason
 from dispatch.errors import InputError
 from dispatch.events import Booking, BookingStatus, EventResult
 from dispatch.halls import Hall, hall_slots
 from dispatch.insertion import Insertion, positions
+from dispatch.live import air
 from dispatch.live.repair import take_out
 from dispatch.live.routes import apply, booking, check_location, find, ordered, route_of, timetable
 from dispatch.live.state import DayState, HoldExpiredError
@@ -92,17 +95,26 @@ def quote(s: DayState, ask: Ask, *, booking_id: str | None = None, hold: bool = 
     request = _request_for(s, ask, bid)
     if request is None:
         return _reject(s, ask, bid, QuoteRejection.TOO_SOON)
+    by_van = ""  # why an order to a drone pad goes by van
     if isinstance(ask, DeliveryAsk) and ask.hall_id is not None:
         assert isinstance(request, DeliveryOrder)
-        to_hall = _insert_at_hall(s, ask, request, s.halls[ask.hall_id])
-        if isinstance(to_hall, QuoteRejection):
-            return _reject(s, ask, bid, to_hall)
-        found = to_hall
+        hall = s.halls[ask.hall_id]
+        slots = _free_slots(s, ask, request, hall)
+        if isinstance(slots, QuoteRejection):
+            return _reject(s, ask, bid, slots)
+        if hall.drone_pad and s.air.service is not None:
+            flying = air.try_fly(s, request, hall, slots)
+            if not isinstance(flying, NoFlightReason):
+                return _fly(s, bid, hall, *flying, hold=hold)
+            by_van = f"by van: {DRONE_REASON_TEXT[flying][1]}"
+        found = _van_to_hall(s, ask, request, hall, slots)
     else:
         found = _try_insert(s, request, ask)
     if found is None:
         return _reject(s, ask, bid, _diagnose(s, resolve_task(s.base, request)))
     held_until = _hold(s, bid, found) if hold else None
+    if hold and by_van:
+        s.bookings[bid].note = by_van
     promise, latest = promise_terms(found.request, found.task)
     hall = _hall_of(s, found.request)
     return Quote(
@@ -139,16 +151,34 @@ def _hall_taken(s: DayState, hall_id: str) -> dict[int, int]:
 def _insert_at_hall(
     s: DayState, ask: DeliveryAsk, request: DeliveryOrder, hall: Hall
 ) -> _Found | QuoteRejection | None:
-    """The earliest free collection slot at `hall` a vehicle can hand the order over in.
+    """The earliest free collection slot at `hall` a van can hand the order over in.
 
     Out of reach, closed or full halls are refusals; None when every free slot is open
     but no vehicle fits (fully booked).
     """
-    if int(s.base.distance_m[ask.customer, hall.location]) > hall.reach_m:
-        return QuoteRejection.HALL_OUT_OF_REACH
-    slots = hall_slots(hall, request.ready_at, request.due_by, _hall_taken(s, hall.id))
+    slots = _free_slots(s, ask, request, hall)
     if isinstance(slots, QuoteRejection):
         return slots
+    return _van_to_hall(s, ask, request, hall, slots)
+
+
+def _free_slots(
+    s: DayState, ask: DeliveryAsk, request: DeliveryOrder, hall: Hall
+) -> tuple[TimeWindow, ...] | QuoteRejection:
+    """The hall's slots the order may use, or why none (out of reach, closed, full)."""
+    if int(s.base.distance_m[ask.customer, hall.location]) > hall.reach_m:
+        return QuoteRejection.HALL_OUT_OF_REACH
+    return hall_slots(hall, request.ready_at, request.due_by, _hall_taken(s, hall.id))
+
+
+def _van_to_hall(
+    s: DayState,
+    ask: DeliveryAsk,
+    request: DeliveryOrder,
+    hall: Hall,
+    slots: tuple[TimeWindow, ...],
+) -> _Found | None:
+    """The earliest of `slots` a van can hand the order over in at `hall`."""
     for slot in slots:
         at_hall = replace(
             request,
@@ -161,6 +191,53 @@ def _insert_at_hall(
         if found is not None:
             return found
     return None
+
+
+def _fly(
+    s: DayState,
+    bid: str,
+    hall: Hall,
+    request: DeliveryOrder,
+    plan: DroneSchedule,
+    *,
+    hold: bool,
+) -> Quote:
+    """An order a drone flies to `hall`: held with its flight (or only told, without
+    ``hold``)."""
+    flight = plan.flight_of(bid)
+    assert flight is not None
+    task = resolve_task(s.base, request)
+    held_until = None
+    if hold:
+        air.hold(s, request, plan)
+        held_until = s.now + s.config.hold_s
+        s.bookings[bid] = Booking(
+            bid, request, BookingStatus.HELD, created_at=s.now, held_until=held_until
+        )
+        s.tasks[bid] = task
+        s.audit.record(
+            s.now,
+            AuditEvent.QUOTE_HELD,
+            f"quoted: {flight.drone_id} lands at {hall.name} {clock(flight.at_hall)}, "
+            f"held until {clock(held_until)}",
+            booking_id=bid,
+        )
+        s.touch()
+    promise, latest = promise_terms(request, task)
+    return Quote(
+        True,
+        "delivery",
+        booking_id=bid if hold else None,
+        promise=promise,
+        estimated_pickup=flight.takeoff,
+        estimated_arrival=flight.at_hall,
+        latest_arrival=latest,
+        vehicle_id=flight.drone_id,
+        held_until=held_until,
+        hall_id=hall.id,
+        hall_name=hall.name,
+        drone_id=flight.drone_id,
+    )
 
 
 def confirm(s: DayState, booking_id: str) -> Booking:

@@ -208,7 +208,9 @@ def offer(s: DayState, job: ReoptJob, candidate: Plan) -> ReoptOutcome:
 
 def _reconcile(s: DayState, candidate: Plan) -> tuple[dict[str, WorkingRoute], int] | str:
     """The candidate's sequences applied to the state now, or why they cannot be."""
-    routed_now = {b.id for b in s.bookings.values() if b.status in ROUTED}
+    routed_now = {
+        b.id for b in s.bookings.values() if b.status in ROUTED and b.id not in s.air.orders
+    }
     live = dict(ordered(s))
     reopen = {b.id for b in s.bookings.values() if open_broken(s, b, live)}
     cand = {r.vehicle_id: r for r in candidate.routes}

@@ -205,6 +205,10 @@ def take_out(
     """A booking leaves the plan (cancelled, released, expired, absent); its route is re-timed."""
     before = timetable(s)
     vid = remove(s, bid)
+    flight = s.air.flights.get(bid)
+    if bid in s.air.orders and (flight is None or flight.takeoff > s.now):
+        s.air.orders.pop(bid, None)  # a drone not yet in the air: its flight is freed
+        s.air.flights.pop(bid, None)
     b = s.bookings[bid]
     b.status = status
     b.held_until = None

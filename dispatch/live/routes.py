@@ -301,7 +301,7 @@ def live_problem(s: DayState) -> Problem:
     requests = [
         _pins_within(b.request, live)
         for b in s.bookings.values()
-        if b.status in ROUTED or open_broken(s, b, live)
+        if (b.status in ROUTED or open_broken(s, b, live)) and b.id not in s.air.orders
     ]
     locked = {}
     for vid, wr in live.items():

@@ -29,6 +29,7 @@ from dispatch.events import (
 )
 from dispatch.halls import Hall, check_halls
 from dispatch.insertion import WorkingRoute
+from dispatch.live import air
 from dispatch.live.ledger import Ledger
 from dispatch.live.quotes import promise_terms
 from dispatch.live.routes import ordered, refresh
@@ -83,6 +84,7 @@ def snapshot(s: DayState, *, include_matrix: bool = False) -> dict[str, Any]:
         "broken": [bp.to_plain() for bp in s.broken],
         "audit": s.audit.to_plain(),
         "halls": [h.to_plain() for h in s.halls.values()],
+        "air": air.to_plain(s.air),
     }
     if include_matrix:
         data["matrix"] = {
@@ -129,6 +131,7 @@ def restore(
         config=config,
         base=base,
         halls=check_halls((Hall.from_plain(h) for h in data.get("halls", ())), base.n_locations),
+        air=air.from_plain(data.get("air")),
         fleet={v.id: v for v in fleet},
         now=data["now"],
         vehicles={d["vehicle_id"]: VehicleState.from_plain(d) for d in data["vehicles"]},

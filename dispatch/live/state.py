@@ -66,6 +66,20 @@ class LiveConfig:
         return cls(**{**d, "quote": QuoteConfig(**d.get("quote", {}))})
 
 
+@dataclass(slots=True)
+class AirState:
+    """The day's drones (`dispatch.live.air`): the service (None: no drones), grounded
+    periods, the flown orders and their flights by booking id, the bookings whose
+    drone has landed, and those landings as done stops."""
+
+    service: Any = None  # dispatch.live.air.DroneService (kept untyped: no import cycle)
+    grounded: list[Any] = field(default_factory=list)  # dispatch.drones.Grounded
+    orders: dict[str, Any] = field(default_factory=dict)  # dispatch.drones.DroneOrder
+    flights: dict[str, Any] = field(default_factory=dict)  # dispatch.drones.Flight
+    landed: set[str] = field(default_factory=set)
+    history: list[DoneStop] = field(default_factory=list)
+
+
 class HoldExpiredError(InputError):
     """A held quote ran out before it was confirmed: quote again."""
 
@@ -78,7 +92,8 @@ class EarlyHandoverError(InputError):
 class DayState:
     """Everything a live day knows (see the module docstring).
 
-    ``halls`` are the community halls orders may be handed over at (`dispatch.halls`).
+    ``halls`` are the community halls orders may be handed over at (`dispatch.halls`);
+    ``air`` the drones that fly orders to some of them (`dispatch.live.air`).
     ``routes`` holds the vehicles in service only; ``views`` caches each route's
     arrays for quoting and is dropped whenever the route changes; ``version`` grows
     with every change (a re-optimisation snapshot remembers it).
@@ -98,6 +113,7 @@ class DayState:
     broken: list[BrokenPromise] = field(default_factory=list)
     audit: AuditLog = field(default_factory=AuditLog)
     halls: dict[str, Hall] = field(default_factory=dict)
+    air: AirState = field(default_factory=AirState)
     version: int = 0
     next_id: int = 1
     problem_cache: tuple[int, Problem] | None = None

@@ -59,7 +59,7 @@ def test_bad_halls_name_the_field(kw, match):
 
 
 def test_hall_round_trips_as_plain_data():
-    h = hall(drone_pad=True, reach_m=5000)
+    h = hall(drone_pad=True, reach_m=5000, lon=139.41, lat=35.70)
     assert Hall.from_plain(h.to_plain()) == h
 
 
