@@ -8,6 +8,7 @@ windows are ``{start, end}``; coordinates ``lon``/``lat`` in degrees (WGS 84).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -141,12 +142,102 @@ class UserCreated(BaseModel):
 # -- places ------------------------------------------------------------------------------
 
 
+_PERIOD = re.compile(r"([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
+
+
+def _period(value: str) -> str:
+    """An opening period ``HH:MM-HH:MM``: start before end, within 00:00-24:00."""
+    found = _PERIOD.fullmatch(value)
+    if found is None:
+        raise ValueError(f"{value!r} is not a period HH:MM-HH:MM (e.g. 09:00-12:00)")
+    h1, m1, h2, m2 = (int(g) for g in found.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if end > 24 * 60:
+        raise ValueError(f"{value}: times run from 00:00 to 24:00")
+    if start >= end:
+        raise ValueError(f"{value}: the period must start before it ends")
+    return value
+
+
+#: An opening period of a community hall, local time, e.g. ``"09:00-12:00"``.
+OpeningPeriod = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=11),
+    AfterValidator(_period),
+    Field(examples=["09:00-12:00"]),
+]
+Opening = Annotated[
+    list[OpeningPeriod],
+    Field(
+        min_length=1,
+        max_length=8,
+        description=(
+            "Opening hours (開館時間), local time: ``HH:MM-HH:MM`` periods in order, not "
+            "overlapping, each at least half a collection slot long."
+        ),
+    ),
+]
+SlotMin = Annotated[
+    int,
+    Field(ge=10, le=480, description="Collection slot (受け取り枠) length, minutes."),
+]
+HallCapacity = Annotated[
+    int, Field(ge=1, le=500, description="Parcels (cargo units) one slot takes at most.")
+]
+ReachM = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=50_000,
+        description="Farthest a customer's home may be from the hall (by road) to be offered "
+        "it, metres.",
+    ),
+]
+DronePad = Annotated[bool, Field(description="Drones may land at the hall (ドローンポート).")]
+
+
+class HallSettings(In):
+    """A community hall's (公民館) hand-over settings. Every field has a default:
+    09:00-17:00, 60-minute slots, 10 parcels a slot, 3000 m reach, no drone pad."""
+
+    opening: Opening = Field(default_factory=lambda: ["09:00-17:00"])
+    slot_min: SlotMin = 60
+    capacity: HallCapacity = 10
+    reach_m: ReachM = 3000
+    drone_pad: DronePad = False
+
+
+class HallSettingsUpdate(In):
+    """Changes to a hall's settings; fields left out keep their value."""
+
+    opening: Opening | None = None
+    slot_min: SlotMin | None = None
+    capacity: HallCapacity | None = None
+    reach_m: ReachM | None = None
+    drone_pad: DronePad | None = None
+
+
+class HallPublic(BaseModel):
+    """A community hall's hand-over settings as stored (defaults filled in)."""
+
+    opening: list[str] = Field(description="Opening hours, ``HH:MM-HH:MM`` periods, local time.")
+    slot_min: int = Field(description="Collection slot length, minutes.")
+    capacity: int = Field(description="Parcels one slot takes at most.")
+    reach_m: int = Field(description="Farthest a customer's home may be, by road, metres.")
+    drone_pad: bool
+
+
 class PlaceCreate(In):
     name: Name
     kind: PlaceKind = PlaceKind.OTHER
     address: Annotated[str, StringConstraints(max_length=300)] = ""
     lon: Lon
     lat: Lat
+    hall: HallSettings | None = Field(
+        None,
+        description="Community halls (``kind: community_hall``) only: hand-over settings "
+        "(default: see HallSettings). Any other kind with settings is 422.",
+    )
 
 
 class PlaceUpdate(In):
@@ -154,6 +245,12 @@ class PlaceUpdate(In):
     kind: PlaceKind | None = None
     address: Annotated[str, StringConstraints(max_length=300)] | None = None
     active: bool | None = None
+    hall: HallSettingsUpdate | None = Field(
+        None,
+        description="Community halls only: the settings to change (others are kept). A place "
+        "re-classified as a hall gets the defaults; one re-classified as another kind "
+        "loses its settings.",
+    )
 
 
 class PlacePublic(Out):
@@ -167,6 +264,16 @@ class PlacePublic(Out):
     road_lat: float
     snap_m: float = Field(description="Distance from the place to that road point, metres.")
     active: bool
+    hall: HallPublic | None = Field(
+        None, description="Community halls: hand-over settings; null for other kinds."
+    )
+
+
+class HallRef(BaseModel):
+    """The community hall (公民館) an order is handed over at."""
+
+    place_id: int
+    name: str
 
 
 class PlaceRef(Out):
@@ -255,8 +362,16 @@ class Reason(BaseModel):
     message_en: str
 
 
+HandOver = Literal["door", "hall"]
+
+
 class AlternativePublic(BaseModel):
-    """Another time that can be booked now (代わりの時間): quote again with it."""
+    """Another choice that can be booked now (代わりの時間): quote again with it.
+
+    Rides: another time. Deliveries: to the door (``hand_over: door``) or to another
+    hall, in the slot ``pickup_window``; order again with that ``hand_over`` and
+    ``hall_place_id``.
+    """
 
     depart_at: datetime | None = None
     arrive_by: datetime | None = None
@@ -264,6 +379,12 @@ class AlternativePublic(BaseModel):
     expected_pickup: datetime
     expected_arrival: datetime
     vehicle_id: str
+    label_ja: str = Field("", description="What to read out, e.g. 「東公民館で 11:00 以降」.")
+    label_en: str = ""
+    hand_over: HandOver | None = Field(None, description="Deliveries: door or hall.")
+    hall: HallRef | None = Field(None, description="Deliveries to a hall: which.")
+    collect_from: datetime | None = Field(None, description="Hall: collect from (slot end).")
+    fee_yen: int | None = Field(None, description="Deliveries: the fee of this choice, yen.")
 
 
 class QuotePublic(BaseModel):
@@ -286,6 +407,14 @@ class QuotePublic(BaseModel):
     alternatives: list[AlternativePublic]
     message_ja: str
     message_en: str
+    hand_over: HandOver | None = Field(
+        None, description="Deliveries: door or hall (as asked, or the town's default)."
+    )
+    hall: HallRef | None = Field(None, description="Deliveries to a hall: which.")
+    collect_from: datetime | None = Field(
+        None, description="Deliveries to a hall: the customer collects from (slot end)."
+    )
+    fee_yen: int | None = Field(None, description="Deliveries: the fee of this hand-over, yen.")
 
 
 class StopPlace(BaseModel):
@@ -316,18 +445,43 @@ class BookingPublic(BaseModel):
     hold_expires_at: datetime | None
     created_at: datetime
     note: str
+    hand_over: HandOver | None = Field(None, description="Deliveries: door or hall.")
+    hall: HallRef | None = Field(None, description="Deliveries to a hall: which (= dropoff).")
+    collect_from: datetime | None = Field(
+        None, description="Deliveries to a hall: the customer collects from (slot end)."
+    )
+    fee_yen: int | None = Field(None, description="Deliveries: the fee quoted, yen.")
 
 
 class DeliveryCreate(In):
-    """A shop order (買い物支援・宅配) for a registered resident, booked at once."""
+    """A shop order (買い物支援・宅配) for a registered resident, booked at once.
+
+    Handed over at the door, or at a community hall (公民館) for the resident to
+    collect from the end of a collection slot.
+    """
 
     shop_place_id: Id
     rider_id: Id = Field(description="The resident the goods are for.")
-    dropoff_place_id: Id | None = Field(None, description="Default: the rider's home.")
+    dropoff_place_id: Id | None = Field(
+        None, description="The delivery address. Default: the rider's home."
+    )
     ready_at: When | None = Field(None, description="Default: now + preparation time.")
     due_by: When | None = Field(None, description="Default: end of service that day.")
-    deliver_from: When | None = None
+    deliver_from: When | None = Field(None, description="Door only: not before.")
     cargo_units: int = Field(1, ge=1, le=20)
+    hand_over: HandOver | None = Field(
+        None,
+        description="door (宅配) or hall (公民館受け取り). Default: hall when "
+        "``hall_place_id`` is given, else the town's rule (NORIAI_HALL_BY_DEFAULT_KM: an "
+        "address that far by road from the shop goes to the nearest active hall reaching "
+        "it), else door.",
+    )
+    hall_place_id: Id | None = Field(
+        None,
+        description="The hall (an active place of kind community_hall). Default: the active "
+        "hall nearest the delivery address by road.",
+    )
+    weight_kg: float = Field(0.0, ge=0, le=50, description="Weight of the parcel, kg.")
     note: Text = ""
 
 
@@ -395,8 +549,24 @@ class ShiftPublic(BaseModel):
 # -- plan, manifests, events, overrides --------------------------------------------------
 
 
+class ParcelPublic(BaseModel):
+    """One order handed over at a hall stop."""
+
+    booking_id: str
+    booking_status: str | None
+    rider_name: str | None = Field(description="Null unless the viewer sees personal data.")
+    cargo_units: int
+    weight_kg: float
+    status: Literal["planned", "arrived", "done", "no_show"]
+
+
 class StopPublic(BaseModel):
-    """One stop of a route: done (history) or planned, with its promise and lateness."""
+    """One stop of a route: done (history) or planned, with its promise and lateness.
+
+    Consecutive hand-overs at one community hall are ONE stop (``hall`` set): its
+    ``parcels`` list the orders (``booking_id`` is the first one's), its times run from
+    the first arrival to the last departure.
+    """
 
     seq: int
     kind: Literal["pickup", "dropoff", "delivery_pickup", "delivery_dropoff", "break"]
@@ -414,6 +584,10 @@ class StopPublic(BaseModel):
     status: Literal["planned", "arrived", "done", "no_show"]
     late_s: int = Field(description="Seconds past its promise (0: on time).")
     at_risk: bool
+    hall: HallRef | None = Field(None, description="A hand-over at this community hall.")
+    parcels: list[ParcelPublic] = Field(
+        default_factory=list, description="Hall stops: the orders handed over there."
+    )
 
 
 class RoutePublic(BaseModel):

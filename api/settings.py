@@ -87,6 +87,30 @@ class Settings(BaseSettings):
             "(keeps the day's matrix small), metres."
         ),
     )
+    # -- shop orders (買い物支援・宅配) ------------------------------------------------
+    delivery_fee_yen: int = Field(
+        default=300,
+        ge=0,
+        le=100_000,
+        description="Fee of a shop order brought to the door (宅配), yen.",
+    )
+    hall_fee_yen: int = Field(
+        default=100,
+        ge=0,
+        le=100_000,
+        description="Fee of a shop order collected at a community hall (公民館受け取り), yen.",
+    )
+    hall_by_default_km: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description=(
+            "The town's rule for shop orders that say neither door nor hall: a delivery "
+            "address farther than this by road from the order's shop goes to the nearest "
+            "active community hall that reaches it (the hall's reach_m); nearer addresses, "
+            "or none in any hall's reach, go to the door. 0: always the door unless asked."
+        ),
+    )
     fixed_now: AwareDatetime | None = Field(
         default=None,
         description="Stop the service clock at this instant (training, demos, tests only).",

@@ -79,6 +79,9 @@ class Place(Base):
     snap_m: Mapped[float] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    #: community halls (公民館): opening, slot_min, capacity, reach_m, drone_pad
+    #: (`api.live.halls`); None for other kinds, and for halls saved before 0003
+    hall: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Rider(Base):
@@ -194,6 +197,10 @@ class Booking(Base):
     vehicle_id: Mapped[str | None] = mapped_column(String(64))
     hold_expires_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    #: deliveries: "door" or "hall" (the dropoff place is then the hall); None: rides,
+    #: and deliveries booked before 0003 (all to the door)
+    hand_over: Mapped[str | None] = mapped_column(String(10))
+    fee_yen: Mapped[int | None] = mapped_column(Integer)  # deliveries: the fee quoted
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -147,6 +147,22 @@ class OpenDay:
             return known
         point = self.roads.snap(place.lon, place.lat, field=field_name)
         return self._add(DayLocation.of(point, place_id=place.id, label=place.name))
+
+    def locate_places(self, places: Iterable[models.Place], *, field_name: str) -> list[int]:
+        """`locate_place` for several places, the matrix grown once for all new ones."""
+        before = len(self.locations)
+        out = []
+        for place in places:
+            index = self.locations.of_place(place.id)
+            if index is None:
+                point = self.roads.snap(place.lon, place.lat, field=field_name)
+                loc = DayLocation.of(point, place_id=place.id, label=place.name)
+                index = self.locations.add(loc)
+            out.append(index)
+        if len(self.locations) > before and self.live is not None:
+            m = self.roads.matrix(self.service_date, self.locations.points())
+            self.live.set_matrix(m.time_s, m.distance_m)
+        return out
 
     def locate_point(
         self, lon: float, lat: float, *, field_name: str, label: str = "", merge_m: float = 0

@@ -6,6 +6,10 @@ the whole day. A pickup is late when its service starts after the promised windo
 at risk when it starts less than ``at_risk_s`` before the window's end (dropoffs:
 against the arrive-by time). Personal data (rider names, homes) is left out unless
 the viewer may see it: homes then show as 「自宅」 at a ~100 m rounded point.
+
+Several orders for one community hall (公民館) become one stop: consecutive hand-overs
+at the same hall (all done, or all still to do) are shown as ONE stop with the hall
+and its ``parcels``, from the first arrival to the last departure.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from sqlalchemy.orm import Session
 from api import schemas
 from api.convert import ServiceClock
 from api.db import models
+from api.live.halls import place_id_of
 from api.live.locations import DayLocations
 from api.live.store import ReadDay
 from api.vocab import PlaceKind
 from dispatch.events import Booking, BookingStatus, BrokenPromise, DoneStop
 from dispatch.live import LiveDay
-from dispatch.model import RideRequest, TimeWindow
+from dispatch.model import DeliveryOrder, RideRequest, TimeWindow
 from dispatch.result import REASON_TEXT, Step, StepKind
 
 HOME_JA = "自宅"
@@ -50,6 +55,26 @@ def broken_public(
         for bp in broken
     ]
 
+
+def _merge(
+    stop: schemas.StopPublic, more: schemas.StopPublic, parcel: schemas.ParcelPublic
+) -> schemas.StopPublic:
+    """A hall stop with one more parcel handed over there."""
+    latest = [t for t in (stop.latest_at, more.latest_at) if t is not None]
+    late = max(stop.late_s, more.late_s)
+    status = stop.status
+    if "arrived" in (stop.status, more.status):
+        status = "arrived"
+    return stop.model_copy(
+        update={
+            "departure": max(stop.departure, more.departure),
+            "latest_at": min(latest) if latest else None,
+            "late_s": late,
+            "at_risk": not late and (stop.at_risk or more.at_risk),
+            "status": status,
+            "parcels": [*stop.parcels, parcel],
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +280,8 @@ class DayView:
         )
 
     def stops(self, vehicle_id: str) -> list[schemas.StopPublic]:
-        """Done stops, then the planned ones (start and end of the route left out)."""
+        """Done stops, then the planned ones (start and end of the route left out);
+        consecutive hand-overs at one hall as one stop."""
         assert self.live is not None
         out: list[schemas.StopPublic] = []
         for d in self.live.history(vehicle_id):
@@ -267,7 +293,53 @@ class DayView:
             if s.kind in (StepKind.START, StepKind.END):
                 continue
             out.append(self._planned(len(out) + 1, s))
-        return out
+        return self._group_halls(out)
+
+    # -- community halls ------------------------------------------------------------------
+    def _hall_parcel(self, stop: schemas.StopPublic) -> schemas.ParcelPublic | None:
+        """The parcel a hand-over at a hall is (None: not one)."""
+        b = self._booking(stop.booking_id)
+        if (
+            stop.kind != "delivery_dropoff"
+            or b is None
+            or not isinstance(b.request, DeliveryOrder)
+            or place_id_of(b.request.hall_id) is None
+        ):
+            return None
+        return schemas.ParcelPublic(
+            booking_id=b.id,
+            booking_status=b.status.value,
+            rider_name=stop.rider_name,
+            cargo_units=b.request.cargo_units,
+            weight_kg=b.request.weight_kg,
+            status=stop.status,
+        )
+
+    def _group_halls(self, stops: list[schemas.StopPublic]) -> list[schemas.StopPublic]:
+        """Consecutive hand-overs at one hall (all done, or all to do) as one stop."""
+        out: list[schemas.StopPublic] = []
+        for stop in stops:
+            parcel = self._hall_parcel(stop)
+            if parcel is None:
+                out.append(stop)
+                continue
+            b = self._booking(stop.booking_id)
+            assert b is not None and isinstance(b.request, DeliveryOrder)
+            hall_place = place_id_of(b.request.hall_id)
+            assert hall_place is not None
+            prev = out[-1] if out else None
+            if (
+                prev is not None
+                and prev.hall is not None
+                and prev.hall.place_id == hall_place
+                and (prev.status == "done") == (stop.status == "done")
+            ):
+                out[-1] = _merge(prev, stop, parcel)
+                continue
+            name = stop.place.name if stop.place is not None else b.request.hall_id
+            hall = schemas.HallRef(place_id=hall_place, name=name or "")
+            out.append(stop.model_copy(update={"hall": hall, "parcels": [parcel]}))
+        return [s.model_copy(update={"seq": i}) for i, s in enumerate(out, 1)]
 
     # -- whole answers -------------------------------------------------------------------
     def route(self, vehicle_id: str) -> schemas.RoutePublic:

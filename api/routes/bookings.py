@@ -3,6 +3,8 @@
 A booking's row mirrors the live day (status, promise, planned times); cancelling
 goes through the day under lock, so the freed seat is at once bookable again.
 Planners see bookings without rider ids or names, and homes as 「自宅」 ~100 m rounded.
+A shop order to a community hall (公民館) shows the hall (its dropoff) and when the
+resident may collect it (``collect_from``: the end of its collection slot).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from api.live.store import OpenDay
 from api.problems import conflict, not_found
 from api.routes.common import problems
 from api.runtime import Runtime
-from api.schemas import BookingPublic, StopPlace, Window
+from api.schemas import BookingPublic, HallRef, StopPlace, Window
 from api.vocab import BookingKind, PlaceKind, Role
 from dispatch.events import BookingStatus
 
@@ -95,6 +97,10 @@ def _public(
     )
     held = row.status == BookingStatus.HELD
     expired = held and row.hold_expires_at is not None and row.hold_expires_at <= now
+    hand_over = row.hand_over
+    if hand_over is None and row.kind == BookingKind.DELIVERY:
+        hand_over = "door"  # booked before halls existed (migration 0003)
+    at_hall = hand_over == "hall" and row.dropoff_place_id is not None
     return BookingPublic(
         id=row.id,
         kind=row.kind,  # type: ignore[arg-type]
@@ -130,6 +136,10 @@ def _public(
         hold_expires_at=local(row.hold_expires_at) if held and not expired else None,
         created_at=local(row.created_at),
         note=row.note if personal else "",
+        hand_over=hand_over,  # type: ignore[arg-type]
+        hall=HallRef(place_id=row.dropoff_place_id, name=row.dropoff_name) if at_hall else None,
+        collect_from=local(row.promise_end) if at_hall else None,
+        fee_yen=row.fee_yen,
     )
 
 

@@ -12,6 +12,7 @@ retry never books twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,18 +23,27 @@ from sqlalchemy.orm import Session
 from api import idempotency
 from api.db.models import Place, Rider, Vehicle
 from api.deps import BookingUser, IdempotencyKeyHeader, KeyPath, RuntimeDep, WriteSession, actor_of
+from api.live.halls import place_id_of
 from api.live.store import OpenDay
 from api.problems import FieldProblem, conflict, invalid, invalid_field
 from api.routes.bookings import POINT_NAME, add_booking_row, booking_public, booking_row
 from api.routes.common import problems
 from api.routes.riders import get_rider
 from api.runtime import Runtime
-from api.schemas import AlternativePublic, BookingPublic, LonLat, QuoteCreate, QuotePublic, Reason
+from api.schemas import (
+    AlternativePublic,
+    BookingPublic,
+    HallRef,
+    LonLat,
+    QuoteCreate,
+    QuotePublic,
+    Reason,
+)
 from api.schemas import Window as WindowOut
 from api.vocab import BookingKind, PlaceKind
 from dispatch.events import BookingStatus
 from dispatch.live import LiveDay
-from dispatch.quote import REJECTION_TEXT, Quote, RideAsk
+from dispatch.quote import REJECTION_TEXT, Alternative, Quote, RideAsk
 
 router = APIRouter(prefix="/quotes", tags=["quotes"])
 
@@ -44,8 +54,46 @@ ASSISTED_BOARD_S = 180
 # -- what the caller is told ---------------------------------------------------------------
 
 
-def quote_public(q: Quote, od: OpenDay, *, by_arrival: bool, status_: str) -> QuotePublic:
-    """The engine's `Quote` at the API edge (datetimes, both languages)."""
+def alternative_public(
+    a: Alternative,
+    kind: str,
+    od: OpenDay,
+    *,
+    by_arrival: bool,
+    fees: Mapping[str, int] | None = None,
+) -> AlternativePublic:
+    """One alternative at the API edge: its times, its words and, for deliveries, how it
+    is handed over (door or which hall, collect from when) and its fee."""
+    day = od.service_date
+    ja, en = a.label(kind)
+    hand_over = None if kind == "ride" else ("door" if a.hall_id is None else "hall")
+    hall_place = place_id_of(a.hall_id)
+    return AlternativePublic(
+        depart_at=None if by_arrival else od.clock.at(a.time, day),
+        arrive_by=od.clock.at(a.time, day) if by_arrival else None,
+        pickup_window=WindowOut(**od.clock.window(a.promise, day)),  # type: ignore[arg-type]
+        expected_pickup=od.clock.at(a.estimated_pickup, day),
+        expected_arrival=od.clock.at(a.estimated_arrival, day),
+        vehicle_id=a.vehicle_id,
+        label_ja=ja,
+        label_en=en,
+        hand_over=hand_over,
+        hall=None if hall_place is None else HallRef(place_id=hall_place, name=a.hall_name),
+        collect_from=od.clock.at(a.promise.end, day) if a.hall_id is not None else None,
+        fee_yen=fees.get(hand_over) if fees is not None and hand_over is not None else None,
+    )
+
+
+def quote_public(
+    q: Quote,
+    od: OpenDay,
+    *,
+    by_arrival: bool,
+    status_: str,
+    fees: Mapping[str, int] | None = None,
+) -> QuotePublic:
+    """The engine's `Quote` at the API edge (datetimes, both languages); `fees` by
+    hand-over (deliveries) price the alternatives."""
     at = od.clock.maybe_at
     day = od.service_date
     vehicle = od.session.get(Vehicle, q.vehicle_id) if q.vehicle_id else None
@@ -55,15 +103,7 @@ def quote_public(q: Quote, od: OpenDay, *, by_arrival: bool, status_: str) -> Qu
         ja, en = REJECTION_TEXT[q.reason]
         reason = Reason(code=q.reason.value, message_ja=ja, message_en=q.detail or en)
     alternatives = [
-        AlternativePublic(
-            depart_at=None if by_arrival else od.clock.at(a.time, day),
-            arrive_by=od.clock.at(a.time, day) if by_arrival else None,
-            pickup_window=WindowOut(**od.clock.window(a.promise, day)),  # type: ignore[arg-type]
-            expected_pickup=od.clock.at(a.estimated_pickup, day),
-            expected_arrival=od.clock.at(a.estimated_arrival, day),
-            vehicle_id=a.vehicle_id,
-        )
-        for a in q.alternatives
+        alternative_public(a, q.kind, od, by_arrival=by_arrival, fees=fees) for a in q.alternatives
     ]
     return QuotePublic(
         id=q.booking_id if q.ok else None,

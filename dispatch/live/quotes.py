@@ -137,14 +137,21 @@ def _hall_of(s: DayState, request: Request) -> Hall | None:
     return None if hall_id is None else s.halls.get(hall_id)
 
 
-def _hall_taken(s: DayState, hall_id: str) -> dict[int, int]:
-    """Parcels booked per slot start at a hall (held, confirmed or under way)."""
+def _hall_taken(s: DayState, hall: Hall) -> dict[int, int]:
+    """Parcels booked per slot start at a hall (held, confirmed or under way).
+
+    An order ready after its slot began is handed over from then (``deliver_from``
+    inside the slot): it still counts against the slot that holds its window.
+    """
+    slots = hall.slots()
     taken: dict[int, int] = {}
     for b in s.bookings.values():
         r = b.request
-        if isinstance(r, DeliveryOrder) and r.hall_id == hall_id and b.status.is_active:
+        if isinstance(r, DeliveryOrder) and r.hall_id == hall.id and b.status.is_active:
             start = r.deliver_from if r.deliver_from is not None else r.ready_at
-            taken[start] = taken.get(start, 0) + r.cargo_units
+            slot = next((w for w in slots if w.start <= start and r.due_by <= w.end), None)
+            key = slot.start if slot is not None else start
+            taken[key] = taken.get(key, 0) + r.cargo_units
     return taken
 
 
@@ -168,7 +175,7 @@ def _free_slots(
     """The hall's slots the order may use, or why none (out of reach, closed, full)."""
     if int(s.base.distance_m[ask.customer, hall.location]) > hall.reach_m:
         return QuoteRejection.HALL_OUT_OF_REACH
-    return hall_slots(hall, request.ready_at, request.due_by, _hall_taken(s, hall.id))
+    return hall_slots(hall, request.ready_at, request.due_by, _hall_taken(s, hall))
 
 
 def _van_to_hall(

@@ -130,6 +130,39 @@ def test_operator_page_has_the_booking_controls(client: TestClient) -> None:
     assert controls <= labelled, controls - labelled
 
 
+def test_operator_page_takes_shop_orders_to_the_door_or_a_hall(client: TestClient) -> None:
+    html = client.get("/operator").text
+    words = ("買い物の注文", "受け渡し方法", "ご自宅へお届け", "公民館で受け取り", "代わりのお届け")
+    for word in words:
+        assert word in html
+    page = parse(html)
+    ids = {v for _, n, v in page.attrs if n == "id"}
+    assert {
+        "order-shop",
+        "order-hall",
+        "order-cargo",
+        "order-weight",
+        "order-btn",
+        "order-words",
+        "order-alternatives",
+    } <= ids
+    labelled = {v for t, n, v in page.attrs if t == "label" and n == "for"}
+    assert {"order-shop", "order-hall", "order-cargo", "order-weight"} <= labelled
+    radios = [v for t, n, v in page.attrs if t == "input" and n == "value"]
+    assert {"auto", "door", "hall"} <= set(radios)
+    script = (STATIC_DIR / "operator.js").read_text()
+    assert 'api("/deliveries"' in script and "hallsNearest()" in script
+
+
+def test_board_and_tablet_show_hall_stops_with_their_parcels() -> None:
+    for name in ("dispatcher.js", "driver.js"):
+        script = (STATIC_DIR / name).read_text()
+        assert 'tr("hall.badge")' in script, name
+        assert '"hall.parcels", { n: s.parcels.length }' in script, name
+    assert i18n.STRINGS["hall.badge"][0] == "公民館"
+    assert i18n.STRINGS["hall.parcels"] == ("荷物 {n}個", "{n} parcels")
+
+
 def test_dispatcher_page_passes_the_refresh_period(client: TestClient) -> None:
     html = client.get("/dispatcher", params={"refresh_s": 10}).text
     assert 'data-refresh-s="10"' in html

@@ -103,6 +103,21 @@ def test_a_full_slot_moves_the_next_order_to_the_next_slot_then_refuses():
     assert_ok(day)
 
 
+def test_an_order_ready_inside_a_slot_still_counts_against_that_slot():
+    # ready at 10:15: handed over from then, in the 10:00-11:00 slot, which is then full
+    day = hall_day(capacity=1)
+    promises = []
+    for _ in range(2):
+        q = day.quote(DeliveryAsk(2, 4, ready_at=H10 + 900, hall_id="h1"))
+        assert q.ok, q.message_en
+        day.confirm(q.booking_id)
+        promises.append(q.promise)
+    assert promises == [TimeWindow(H10 + 900, H10 + HOUR), TimeWindow(H10 + HOUR, H12)]
+    q = day.quote(DeliveryAsk(2, 4, ready_at=H10 + 900, hall_id="h1"))
+    assert not q.ok and q.reason is QuoteRejection.HALL_FULL
+    assert_ok(day)
+
+
 def test_a_closed_or_far_hall_is_refused_with_the_door_as_alternative():
     day = hall_day(opening=(TimeWindow(18 * HOUR, 19 * HOUR),))
     q = day.quote(DeliveryAsk(2, 4, ready_at=H8 + 1800, due_by=H14, hall_id="h1"))

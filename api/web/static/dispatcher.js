@@ -72,6 +72,13 @@ function stopKey(vehicleId, s, i) {
   return `${vehicleId}:${s.booking_id || s.kind}:${s.kind}:${i}`;
 }
 
+/** Who a stop is for: the rider, or at a community hall (公民館) its parcels. */
+function whoOf(s) {
+  if (!s.parcels?.length) return s.rider_name || s.booking_id || "";
+  const names = s.parcels.map((p) => p.rider_name || p.booking_id).join("、");
+  return `${t("hall.parcels", { n: s.parcels.length })}: ${names}`;
+}
+
 // ---------------------------------------------------------------- render
 function render() {
   const plan = state.plan;
@@ -86,7 +93,7 @@ function render() {
         return {
           key: stopKey(r.vehicle_id, s, i), kind: s.kind, bookingId: s.booking_id, state: stopState(s),
           lon: ll?.[0], lat: ll?.[1],
-          label: `${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${s.rider_name || ""} ${s.place?.name || ""}`,
+          label: `${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${s.hall ? t("hall.badge") : ""} ${whoOf(s)} ${s.place?.name || ""}`,
         };
       });
       const position = lonLat(r.position);
@@ -123,12 +130,12 @@ function renderManifests(routes) {
           class: [st ? `row-${st}` : "", done ? "row-done" : ""].join(" "),
           id: `row-${CSS.escape(stopKey(r.vehicle_id, s, i))}`,
           tabindex: "-1",
-          dataset: { bookingId: s.booking_id || "", kind: s.kind, state: st },
+          dataset: { bookingId: s.booking_id || "", kind: s.kind, state: st, hall: s.hall ? String(s.hall.place_id) : "", parcels: String(s.parcels?.length || 0) },
         },
         el("td", {}, String(i + 1)),
         el("td", {}, fmtTime(s.arrival || s.eta)),
-        el("td", {}, tr(`kind.${s.kind}`)),
-        el("td", {}, s.rider_name || s.booking_id || ""),
+        el("td", {}, tr(`kind.${s.kind}`), s.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null),
+        el("td", {}, whoOf(s)),
         el("td", {}, s.place?.name || s.place_name || ""),
         el("td", {}, win ? fmtWindow(win.start, win.end) : ""),
         el("td", {},
@@ -163,7 +170,7 @@ function renderAlerts(routes) {
       if (!st) return;
       items.push(el("li", { dataset: { state: st, bookingId: s.booking_id || "" } },
         el("span", { class: `badge badge-${st}` }, tr(st)),
-        el("span", {}, `${r.vehicle_name || r.vehicle_id} ${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${s.rider_name || ""}`),
+        el("span", {}, `${r.vehicle_name || r.vehicle_id} ${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${whoOf(s)}`),
         el("button", { type: "button", class: "btn btn-quiet", onclick: () => focusStopRow({ key: stopKey(r.vehicle_id, s, i) }) }, "→")));
     });
   }

@@ -23,10 +23,17 @@ function buttonsFor(s) {
   if (s.kind === "pickup" || s.kind === "delivery_pickup") {
     out.push(["picked_up", "dr.picked_up", "btn-board"]);
     if (s.kind === "pickup") out.push(["no_show", "dr.no_show", "btn-noshow"]);
+  } else if (s.hall && s.parcels?.length) {
+    out.push(["dropped_off", "dr.handed_over", "btn-alight", { n: toHandOver(s).length }]);
   } else if (s.kind === "dropoff" || s.kind === "delivery_dropoff") {
     out.push(["dropped_off", "dr.dropped_off", "btn-alight"]);
   }
   return out;
+}
+
+/** The parcels of a hall stop still to hand over, in the order of the route. */
+function toHandOver(s) {
+  return (s.parcels || []).filter((p) => !DONE.has(p.status));
 }
 
 function render() {
@@ -41,26 +48,35 @@ function render() {
         const next = i === nextIndex;
         const late = (s.late_s ?? 0) > 0 || s.late;
         const win = s.promise || s.window || s.pickup_window;
-        const who = [s.rider_name, s.party_size > 1 ? t("people", { n: s.party_size }) : null, s.wheelchair ? t("wheelchair") : null]
-          .filter(Boolean).join(" ・ ");
+        const who = s.parcels?.length
+          ? null
+          : [s.rider_name, s.party_size > 1 ? t("people", { n: s.party_size }) : null, s.wheelchair ? t("wheelchair") : null]
+            .filter(Boolean).join(" ・ ");
         return el("li", {
           class: ["dr-stop", done ? "done" : "", next ? "next" : "", late ? "state-late" : ""].join(" "),
-          dataset: { bookingId: s.booking_id || "", kind: s.kind, status: s.status || "planned", index: String(i) },
+          dataset: { bookingId: s.booking_id || "", kind: s.kind, status: s.status || "planned", index: String(i), hall: s.hall ? String(s.hall.place_id) : "" },
           "aria-current": next ? "step" : undefined,
         },
         el("div", { class: "dr-stop-head" },
           el("span", { class: "dr-time" }, fmtTime(s.arrival || s.eta)),
           el("span", { class: "dr-kind" }, tr(`kind.${s.kind}`)),
           el("span", { class: "dr-place" }, s.place?.name || s.place_name || ""),
+          s.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null,
+          s.parcels?.length ? el("span", { class: "badge dr-parcels" }, tr("hall.parcels", { n: s.parcels.length })) : null,
           done ? el("span", { class: "badge badge-ok" }, tr(`status.${s.status}`)) : null,
           s.status === "arrived" ? el("span", { class: "badge" }, tr("status.arrived")) : null,
           late ? el("span", { class: "badge badge-late" }, tr("late")) : null),
         who ? el("p", { class: "dr-who" }, who) : null,
-        win ? el("p", { class: "help" }, `${t("op.promise")} ${fmtWindow(win.start, win.end)}`) : null,
+        s.parcels?.length
+          ? el("ul", { class: "parcels" },
+            s.parcels.map((p) => el("li", { dataset: { bookingId: p.booking_id, status: p.status } },
+              [p.rider_name, p.booking_id, p.weight_kg ? `${p.weight_kg} kg` : null].filter(Boolean).join(" ・ "))))
+          : null,
+        win ? el("p", { class: "help" }, `${t(s.hall ? "hall.slot" : "op.promise")} ${fmtWindow(win.start, win.end)}`) : null,
         next
           ? el("div", { class: "dr-buttons" },
-            buttonsFor(s).map(([type, key, cls]) =>
-              el("button", { type: "button", class: `btn ${cls}`, dataset: { event: type }, onclick: () => report(s, type) }, tr(key))))
+            buttonsFor(s).map(([type, key, cls, vars]) =>
+              el("button", { type: "button", class: `btn ${cls}`, dataset: { event: type }, onclick: () => report(s, type) }, tr(key, vars))))
           : null);
       })
       : [el("li", { class: "dr-stop" }, tr("dr.none"))]),
@@ -83,7 +99,14 @@ async function report(stop, type) {
   if (type === "no_show" && !window.confirm(t("dr.no_show.confirm"))) return;
   clearError();
   try {
-    await Api.event(state.vehicle, { type, booking_id: stop.booking_id, stop_kind: stop.kind });
+    if (type === "dropped_off" && stop.hall && stop.parcels?.length) {
+      // one stop at a hall hands over every parcel: each is the vehicle's next stop in turn
+      for (const p of toHandOver(stop)) {
+        await Api.event(state.vehicle, { type, booking_id: p.booking_id, stop_kind: stop.kind });
+      }
+    } else {
+      await Api.event(state.vehicle, { type, booking_id: stop.booking_id, stop_kind: stop.kind });
+    }
     flash(t("dr.recorded", { what: t(`dr.${type}`) }));
   } catch (err) {
     showError(err);

@@ -1,6 +1,7 @@
-// オペレーター予約受付: find the rider, choose places and time, quote (仮押さえ), confirm.
+// オペレーター予約受付: find the rider, choose places and time, quote (仮押さえ), confirm;
+// take a shop order (買い物支援) to the door or a community hall (公民館).
 import {
-  api, clearError, el, errorText, flash, fmtCountdown, fmtTime, fmtWindow, initPage, newKey, nowHHMM,
+  api, clearError, el, errorText, flash, fmtCountdown, fmtTime, fmtWindow, initPage, lang, newKey, nowHHMM,
   onLangChange, showError, t, todayIso, tr, typing, zonedIso, ApiError,
 } from "./common.js";
 
@@ -17,6 +18,7 @@ const Api = {
   cancel: (bookingId) => api(`/bookings/${encodeURIComponent(bookingId)}/cancel`, {
     method: "POST", body: {}, idempotencyKey: `cancel-${bookingId}`,
   }),
+  order: (payload, idempotencyKey) => api("/deliveries", { method: "POST", body: payload, idempotencyKey }),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -30,7 +32,11 @@ const state = {
   searchAbort: null,
   searchSeq: 0,
   attempt: null, // {payload, key} of a quote whose answer never arrived (retry = same key)
+  order: null, // the last shop order's answer shown
+  lastOrder: null, // its payload (alternatives change the hand-over only)
+  orderAttempt: null, // {payload, key} of an order whose answer never arrived
 };
+const SHOP_KINDS = ["supermarket", "shop"];
 
 // ---------------------------------------------------------------- rider search (combobox)
 const input = $("rider-q");
@@ -141,7 +147,9 @@ async function chooseRider(rider) {
   $("rider-flags").replaceChildren(...flags);
   $("trip-wheelchair").checked = Boolean(rider.wheelchair);
   fillPlaces();
+  fillOrder();
   $("trip-fields").disabled = false;
+  $("order-fields").disabled = false;
   resetResult();
   loadRiderBookings();
   $("trip-from").focus();
@@ -153,6 +161,7 @@ function changeRider() {
   $("rider-search").hidden = false;
   $("rider-bookings").hidden = true;
   $("trip-fields").disabled = true;
+  $("order-fields").disabled = true;
   resetResult();
   input.value = "";
   input.focus();
@@ -175,6 +184,8 @@ async function loadRiderBookings() {
           { dataset: { bookingId: b.id } },
           el("strong", {}, w ? fmtWindow(w.start, w.end) : "—"),
           el("span", {}, `${placeName(b.pickup)} → ${placeName(b.dropoff)}`),
+          b.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null,
+          b.hall && b.collect_from ? tr("hall.collect_from", { time: fmtTime(b.collect_from) }) : null,
           el("span", { class: "badge" }, tr(`status.${b.status}`)),
           el("button", { type: "button", class: "btn btn-danger", onclick: () => cancelBooking(b) }, tr("op.cancel")),
         );
@@ -292,10 +303,11 @@ async function requestQuote(payload) {
 function resetResult() {
   clearInterval(state.holdTimer);
   state.quote = null;
-  $("quote-ok").hidden = true;
-  $("quote-no").hidden = true;
-  $("quote-confirmed").hidden = true;
+  state.order = null;
+  for (const id of ["quote-ok", "quote-no", "quote-confirmed", "order-ok", "order-no"]) $(id).hidden = true;
   delete $("result").dataset.state;
+  delete $("result").dataset.bookingId;
+  delete $("result").dataset.handOver;
 }
 
 function quoteWindow(q) {
@@ -427,6 +439,167 @@ $("release-btn").addEventListener("click", async () => {
   $("quote-btn").focus();
 });
 
+// ---------------------------------------------------------------- shop orders (買い物支援)
+/** Straight-line distance in km (equirectangular; fine within a town). */
+function distanceKm(a, b) {
+  const k = Math.cos(((a.lat + b.lat) / 2) * (Math.PI / 180));
+  return Math.hypot((b.lon - a.lon) * k * 111.32, (b.lat - a.lat) * 110.54);
+}
+
+function hallsNearest() {
+  const home = state.rider ? homeOf(state.rider) : null;
+  const at = home && Number.isFinite(home.lon) ? home : null;
+  return state.places
+    .filter((p) => p.kind === "community_hall")
+    .map((p) => ({ place: p, km: at ? distanceKm(at, p) : null }))
+    .sort((a, b) => (a.km ?? 0) - (b.km ?? 0) || a.place.name.localeCompare(b.place.name, "ja"));
+}
+
+function fillOrder() {
+  const shops = state.places.filter((p) => SHOP_KINDS.includes(p.kind));
+  const shop = $("order-shop");
+  const previous = shop.value;
+  shop.replaceChildren(...(shops.length ? shops : state.places).map((p) => el("option", { value: p.id }, p.name)));
+  if (previous && [...shop.options].some((o) => o.value === previous)) shop.value = previous;
+  const hall = $("order-hall");
+  const chosen = hall.value;
+  const halls = hallsNearest();
+  hall.replaceChildren(
+    ...(halls.length
+      ? halls.map(({ place, km }) => el("option", { value: place.id, dataset: { km: km === null ? "" : km.toFixed(2) } },
+        km === null ? place.name : t("op.order.hall_km", { name: place.name, km: km.toFixed(1) })))
+      : [el("option", { value: "", disabled: true }, t("op.order.no_halls"))]),
+  );
+  if (chosen && [...hall.options].some((o) => o.value === chosen)) hall.value = chosen;
+  showHallPicker();
+}
+
+function handOverChoice() {
+  return document.querySelector('input[name="hand_over"]:checked')?.value || "auto";
+}
+
+function showHallPicker() {
+  $("order-hall-field").hidden = handOverChoice() !== "hall";
+}
+for (const radio of document.querySelectorAll('input[name="hand_over"]')) radio.addEventListener("change", showHallPicker);
+
+function orderPayload() {
+  if (!state.rider) throw new Error(t("op.rider.none"));
+  const shop = $("order-shop").value;
+  if (!shop) throw new Error(t("op.order.no_shop"));
+  const payload = {
+    rider_id: state.rider.id,
+    shop_place_id: Number(shop),
+    cargo_units: Number($("order-cargo").value || 1),
+    weight_kg: Number($("order-weight").value || 0),
+  };
+  const how = handOverChoice();
+  if (how !== "auto") payload.hand_over = how; // left out: the town's rule decides
+  if (how === "hall" && $("order-hall").value) payload.hall_place_id = Number($("order-hall").value);
+  return payload;
+}
+
+$("order-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  let payload;
+  try {
+    payload = orderPayload();
+  } catch (err) {
+    showLocalError(err.message);
+    return;
+  }
+  await placeOrder(payload);
+});
+
+async function placeOrder(payload) {
+  clearError();
+  await releaseHeld();
+  const button = $("order-btn");
+  button.disabled = true;
+  // A retry of an order that got no answer (network) reuses its key: never booked twice.
+  const same = state.orderAttempt && JSON.stringify(state.orderAttempt.payload) === JSON.stringify(payload);
+  const attempt = same ? state.orderAttempt : { payload, key: newKey("order") };
+  state.orderAttempt = attempt;
+  try {
+    const q = await Api.order(payload, attempt.key);
+    state.orderAttempt = null;
+    state.lastOrder = payload;
+    showOrder(q);
+  } catch (err) {
+    if (err instanceof ApiError) state.orderAttempt = null;
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function howText(answer) {
+  if (answer.hand_over === "hall") return `${t("op.order.hall")}（${answer.hall?.name || ""}）`;
+  return t("op.order.door");
+}
+
+function yen(value) {
+  return value === null || value === undefined ? "—" : t("op.order.yen", { yen: value });
+}
+
+/** Draw the order's answer (again on a language change). */
+function renderOrder(q) {
+  const result = $("result");
+  if (q.feasible) {
+    $("order-booked").textContent = t("op.order.booked", { id: q.id });
+    $("order-words").textContent = q[`message_${lang()}`] || q.message_ja;
+    $("order-how").textContent = howText(q);
+    $("order-fee").textContent = yen(q.fee_yen);
+    $("order-ok").hidden = false;
+    result.dataset.state = "ordered";
+    result.dataset.bookingId = q.id;
+    result.dataset.handOver = q.hand_over || "";
+    return;
+  }
+  $("order-reason").textContent = q.hall ? `${q.hall.name}: ${reasonText(q)}` : reasonText(q);
+  const alts = q.alternatives || [];
+  $("order-alternatives").replaceChildren(
+    ...(alts.length
+      ? alts.map((alt, i) => el("li", {},
+        el("button", {
+          type: "button", class: "btn alt-btn", dataset: { index: String(i), handOver: alt.hand_over || "", hallId: alt.hall?.place_id ?? "" },
+          "aria-keyshortcuts": i < 9 ? String(i + 1) : undefined,
+          onclick: () => takeOrderAlternative(alt),
+        }, el("kbd", {}, String(i + 1)),
+        alt.hand_over === "hall" ? el("span", { class: "badge badge-hall" }, t("hall.badge")) : null,
+        el("strong", {}, alt[`label_${lang()}`] || alt.label_ja || fmtWindow(alt.pickup_window.start, alt.pickup_window.end)),
+        el("span", { class: "help" }, yen(alt.fee_yen)))))
+      : [el("li", {}, tr("op.order.alternatives.none"))]),
+  );
+  $("order-no").hidden = false;
+  result.dataset.state = "order-impossible";
+}
+
+function showOrder(q) {
+  resetResult();
+  state.order = q;
+  renderOrder(q);
+  if (q.feasible) {
+    flash(t("op.order.booked", { id: q.id }));
+    $("result").focus();
+    loadRiderBookings();
+  } else {
+    ($("order-alternatives").querySelector("button") || $("result")).focus();
+  }
+}
+
+/** Book the same order the alternative's way: to the door, or at its hall. */
+async function takeOrderAlternative(alt) {
+  const payload = { ...state.lastOrder, hand_over: alt.hand_over || "door" };
+  delete payload.hall_place_id;
+  if (alt.hall) payload.hall_place_id = alt.hall.place_id;
+  const radio = document.querySelector(`input[name="hand_over"][value="${payload.hand_over}"]`);
+  if (radio) radio.checked = true;
+  if (alt.hall) $("order-hall").value = String(alt.hall.place_id);
+  showHallPicker();
+  await placeOrder(payload);
+}
+
 // ---------------------------------------------------------------- keyboard shortcuts
 document.addEventListener("keydown", (ev) => {
   if (ev.key === "/" && !typing(ev)) {
@@ -436,8 +609,9 @@ document.addEventListener("keydown", (ev) => {
   } else if (ev.key === "Enter" && ev.altKey) {
     ev.preventDefault();
     confirmQuote();
-  } else if (/^[1-9]$/.test(ev.key) && !typing(ev) && !$("quote-no").hidden) {
-    const button = $("alternatives").querySelector(`button[data-index="${Number(ev.key) - 1}"]`);
+  } else if (/^[1-9]$/.test(ev.key) && !typing(ev) && !($("quote-no").hidden && $("order-no").hidden)) {
+    const list = $("quote-no").hidden ? $("order-alternatives") : $("alternatives");
+    const button = list.querySelector(`button[data-index="${Number(ev.key) - 1}"]`);
     if (button) {
       ev.preventDefault();
       button.click();
@@ -446,7 +620,11 @@ document.addEventListener("keydown", (ev) => {
 });
 
 onLangChange(() => {
-  if (state.rider) fillPlaces();
+  if (state.rider) {
+    fillPlaces();
+    fillOrder();
+  }
+  if (state.order) renderOrder(state.order);
   if (state.quote && !$("quote-no").hidden) $("no-reason").textContent = reasonText(state.quote);
   if (state.riders.length) renderResults();
   const box = document.getElementById("error");

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from api.db.engine import make_engine
-from api.db.migrate import MIGRATIONS_DIR, current_revision, head_revision, is_up_to_date, upgrade
+from api.db.migrate import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    current_revision,
+    head_revision,
+    is_up_to_date,
+    upgrade,
+)
 from api.db.models import Base
 
 
@@ -41,6 +49,7 @@ def test_migrations_ship_with_the_package():
     assert sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py")) == [
         "0001_initial.py",
         "0002_day_allocates_booking_ids.py",
+        "0003_community_halls.py",
     ]
 
 
@@ -62,3 +71,54 @@ def test_upgrade_from_0001_keeps_service_days_and_drops_the_booking_counter(tmp_
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version FROM service_days")).scalar_one() == 3
     engine.dispose()
+
+
+def _downgrade(engine, revision: str) -> None:
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def test_0003_adds_hall_settings_and_delivery_terms_keeping_rows(database_url):
+    """On both databases: a day's places and bookings from before 0003 come through
+    unchanged (no hall settings, no hand-over, no fee), and 0003 goes down again."""
+    engine = make_engine(database_url)
+    try:
+        _downgrade(engine, "0002")
+        assert current_revision(engine) == "0002"
+        assert "hall" not in {c["name"] for c in inspect(engine).get_columns("places")}
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO places (id, name, kind, address, lon, lat, road_lon, road_lat, "
+                    "snap_m, active, created_at) VALUES (1, '東公民館', 'community_hall', '', "
+                    "139.42, 35.69, 139.42, 35.69, 1.0, true, '2026-06-05 00:00:00+00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO bookings (id, service_date, kind, status, dropoff_place_id, "
+                    "pickup_name, dropoff_name, pickup_lon, pickup_lat, dropoff_lon, "
+                    "dropoff_lat, by_arrival, party_size, wheelchairs, cargo_units, note, "
+                    "created_at, updated_at) VALUES ('20260605-001', '2026-06-05', "
+                    "'delivery', 'confirmed', 1, 'スーパー', '東公民館', 139.40, 35.70, "
+                    "139.42, 35.69, true, 0, 0, 1, '', '2026-06-05 00:00:00+00', "
+                    "'2026-06-05 00:00:00+00')"
+                )
+            )
+        upgrade(engine)
+        assert current_revision(engine) == head_revision() == "0003"
+        with engine.connect() as conn:
+            place = conn.execute(text("SELECT name, kind, hall FROM places")).one()
+            booking = conn.execute(
+                text("SELECT status, cargo_units, hand_over, fee_yen FROM bookings")
+            ).one()
+        assert tuple(place) == ("東公民館", "community_hall", None)
+        assert tuple(booking) == ("confirmed", 1, None, None)
+    finally:
+        upgrade(engine)  # the next tests need the newest schema
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM bookings"))
+            conn.execute(text("DELETE FROM places"))
+        engine.dispose()

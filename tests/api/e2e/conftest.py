@@ -4,6 +4,10 @@ The browser is Debian's ``chromium`` package (``/usr/bin/chromium``, or
 ``NORIAI_CHROMIUM``); Playwright never downloads one. Without it the e2e tests
 skip, except on CI (``CI`` set), where they fail: CI must install it.
 Screenshots go to ``test-artifacts/e2e/`` (or ``NORIAI_TEST_ARTIFACTS``).
+
+``site``: one live server (uvicorn in a thread) on SQLite with the bundled town, the
+service clock at 07:30 on 2 June 2025; `open_signed_in` opens a page of it signed in
+with the browser's clock at the same moment.
 """
 
 from __future__ import annotations
@@ -19,8 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from api.db.migrate import upgrade
+from api.main import create_app
+from api.settings import Settings
+from tests.api.conftest import START, FakeClock, make_staff, seed_town
 from tests.conftest import REPO_ROOT, on_ci
 
 CHROMIUM_ARGS = [
@@ -153,3 +162,43 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+# -- the live site ---------------------------------------------------------------------
+
+
+class Site:
+    def __init__(self, url: str, staff: Any, town: Any, clock: FakeClock) -> None:
+        self.url, self.staff, self.town, self.clock = url, staff, town, clock
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+
+@pytest.fixture
+def site(data_dir: Path, tmp_path: Path, town_graph: Any) -> Iterator[Site]:
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    settings = Settings(data_dir=data_dir, cache_dir=tmp_path / "cache", database_url=url)
+    clock = FakeClock()
+    app = create_app(settings, graph=town_graph, clock=clock)
+    upgrade(app.state.runtime.engine)
+    staff = make_staff(url)
+    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as http:
+        town = seed_town(http, staff)
+        yield Site(base, staff, town, clock)
+
+
+def open_signed_in(new_page: Any, site: Site, path: str, role: str, **size: int) -> Any:
+    page, _ = new_page(**size)
+    page.clock.install(time=START)
+    page.goto(site.url + path)
+    page.locator("#login-token").fill(site.staff.tokens[role])
+    page.keyboard.press("Enter")
+    page.locator("#main").wait_for(state="visible")
+    return page
+
+
+def wait_for_search_focus(page: Any) -> None:
+    """The operator page puts the cursor in the rider search once it is ready (places
+    loaded): an operator on the phone types straight away. Keys before that are lost."""
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'rider-q'")

@@ -9,59 +9,16 @@ Screenshots: ``test-artifacts/e2e/``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
-from api.db.migrate import upgrade
-from api.main import create_app
-from api.settings import Settings
-from tests.api.conftest import START, FakeClock, make_staff, quote_body, seed_town
-from tests.api.e2e.conftest import serve_in_thread
+from tests.api.conftest import quote_body
+from tests.api.e2e.conftest import Site, open_signed_in, wait_for_search_focus
 
 pytestmark = pytest.mark.e2e
 
 WINDOW = re.compile(r"「\d{2}:\d{2}〜\d{2}:\d{2}」")
-
-
-class Site:
-    def __init__(self, url: str, staff: Any, town: Any, clock: FakeClock) -> None:
-        self.url, self.staff, self.town, self.clock = url, staff, town, clock
-
-    def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
-
-
-@pytest.fixture
-def site(data_dir: Path, tmp_path: Path, town_graph: Any) -> Iterator[Site]:
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    settings = Settings(data_dir=data_dir, cache_dir=tmp_path / "cache", database_url=url)
-    clock = FakeClock()
-    app = create_app(settings, graph=town_graph, clock=clock)
-    upgrade(app.state.runtime.engine)
-    staff = make_staff(url)
-    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as http:
-        town = seed_town(http, staff)
-        yield Site(base, staff, town, clock)
-
-
-def open_signed_in(new_page: Any, site: Site, path: str, role: str, **size: int) -> Any:
-    page, _ = new_page(**size)
-    page.clock.install(time=START)
-    page.goto(site.url + path)
-    page.locator("#login-token").fill(site.staff.tokens[role])
-    page.keyboard.press("Enter")
-    page.locator("#main").wait_for(state="visible")
-    return page
-
-
-def wait_for_search_focus(page: Any) -> None:
-    """The operator page puts the cursor in the rider search once it is ready (places
-    loaded): an operator on the phone types straight away. Keys before that are lost."""
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'rider-q'")
 
 
 def test_operator_books_a_ride_by_keyboard(new_page, site: Site, artifacts: Path) -> None:
