@@ -52,6 +52,9 @@ def trip_records(
         for s in live.history(v.id):
             if s.request_id is not None:
                 done.setdefault(s.request_id, {})[s.kind] = s
+    drones = {d.id for d in world.drones.drones} if world.drones is not None else set()
+    for s in live.drone_history():  # a landing at a hall: the drone's hand-over
+        done.setdefault(s.request_id or "", {})["dropoff"] = s
     shared = shared_trips(calls, done)
     out = []
     for c in calls:
@@ -62,6 +65,7 @@ def trip_records(
         direct_d = int(world.distance_m[a, b]) if a is not None and b is not None else 0
         stops = done.get(c.request_id, {})
         pick, drop = stops.get("pickup"), stops.get("dropoff")
+        flown = drop is not None and drop.vehicle_id in drones
         promise = o.promise
         out.append(
             TripRecord(
@@ -81,12 +85,14 @@ def trip_records(
                 direct_distance_m=direct_d,
                 promised_start=None if promise is None else promise.start,
                 promised_end=None if promise is None else promise.end,
-                pickup_time=None if pick is None else pick.start,
+                pickup_time=live.booking(c.request_id).picked_up_at
+                if flown
+                else (None if pick is None else pick.start),
                 dropoff_time=None if drop is None else drop.start,
                 vehicle_id=(pick or drop).vehicle_id if (pick or drop) else None,
                 shared=c.request_id in shared,
                 fare_yen=(c.fare_yen or 0) if status is TripStatus.SERVED else 0,
-                hand_over=_hand_over(c),
+                hand_over="drone" if flown else _hand_over(c),
                 hall=c.hall,
             )
         )

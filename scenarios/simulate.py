@@ -11,6 +11,9 @@ exactly as phone operators and drivers would:
 - a **cancellation** (`LiveDay.cancel`) at the rider's chosen moment before pickup;
 - a **no-show** (`LiveDay.no_show`) when the vehicle reaches a rider who is not there;
   their return ride is cancelled then too;
+- **weather** grounds the drones (`LiveDay.ground_drones`) for each of
+  ``drones.grounded`` from its start: pending flights move to vans or their promise is
+  reported;
 - **re-optimisation** every ``dispatch.reopt_every_min``: a full solve of the live
   problem warm-started from the plan, offered to the day (`LiveDay.offer`: kept only if
   it keeps every promise and costs less). It runs synchronously with a solution limit
@@ -63,7 +66,7 @@ REOPT_GUARD_S = 3.0
 #: the engine's horizon lies beyond it.
 OVERTIME_S = 3 * H
 # event kinds, in the order they are handled at one moment
-_CANCEL, _CALL, _REOPT = 0, 1, 2
+_GROUND, _CANCEL, _CALL, _REOPT = -1, 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -122,6 +125,7 @@ def simulate_day(
             "reopt_accepted": float(run.counters.reopt_accepted),
             "plan_checks": float(run.counters.checks),
             "plan_violations": float(run.counters.violations),
+            **drone_kpis(run.live),
         }
     )
     day.districts = metrics.district_rows(day.trips)
@@ -140,6 +144,20 @@ def simulate_day(
         sum(seconds.values()) - seconds["quotes"] - seconds["reopt"],
     )
     return day
+
+
+def drone_kpis(live: LiveDay) -> dict[str, float]:
+    """Flights that landed today, their kilometres, and flights per drone (none: {})."""
+    service = live.drone_service
+    if service is None:
+        return {}
+    landed = {s.request_id for s in live.drone_history()}
+    flights = [f for f in live.flights if f.order_id in landed]
+    return {
+        "drone_flights": float(len(flights)),
+        "drone_km": sum(f.distance_m for f in flights) / 1000,
+        "flights_per_drone": len(flights) / len(service.drones),
+    }
 
 
 def live_config(spec: ScenarioSpec) -> tuple[LiveConfig, RideTimePolicy]:
@@ -193,12 +211,16 @@ class DayRun:
             horizon_s=horizon,
             ride_policy=policy,
             halls=self.world.halls,
+            drones=self.world.drones,
         )
         self._clock = (self.spec.booking.opens, max(shift_end, self.spec.service.end))
         for c in calls:
             self._calls[c.request_id] = c
             self.outcomes[c.request_id] = Outcome()
             self._push(c.booked_at, _CALL, c.request_id)
+        if self.world.drones is not None:
+            for start, end in self.spec.drones.grounded:  # the weather turns at its start
+                self._push(max(start, self.live.now), _GROUND, (start, end))
         every = self.spec.dispatch.reopt_every_min * 60
         if every:
             t = self.spec.booking.opens + every
@@ -216,6 +238,8 @@ class DayRun:
                 self._call(self._calls[payload])
             elif kind == _CANCEL:
                 self._cancel(payload)
+            elif kind == _GROUND:
+                self.live.ground_drones(*payload, cause="weather", note="scenario weather")
             else:
                 self._reoptimise()
         self._move_to(self._clock[1])

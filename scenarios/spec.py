@@ -280,7 +280,6 @@ class DroneBaseSpec(_Section):
 
     name: str = Field(min_length=1)
     at: LonLat
-    shop_reach_m: float = Field(500.0, ge=0)  # shops this close hand parcels to the base
 
 
 class DroneGroup(_Section):
@@ -293,7 +292,6 @@ class DroneGroup(_Section):
     speed_kmh: float = Field(50.0, gt=0, le=300)
     turnaround_min: int = Field(10, ge=0, le=240)  # landing, battery swap, loading
     hours: tuple[Clock, Clock] = (9 * H, 16 * H)
-    co2_g_per_km: float = Field(0.0, ge=0)
 
 
 class DroneSpec(_Section):
@@ -302,6 +300,7 @@ class DroneSpec(_Section):
     bases: tuple[DroneBaseSpec, ...] = ()
     fleet: tuple[DroneGroup, ...] = ()
     grounded: tuple[tuple[Clock, Clock], ...] = ()  # weather: no drone flies then
+    shop_reach_m: float = Field(500.0, ge=0)  # shops this close (by road) hand parcels to a base
 
 
 class VisitSpec(_Section):

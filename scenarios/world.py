@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from dispatch.drones import Drone, DroneBase
 from dispatch.halls import Hall
+from dispatch.live.air import DroneService
 from dispatch.model import Break, TimeWindow, Vehicle
 from routing.errors import InputError
 from routing.graph import RoadGraph, load_graph
@@ -64,6 +66,7 @@ class World:
     groups: Mapping[str, VehicleGroup]  # vehicle id -> its group
     index: Mapping[LonLat, int]
     halls: tuple[Hall, ...] = ()
+    drones: DroneService | None = None
 
     def location(self, point: LonLat) -> int | None:
         """Matrix index of a place, None if it could not be put on the map."""
@@ -110,7 +113,34 @@ def build_world(
         groups,
         index,
         halls(spec, index),
+        drone_service(spec, index),
     )
+
+
+def drone_service(spec: ScenarioSpec, index: Mapping[LonLat, int]) -> DroneService | None:
+    """The spec's drone bases and drones (None without drones). Drones are named after
+    their base: ``<base>-drone-1``, ...; the search is deterministic (one worker, seed 0)."""
+    d = spec.drones
+    if not d.fleet:
+        return None
+    bases = tuple(DroneBase(b.name, b.name, index[b.at], b.at[0], b.at[1]) for b in d.bases)
+    numbers: dict[str, int] = {}
+    drones = []
+    for g in d.fleet:
+        for _ in range(g.count):
+            numbers[g.base] = numbers.get(g.base, 0) + 1
+            drones.append(
+                Drone(
+                    f"{g.base}-drone-{numbers[g.base]}",
+                    g.base,
+                    payload_g=round(g.payload_kg * 1000),
+                    range_m=round(g.range_km * 1000),
+                    cruise_kmh=max(1, round(g.speed_kmh)),
+                    flying_hours=TimeWindow(*g.hours),
+                    turnaround_s=g.turnaround_min * 60,
+                )
+            )
+    return DroneService(bases, tuple(drones), shop_reach_m=round(d.shop_reach_m))
 
 
 def halls(spec: ScenarioSpec, index: Mapping[LonLat, int]) -> tuple[Hall, ...]:

@@ -51,6 +51,48 @@ def test_a_day_with_a_hall_hands_orders_over_there_within_the_slot(tiny, town, g
     assert day.kpis["plan_violations"] == 0
 
 
+SHOP = [139.4175, 35.6945]  # the tiny town's supermarket
+PAD = {**HALL, "name": "柴崎公民館", "at": [139.4075, 35.6935], "drone_pad": True}
+DRONES = {
+    "bases": [{"name": "錦町", "at": SHOP}],
+    "fleet": [{"base": "錦町", "count": 1, "payload_kg": 5.0, "range_km": 14.0}],
+}
+
+
+def drone_day(tiny, town, graph_cache, **more):
+    spec = tiny.with_overrides(
+        {
+            "halls": [PAD],
+            "drones": DRONES,
+            "demand.deliveries_per_day": 6,
+            "deliveries.hall_share": 1.0,
+            "deliveries.ready_at": "09:00",
+            "deliveries.weight_kg": [0.5, 3.0],
+            **more,
+        }
+    )
+    return simulate_day(spec, 2, data_dir=town.parent, cache_dir=graph_cache, variant="drones")
+
+
+def test_light_orders_to_a_pad_fly_and_are_counted(tiny, town, graph_cache):
+    day = drone_day(tiny, town, graph_cache)
+    flown = [t for t in day.trips if t.hand_over == "drone"]
+    assert flown, [(t.status, t.reason, t.hand_over) for t in day.trips if t.kind == "delivery"]
+    for t in flown:
+        assert t.status is TripStatus.SERVED and t.within_promise
+        assert t.vehicle_id == "錦町-drone-1" and t.pickup_time < t.dropoff_time
+    assert day.kpis["orders_flown"] == len(flown) == day.kpis["drone_flights"]
+    assert day.kpis["drone_km"] > 0 and day.kpis["plan_violations"] == 0
+
+
+def test_weather_all_day_sends_every_order_by_van(tiny, town, graph_cache):
+    day = drone_day(tiny, town, graph_cache, **{"drones.grounded": [["08:30", "12:00"]]})
+    orders = [t for t in day.trips if t.kind == "delivery" and t.status is TripStatus.SERVED]
+    assert orders and {t.hand_over for t in orders} == {"hall"}
+    assert day.kpis["orders_flown"] == 0 == day.kpis["drone_flights"]
+    assert all(t.within_promise for t in orders) and day.kpis["plan_violations"] == 0
+
+
 @pytest.mark.parametrize(
     ("changes", "key", "words"),
     [
