@@ -1,10 +1,11 @@
 """The JSON problem format read by ``noriai solve`` (schema: ``problem.schema.json``).
 
 `problem_from_dict` / `load_problem` read it, `problem_to_dict` / `save_problem` write
-it (reading what was written gives the same problem, requests grouped by kind). Requests come in three lists:
-``rides``, ``deliveries`` and ``visits`` (home visits of a nurse car, 訪問診療: one
-stop at ``location``, the appointment ``window`` its start must lie in, ``service_s``
-of consultation, and usually ``required_features: ["nurse"]``).
+it (reading what was written gives the same problem, requests grouped by kind).
+Requests come in three lists: ``rides``, ``deliveries`` and ``visits`` (home visits of
+a nurse car, 訪問診療: one stop at ``location``, the appointment ``window`` its start
+must lie in, ``service_s`` of consultation, and usually ``required_features:
+["nurse"]``).
 
 Units are stated up front and never vary: times are **integer seconds from the start
 of the service day** (00:00 local time; 9:00 is 32400), distances **integer metres**,
@@ -485,8 +486,7 @@ def _vehicle_out(v: Vehicle) -> dict[str, Any]:
             "shift": _w(v.shift),
             "capacity": dict(zip(DIMENSIONS, (int(c) for c in v.capacity), strict=True)),
             "breaks": [
-                {"id": b.id, "window": _w(b.window), "duration_s": b.duration_s}
-                for b in v.breaks
+                {"id": b.id, "window": _w(b.window), "duration_s": b.duration_s} for b in v.breaks
             ]
             or None,
             "features": sorted(v.features) or None,

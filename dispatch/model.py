@@ -532,9 +532,8 @@ class Problem:
 
     def _check_location(self, obj: str, name: str, loc: int) -> None:
         if not 0 <= loc < self.n_locations:
-            raise _fail(
-                obj, name, f"location {loc} is not in the matrix (0..{self.n_locations - 1})"
-            )
+            what = "" if name == "location" else "location "
+            raise _fail(obj, name, f"{what}{loc} is not in the matrix (0..{self.n_locations - 1})")
 
     def _validate_ids_and_locations(self) -> None:
         seen: set[str] = set()
