@@ -49,6 +49,7 @@ def pickup_node(task: Task) -> Node:
 
 
 def dropoff_node(task: Task) -> Node:
+    assert not task.is_visit, f"visit {task.id!r} has no dropoff: use visit_node or last_node"
     spec = task.dropoff
     return Node(
         StepKind.DROPOFF, spec.location, spec.window.start, spec.window.end, spec.service_s, task

@@ -625,16 +625,17 @@ def test_a_visit_in_the_plan_is_a_visit_step_with_no_load_change():
             assert s.load == nc.steps[i - 1].load  # nobody gets on or off
 
 
-def test_dropoff_node_of_a_visit_is_refused():
-    task = Problem(T, D, (visit(),), cars()).task("h1")
-    assert visit_node(task).kind is StepKind.VISIT
-    with pytest.raises(AssertionError):
-        visit_node(
-            Problem(T, D, (RideRequest("r", 1, 2, pickup_window=TimeWindow(0, 9)),), cars()).task(
-                "r"
-            )
-        )
-    assert dropoff_node(task).kind is StepKind.DROPOFF  # the low-level builder does not guess
+def test_node_builders_refuse_the_wrong_kind_of_task():
+    problem = Problem(
+        T, D, (visit(), RideRequest("r", 1, 2, pickup_window=TimeWindow(0, 9))), cars()
+    )
+    task, ride = problem.task("h1"), problem.task("r")
+    assert visit_node(task).kind is last_node(task).kind is StepKind.VISIT
+    assert last_node(ride).kind is StepKind.DROPOFF
+    with pytest.raises(AssertionError, match="is not a visit"):
+        visit_node(ride)
+    with pytest.raises(AssertionError, match="has no dropoff"):
+        dropoff_node(task)
 
 
 # -- a Cordeau-size day with visits ----------------------------------------------------------
