@@ -118,7 +118,12 @@ class Search {
             if (fits_alone(r)) pool.push_back(r);
         }
         std::reverse(pool.begin(), pool.end());
-        if (!pool.empty()) fill(s, pool, deadline, true);
+        if (pool.empty()) return;
+        // an ejection chain cut short by its budget may end with more left out than it
+        // began with (it ejected a request it could not place again): keep the greedy plan
+        Solution greedy = s;
+        if (!fill(s, pool, deadline, true) && s.objective(in_) > greedy.objective(in_))
+            s = std::move(greedy);
     }
 
     bool fits_alone(int req) {
@@ -291,9 +296,15 @@ class Search {
             if (params_.lns_eject_steps > 0 && !pool.empty()) {
                 // tight fleets: push the left-overs in by ejection chains before judging;
                 // what is still out stays unassigned and its penalty judges the candidate
+                // (a chain that ends worse than the repair, having ejected what it could
+                // not place again, is undone: a long single stop, a home visit, that only
+                // one car can make would otherwise push out everything it meets)
                 std::reverse(pool.begin(), pool.end());
-                fill(cand, pool, deadline, false,
-                     params_.lns_eject_steps * static_cast<long>(pool.size()), false);
+                repaired_ = cand;
+                if (!fill(cand, pool, deadline, false,
+                          params_.lns_eject_steps * static_cast<long>(pool.size()), false) &&
+                    cand.objective(in_, soft) > repaired_.objective(in_, soft))
+                    cand = repaired_;
             }
             const i64 f = cand.objective(in_, soft);
             const i64 f_true = cand.objective(in_);
@@ -745,6 +756,7 @@ class Search {
     std::vector<int> scratch_;
     Route trial_;
     Solution base_;
+    Solution repaired_;  // LNS: the candidate before its ejection chain
     long ges_left_ = -1;
 };
 

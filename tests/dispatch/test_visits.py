@@ -294,6 +294,31 @@ def test_a_warm_start_with_visits_is_taken_and_never_made_worse():
         assert plan.summary.cost <= initial.summary.cost + 1e-6
 
 
+def test_a_visit_only_one_car_can_make_late_does_not_push_the_others_out():
+    """h2 (late afternoon) fits only v0, alone (route-duration limit); found by the
+    random property against OR-Tools: the native ejection chains used to push h0 and r1
+    out for it and keep that plan, serving 1 where 2 can be served (h0 on v1, r1 on v0)."""
+    t = np.array([[0, 153, 178], [153, 0, 47], [178, 47, 0]])
+    d = np.array([[0, 1674, 1953], [1674, 0, 510], [1953, 510, 0]])
+    requests = (
+        VisitRequest("h0", 0, TimeWindow(94, 394), service_s=600),
+        RideRequest("r1", 0, 1, party_size=2, board_s=30, alight_s=120,
+                    pickup_window=TimeWindow(980, 980)),
+        VisitRequest("h2", 2, TimeWindow(13840, 14740), service_s=1800),
+    )  # fmt: skip
+    vehicles = (
+        sedan("v0", depot=2, shift=(89, 18150), capacity=(4, 1, 3), fixed_cost=1000,
+              max_duration_s=7200),
+        sedan("v1", depot=1, shift=(208, 14532), capacity=(1, 0, 3), fixed_cost=1000,
+              features=NURSE),
+    )  # fmt: skip
+    problem = Problem(t, d, requests, vehicles, horizon_s=6 * HOUR)
+    for engine in ENGINES:
+        plan = solve(problem, BUDGET, config=SearchConfig(engine=engine))
+        assert_valid(problem, plan)
+        assert [u.request_id for u in plan.unassigned] == ["h2"], engine
+
+
 def test_find_insertion_places_a_visit_at_its_cheapest_feasible_position():
     """The nurse car already goes to 4 for 10:30; a visit at 2 at 09:00 fits before it
     (on the way), never after it (its window is over by then)."""
