@@ -25,6 +25,7 @@ class AuditEvent(StrEnum):
     NO_SHOW = "no_show"
     PICKED_UP = "picked_up"
     DROPPED_OFF = "dropped_off"
+    VISITED = "visited"
     VEHICLE_DELAY = "vehicle_delay"
     VEHICLE_POSITION = "vehicle_position"
     DEPARTED = "departed"

@@ -16,16 +16,18 @@ plus service time. START and END have arrival == service start == departure.
 Violation kinds and the unit of their amount
 --------------------------------------------
 ==================  ==================================================================
-coverage            1 per missing/duplicated/unknown item (task, route, vehicle)
+coverage            1 per missing/duplicated/unknown item (task, route, vehicle, a
+                    visit served twice or a stop of the wrong kind)
 structure           1 per malformed route (no START/END, wrong location, bad step)
 pairing             1 per task whose stops lie on different vehicles (or not on the
-                    vehicle it is on board of)
+                    vehicle it is on board of; a visit split across vehicles)
 precedence          1 per task whose dropoff precedes its pickup
 schedule            seconds: arrival/departure off the matrix arithmetic, service
                     started before arrival
-time_window         seconds outside the stop's window (the booked pickup window when
-                    the request has a promise)
-promise             seconds outside the promised pickup window (お迎え予定時間帯)
+time_window         seconds outside the stop's window (the booked pickup window, or
+                    a visit's booked appointment window, when the request has a promise)
+promise             seconds outside the promised pickup window (お迎え予定時間帯) or a
+                    visit's promised appointment window (訪問予定時間帯)
 capacity            load units above capacity (or below zero), per route and dimension
 load_report         load units between a step's reported and recomputed load (L1)
 max_ride            seconds beyond the task's maximum ride time
@@ -46,6 +48,8 @@ arrival             seconds a ride is (planned to be, or was) dropped off after 
                     latest arrival it was promised (`check_promises`)
 handover            seconds a delivery is (planned to be, or was) handed over outside
                     its promised slot, early or late (`check_promises`)
+appointment         seconds a home visit (planned, or done) starts outside its promised
+                    appointment window, early or late (`check_promises`)
 promise_dropped     1 per promised booking neither done, planned, ended by the rider
                     nor reported broken (`check_promises`)
 ==================  ==================================================================
@@ -134,6 +138,7 @@ KINDS: tuple[str, ...] = (
     "unassigned_reason",
     "arrival",
     "handover",
+    "appointment",
     "promise_dropped",
     "drone",  # a live day's flights, by dispatch.drones.check_drone_schedule
 )
@@ -141,7 +146,9 @@ KINDS: tuple[str, ...] = (
 #: Relative tolerance for the float figures that are not yen (ride ratios).
 _RATIO_TOLERANCE = 1e-9
 
-_STOP_KINDS = (StepKind.PICKUP, StepKind.DROPOFF)
+_STOP_KINDS = (StepKind.PICKUP, StepKind.DROPOFF, StepKind.VISIT)
+#: Load change per unit of a task's load at a step of this kind (a visit carries nothing).
+_LOAD_SIGN = {StepKind.PICKUP: 1, StepKind.DROPOFF: -1}
 
 
 # -- public value objects ---------------------------------------------------------
@@ -375,8 +382,8 @@ def check_promises(
         Bookings the rider ended (cancelled, absent): their promises no longer bind.
     excused
         ``(booking id, what)`` pairs the day reported as broken promises, ``what``
-        one of ``pickup_window``, ``arrival``, ``handover`` or ``rescue`` (which
-        excuses every breach of that booking).
+        one of ``pickup_window``, ``arrival``, ``handover``, ``appointment`` or
+        ``rescue`` (which excuses every breach of that booking).
     planned_elsewhere
         Planned hand-overs outside the vehicles' plan (booking id -> time): a
         drone's landing at a hall.
@@ -385,12 +392,15 @@ def check_promises(
     -------
     CheckReport
         Violations of kinds ``promise`` (pickup outside the promised window),
-        ``arrival``, ``handover`` and ``promise_dropped``; cost 0.
+        ``arrival``, ``handover``, ``appointment`` (a home visit starting outside its
+        promised window), ``coverage`` (a visit done or planned more than once) and
+        ``promise_dropped``; cost 0.
     """
     gone = set(ended)
     told = {(b, w) for b, w in excused}
     picked: dict[str, int] = {}
     dropped: dict[str, int] = {}
+    visited: dict[str, list[int]] = defaultdict(list)
     for d in history:
         if d.request_id is None:
             continue
@@ -398,8 +408,11 @@ def check_promises(
             picked.setdefault(d.request_id, d.start)
         elif d.kind == "dropoff":
             dropped[d.request_id] = d.start
+        elif d.kind == "visit":
+            visited[d.request_id].append(d.start)
     planned_pick: dict[str, int] = {}
     planned_drop: dict[str, int] = {}
+    planned_visit: dict[str, list[int]] = defaultdict(list)
     for route in plan.routes:
         for s in route.steps:
             if s.request_id is None:
@@ -408,6 +421,8 @@ def check_promises(
                 planned_pick[s.request_id] = s.service_start
             elif s.kind == StepKind.DROPOFF:
                 planned_drop[s.request_id] = s.service_start
+            elif s.kind == StepKind.VISIT:
+                planned_visit[s.request_id].append(s.service_start)
     planned_drop.update(planned_elsewhere or {})
     out: list[Violation] = []
 
@@ -419,6 +434,9 @@ def check_promises(
         if bid in gone:
             continue
         lo, hi = p.window.start, p.window.end
+        if p.kind == "visit":
+            out.extend(_visit_promise(p, visited.get(bid, []), planned_visit.get(bid, []), told))
+            continue
         if p.kind == "ride":
             done_pick = picked.get(bid)
             pick = done_pick if done_pick is not None else planned_pick.get(bid)
@@ -475,6 +493,54 @@ def check_promises(
                 )
             )
     return CheckReport(tuple(out), 0.0)
+
+
+def _visit_promise(
+    p: PromiseRecord, done: list[int], planned: list[int], told: set[tuple[str, str]]
+) -> list[Violation]:
+    """A home visit's promise: one start (done, else planned) inside the appointment
+    window; a visit done or planned twice is a breach of its own (the patient is seen
+    once), a visit neither done, planned nor reported broken a dropped promise."""
+    bid = p.booking_id
+    reported = any(b == bid for b, _ in told)
+    out: list[Violation] = []
+    starts = [(t, "executed") for t in done] + [(t, "planned") for t in planned]
+    if not starts:
+        if not reported:
+            out.append(
+                Violation(
+                    "promise_dropped",
+                    1,
+                    f"booking {bid!r}: promised ({p.words_en}) but neither done, planned, "
+                    "ended by the patient nor reported broken",
+                    request_id=bid,
+                )
+            )
+        return out
+    if len(starts) > 1:
+        out.append(
+            Violation(
+                "coverage",
+                len(starts) - 1,
+                f"booking {bid!r}: the visit is "
+                + ", ".join(f"{when} at {_clock(t)}" for t, when in starts)
+                + "; a visit is made once",
+                request_id=bid,
+            )
+        )
+    start, when = starts[0]
+    miss = _outside(start, p.window)
+    if miss and (bid, "appointment") not in told and (bid, "rescue") not in told:
+        out.append(
+            Violation(
+                "appointment",
+                miss,
+                f"booking {bid!r}: {when} visit at {_clock(start)} is outside the promised "
+                f"appointment window {_span(p.window)} by {miss} s",
+                request_id=bid,
+            )
+        )
+    return out
 
 
 @dataclass(slots=True)
@@ -611,7 +677,7 @@ class _Checker:
 
             loc, spec, task = self._resolve_stop(vid, s, kind, v, where)
             if spec is not None and task is not None:
-                sign = 1 if kind is StepKind.PICKUP else -1
+                sign = _LOAD_SIGN.get(kind, 0)
                 load = [a + sign * b for a, b in zip(load, task.load, strict=True)]
             self._check_load(where, vid, s, load)
             extremes.see(i, load, v.capacity)
@@ -866,13 +932,15 @@ class _Checker:
     ) -> None:
         t = s.service_start
         window = spec.window
-        if kind is StepKind.PICKUP and task.promise is not None:
+        promised = kind is StepKind.PICKUP or (kind is StepKind.VISIT and task.kind == "visit")
+        if promised and task.promise is not None:
+            what = "pickup" if kind is StepKind.PICKUP else "visit"
             miss = _outside(t, task.promise)
             if miss:
                 self.add(
                     "promise",
                     miss,
-                    f"{where}: pickup at {_clock(t)} breaks the promised window "
+                    f"{where}: {what} at {_clock(t)} breaks the promised window "
                     f"{_span(task.promise)} by {miss} s",
                     vid,
                     task.id,
@@ -890,7 +958,8 @@ class _Checker:
             )
 
     def _booked_pickup_window(self, task: Task, resolved: TimeWindow) -> TimeWindow:
-        """The pickup window as booked, before the promise was intersected into it.
+        """The pickup (or visit appointment) window as booked, before the promise was
+        intersected into it.
 
         The resolved window is booked ∩ promise, so checking both the booked window
         ("time_window") and the promise ("promise") is exactly checking the resolved
@@ -900,7 +969,8 @@ class _Checker:
         if not 0 <= task.index < len(requests) or requests[task.index].id != task.id:
             return resolved
         horizon = TimeWindow(0, self.problem.horizon_s)
-        booked = horizon.intersect(getattr(requests[task.index], "pickup_window", None))
+        field_name = "window" if task.kind == "visit" else "pickup_window"
+        booked = horizon.intersect(getattr(requests[task.index], field_name, None))
         return booked if booked is not None else resolved
 
     # -- breaks ----------------------------------------------------------------
@@ -1074,6 +1144,7 @@ class _Checker:
             visits = self.visits.get(rid, [])
             picks = [x for x in visits if x.kind is StepKind.PICKUP]
             drops = [x for x in visits if x.kind is StepKind.DROPOFF]
+            homes = [x for x in visits if x.kind is StepKind.VISIT]
             n_un = unassigned.get(rid, 0)
             if n_un > 1:
                 self.add(
@@ -1085,16 +1156,33 @@ class _Checker:
                 self.add(
                     "coverage", 1, f"request {rid!r} is neither routed nor unassigned", None, rid
                 )
+            elif not n_un and task.kind == "visit":
+                dev = len(picks) + len(drops) + abs(len(homes) - 1)
+                if dev:
+                    self.add(
+                        "coverage",
+                        dev,
+                        f"visit {rid!r} is served {len(homes)} time(s)"
+                        + (
+                            f" and has {len(picks)} pickup(s) and {len(drops)} dropoff(s)"
+                            if picks or drops
+                            else ""
+                        )
+                        + ", expected exactly one visit",
+                        None,
+                        rid,
+                    )
             elif not n_un:
                 want_picks = 0 if task.onboard is not None else 1
-                dev = abs(len(picks) - want_picks) + abs(len(drops) - 1)
+                dev = abs(len(picks) - want_picks) + abs(len(drops) - 1) + len(homes)
                 if dev:
                     self.add(
                         "coverage",
                         dev,
                         f"request {rid!r} has {len(picks)} pickup(s) and {len(drops)} dropoff(s), "
                         f"expected {want_picks} and 1"
-                        + (" (already on board)" if task.onboard is not None else ""),
+                        + (" (already on board)" if task.onboard is not None else "")
+                        + (f", and {len(homes)} visit step(s), expected none" if homes else ""),
                         None,
                         rid,
                     )

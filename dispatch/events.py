@@ -22,6 +22,7 @@ from dispatch.model import (
     RideRequest,
     TimeWindow,
     Vehicle,
+    VisitRequest,
 )
 
 
@@ -31,7 +32,7 @@ class BookingStatus(StrEnum):
     HELD = "held"  # 仮押さえ: quoted, capacity reserved until confirmed or expired
     CONFIRMED = "confirmed"  # 予約確定: the promise is a hard constraint
     PICKED_UP = "picked_up"  # 乗車済み: on board (or the goods are)
-    DONE = "done"  # 降車済み / delivered
+    DONE = "done"  # 降車済み / delivered / visited (訪問済み)
     CANCELLED = "cancelled"  # キャンセル
     NO_SHOW = "no_show"  # 不在（無断キャンセル）
     EXPIRED = "expired"  # the hold ran out before it was confirmed
@@ -71,15 +72,18 @@ class Booking:
     held_until: int | None = None
     vehicle_id: str | None = None  # who picked it up
     picked_up_at: int | None = None  # departure from the pickup
-    dropped_at: int | None = None  # service start at the dropoff
+    dropped_at: int | None = None  # service start at the dropoff (a visit: at the visit)
     note: str = ""
 
     @property
     def promise(self) -> TimeWindow | None:
-        """The promised pickup window (rides) or hand-over window (deliveries)."""
+        """The promised pickup window (rides), hand-over window (deliveries) or
+        appointment window (visits)."""
         r = self.request
         if isinstance(r, RideRequest):
             return r.promise
+        if isinstance(r, VisitRequest):
+            return r.promise if r.promise is not None else r.window
         lo = r.deliver_from if r.deliver_from is not None else r.ready_at
         return TimeWindow(lo, r.due_by)
 
@@ -151,7 +155,8 @@ class DoneStop:
     """A stop as executed (or reported by the driver)."""
 
     vehicle_id: str
-    kind: str  # "pickup" | "dropoff" | "break" | "no_show" | "depart" | "depot" (back home)
+    # "pickup" | "dropoff" | "visit" | "break" | "no_show" | "depart" | "depot" (back home)
+    kind: str
     start: int
     departure: int
     location: int | None = None
@@ -175,6 +180,7 @@ class BrokenWhat(StrEnum):
     ARRIVAL = "arrival"  # an on-board rider's arrival time or maximum ride time
     RESCUE = "rescue"  # riders of a broken-down vehicle nobody can fetch in time
     HANDOVER = "handover"  # a delivery's promised hand-over slot (お届け予定時間帯)
+    APPOINTMENT = "appointment"  # a home visit's promised appointment window (訪問予定時間帯)
 
 
 BROKEN_TEXT: dict[BrokenWhat, tuple[str, str]] = {
@@ -193,6 +199,10 @@ BROKEN_TEXT: dict[BrokenWhat, tuple[str, str]] = {
     BrokenWhat.HANDOVER: (
         "お約束したお届け予定時間帯にお届けできません",
         "the promised hand-over slot can no longer be kept",
+    ),
+    BrokenWhat.APPOINTMENT: (
+        "お約束した訪問予定時間帯に伺えません",
+        "the promised appointment window of the home visit can no longer be kept",
     ),
 }
 
@@ -297,11 +307,12 @@ def _window(value: Any) -> TimeWindow | None:
     return None if value is None else TimeWindow(int(value[0]), int(value[1]))
 
 
-_WINDOWS = {"pickup_window", "promise", "shift"}
+_WINDOWS = {"pickup_window", "promise", "shift", "window"}
+_KINDS: dict[str, type] = {"ride": RideRequest, "delivery": DeliveryOrder, "visit": VisitRequest}
 
 
 def request_to_plain(r: Request) -> dict[str, Any]:
-    """A ride or delivery as a JSON-able dict (``kind`` says which)."""
+    """A ride, delivery or visit as a JSON-able dict (``kind`` says which)."""
     out = {f.name: _plain(getattr(r, f.name)) for f in fields(r) if f.init}
     out["kind"] = r.kind
     return out
@@ -311,8 +322,8 @@ def request_from_plain(d: dict[str, Any]) -> Request:
     """Inverse of `request_to_plain`."""
     d = dict(d)
     kind = d.pop("kind", None)
-    if kind not in ("ride", "delivery"):
-        raise InputError(f"request: kind must be 'ride' or 'delivery', got {kind!r}")
+    if kind not in _KINDS:
+        raise InputError(f"request: kind must be 'ride', 'delivery' or 'visit', got {kind!r}")
     kw: dict[str, Any] = {}
     for key, value in d.items():
         if key in _WINDOWS:
@@ -325,7 +336,7 @@ def request_from_plain(d: dict[str, Any]) -> Request:
             kw[key] = None if value is None else Onboard(**value)
         else:
             kw[key] = value
-    return RideRequest(**kw) if kind == "ride" else DeliveryOrder(**kw)
+    return _KINDS[kind](**kw)
 
 
 def vehicle_to_plain(v: Vehicle) -> dict[str, Any]:

@@ -7,8 +7,10 @@ necessary conditions (capacity, reaching the pickup and the dropoff in time, not
 pushing the next stop past its latest start, the ride limit), prices the survivors
 from their detour in distance and time, and checks the cheapest exactly with
 `dispatch.schedule.schedule` (windows, promises, ride times of everyone on board,
-breaks, shift, route duration). `schedule_cost` is the objective of one route (the
-plan's cost in `dispatch.result`, route by route), so insertion deltas are exact.
+breaks, shift, route duration). A visit (one stop, any compatible vehicle) is placed
+at a single position, screened the same way. `schedule_cost` is the objective of one
+route (the plan's cost in `dispatch.result`, route by route), so insertion deltas are
+exact.
 Quotes check a dozen candidates per vehicle to answer while the caller waits;
 `construct` (sequential cheapest insertion, the OR-Tools fallback and warm start)
 checks hundreds.
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dispatch.model import Problem, StopKind, Task, Vehicle
+from dispatch.model import Problem, Task, Vehicle
 from dispatch.result import (
     Plan,
     Route,
@@ -39,8 +41,9 @@ from dispatch.schedule import (
     Node,
     Schedule,
     break_nodes,
-    dropoff_node,
+    last_node,
     loads_fit,
+    node_for,
     pickup_node,
     schedule,
 )
@@ -80,6 +83,10 @@ class WorkingRoute:
 
 @dataclass(frozen=True, slots=True)
 class Insertion:
+    """Where `find_insertion` puts a task: the pickup before node ``pickup_pos`` (None:
+    no pickup to place) and the dropoff, or the visit, before node ``dropoff_pos`` of
+    the route as it was; ``nodes`` is the route after it."""
+
     vehicle_index: int
     pickup_pos: int | None
     dropoff_pos: int
@@ -289,6 +296,29 @@ def _dropoffs(
     ]
 
 
+def _singles(
+    problem: Problem, vi: int, route: WorkingRoute, view: RouteView, task: Task
+) -> list[tuple[float, float, int, int | None, int]]:
+    """Visit candidates (one stop, no load) at positions after the locked ones: the
+    vehicle reaches it inside its window and the next stop keeps its latest start."""
+    v = route.vehicle
+    T, D = problem.time_s, problem.distance_m
+    spec = task.dropoff
+    loc = spec.location
+    locs, nxt = view.locs, view.nxt
+    t_v = np.maximum(view.dep + T[locs, loc], spec.window.start)
+    ok = (t_v <= spec.window.end) & (
+        t_v + spec.service_s + T[loc, nxt] * view.travel_next <= view.latest
+    )
+    ok[: route.locked] = False
+    dd = D[locs, loc] + D[loc, nxt] - D[locs, nxt]
+    dt = T[locs, loc] + T[loc, nxt] - T[locs, nxt]
+    fixed = 0.0 if view.used else float(v.fixed_cost)
+    lower = dd * v.cost_per_km / 1000.0 + fixed
+    approx = lower + dt * v.cost_per_hour / 3600.0
+    return [(float(approx[j]), float(lower[j]), vi, None, j) for j in np.flatnonzero(ok).tolist()]
+
+
 def _carrier(routes: Sequence[WorkingRoute], task: Task) -> tuple[int, int] | None:
     """(vehicle index, first dropoff position) when only the task's dropoff is left to
     place: it is on board, or its pickup is already in a route."""
@@ -310,7 +340,7 @@ def _carrier(routes: Sequence[WorkingRoute], task: Task) -> tuple[int, int] | No
 
 def _insert(nodes: Sequence[Node], task: Task, i: int | None, j: int) -> list[Node]:
     out = list(nodes)
-    out.insert(j, dropoff_node(task))
+    out.insert(j, last_node(task))
     if i is not None:
         out.insert(i, pickup_node(task))
     return out
@@ -333,21 +363,23 @@ def find_insertion(
     vehicle and `max_checks` in all, skipping pairs whose distance detour alone
     already costs more than the best feasible insertion found. A task whose pickup is
     done (on board) or already in a route gets only its dropoff placed, on that
-    vehicle, after the pickup and any locked stops.
+    vehicle, after the pickup and any locked stops. A visit gets its one stop placed
+    on any open, compatible vehicle (after the locked stops).
     """
     pairs: list[tuple[float, float, int, int | None, int]] = []
-    carrier = _carrier(routes, task)
+    carrier = None if task.is_visit else _carrier(routes, task)
     if carrier is not None:
         vi, first = carrier
         if routes[vi].sched is not None:
             pairs = _dropoffs(problem, vi, routes[vi], views[vi], task, first)
-    elif task.pickup is not None:
+    elif task.pickup is not None or task.is_visit:
+        candidates = _singles if task.is_visit else _pairs
         for vi, (route, view) in enumerate(zip(routes, views, strict=True)):
             if route.closed or route.sched is None or not compatible(route.vehicle, task):
                 continue
             if not fits_alone(problem, task, route.vehicle):
                 continue
-            pairs.extend(_pairs(problem, vi, route, view, task))
+            pairs.extend(candidates(problem, vi, route, view, task))
     pairs.sort(key=lambda c: c[:2])
     best: Insertion | None = None
     tried = [0] * len(routes)
@@ -382,6 +414,11 @@ def positions(ins: Insertion) -> tuple[int, int]:
     return ins.pickup_pos, ins.dropoff_pos + 1
 
 
+def last_position(ins: Insertion) -> int:
+    """Index of the inserted dropoff (or visit) in ``ins.nodes``."""
+    return ins.dropoff_pos + (0 if ins.pickup_pos is None else 1)
+
+
 def apply(routes: list[WorkingRoute], ins: Insertion) -> None:
     route = routes[ins.vehicle_index]
     route.nodes = list(ins.nodes)
@@ -395,9 +432,7 @@ def empty_routes(problem: Problem) -> list[WorkingRoute]:
         locked_nodes: list[Node] = []
         for ref in problem.locked.get(v.id, ()):
             task = problem.task(ref.request_id)
-            locked_nodes.append(
-                pickup_node(task) if ref.kind is StopKind.PICKUP else dropoff_node(task)
-            )
+            locked_nodes.append(node_for(task, ref.kind))
         nodes = locked_nodes + break_nodes(v)
         route = WorkingRoute(
             v,
@@ -462,9 +497,10 @@ def construct(
     unassigned = [Unassigned(tid, reason, detail) for tid, (reason, detail) in screened.items()]
     views = [route_view(problem, r) if r.sched is not None else None for r in routes]
     for task in first + rest:
-        if any(n.task is not None and n.task.id == task.id and n.kind is StepKind.DROPOFF
+        if any(n.task is not None and n.task.id == task.id
+               and n.kind in (StepKind.DROPOFF, StepKind.VISIT)
                for r in routes for n in r.nodes):  # fmt: skip
-            continue  # both stops locked
+            continue  # both stops locked (or the visit)
         ins = None
         if (
             task.id in locked_ids

@@ -1,5 +1,12 @@
 """The JSON problem format read by ``noriai solve`` (schema: ``problem.schema.json``).
 
+`problem_from_dict` / `load_problem` read it, `problem_to_dict` / `save_problem` write
+it (reading what was written gives the same problem, requests grouped by kind).
+Requests come in three lists: ``rides``, ``deliveries`` and ``visits`` (home visits of
+a nurse car, 訪問診療: one stop at ``location``, the appointment ``window`` its start
+must lie in, ``service_s`` of consultation, and usually ``required_features:
+["nurse"]``).
+
 Units are stated up front and never vary: times are **integer seconds from the start
 of the service day** (00:00 local time; 9:00 is 32400), distances **integer metres**,
 locations **indices into the matrices**, time windows ``[start, end]`` inclusive and
@@ -33,6 +40,7 @@ from dispatch.model import (
     StopRef,
     TimeWindow,
     Vehicle,
+    VisitRequest,
 )
 
 SCHEMA_PATH = Path(__file__).with_name("problem.schema.json")
@@ -270,6 +278,40 @@ def _delivery(obj: Any, path: str) -> DeliveryOrder:
     )
 
 
+def _visit(obj: Any, path: str) -> VisitRequest:
+    if not isinstance(obj, dict):
+        raise InputError(f"{path}: must be an object")
+    allowed = {
+        "id",
+        "rider",
+        "location",
+        "window",
+        "service_s",
+        "promise",
+        "priority",
+        "required_features",
+        "vehicles",
+    }
+    _known(obj, path, allowed)
+    ints = {k: _int(obj[k], f"{path}.{k}") for k in ("service_s", "priority") if k in obj}
+    window = _window(_get(obj, "window", path), path + ".window")
+    if window is None:
+        raise InputError(f"{path}.window: must be [start, end] in seconds, got null")
+    return _wrap(
+        path,
+        lambda: VisitRequest(
+            id=str(_get(obj, "id", path)),
+            rider_id=str(obj.get("rider", "")),
+            location=_int(_get(obj, "location", path), path + ".location"),
+            window=window,
+            promise=_window(obj.get("promise"), path + ".promise"),
+            required_features=_features(obj.get("required_features"), path + ".required_features"),
+            vehicle_ids=_pins(obj.get("vehicles"), path + ".vehicles"),
+            **ints,
+        ),
+    )
+
+
 def _matrix(value: Any, path: str) -> np.ndarray:
     if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
         raise InputError(f"{path}: must be a non-empty list of rows")
@@ -299,6 +341,7 @@ def problem_from_dict(data: Any) -> Problem:
             "vehicles",
             "rides",
             "deliveries",
+            "visits",
             "locked",
             "closed_vehicles",
         },
@@ -320,23 +363,25 @@ def problem_from_dict(data: Any) -> Problem:
     deliveries = [
         _delivery(d, f"deliveries[{i}]") for i, d in enumerate(data.get("deliveries", []) or [])
     ]
+    visits = [_visit(v, f"visits[{i}]") for i, v in enumerate(data.get("visits", []) or [])]
     locked: dict[str, tuple[StopRef, ...]] = {}
+    kinds = [k.value for k in StopKind]
     for vid, refs in (data.get("locked") or {}).items():
         lp = f"locked.{vid}"
         if not isinstance(refs, list):
             raise InputError(f"{lp}: must be a list of {{request, kind}}")
         out = []
         for i, ref in enumerate(refs):
-            if not isinstance(ref, dict) or ref.get("kind") not in ("pickup", "dropoff"):
+            if not isinstance(ref, dict) or ref.get("kind") not in kinds:
                 raise InputError(
-                    f'{lp}[{i}]: must be {{"request": id, "kind": "pickup"|"dropoff"}}'
+                    f'{lp}[{i}]: must be {{"request": id, "kind": "pickup"|"dropoff"|"visit"}}'
                 )
             out.append(StopRef(str(ref.get("request")), StopKind(ref["kind"])))
         locked[vid] = tuple(out)
     return Problem(
         time_s=time_s,
         distance_m=dist,
-        requests=tuple(rides + deliveries),
+        requests=tuple(rides + deliveries + visits),
         vehicles=tuple(vehicles),
         horizon_s=_int(data.get("horizon_s", 24 * 3600), "horizon_s"),
         ride_policy=_wrap("ride_policy", lambda: RideTimePolicy(**policy)),
@@ -360,3 +405,141 @@ def load_problem(path: Path) -> Problem:
         return problem_from_dict(data)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+def _w(window: TimeWindow | None) -> list[int] | None:
+    return None if window is None else [int(window.start), int(window.end)]
+
+
+def _dropped_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _common_out(r: RideRequest | DeliveryOrder | VisitRequest) -> dict[str, Any]:
+    return {
+        "priority": r.priority,
+        "required_features": sorted(r.required_features) or None,
+        "vehicles": None if r.vehicle_ids is None else sorted(r.vehicle_ids),
+    }
+
+
+def _onboard_out(o: Onboard | None) -> dict[str, Any] | None:
+    if o is None:
+        return None
+    return {"vehicle": o.vehicle_id, "pickup_departed_at": int(o.pickup_departed_at)}
+
+
+def _request_out(r: RideRequest | DeliveryOrder | VisitRequest) -> dict[str, Any]:
+    if isinstance(r, VisitRequest):
+        fields: dict[str, Any] = {
+            "id": r.id,
+            "rider": r.rider_id or None,
+            "location": r.location,
+            "window": _w(r.window),
+            "service_s": r.service_s,
+            "promise": _w(r.promise),
+        }
+    elif isinstance(r, RideRequest):
+        fields = {
+            "id": r.id,
+            "rider": r.rider_id or None,
+            "pickup": r.pickup,
+            "dropoff": r.dropoff,
+            "party_size": r.party_size,
+            "wheelchairs": r.wheelchairs,
+            "board_s": r.board_s,
+            "alight_s": r.alight_s,
+            "pickup_window": _w(r.pickup_window),
+            "arrive_by": r.arrive_by,
+            "arrive_earliest": r.arrive_earliest,
+            "max_ride_s": r.max_ride_s,
+            "promise": _w(r.promise),
+            "onboard": _onboard_out(r.onboard),
+        }
+    else:
+        fields = {
+            "id": r.id,
+            "shop": r.shop,
+            "customer": r.customer,
+            "ready_at": r.ready_at,
+            "due_by": r.due_by,
+            "cargo_units": r.cargo_units,
+            "deliver_from": r.deliver_from,
+            "pickup_service_s": r.pickup_service_s,
+            "dropoff_service_s": r.dropoff_service_s,
+            "max_ride_s": r.max_ride_s,
+            "onboard": _onboard_out(r.onboard),
+        }
+    return _dropped_none({**fields, **_common_out(r)})
+
+
+def _vehicle_out(v: Vehicle) -> dict[str, Any]:
+    return _dropped_none(
+        {
+            "id": v.id,
+            "kind": v.kind,
+            "start": v.start,
+            "end": v.end,
+            "shift": _w(v.shift),
+            "capacity": dict(zip(DIMENSIONS, (int(c) for c in v.capacity), strict=True)),
+            "breaks": [
+                {"id": b.id, "window": _w(b.window), "duration_s": b.duration_s} for b in v.breaks
+            ]
+            or None,
+            "features": sorted(v.features) or None,
+            "cost_per_hour": v.cost_per_hour,
+            "cost_per_km": v.cost_per_km,
+            "fixed_cost": v.fixed_cost,
+            "max_duration_s": v.max_duration_s,
+            "start_time": v.start_time,
+        }
+    )
+
+
+def problem_to_dict(problem: Problem) -> dict[str, Any]:
+    """The JSON format of `problem`: `problem_from_dict` reads it back as the same
+    problem, its requests ordered rides, deliveries, visits."""
+    requests = problem.requests
+    doc: dict[str, Any] = {
+        "units": {
+            "time": "seconds from 00:00 of the service day",
+            "distance": "metres",
+            "locations": "indices into the matrices",
+        },
+        "matrix": {
+            "time_s": problem.time_s.tolist(),
+            "distance_m": problem.distance_m.tolist(),
+        },
+        "horizon_s": problem.horizon_s,
+        "ride_policy": {
+            "alpha": problem.ride_policy.alpha,
+            "beta_s": problem.ride_policy.beta_s,
+            "cap_s": problem.ride_policy.cap_s,
+        },
+        "weights": {
+            "unassigned_penalty": problem.weights.unassigned_penalty,
+            "excess_ride_per_hour": problem.weights.excess_ride_per_hour,
+        },
+        "vehicles": [_vehicle_out(v) for v in problem.vehicles],
+        "rides": [_request_out(r) for r in requests if isinstance(r, RideRequest)],
+        "deliveries": [_request_out(r) for r in requests if isinstance(r, DeliveryOrder)],
+        "visits": [_request_out(r) for r in requests if isinstance(r, VisitRequest)],
+    }
+    if any(problem.locked.values()):
+        doc["locked"] = {
+            vid: [{"request": ref.request_id, "kind": ref.kind.value} for ref in refs]
+            for vid, refs in problem.locked.items()
+        }
+    if problem.closed_vehicles:
+        doc["closed_vehicles"] = sorted(problem.closed_vehicles)
+    return doc
+
+
+def save_problem(problem: Problem, path: Path) -> None:
+    """Write `problem` as a JSON file (`load_problem` reads it back)."""
+    Path(path).write_text(
+        json.dumps(problem_to_dict(problem), ensure_ascii=False, indent=1), encoding="utf-8"
+    )

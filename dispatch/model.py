@@ -6,9 +6,10 @@ capacity dimensions (`DIMENSIONS`). Locations are indices into the problem's
 travel-time/distance matrices, so `dispatch` never needs a map.
 
 A ride and a delivery are both a *paired* pickup and dropoff served by one vehicle;
-`Problem` resolves each of them into a `Task` (two `StopSpec`s, a load vector and a
-ride-time limit), the single shape that the solver, the insertion heuristic and the
-checker all read.
+a visit (訪問診療: a nurse car seeing a patient at home) is a *single* stop with an
+appointment window, a long service time and no load. `Problem` resolves each of them
+into a `Task` (its `StopSpec`s, a load vector and a ride-time limit), the single shape
+that the solver, the insertion heuristic and the checker all read.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class TimeWindow:
 class StopKind(StrEnum):
     PICKUP = "pickup"
     DROPOFF = "dropoff"
+    VISIT = "visit"  # the single stop of a `VisitRequest`
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +266,72 @@ class DeliveryOrder:
         return (0, 0, self.cargo_units)
 
 
-Request = RideRequest | DeliveryOrder
+@dataclass(frozen=True, slots=True)
+class VisitRequest:
+    """A home visit (訪問診療, INA ヘルスモビリティ): one stop at the patient's home.
+
+    A nurse car drives to ``location`` and stays ``service_s`` (an online consultation
+    with the doctor, typically 30-45 minutes); the visit must *start* inside
+    ``window`` (the appointment). It carries nobody and nothing (zero load), and needs
+    a vehicle with every feature in ``required_features`` (e.g. ``"nurse"``: a nurse
+    and the consultation kit on board) and, if given, one of ``vehicle_ids``.
+    ``rider_id`` is the patient's registration number (the same register as riders'),
+    ``promise`` the appointment window told to the patient: once set it is a hard
+    constraint, as a ride's promised pickup window is. A visit is never on board
+    (``onboard`` is always None) and has no ride time.
+    """
+
+    id: str
+    location: int
+    window: TimeWindow
+    service_s: int = 1800
+    rider_id: str = ""
+    promise: TimeWindow | None = None
+    priority: int = 1
+    required_features: frozenset[str] = frozenset()
+    vehicle_ids: frozenset[str] | None = None
+
+    kind: Literal["visit"] = field(default="visit", init=False)
+
+    def __post_init__(self) -> None:
+        obj = f"visit {self.id!r}"
+        if not isinstance(self.id, str) or not self.id:
+            raise InputError(f"visit request: id must be a non-empty string, got {self.id!r}")
+        _require_int(obj, "location", self.location)
+        if not isinstance(self.window, TimeWindow):
+            raise _fail(obj, "window", f"must be a TimeWindow, got {self.window!r}")
+        _require_int(obj, "service_s", self.service_s, minimum=1)
+        if not isinstance(self.rider_id, str):
+            raise _fail(obj, "rider_id", f"must be a string, got {self.rider_id!r}")
+        if self.promise is not None:
+            if not isinstance(self.promise, TimeWindow):
+                raise _fail(obj, "promise", f"must be a TimeWindow, got {self.promise!r}")
+            if not self.promise.intersect(self.window):
+                raise _fail(obj, "promise", "does not overlap the appointment window")
+        _check_common(
+            obj,
+            priority=self.priority,
+            features=self.required_features,
+            vehicle_ids=self.vehicle_ids,
+            max_ride_s=None,
+        )
+
+    @property
+    def load(self) -> tuple[int, ...]:
+        return (0,) * N_DIMS
+
+    @property
+    def onboard(self) -> None:
+        """Always None: nobody rides on a visit (read like a ride's ``onboard``)."""
+        return None
+
+    @property
+    def max_ride_s(self) -> None:
+        """Always None: a visit has no ride time."""
+        return None
+
+
+Request = RideRequest | DeliveryOrder | VisitRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +449,9 @@ class Task:
 
     ``pickup`` is None for a request already on board (``onboard``); its load is then
     part of that vehicle's initial load. ``max_ride_s`` bounds dropoff service start
-    minus pickup departure (pickup service start + service).
+    minus pickup departure (pickup service start + service). A visit (``kind`` "visit")
+    has ``pickup`` None, ``onboard`` None and its one stop in ``dropoff``, referred to
+    as `StopKind.VISIT`; any compatible vehicle may serve it.
     """
 
     index: int
@@ -399,8 +468,26 @@ class Task:
     promise: TimeWindow | None
     onboard: Onboard | None
 
+    @property
+    def is_visit(self) -> bool:
+        return self.kind == "visit"
+
+    @property
+    def last_stop(self) -> StopKind:
+        """The stop that completes the task: its dropoff, or the visit."""
+        return StopKind.VISIT if self.is_visit else StopKind.DROPOFF
+
+    @property
+    def stop_kinds(self) -> tuple[StopKind, ...]:
+        """The stops still to serve, in order (no pickup once on board)."""
+        return (self.last_stop,) if self.pickup is None else (StopKind.PICKUP, StopKind.DROPOFF)
+
     def stop(self, kind: StopKind) -> StopSpec | None:
-        return self.pickup if kind is StopKind.PICKUP else self.dropoff
+        """The stop of this kind, or None when the task has none (a done pickup, the
+        dropoff of a visit, the visit of a ride)."""
+        if kind is StopKind.PICKUP:
+            return self.pickup
+        return self.dropoff if kind is self.last_stop else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,21 +550,24 @@ class Problem:
 
     def _check_location(self, obj: str, name: str, loc: int) -> None:
         if not 0 <= loc < self.n_locations:
-            raise _fail(
-                obj, name, f"location {loc} is not in the matrix (0..{self.n_locations - 1})"
-            )
+            what = "" if name == "location" else "location "
+            raise _fail(obj, name, f"{what}{loc} is not in the matrix (0..{self.n_locations - 1})")
 
     def _validate_ids_and_locations(self) -> None:
         seen: set[str] = set()
         for r in self.requests:
-            if not isinstance(r, RideRequest | DeliveryOrder):
+            if not isinstance(r, RideRequest | DeliveryOrder | VisitRequest):
                 raise InputError(
-                    f"problem: requests must be RideRequest or DeliveryOrder, got {r!r}"
+                    "problem: requests must be RideRequest, DeliveryOrder or VisitRequest,"
+                    f" got {r!r}"
                 )
             if r.id in seen:
                 raise InputError(f"problem: duplicate request id {r.id!r}")
             seen.add(r.id)
             obj = f"{r.kind} {r.id!r}"
+            if isinstance(r, VisitRequest):
+                self._check_location(obj, "location", r.location)
+                continue
             a, b = (r.pickup, r.dropoff) if isinstance(r, RideRequest) else (r.shop, r.customer)
             self._check_location(obj, "pickup" if r.kind == "ride" else "shop", a)
             self._check_location(obj, "dropoff" if r.kind == "ride" else "customer", b)
@@ -502,6 +592,8 @@ class Problem:
     def _resolve(self, index: int, r: Request) -> Task:
         obj = f"{r.kind} {r.id!r}"
         horizon = TimeWindow(0, self.horizon_s)
+        if isinstance(r, VisitRequest):
+            return self._resolve_visit(index, r, horizon)
         if isinstance(r, RideRequest):
             p_loc, d_loc, p_serv, d_serv = r.pickup, r.dropoff, r.board_s, r.alight_s
             direct = int(self.time_s[p_loc, d_loc])
@@ -553,6 +645,31 @@ class Problem:
             onboard=r.onboard,
         )
 
+    def _resolve_visit(self, index: int, r: VisitRequest, horizon: TimeWindow) -> Task:
+        obj = f"visit {r.id!r}"
+        window = horizon.intersect(r.window)
+        if window is None:
+            raise _fail(obj, "window", f"lies outside the horizon 0..{self.horizon_s}")
+        if r.promise is not None:
+            window = window.intersect(r.promise)
+            if window is None:
+                raise _fail(obj, "promise", f"lies outside the horizon 0..{self.horizon_s}")
+        return Task(
+            index=index,
+            id=r.id,
+            kind=r.kind,
+            pickup=None,
+            dropoff=StopSpec(r.location, window, r.service_s),
+            load=r.load,
+            direct_s=0,
+            max_ride_s=None,
+            priority=r.priority,
+            required_features=r.required_features,
+            vehicle_ids=r.vehicle_ids,
+            promise=r.promise,
+            onboard=None,
+        )
+
     def _validate_locks(self) -> None:
         ids = {t.id: t for t in self.tasks}
         vids = {v.id for v in self.vehicles}
@@ -568,9 +685,13 @@ class Problem:
                         f"problem: locked route of {vid!r} names unknown request {ref.request_id!r}"
                     )
                 if task.stop(ref.kind) is None:
+                    what = (
+                        "the done pickup"
+                        if ref.kind is StopKind.PICKUP and task.onboard is not None
+                        else f"a {ref.kind.value} stop, which {task.kind} has not,"
+                    )
                     raise InputError(
-                        f"problem: locked route of {vid!r} names the done pickup"
-                        f" of {ref.request_id!r}"
+                        f"problem: locked route of {vid!r} names {what} of {ref.request_id!r}"
                     )
                 if ref in used:
                     raise InputError(f"problem: stop {ref} is locked twice")

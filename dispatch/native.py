@@ -12,7 +12,8 @@ Kobayashi 2010), then adaptive large neighbourhood search with simulated anneali
 - **general** (everything else, e.g. every live day): driver breaks are nodes of the
   routes (zero travel, holding the vehicle for their duration), locked prefixes stay
   at the head of their routes, requests whose pickup is done or locked move only their
-  dropoff on their vehicle, closed vehicles take nothing more, and every candidate
+  dropoff on their vehicle, visits are single stops any compatible vehicle may serve,
+  closed vehicles take nothing more, and every candidate
   route is timed and costed in full exactly as the Python plan is (route duration
   with waiting, per-km cost, excess ride): `native/general.hpp`. Costs are in
   1/36 000 yen, so that yen per hour on seconds and yen per km on metres stay integral.
@@ -33,8 +34,8 @@ import numpy as np
 
 from dispatch.errors import SolverError
 from dispatch.model import N_DIMS, Problem, StopKind, Task, Vehicle
-from dispatch.result import Plan, Route, StepKind, Visit, build_route
-from dispatch.schedule import Node, break_nodes, dropoff_node, pickup_node, schedule
+from dispatch.result import REQUEST_STEPS, Plan, Route, StepKind, Visit, build_route
+from dispatch.schedule import Node, break_nodes, last_node, pickup_node, schedule
 from dispatch.screening import compatible
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,10 @@ GENERAL_COST_SCALE = 36_000
 #: A request bound to its vehicle (rider on board, pickup locked) weighs this many
 #: ordinary requests when left out: it is served whenever any plan can serve it.
 BOUND_PENALTY_FACTOR = 100
-#: Request modes of the general mode (see instance.hpp).
-PAIR, DROP_ONLY, FIXED = 0, 1, 2
+#: Request modes of the general mode (see instance.hpp): a pickup-dropoff pair; only
+#: the dropoff, on the vehicle it is bound to; every stop locked; one stop (a visit,
+#: node 2r + 1) on any allowed vehicle.
+PAIR, DROP_ONLY, FIXED, SINGLE = 0, 1, 2, 3
 
 try:  # built by `pip install` (setup.py); a checkout without the build has no module
     from dispatch import _pdptw
@@ -101,8 +104,9 @@ class _Layout:
 def _layout(problem: Problem, tasks: list[Task]) -> _Layout:
     node_of: dict[tuple[str, StopKind], int] = {}
     for r, t in enumerate(tasks):
-        node_of[(t.id, StopKind.PICKUP)] = 2 * r
-        node_of[(t.id, StopKind.DROPOFF)] = 2 * r + 1
+        if not t.is_visit:
+            node_of[(t.id, StopKind.PICKUP)] = 2 * r
+        node_of[(t.id, t.last_stop)] = 2 * r + 1  # a visit is its "dropoff" node
     v_index = {v.id: k for k, v in enumerate(problem.vehicles)}
     breaks: list[tuple[int, Node]] = []
     break_of: dict[tuple[str, str], int] = {}
@@ -122,8 +126,11 @@ def _layout(problem: Problem, tasks: list[Task]) -> _Layout:
     mode, bound = [], []
     for t in tasks:
         p_lock = locked_on.get((t.id, StopKind.PICKUP))
-        d_lock = locked_on.get((t.id, StopKind.DROPOFF))
-        if t.onboard is not None:
+        d_lock = locked_on.get((t.id, t.last_stop))
+        if t.is_visit:
+            mode.append(SINGLE if d_lock is None else FIXED)
+            bound.append(-1 if d_lock is None else d_lock)
+        elif t.onboard is not None:
             mode.append(FIXED if d_lock is not None else DROP_ONLY)
             bound.append(v_index[t.onboard.vehicle_id])
         elif p_lock is not None:
@@ -163,7 +170,8 @@ def _arrays(problem: Problem, lay: _Layout, general: bool) -> dict[str, Any]:
         used.setdefault(t.dropoff.location, len(used))
     locs = np.fromiter(used, dtype=np.int64, count=len(used))
     sub = np.ix_(locs, locs)
-    # a stop already done (rider on board) gets a stand-in: its dropoff's place and times
+    # a stop already done (rider on board), or the missing pickup of a visit, gets a
+    # stand-in that is never routed: the dropoff's (visit's) place and times
     stops = [(t.pickup or replace(t.dropoff, service_s=0), t.dropoff) for t in tasks]
     nodes = [spec for pair in stops for spec in pair]
     late = [s.window.end for s in nodes]
@@ -263,7 +271,7 @@ def initial_routes(problem: Problem, lay: _Layout, plan: Plan) -> list[list[int]
         for step in route.steps:
             if step.kind is StepKind.BREAK:
                 node = lay.break_of.get((route.vehicle_id, step.break_id or ""))
-            elif step.kind in (StepKind.PICKUP, StepKind.DROPOFF):
+            elif step.kind in REQUEST_STEPS:
                 node = lay.node_of.get((step.request_id or "", StopKind(step.kind.value)))
             else:
                 continue
@@ -381,8 +389,8 @@ def solve_native(
                 nodes.append(break_node[node])
                 continue
             task = tasks[node // 2]
-            nodes.append(pickup_node(task) if node % 2 == 0 else dropoff_node(task))
-            if node % 2:  # served: its dropoff is routed (a locked pickup may be alone)
+            nodes.append(pickup_node(task) if node % 2 == 0 else last_node(task))
+            if node % 2:  # served: its dropoff (visit) is routed (a locked pickup may be alone)
                 served.add(node // 2)
         if not any(not n.is_break for n in nodes):
             continue
@@ -391,7 +399,11 @@ def solve_native(
             raise SolverError(f"native search returned an infeasible route for {vehicle.id!r}")
         routes.append(route)
     left_out = [t for r, t in enumerate(tasks) if r not in served]
-    stuck = [t.id for t in left_out if t.onboard is None and lay.mode[tasks.index(t)] != PAIR]
+    stuck = [
+        t.id
+        for t in left_out
+        if t.onboard is None and lay.mode[tasks.index(t)] not in (PAIR, SINGLE)
+    ]
     if stuck:
         raise SolverError(
             f"no plan satisfies the locked routes: no dropoff found for {sorted(stuck)}"

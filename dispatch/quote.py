@@ -1,10 +1,12 @@
 """Instant quotes: what the operator asks, what the caller is told, and a fast insertion.
 
 An operator takes down a `RideAsk` (by departure: ``depart_at``; by arrival:
-``arrive_by``) or a `DeliveryAsk`; `dispatch.live.LiveDay.quote` answers with a
+``arrive_by``), a `DeliveryAsk` or a `VisitAsk` (a home visit of a nurse car, 訪問診療:
+an appointment window, or a wanted time); `dispatch.live.LiveDay.quote` answers with a
 `Quote`: a promised pickup window (お迎え予定時間帯, `QuoteConfig.promise_width_s` wide)
-and the estimated arrival, or a rejection with a reason (予約できません（理由）) and up
-to `QuoteConfig.alternatives` other times that are feasible now (代わりの時間).
+and the estimated arrival, or a visit's appointment window (訪問予定時間帯), or a
+rejection with a reason (予約できません（理由）) and up to `QuoteConfig.alternatives`
+other times that are feasible now (代わりの時間).
 
 The insertion itself is `dispatch.insertion.find_insertion`, the one insertion engine
 (quotes, repairs, construction).
@@ -22,7 +24,15 @@ from typing import Any
 import numpy as np
 
 from dispatch.errors import InputError
-from dispatch.model import DeliveryOrder, Problem, Request, RideRequest, Task, TimeWindow
+from dispatch.model import (
+    DeliveryOrder,
+    Problem,
+    Request,
+    RideRequest,
+    Task,
+    TimeWindow,
+    VisitRequest,
+)
 
 # -- what the operator asks ------------------------------------------------------------
 
@@ -126,7 +136,49 @@ class DeliveryAsk:
             raise InputError(f"{obj}: weight_kg must be a number of kg >= 0, got {weight!r}")
 
 
-Ask = RideAsk | DeliveryAsk
+@dataclass(frozen=True, slots=True)
+class VisitAsk:
+    """A home visit (訪問診療) as the operator takes it down: a nurse car at ``location``.
+
+    Exactly one of ``window`` (an appointment the clinic already gave: the visit starts
+    inside it, and that is what the patient is promised) and ``wanted_at`` (a wanted
+    start: the promise is a `QuoteConfig.visit_promise_width_s` window placed around
+    the feasible start closest to it, within ``[wanted_at - visit_early_s, wanted_at +
+    visit_late_s]``) is given. ``service_s`` is the length of the consultation;
+    ``required_features`` what the vehicle must offer (e.g. ``"nurse"``). A visit no
+    vehicle in service can make for want of a feature is rejected (``NO_VEHICLE``,
+    naming the feature), not refused as bad input.
+    """
+
+    location: int
+    window: TimeWindow | None = None
+    wanted_at: int | None = None
+    service_s: int = 1800
+    rider_id: str = ""
+    required_features: frozenset[str] = frozenset()
+    priority: int = 1
+
+    def __post_init__(self) -> None:
+        obj = "visit ask"
+        _check_int(obj, "location", self.location, minimum=0)
+        if (self.window is None) == (self.wanted_at is None):
+            raise InputError(f"{obj}: give exactly one of window and wanted_at")
+        if self.window is not None and not isinstance(self.window, TimeWindow):
+            raise InputError(f"{obj}: window must be a TimeWindow, got {self.window!r}")
+        if self.wanted_at is not None:
+            _check_int(obj, "wanted_at", self.wanted_at)
+        _check_int(obj, "service_s", self.service_s, minimum=1)
+        _check_int(obj, "priority", self.priority, minimum=1)
+        if not isinstance(self.required_features, frozenset):
+            raise InputError(f"{obj}: required_features must be a frozenset of strings")
+
+    @property
+    def time(self) -> int:
+        """The time the caller asked for (the appointment's start, or the wanted one)."""
+        return self.window.start if self.window is not None else self.wanted_at  # type: ignore[return-value]
+
+
+Ask = RideAsk | DeliveryAsk | VisitAsk
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +193,10 @@ class QuoteConfig:
     deliveries are promised a ``delivery_slot_s`` hand-over slot (0: the order's window).
     Rides must be booked ``min_lead_s`` before departure. Rejections list up to
     ``alternatives`` times, trying the asked time shifted by ±``alternative_step_s``,
-    ±2×…, up to ``alternative_max_shift_s``.
+    ±2×…, up to ``alternative_max_shift_s``. A home visit asked for at a wanted time
+    is promised a ``visit_promise_width_s`` appointment window within ``[wanted_at -
+    visit_early_s, wanted_at + visit_late_s]`` (one asked for with an appointment
+    window is promised that window).
     """
 
     promise_width_s: int = 900
@@ -158,12 +213,20 @@ class QuoteConfig:
     alternative_max_shift_s: int = 7200
     exact_checks_per_vehicle: int = 12
     max_exact_checks: int = 60
+    visit_promise_width_s: int = 1800
+    visit_early_s: int = 1800
+    visit_late_s: int = 3600
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
             if name == "delivery_cutoff_s" and value is None:
                 continue
-            minimum = 1 if name in ("promise_width_s", "round_s", "alternative_step_s") else 0
+            minimum = (
+                1
+                if name
+                in ("promise_width_s", "round_s", "alternative_step_s", "visit_promise_width_s")
+                else 0
+            )
             _check_int("quote config", name, value, minimum=minimum)
 
     def to_plain(self) -> dict[str, Any]:
@@ -197,7 +260,7 @@ REJECTION_TEXT: dict[QuoteRejection, tuple[str, str]] = {
     QuoteRejection.NO_VEHICLE: (
         "条件に合う車両（車椅子対応車など）が運行していません",
         "no vehicle in service can carry this booking (wheelchair, capacity, features)",
-    ),
+    ),  # a visit's rejection also names the missing feature(s) (`Quote.missing_features`)
     QuoteRejection.MAX_RIDE_TOO_SHORT: (
         "乗車時間が長すぎるためお受けできません",
         "the direct ride is longer than the maximum ride time",
@@ -252,7 +315,7 @@ class Alternative:
 
     def label(self, kind: str) -> tuple[str, str]:
         """(Japanese, English) words for this alternative."""
-        if kind == "ride":
+        if kind != "delivery":  # a ride or a visit: another time
             return clock(self.time), clock(self.time)
         if self.hall_id is None:
             return f"ご自宅へ {span(self.promise)}", f"to the door {span(self.promise)}"
@@ -277,10 +340,15 @@ class Alternative:
 class Quote:
     """The answer to an ask: a held booking with its promise, or a rejection.
 
-    ``promise`` is the pickup window for rides (お迎え予定時間帯) and the hand-over
-    slot for deliveries; ``latest_arrival`` is what the rules guarantee (arrive-by
-    time, or promise end + boarding + maximum ride time). A delivery to a hall names
-    it (``hall_id``, ``hall_name``): the customer collects from the slot's end.
+    ``promise`` is the pickup window for rides (お迎え予定時間帯), the hand-over
+    slot for deliveries and the appointment window for visits (訪問予定時間帯);
+    ``latest_arrival`` is what the rules guarantee (arrive-by time, or promise end +
+    boarding + maximum ride time; a visit: the latest start). For a visit,
+    ``estimated_pickup`` and ``estimated_arrival`` are both the planned start of the
+    visit. ``missing_features``: a rejection for want of a vehicle, the features no
+    vehicle in service offers. A delivery to a hall names it (``hall_id``,
+    ``hall_name``): the customer collects from the slot's end; ``drone_id`` when a
+    drone flies it there.
     """
 
     ok: bool
@@ -295,6 +363,7 @@ class Quote:
     reason: QuoteRejection | None = None
     alternatives: tuple[Alternative, ...] = ()
     detail: str = ""
+    missing_features: tuple[str, ...] = ()
     hall_id: str | None = None
     hall_name: str = ""
     drone_id: str | None = None
@@ -309,6 +378,11 @@ class Quote:
                     f"お迎え予定時間帯 {span(self.promise)}、"
                     f"到着予定 {clock(self.estimated_arrival)}"
                 )
+            if self.kind == "visit":
+                return (
+                    f"訪問予定時間帯 {span(self.promise)}、"
+                    f"訪問開始予定 {clock(self.estimated_arrival)}"
+                )
             if self.hall_id is not None:
                 by_air = "（ドローン便）" if self.drone_id else ""
                 return (
@@ -317,8 +391,10 @@ class Quote:
             return f"お届け予定時間帯 {span(self.promise)}"
         assert self.reason is not None
         text = f"予約できません（{REJECTION_TEXT[self.reason][0]}）"
+        if self.missing_features:
+            text += f"。必要な装備: {'、'.join(self.missing_features)}"
         if self.alternatives:
-            head = "代わりの時間" if self.kind == "ride" else "代わりのお届け"
+            head = "代わりのお届け" if self.kind == "delivery" else "代わりの時間"
             text += f"。{head}: " + "、".join(a.label(self.kind)[0] for a in self.alternatives)
         return text
 
@@ -332,14 +408,21 @@ class Quote:
                     f"pickup between {clock(self.promise.start)} and {clock(self.promise.end)}, "
                     f"arrival about {clock(self.estimated_arrival)}"
                 )
+            if self.kind == "visit":
+                return (
+                    f"visit starting between {clock(self.promise.start)} and "
+                    f"{clock(self.promise.end)}, planned at {clock(self.estimated_arrival)}"
+                )
             if self.hall_id is not None:
                 by_air = " (by drone)" if self.drone_id else ""
                 return f"collect at {self.hall_name} from {clock(self.promise.end)}{by_air}"
             return f"delivery between {clock(self.promise.start)} and {clock(self.promise.end)}"
         assert self.reason is not None
         text = f"cannot book ({REJECTION_TEXT[self.reason][1]})"
+        if self.missing_features:
+            text += f"; no vehicle in service offers {', '.join(self.missing_features)}"
         if self.alternatives:
-            head = "alternative times" if self.kind == "ride" else "alternatives"
+            head = "alternatives" if self.kind == "delivery" else "alternative times"
             text += f"; {head}: " + ", ".join(a.label(self.kind)[1] for a in self.alternatives)
         return text
 
@@ -362,6 +445,7 @@ class Quote:
             "message_ja": self.message_ja,
             "message_en": self.message_en,
             "detail": self.detail,
+            "missing_features": list(self.missing_features),
         }
 
 
@@ -396,9 +480,31 @@ def build_request(
     time driving directly (``arrive_by - direct - board_s``) and opens
     ``arrival_lead_s`` before; neither opens before `now`. A delivery is ready at
     ``ready_at`` (default now + ``delivery_prep_s``) and due by ``due_by`` (default
-    `day_end`). None when the ask cannot be met from `now` (too soon).
+    `day_end`). A visit's appointment window is the one asked for, or ``[wanted_at -
+    visit_early_s, wanted_at + visit_late_s]``; neither opens before `now`. None when
+    the ask cannot be met from `now` (too soon).
     """
     now0 = max(now, 0)
+    if isinstance(ask, VisitAsk):
+        if ask.window is not None:
+            lo, hi = max(ask.window.start, now0), min(ask.window.end, horizon_s)
+        else:
+            assert ask.wanted_at is not None
+            if ask.wanted_at < now + config.min_lead_s:
+                return None
+            lo = max(ask.wanted_at - config.visit_early_s, now0 + config.min_lead_s)
+            hi = min(ask.wanted_at + config.visit_late_s, horizon_s)
+        if hi < lo:
+            return None
+        return VisitRequest(
+            booking_id,
+            ask.location,
+            TimeWindow(lo, hi),
+            service_s=ask.service_s,
+            rider_id=ask.rider_id,
+            priority=ask.priority,
+            required_features=ask.required_features,
+        )
     if isinstance(ask, RideAsk):
         extra: dict[str, Any] = {}
         if ask.depart_at is not None:

@@ -24,8 +24,18 @@ class StepKind(StrEnum):
     START = "start"
     PICKUP = "pickup"
     DROPOFF = "dropoff"
+    VISIT = "visit"  # a home visit (訪問診療): service at the patient's home, no load
     BREAK = "break"
     END = "end"
+
+
+#: Step kinds that serve a request (the others are the depots and breaks).
+REQUEST_STEPS: tuple[StepKind, ...] = (StepKind.PICKUP, StepKind.DROPOFF, StepKind.VISIT)
+
+
+def load_sign(kind: StepKind) -> int:
+    """+1 for a pickup (the load comes on board), -1 for a dropoff, 0 otherwise."""
+    return 1 if kind is StepKind.PICKUP else -1 if kind is StepKind.DROPOFF else 0
 
 
 class UnassignedReason(StrEnum):
@@ -107,7 +117,7 @@ class Route:
 
     @property
     def is_empty(self) -> bool:
-        return not any(s.kind in (StepKind.PICKUP, StepKind.DROPOFF) for s in self.steps)
+        return not any(s.kind in REQUEST_STEPS for s in self.steps)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -255,7 +265,7 @@ def build_route(problem: Problem, vehicle: Vehicle, departure: int, visits: list
         drive += travel
         arrival = t_dep + travel + pending_break
         pending_break = 0
-        sign = 1 if v.kind is StepKind.PICKUP else -1
+        sign = load_sign(v.kind)
         load = [a + sign * b for a, b in zip(load, task.load, strict=True)]
         t_dep = v.start + spec.service_s
         loc = spec.location

@@ -17,15 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dispatch.model import Problem, Task, Vehicle
-from dispatch.result import StepKind
+from dispatch.model import Problem, StopKind, Task, Vehicle
+from dispatch.result import StepKind, load_sign
 
 _MAX_ROUNDS = 200
 
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """One visit of a sequence: a request's pickup or dropoff, or a driver's break."""
+    """One entry of a sequence: a request's pickup, dropoff or visit, or a driver's break."""
 
     kind: StepKind
     location: int
@@ -49,10 +49,34 @@ def pickup_node(task: Task) -> Node:
 
 
 def dropoff_node(task: Task) -> Node:
+    assert not task.is_visit, f"visit {task.id!r} has no dropoff: use visit_node or last_node"
     spec = task.dropoff
     return Node(
         StepKind.DROPOFF, spec.location, spec.window.start, spec.window.end, spec.service_s, task
     )
+
+
+def visit_node(task: Task) -> Node:
+    """The single stop of a visit (the task's ``dropoff`` spec)."""
+    assert task.is_visit, f"{task.kind} {task.id!r} is not a visit"
+    spec = task.dropoff
+    return Node(
+        StepKind.VISIT, spec.location, spec.window.start, spec.window.end, spec.service_s, task
+    )
+
+
+def last_node(task: Task) -> Node:
+    """The stop that completes `task`: its dropoff, or its visit."""
+    return visit_node(task) if task.is_visit else dropoff_node(task)
+
+
+def node_for(task: Task, kind: StepKind | StopKind) -> Node:
+    """The node of `task`'s stop of this kind (pickup, dropoff or visit)."""
+    if kind == StepKind.PICKUP:
+        return pickup_node(task)
+    if kind == StepKind.VISIT:
+        return visit_node(task)
+    return dropoff_node(task)
 
 
 def break_nodes(vehicle: Vehicle) -> list[Node]:
@@ -77,7 +101,7 @@ def loads_fit(vehicle: Vehicle, initial: Sequence[int], nodes: Sequence[Node]) -
     for node in nodes:
         if node.task is None:
             continue
-        sign = 1 if node.kind is StepKind.PICKUP else -1
+        sign = load_sign(node.kind)
         for d, amount in enumerate(node.task.load):
             load[d] += sign * amount
             if load[d] > cap[d] or load[d] < 0:

@@ -37,11 +37,12 @@ def fits_alone(problem: Problem, task: Task, vehicle: Vehicle) -> bool:
     latest_drop = min(drop.window.end, shift_end - drop.service_s - back)
     duration = vehicle.max_duration_s if vehicle.max_duration_s is not None else 10**12
     ride = task.max_ride_s if task.max_ride_s is not None else 10**12
-    if task.pickup is None:  # already on board: only the dropoff remains
-        assert task.onboard is not None
+    if task.pickup is None:  # on board (only the dropoff remains) or a visit (one stop)
         to_drop = int(t[vehicle.start, drop.location])
         earliest = max(drop.window.start, vehicle.earliest_departure + to_drop)
-        latest = min(latest_drop, task.onboard.pickup_departed_at + ride)
+        latest = latest_drop
+        if task.onboard is not None:
+            latest = min(latest, task.onboard.pickup_departed_at + ride)
         # leaving as late as possible, the route lasts exactly to_drop + service + back
         return earliest <= latest and to_drop + drop.service_s + back <= duration
     pick = task.pickup

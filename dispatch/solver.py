@@ -20,13 +20,14 @@ the same plan for the same seed.
 The only module that imports ortools. It turns a `Problem` into a RoutingModel:
 
 - nodes: one start and one end node per vehicle, then a pickup and a dropoff node per
-  request (only a dropoff for a request already on board);
+  request (only a dropoff for a request already on board, one node for a visit);
 - a time dimension whose transit is service time + travel time, cumul = service start,
   slack = waiting; windows, shifts, route-duration limits (span upper bounds), driver
   breaks (break intervals with visit transits) and max ride time (a constraint between
   the two cumuls of a pair);
 - one capacity dimension per load dimension that any request uses;
-- same vehicle and precedence per pair, allowed vehicles for features/pins/capacity,
+- same vehicle and precedence per pair (a visit is a single optional node),
+  allowed vehicles for features/pins/capacity,
   locks as fixed `Next` arcs from the vehicle's start;
 - cost in milli-yen: per-km arc costs per vehicle, per-second span costs (operating
   time), fixed costs, and a priority-scaled penalty for each unserved request.
@@ -52,6 +53,7 @@ from dispatch.errors import InputError, SolverError
 from dispatch.insertion import construct, to_plan
 from dispatch.model import DIMENSIONS, Problem, StopKind, Task
 from dispatch.result import (
+    REQUEST_STEPS,
     Plan,
     Route,
     StepKind,
@@ -60,6 +62,7 @@ from dispatch.result import (
     Visit,
     build_plan,
     build_route,
+    load_sign,
 )
 from dispatch.screening import compatible, screen
 from dispatch.stop import MaxRuntime, StopCriterion
@@ -162,18 +165,14 @@ def _build_nodes(
     kind = [StepKind.START] * len(loc)
     where: dict[tuple[str, StopKind], int] = {}
     for task in tasks:
-        for stop_kind, step_kind in (
-            (StopKind.PICKUP, StepKind.PICKUP),
-            (StopKind.DROPOFF, StepKind.DROPOFF),
-        ):
+        for stop_kind in task.stop_kinds:
             spec = task.stop(stop_kind)
-            if spec is None:
-                continue
+            assert spec is not None
             where[(task.id, stop_kind)] = len(loc)
             loc.append(spec.location)
             service.append(spec.service_s)
             node_task.append(task)
-            kind.append(step_kind)
+            kind.append(StepKind(stop_kind.value))
     nodes = _Nodes(
         np.asarray(loc, dtype=np.int64),
         np.asarray(service, dtype=np.int64),
@@ -280,8 +279,7 @@ class _Model:
             demand = [0] * len(self.nodes.location)
             for node, task in enumerate(self.nodes.task):
                 if task is not None:
-                    sign = 1 if self.nodes.kind[node] is StepKind.PICKUP else -1
-                    demand[node] = sign * task.load[d]
+                    demand[node] = load_sign(self.nodes.kind[node]) * task.load[d]
             cb = self.routing.RegisterUnaryTransitVector(demand)
             caps = [v.capacity[d] for v in p.vehicles]
             self.routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, name)
@@ -294,7 +292,7 @@ class _Model:
         p = self.problem
         locked = {(ref.request_id, ref.kind) for refs in p.locked.values() for ref in refs}
         for task in self.tasks:
-            d_idx = self.index(self.where[(task.id, StopKind.DROPOFF)])
+            d_idx = self.index(self.where[(task.id, task.last_stop)])
             allowed = [i for i, v in enumerate(p.vehicles) if compatible(v, task)]
             nodes = [d_idx]
             if task.pickup is not None:
@@ -374,7 +372,7 @@ class _Model:
             if route.vehicle_id not in position:
                 continue
             for step in route.steps:
-                if step.kind in (StepKind.PICKUP, StepKind.DROPOFF) and step.request_id is not None:
+                if step.kind in REQUEST_STEPS and step.request_id is not None:
                     node = self.where.get((step.request_id, StopKind(step.kind.value)))
                     if node is not None:
                         routes[position[route.vehicle_id]].append(self.index(node))
@@ -783,7 +781,7 @@ def _recost(problem: Problem, plan: Plan) -> Plan | None:
             return None
         visits = []
         for s in r.steps:
-            if s.kind in (StepKind.PICKUP, StepKind.DROPOFF):
+            if s.kind in REQUEST_STEPS:
                 visits.append(Visit(s.kind, s.service_start, by_id[s.request_id]))  # type: ignore[index]
             elif s.kind is StepKind.BREAK:
                 visits.append(Visit(s.kind, s.service_start, None, s.break_id))

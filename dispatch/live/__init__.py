@@ -13,13 +13,20 @@ from dispatch.live.day import LiveDay
 from dispatch.live.ledger import Ledger, Promise
 from dispatch.live.reopt import ReoptJob, ReoptOutcome, solve_in_worker, solve_job
 from dispatch.live.snapshot import SNAPSHOT_FORMAT
-from dispatch.live.state import DayState, EarlyHandoverError, HoldExpiredError, LiveConfig
+from dispatch.live.state import (
+    DayState,
+    EarlyHandoverError,
+    EarlyVisitError,
+    HoldExpiredError,
+    LiveConfig,
+)
 
 __all__ = [
     "ROUTED",
     "SNAPSHOT_FORMAT",
     "DayState",
     "EarlyHandoverError",
+    "EarlyVisitError",
     "HoldExpiredError",
     "Ledger",
     "LiveConfig",

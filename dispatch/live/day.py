@@ -238,7 +238,9 @@ class LiveDay:
     def quote(self, ask: Ask, *, booking_id: str | None = None, hold: bool = True) -> Quote:
         """Answer an ask at once: a held booking with its promise, or why not and when instead.
 
-        With ``hold`` the seat is reserved until `confirm`, `release` or expiry; without,
+        ``ask`` is a `RideAsk`, a `DeliveryAsk` or a `VisitAsk` (a home visit: its
+        promise is the appointment window). With ``hold`` the seat (or the nurse car's
+        time) is reserved until `confirm`, `release` or expiry; without,
         nothing changes (what-if). ``booking_id`` names the booking (default: the day's
         next free id); a booking whose promise was broken may be quoted again under its
         own id.
@@ -329,7 +331,8 @@ class LiveDay:
         """The driver reports the next stop done now (its departure is ``now``).
 
         A delivery cannot be handed over before its promised slot opens
-        (`dispatch.live.EarlyHandoverError`).
+        (`dispatch.live.EarlyHandoverError`), nor a home visit reported done before its
+        appointment window opens (`dispatch.live.EarlyVisitError`).
         """
         return self._watched(driving.complete_next_stop(self._s, vehicle_id))
 

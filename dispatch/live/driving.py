@@ -4,10 +4,11 @@
 executed: stops whose departure has passed are done). Drivers report stops done,
 departures, no-shows, delays, positions and breakdowns. Every executed stop goes
 through `_execute`, which compares it with the ledger: a pickup outside its promised
-window, a drop-off after the promised arrival, a hand-over outside its slot is
-reported as a `BrokenPromise` on the spot (by how much, and why), never silently. A
-delivery is never handed over before its slot: a driver who reports one early is
-told to wait (`EarlyHandoverError`).
+window, a drop-off after the promised arrival, a hand-over outside its slot, a home
+visit starting outside its appointment window is reported as a `BrokenPromise` on the
+spot (by how much, and why), never silently. A delivery is never handed over before
+its slot: a driver who reports one early is told to wait (`EarlyHandoverError`); a
+visit is never reported done before its appointment window opens (`EarlyVisitError`).
 
 A breakdown rescue keeps each on-board rider's promised arrival as its target; when
 no vehicle can make it, the rescue goes ahead without it and the late arrival is
@@ -46,7 +47,7 @@ from dispatch.live.routes import (
     set_request,
     timetable,
 )
-from dispatch.live.state import DayState, EarlyHandoverError
+from dispatch.live.state import DayState, EarlyHandoverError, EarlyVisitError
 from dispatch.model import Onboard, Request, RideRequest, Task, TimeWindow
 from dispatch.quote import clock, span
 from dispatch.result import StepKind
@@ -109,6 +110,14 @@ def complete_next_stop(s: DayState, vehicle_id: str) -> EventResult:
             f"{clock(promise.window.start)}"
         )
     if handover:  # handed over at the latest now, and not before the slot opened
+        start = max(start, promise.window.start)  # type: ignore[union-attr]
+    visit = node.kind is StepKind.VISIT and promise is not None
+    if visit and s.now < promise.window.start:  # type: ignore[union-attr]
+        raise EarlyVisitError(
+            f"visit {task.id!r}: its appointment window {span(promise.window)} has not "  # type: ignore[union-attr]
+            f"begun; it cannot be done before {clock(promise.window.start)}"  # type: ignore[union-attr]
+        )
+    if visit:  # the visit began no earlier than the appointment, and ends now
         start = max(start, promise.window.start)  # type: ignore[union-attr]
     for i in range(k):  # breaks before the stop were taken
         _mark_break(s, vehicle_id, wr.nodes[i], wr.sched.starts[i] if wr.sched else s.now)
@@ -398,7 +407,7 @@ def _execute(
     """Record a stop as done and compare it with the ledger.
 
     Returns the on-board task after a pickup (its drop-off nodes must be rebuilt) and
-    the promises this stop broke.
+    the promises this stop broke. A visit is done in one stop (the booking is done).
     """
     st = s.vehicles[vid]
     if st.departed_at is None:
@@ -437,6 +446,26 @@ def _execute(
         return onboard_task, broken
     b.status = BookingStatus.DONE
     b.dropped_at = start
+    if node.kind is StepKind.VISIT:
+        b.vehicle_id = vid
+        within = "" if promise is None else f" (appointment {span(promise.window)})"
+        s.audit.record(
+            s.now,
+            AuditEvent.VISITED,
+            f"visit from {clock(start)} to {clock(dep)}{within}",
+            booking_id=task.id,
+            vehicle_id=vid,
+        )
+        if promise is not None:
+            early = start < promise.window.start
+            cause = f"{reporter} the visit at {clock(start)}, " + (
+                "before the appointment window" if early else "after the appointment window"
+            )
+            broken += report_once(
+                s, task.id, promise.arrival_what, cause, promise.arrival_breach(start)
+            )
+        s.tasks.pop(task.id, None)
+        return None, broken
     s.audit.record(
         s.now,
         AuditEvent.DROPPED_OFF,

@@ -3,7 +3,8 @@
 A `Promise` is made when a booking is confirmed (予約確定) and never edited: a ride's
 promised pickup window (お迎え予定時間帯) and the latest arrival the rules guarantee
 (the arrive-by time, or promise end + boarding + maximum ride time), a delivery's
-hand-over slot (お届け予定時間帯), with the words the caller heard. Later events may
+hand-over slot (お届け予定時間帯), a home visit's appointment window (訪問予定時間帯:
+the visit starts inside it), with the words the caller heard. Later events may
 rewrite a booking's *request* (a rescue after a breakdown picks the rider up where
 the car stopped); the ledger keeps what was promised, so the checker and the day
 compare plans and executed stops with it, not with a request that moved.
@@ -27,12 +28,13 @@ from dispatch.model import TimeWindow
 class Promise:
     """One confirmed promise (immutable; see the module docstring).
 
-    ``window``: a ride's pickup window, a delivery's hand-over slot. ``latest_arrival``:
-    the latest drop-off a ride's promise implies (a delivery: the slot end).
+    ``window``: a ride's pickup window, a delivery's hand-over slot, a visit's
+    appointment window. ``latest_arrival``: the latest drop-off a ride's promise
+    implies (a delivery: the slot end; a visit: the latest start, the window end).
     """
 
     booking_id: str
-    kind: str  # "ride" | "delivery"
+    kind: str  # "ride" | "delivery" | "visit"
     made_at: int
     window: TimeWindow
     latest_arrival: int
@@ -41,8 +43,11 @@ class Promise:
     version: int = 1
 
     def __post_init__(self) -> None:
-        if self.kind not in ("ride", "delivery"):
-            raise InputError(f"promise {self.booking_id!r}: kind must be ride or delivery")
+        if self.kind not in ("ride", "delivery", "visit"):
+            raise InputError(
+                f"promise {self.booking_id!r}: kind must be ride, delivery or visit,"
+                f" got {self.kind!r}"
+            )
         if self.latest_arrival < self.window.start:
             raise InputError(
                 f"promise {self.booking_id!r}: latest_arrival is before the window opens"
@@ -55,10 +60,12 @@ class Promise:
         return max(0, self.window.start - start, start - self.window.end)
 
     def arrival_breach(self, start: int) -> int:
-        """Seconds a drop-off at `start` breaks the promise (0: kept).
+        """Seconds a drop-off (or visit) at `start` breaks the promise (0: kept).
 
         A ride may arrive any time up to ``latest_arrival``; a delivery is handed over
-        inside its slot, never before it (nobody would be home).
+        inside its slot, never before it (nobody would be home); a visit starts inside
+        its appointment window, neither before (the patient is not ready, the doctor
+        not online) nor after.
         """
         if self.kind == "ride":
             return max(0, start - self.latest_arrival)
@@ -66,7 +73,9 @@ class Promise:
 
     @property
     def arrival_what(self) -> BrokenWhat:
-        """Which promise a late (or early) drop-off breaks."""
+        """Which promise a late (or early) drop-off or visit breaks."""
+        if self.kind == "visit":
+            return BrokenWhat.APPOINTMENT
         return BrokenWhat.ARRIVAL if self.kind == "ride" else BrokenWhat.HANDOVER
 
     def to_plain(self) -> dict[str, Any]:

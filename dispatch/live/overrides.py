@@ -45,7 +45,7 @@ from dispatch.result import (
     build_plan,
     build_route,
 )
-from dispatch.schedule import Node, dropoff_node, pickup_node, schedule
+from dispatch.schedule import Node, dropoff_node, pickup_node, schedule, visit_node
 
 
 def pin(s: DayState, booking_id: str, vehicle_id: str) -> OverrideResult:
@@ -69,12 +69,18 @@ def move(
 
     Positions count the target's remaining stops (0 = before its first stop);
     the pickup goes before stop ``pickup_pos``, the dropoff before stop
-    ``dropoff_pos`` of the same list (``dropoff_pos >= pickup_pos``). If the move
-    breaks a constraint, nothing changes and the checker's violations say what.
+    ``dropoff_pos`` of the same list (``dropoff_pos >= pickup_pos``); a home visit,
+    which has one stop, goes before stop ``pickup_pos`` (``dropoff_pos`` None or the
+    same). If the move breaks a constraint, nothing changes and the checker's
+    violations say what.
     """
     b = _movable(s, booking_id)
     route_for(s, vehicle_id)
-    if (pickup_pos is None) != (dropoff_pos is None):
+    if b.request.kind == "visit":
+        if dropoff_pos is not None and dropoff_pos != pickup_pos:
+            raise InputError("move: a visit has one stop; give its position as pickup_pos")
+        dropoff_pos = None
+    elif (pickup_pos is None) != (dropoff_pos is None):
         raise InputError("move: give both pickup_pos and dropoff_pos, or neither")
     at = None if pickup_pos is None else (pickup_pos, dropoff_pos)
     return _override_move(s, booking_id, vehicle_id, b.request, at, AuditEvent.OVERRIDE_MOVE)
@@ -212,9 +218,13 @@ def _override_move(
 
 def _chronological(route: WorkingRoute, task: Task) -> list[Node]:
     """The task placed by time among the route's stops (to show what it breaks)."""
-    assert task.pickup is not None
     nodes = list(route.nodes)
     starts = list(route.sched.starts) if route.sched is not None else [n.earliest for n in nodes]
+    if task.is_visit:
+        v_t = task.dropoff.window.start
+        k = next((k for k in range(route.locked, len(nodes)) if starts[k] > v_t), len(nodes))
+        return [*nodes[: max(k, route.locked)], visit_node(task), *nodes[max(k, route.locked) :]]
+    assert task.pickup is not None
     p_t = task.pickup.window.start
     d_t = max(task.dropoff.window.start, p_t + task.direct_s)
     i = next((k for k in range(route.locked, len(nodes)) if starts[k] > p_t), len(nodes))
@@ -231,6 +241,11 @@ def _at_positions(route: WorkingRoute, task: Task, at: tuple[int, int | None]) -
     real = [k for k, n in enumerate(route.nodes) if not n.is_break]
     n_real = len(real)
     n_locked = sum(1 for k in real if k < route.locked)
+    if task.is_visit:
+        if not n_locked <= p_pos <= n_real:
+            raise InputError(f"move: need {n_locked} <= pickup_pos (the visit) <= {n_real}")
+        at_k = real[p_pos] if p_pos < n_real else len(route.nodes)
+        return [*route.nodes[:at_k], visit_node(task), *route.nodes[at_k:]]
     if d_pos is None or not (n_locked <= p_pos <= d_pos <= n_real):
         raise InputError(
             f"move: need {n_locked} <= pickup_pos <= dropoff_pos <= {n_real}, got {p_pos}, {d_pos}"

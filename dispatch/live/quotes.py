@@ -8,6 +8,11 @@ window narrowed to that promise, and holds the seat. A rejection says why
 (予約できません（理由）) and lists times that are feasible now (代わりの時間).
 `confirm` writes the promise to the ledger with the words the caller heard;
 `release` and `cancel` end a booking before its pickup.
+
+A home visit (`VisitAsk`, 訪問診療) is quoted the same way with its one stop: the
+promise is the appointment window asked for, or a window placed around the feasible
+start closest to the wanted one; a visit that no vehicle in service can make for want
+of a feature (a nurse) is rejected as ``NO_VEHICLE``, naming the feature.
 """
 
 from __future__ import annotations
@@ -22,12 +27,20 @@ from dispatch.drones import DroneSchedule, NoFlightReason
 from dispatch.errors import InputError
 from dispatch.events import Booking, BookingStatus, EventResult
 from dispatch.halls import Hall, hall_slots
-from dispatch.insertion import Insertion, positions
+from dispatch.insertion import Insertion, last_position, positions
 from dispatch.live import air
 from dispatch.live.repair import take_out
 from dispatch.live.routes import apply, booking, check_location, find, ordered, route_of, timetable
 from dispatch.live.state import DayState, HoldExpiredError
-from dispatch.model import DeliveryOrder, Request, RideRequest, Task, TimeWindow, Vehicle
+from dispatch.model import (
+    DeliveryOrder,
+    Request,
+    RideRequest,
+    Task,
+    TimeWindow,
+    Vehicle,
+    VisitRequest,
+)
 from dispatch.quote import (
     Alternative,
     Ask,
@@ -35,6 +48,7 @@ from dispatch.quote import (
     Quote,
     QuoteRejection,
     RideAsk,
+    VisitAsk,
     build_request,
     clock,
     past_cutoff,
@@ -43,7 +57,7 @@ from dispatch.quote import (
     slot_from,
     span,
 )
-from dispatch.schedule import Node, dropoff_node, pickup_node, schedule
+from dispatch.schedule import Node, dropoff_node, pickup_node, schedule, visit_node
 from dispatch.screening import compatible, fits_alone
 
 logger = logging.getLogger(__name__)
@@ -65,7 +79,11 @@ def promise_terms(request: Request, task: Task) -> tuple[TimeWindow, int]:
 
     A ride: its promised pickup window, and the arrive-by time or promise end +
     boarding + maximum ride time, whichever is earlier. A delivery: its hand-over slot.
+    A visit: its appointment window, and its end (the latest start of the visit).
     """
+    if isinstance(request, VisitRequest):
+        promise = request.promise if request.promise is not None else request.window
+        return promise, promise.end
     if isinstance(request, RideRequest):
         promise = request.promise
         assert promise is not None and task.max_ride_s is not None
@@ -78,11 +96,11 @@ def promise_terms(request: Request, task: Task) -> tuple[TimeWindow, int]:
 
 def quote(s: DayState, ask: Ask, *, booking_id: str | None = None, hold: bool = True) -> Quote:
     """Answer an ask at once (see `dispatch.live.LiveDay.quote`)."""
-    if not isinstance(ask, RideAsk | DeliveryAsk):
-        raise InputError(f"quote: ask must be a RideAsk or DeliveryAsk, got {ask!r}")
+    if not isinstance(ask, RideAsk | DeliveryAsk | VisitAsk):
+        raise InputError(f"quote: ask must be a RideAsk, DeliveryAsk or VisitAsk, got {ask!r}")
     _validate_ask(s, ask)
     bid = _claim_id(s, booking_id)
-    kind = "ride" if isinstance(ask, RideAsk) else "delivery"
+    kind = _kind(ask)
     cfg = s.config.quote
     if past_cutoff(ask, s.now, cfg):
         assert cfg.delivery_cutoff_s is not None
@@ -266,6 +284,9 @@ def confirm(s: DayState, booking_id: str) -> Booking:
     if kind == "ride":
         words_ja = f"お迎え予定時間帯 {span(window)}、{clock(latest)} までに到着"
         words_en = f"pickup between {span(window)}, arrival by {clock(latest)}"
+    elif kind == "visit":
+        words_ja = f"訪問予定時間帯 {span(window)}"
+        words_en = f"home visit starting between {span(window)}"
     elif (hall := _hall_of(s, b.request)) is not None:
         words_ja = f"{hall.name}で {clock(window.end)} 以降にお受け取りください"
         words_en = f"collect at {hall.name} from {clock(window.end)}"
@@ -304,8 +325,31 @@ def cancel(s: DayState, booking_id: str) -> EventResult:
     )
 
 
+def _kind(ask: Ask) -> str:
+    if isinstance(ask, RideAsk):
+        return "ride"
+    return "visit" if isinstance(ask, VisitAsk) else "delivery"
+
+
+def _validate_visit_ask(s: DayState, ask: VisitAsk) -> None:
+    obj = "visit ask"
+    check_location(s, obj, "location", ask.location)
+    if ask.window is not None:
+        name, t = "window end", ask.window.end
+    else:
+        assert ask.wanted_at is not None
+        name, t = "wanted_at", ask.wanted_at
+    if t < s.now:
+        raise InputError(f"{obj}: {name} {clock(t)} is in the past (now {clock(s.now)})")
+    if ask.time > s.horizon_s:
+        raise InputError(f"{obj}: {clock(ask.time)} is after the service day")
+
+
 def _validate_ask(s: DayState, ask: Ask) -> None:
     fleet = s.fleet.values()
+    if isinstance(ask, VisitAsk):
+        _validate_visit_ask(s, ask)  # a missing feature is a rejection (NO_VEHICLE)
+        return
     if isinstance(ask, RideAsk):
         obj = "ride ask"
         check_location(s, obj, "pickup", ask.pickup)
@@ -374,6 +418,9 @@ def _try_insert(s: DayState, request: Request, ask: Ask) -> _Found | None:
     if found is None:
         return None
     vid, ins = found
+    if isinstance(request, VisitRequest):
+        assert isinstance(ask, VisitAsk)
+        return _visit_promise(s, vid, ins, request, ask)
     pi, di = positions(ins)
     final: Request
     if isinstance(request, RideRequest):
@@ -402,8 +449,41 @@ def _try_insert(s: DayState, request: Request, ask: Ask) -> _Found | None:
     return _Found(vid, final, final_task, nodes, sched, pi, di)
 
 
+def _visit_promise(
+    s: DayState, vid: str, ins: Insertion, request: VisitRequest, ask: VisitAsk
+) -> _Found | None:
+    """The appointment window of a visit inserted by `ins`, verified by `schedule`.
+
+    An appointment asked for is promised as it is (its part from now on); a wanted
+    time gets a `QuoteConfig.visit_promise_width_s` window around the feasible start
+    closest to it.
+    """
+    cfg = s.config.quote
+    k = last_position(ins)
+    window = request.window
+    if ask.window is not None:
+        promise = window
+    else:
+        assert ask.wanted_at is not None
+        vehicle = s.routes[vid].vehicle
+        center = _closest_pickup(s, vehicle, ins, k, min(ask.wanted_at, window.end))
+        promise = place_window(
+            center, cfg.visit_promise_width_s, window.start, window.end, cfg.round_s
+        )
+    final = replace(request, promise=promise)
+    final_task = resolve_task(s.base, final)
+    nodes = list(ins.nodes)
+    nodes[k] = visit_node(final_task)
+    sched = schedule(s.base, s.routes[vid].vehicle, nodes)
+    if sched is None:  # cannot happen: the promise contains a feasible start
+        logger.error("quote: appointment of %s is not schedulable; refusing", request.id)
+        return None
+    return _Found(vid, final, final_task, nodes, sched, k, k)
+
+
 def _closest_pickup(s: DayState, vehicle: Vehicle, ins: Insertion, pi: int, target: int) -> int:
-    """The feasible pickup time of this insertion closest to `target`.
+    """The feasible start of the stop at `pi` (a pickup or a visit) of this insertion
+    closest to `target`.
 
     Feasible pickup times form an interval starting at the earliest schedule's;
     above it, one `schedule` call tells whether `target` itself is feasible, and a
@@ -471,15 +551,27 @@ def _diagnose(s: DayState, task: Task) -> QuoteRejection:
     return QuoteRejection.FULLY_BOOKED
 
 
+def _missing_features(s: DayState, ask: Ask) -> tuple[str, ...]:
+    """The required features no vehicle in service offers (all of them when no one
+    vehicle offers them together); () when some vehicle offers every one."""
+    need = ask.required_features
+    vehicles = [wr.vehicle for _, wr in ordered(s) if not wr.closed]
+    if not need or any(need <= v.features for v in vehicles):
+        return ()
+    offered = frozenset().union(*(v.features for v in vehicles))
+    return tuple(sorted(need - offered or need))
+
+
 def _reject(s: DayState, ask: Ask, bid: str, reason: QuoteRejection) -> Quote:
-    kind = "ride" if isinstance(ask, RideAsk) else "delivery"
+    kind = _kind(ask)
     alternatives: tuple[Alternative, ...] = ()
-    if isinstance(ask, RideAsk) and reason in (
+    timed = isinstance(ask, RideAsk) or (isinstance(ask, VisitAsk) and ask.wanted_at is not None)
+    if timed and reason in (
         QuoteRejection.FULLY_BOOKED,
         QuoteRejection.OUTSIDE_SERVICE_HOURS,
         QuoteRejection.TOO_SOON,
     ):
-        alternatives = _alternatives(s, ask, bid)
+        alternatives = _alternatives(s, ask, bid)  # type: ignore[arg-type]
     elif isinstance(ask, DeliveryAsk) and reason in (
         QuoteRejection.FULLY_BOOKED,
         QuoteRejection.OUTSIDE_SERVICE_HOURS,
@@ -488,7 +580,20 @@ def _reject(s: DayState, ask: Ask, bid: str, reason: QuoteRejection) -> Quote:
         QuoteRejection.HALL_OUT_OF_REACH,
     ):
         alternatives = _delivery_alternatives(s, ask, bid)
-    return Quote(False, kind, reason=reason, alternatives=alternatives)
+    missing: tuple[str, ...] = ()
+    detail = ""
+    if isinstance(ask, VisitAsk) and reason is QuoteRejection.NO_VEHICLE:
+        missing = _missing_features(s, ask)
+        if missing:
+            detail = f"no vehicle in service offers {', '.join(missing)}"
+    return Quote(
+        False,
+        kind,
+        reason=reason,
+        alternatives=alternatives,
+        detail=detail,
+        missing_features=missing,
+    )
 
 
 def _delivery_alternatives(s: DayState, ask: DeliveryAsk, bid: str) -> tuple[Alternative, ...]:
@@ -530,7 +635,13 @@ def _delivery_alternatives(s: DayState, ask: DeliveryAsk, bid: str) -> tuple[Alt
     return tuple(found)
 
 
-def _alternatives(s: DayState, ask: RideAsk, bid: str) -> tuple[Alternative, ...]:
+def _shifted(ask: RideAsk | VisitAsk, t: int) -> RideAsk | VisitAsk:
+    if isinstance(ask, VisitAsk):
+        return replace(ask, wanted_at=t)
+    return replace(ask, arrive_by=t) if ask.by_arrival else replace(ask, depart_at=t)
+
+
+def _alternatives(s: DayState, ask: RideAsk | VisitAsk, bid: str) -> tuple[Alternative, ...]:
     """Up to N times near the asked one that are feasible now (nothing is held)."""
     cfg = s.config.quote
     found: list[Alternative] = []
@@ -542,14 +653,14 @@ def _alternatives(s: DayState, ask: RideAsk, bid: str) -> tuple[Alternative, ...
             t = ask.time + sign * k * cfg.alternative_step_s
             if t < s.now or t > s.horizon_s:
                 continue
-            shifted = replace(ask, arrive_by=t) if ask.by_arrival else replace(ask, depart_at=t)
+            shifted = _shifted(ask, t)
             request = _request_for(s, shifted, bid)
             if request is None:
                 continue
             f = _try_insert(s, request, shifted)
             if f is None:
                 continue
-            promise = f.request.promise  # type: ignore[union-attr]
+            promise = f.request.promise  # type: ignore[union-attr]  # rides and visits
             assert promise is not None
             if any(abs(a.promise.start - promise.start) < cfg.promise_width_s for a in found):
                 continue

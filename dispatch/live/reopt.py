@@ -36,8 +36,8 @@ from dispatch.live.routes import (
 )
 from dispatch.live.state import DayState
 from dispatch.model import Problem
-from dispatch.result import Plan, StepKind, Unassigned, UnassignedReason
-from dispatch.schedule import Node, break_nodes, dropoff_node, pickup_node, schedule
+from dispatch.result import REQUEST_STEPS, Plan, StepKind, Unassigned, UnassignedReason
+from dispatch.schedule import Node, break_nodes, node_for, pickup_node, schedule
 from dispatch.solver import SearchConfig, solve
 from dispatch.stop import MaxRuntime, StopCriterion
 
@@ -228,7 +228,7 @@ def _reconcile(s: DayState, candidate: Plan) -> tuple[dict[str, WorkingRoute], i
                 brk.append((len(seq), step.break_id))
                 continue
             bid = step.request_id
-            if step.kind not in (StepKind.PICKUP, StepKind.DROPOFF) or bid is None:
+            if step.kind not in REQUEST_STEPS or bid is None:
                 continue
             if bid not in routed_now and bid not in reopen:
                 continue  # done, cancelled or expired since the snapshot
@@ -238,7 +238,7 @@ def _reconcile(s: DayState, candidate: Plan) -> tuple[dict[str, WorkingRoute], i
                     continue  # picked up since the snapshot
                 seq.append(pickup_node(task))
             else:
-                seq.append(dropoff_node(task))
+                seq.append(node_for(task, step.kind))
             where.setdefault(bid, set()).add(vid)
             count[bid] = count.get(bid, 0) + 1
         locked = [_ref(n) for n in wr.nodes[: wr.locked] if not n.is_break]
@@ -256,7 +256,7 @@ def _reconcile(s: DayState, candidate: Plan) -> tuple[dict[str, WorkingRoute], i
         if task.onboard is not None and vids != {task.onboard.vehicle_id}:
             return f"booking {bid}: on board {task.onboard.vehicle_id}, not on {sorted(vids)}"
     missing = [bid for bid in routed_now if bid not in where]
-    if any(s.tasks[bid].pickup is None for bid in missing):
+    if any(s.tasks[bid].onboard is not None for bid in missing):
         return "candidate leaves a rider on board undelivered"
     new_routes: dict[str, WorkingRoute] = {}
     for vid, wr in live.items():
@@ -269,7 +269,7 @@ def _reconcile(s: DayState, candidate: Plan) -> tuple[dict[str, WorkingRoute], i
         new = WorkingRoute(wr.vehicle, nodes, locked, wr.closed, wr.initial_load)
         new.sched = schedule(s.base, wr.vehicle, nodes)
         new_routes[vid] = new
-    missing.sort(key=lambda bid: s.tasks[bid].pickup.window.start)  # type: ignore[union-attr]
+    missing.sort(key=lambda bid: (s.tasks[bid].pickup or s.tasks[bid].dropoff).window.start)
     routes = list(new_routes.values())
     views = [route_view(s.base, r) for r in routes] if missing else []
     for bid in missing:

@@ -192,7 +192,8 @@ def reinsert(
         if found is None:
             found = find(s, task)
         if found is None:
-            broken.append(report_broken(s, bid, BrokenWhat.PICKUP_WINDOW, cause))
+            what = BrokenWhat.APPOINTMENT if task.is_visit else BrokenWhat.PICKUP_WINDOW
+            broken.append(report_broken(s, bid, what, cause))
             continue
         vid, ins = found
         apply(s, vid, ins.nodes, ins.sched)

@@ -34,11 +34,11 @@ from dispatch.live.state import DayState
 from dispatch.model import Problem, Request, StopKind, StopRef, Task, TimeWindow, Vehicle
 from dispatch.quote import resolve_task
 from dispatch.result import Plan, StepKind, Unassigned, UnassignedReason
-from dispatch.schedule import Node, break_nodes, dropoff_node, pickup_node, schedule
+from dispatch.schedule import Node, break_nodes, node_for, schedule
 
 
 def stop_kind(node: Node) -> StopKind:
-    return StopKind.PICKUP if node.kind is StepKind.PICKUP else StopKind.DROPOFF
+    return StopKind(node.kind.value)
 
 
 def ordered(s: DayState) -> list[tuple[str, WorkingRoute]]:
@@ -194,7 +194,7 @@ def renode(node: Node, task: Task) -> Node:
         return node
     if node.kind is StepKind.PICKUP and task.pickup is None:
         return node  # just done: the caller drops it
-    return pickup_node(task) if node.kind is StepKind.PICKUP else dropoff_node(task)
+    return node_for(task, node.kind)
 
 
 def set_request(s: DayState, bid: str, request: Request) -> Task:
@@ -210,7 +210,8 @@ def set_request(s: DayState, bid: str, request: Request) -> Task:
 
 
 def timetable(s: DayState, vids: Iterable[str] | None = None) -> Timetable:
-    """Where each booking sits now: (vehicle, pickup start, dropoff start)."""
+    """Where each booking sits now: (vehicle, pickup start, dropoff start); a visit's
+    start counts as its dropoff."""
     out: Timetable = {}
     for vid in s.routes if vids is None else vids:
         wr = s.routes.get(vid)
@@ -280,7 +281,10 @@ def open_broken(s: DayState, b: Booking, live: Mapping[str, WorkingRoute]) -> bo
     if b.status is not BookingStatus.PROMISE_BROKEN:
         return False
     task = s.tasks.get(b.id)
-    if task is None or task.pickup is None or task.pickup.window.end < s.now:
+    if task is None:
+        return False
+    first = task.dropoff if task.is_visit else task.pickup  # a visit: its one stop
+    if first is None or first.window.end < s.now:
         return False
     pins = b.request.vehicle_ids
     return pins is None or bool(pins & set(live))

@@ -37,7 +37,7 @@ from dispatch.live.state import DayState, LiveConfig
 from dispatch.model import CostWeights, Problem, RideRequest, RideTimePolicy
 from dispatch.quote import resolve_task, span
 from dispatch.result import StepKind
-from dispatch.schedule import break_nodes, dropoff_node, pickup_node
+from dispatch.schedule import break_nodes, node_for
 
 SNAPSHOT_FORMAT = "noriai.liveday/2"
 _ID = re.compile(r"(.*?)(\d+)")
@@ -155,10 +155,8 @@ def restore(
         for ref in refs:
             if ref["kind"] == "break":
                 nodes.append(brk[ref["id"]])
-            elif ref["kind"] == StepKind.PICKUP.value:
-                nodes.append(pickup_node(s.tasks[ref["id"]]))
-            else:
-                nodes.append(dropoff_node(s.tasks[ref["id"]]))
+            else:  # a pickup, dropoff or visit
+                nodes.append(node_for(s.tasks[ref["id"]], StepKind(ref["kind"])))
         s.routes[vid] = WorkingRoute(v, nodes)
         if not refresh(s, vid):
             raise InputError(f"snapshot: the route of vehicle {vid!r} is infeasible")

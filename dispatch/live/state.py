@@ -88,6 +88,10 @@ class EarlyHandoverError(InputError):
     """A delivery reported handed over before its promised slot opens: wait for it."""
 
 
+class EarlyVisitError(InputError):
+    """A home visit reported done before its appointment window opens."""
+
+
 @dataclass(slots=True)
 class DayState:
     """Everything a live day knows (see the module docstring).

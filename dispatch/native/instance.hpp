@@ -10,7 +10,9 @@
 // The general mode (`general`) takes everything a live day has: driver breaks (nodes
 // 2 * n_req + b, zero travel, holding the vehicle for their duration), locked route
 // prefixes, requests whose pickup is done or locked (only their dropoff moves, on the
-// vehicle they are bound to), closed vehicles and loads on board at the start. Its
+// vehicle they are bound to), single-stop requests (home visits: node 2r + 1 alone, on
+// any allowed vehicle, node 2r an unused stand-in), closed vehicles and loads on board
+// at the start. Its
 // routes are timed and costed exactly as the Python plan is (see general.hpp): per used
 // vehicle `v_rate_dist` per distance unit plus `v_rate_dur` per second of route
 // duration (waiting included), plus `excess_rate` per second of excess ride.
@@ -50,7 +52,7 @@ struct Instance {
     int n_brk = 0;
     std::vector<int> b_veh;                   // per break: its vehicle
     std::vector<i64> b_early, b_late, b_dur;  // per break: window of its start, duration
-    std::vector<int> mode;                    // per request: kPair, kDropOnly or kFixed
+    std::vector<int> mode;                    // per request: kPair, kDropOnly, kFixed, kSingle
     std::vector<int> bound;                   // per request: the only vehicle (-1: any)
     std::vector<i64> excess_rate, direct;     // per request: cost per excess second, direct time
     std::vector<i64> onboard_dep;             // per request: pickup departure if on board, else -1
@@ -68,7 +70,7 @@ struct Instance {
     i64 max_arc = 1;            // largest arc cost, the scale of insertion noise
     i64 max_dist = 1;           // largest distance, the scale of relatedness
 
-    static constexpr int kPair = 0, kDropOnly = 1, kFixed = 2;
+    static constexpr int kPair = 0, kDropOnly = 1, kFixed = 2, kSingle = 3;
 
     int n_nodes() const { return 2 * n_req; }
     int n_all() const { return 2 * n_req + n_brk; }
@@ -78,6 +80,14 @@ struct Instance {
     i64 node_late(int node) const { return is_break(node) ? b_late[brk(node)] : late[node]; }
     i64 node_service(int node) const { return is_break(node) ? b_dur[brk(node)] : service[node]; }
     bool movable(int node) const { return !is_break(node) && !locked_node[node]; }
+    // Only the dropoff node 2r + 1 of request r is routed (on board, locked pickup, visit).
+    bool one_stop(int r) const { return general && mode[r] != kPair; }
+    // Request r may be served by its bound vehicle only (on board, or pickup locked).
+    bool bound_request(int r) const {
+        return general && (mode[r] == kDropOnly || mode[r] == kFixed);
+    }
+    // The first routed node of request r: its pickup, or its only stop.
+    int head(int r) const { return one_stop(r) ? 2 * r + 1 : 2 * r; }
     const i64* init_load(int v) const {
         static const i64 zero[kDims] = {0, 0, 0};
         return general ? &v_init_load[static_cast<std::size_t>(v) * kDims] : zero;
@@ -160,13 +170,15 @@ struct Instance {
         }
         for (int r = 0; r < n_req; ++r) {
             const int m = mode[r];
-            if (m < kPair || m > kFixed) bad("request " + std::to_string(r) + ": bad mode");
-            if (m != kPair && (bound[r] < 0 || bound[r] >= n_veh))
+            if (m < kPair || m > kSingle) bad("request " + std::to_string(r) + ": bad mode");
+            if ((m == kDropOnly || m == kFixed) && (bound[r] < 0 || bound[r] >= n_veh))
                 bad("request " + std::to_string(r) + ": a bound request needs its vehicle");
             if (m == kPair && (locked_node[2 * r] || locked_node[2 * r + 1]))
                 bad("request " + std::to_string(r) + ": locked but its mode is pair");
             if (m == kDropOnly && locked_node[2 * r + 1])
                 bad("request " + std::to_string(r) + ": dropoff locked but its mode is drop-only");
+            if (m == kSingle && (bound[r] != -1 || locked_node[2 * r] || locked_node[2 * r + 1]))
+                bad("request " + std::to_string(r) + ": a single stop is neither bound nor locked");
         }
     }
 

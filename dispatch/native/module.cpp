@@ -168,7 +168,9 @@ void read_initial_general(const Instance& in, Solution& s, int v, std::vector<in
         const int req = node >> 1;
         if (in.mode[req] == Instance::kFixed || (in.mode[req] == Instance::kDropOnly && !(node & 1)))
             throw std::invalid_argument("initial: a done or locked stop outside the lock");
-        if (in.mode[req] != Instance::kPair && in.bound[req] != v)
+        if (in.mode[req] == Instance::kSingle && !(node & 1))
+            throw std::invalid_argument("initial: the stand-in pickup of a single-stop request");
+        if (in.mode[req] == Instance::kDropOnly && in.bound[req] != v)
             throw std::invalid_argument("initial: a bound request on another vehicle");
     }
     // missing breaks: appended, then each moved to its cheapest feasible position
@@ -198,8 +200,10 @@ Solution read_initial(const Instance& in, const py::list& routes) {
             seen[node] += 1;
             if (seen[node] > 1) throw std::invalid_argument("initial: a node appears twice");
             if (node & 1) {
-                const bool bound = in.general && in.mode[node >> 1] != Instance::kPair;
-                if (bound) {
+                const bool single = in.general && in.mode[node >> 1] == Instance::kSingle;
+                if (single && !in.can(node >> 1, v))
+                    throw std::invalid_argument("initial: a request on a vehicle it may not use");
+                if (in.one_stop(node >> 1)) {
                     s.route_of[node >> 1] = v;
                 } else if (s.route_of[node >> 1] != v) {
                     throw std::invalid_argument("initial: a dropoff before its pickup");

@@ -94,10 +94,11 @@ class Search {
         for (int r = 0; r < in_.n_req; ++r) {
             if (s.route_of[r] < 0) order.push_back(r);
         }
-        // requests bound to a vehicle (on board, pickup locked) first, then by deadline
+        // requests bound to a vehicle (on board, pickup locked) first, then by the
+        // deadline of their first stop (a visit's: its one stop)
         const auto key = [&](int r) {
-            const bool bound = in_.general && in_.mode[r] != Instance::kPair;
-            return std::make_pair(bound ? 0 : 1, bound ? in_.late[2 * r + 1] : in_.late[2 * r]);
+            const bool bound = in_.bound_request(r);
+            return std::make_pair(bound ? 0 : 1, in_.late[in_.head(r)]);
         };
         std::sort(order.begin(), order.end(), [&](int a, int b) {
             return key(a) != key(b) ? key(a) < key(b) : a < b;
@@ -117,7 +118,12 @@ class Search {
             if (fits_alone(r)) pool.push_back(r);
         }
         std::reverse(pool.begin(), pool.end());
-        if (!pool.empty()) fill(s, pool, deadline, true);
+        if (pool.empty()) return;
+        // an ejection chain cut short by its budget may end with more left out than it
+        // began with (it ejected a request it could not place again): keep the greedy plan
+        Solution greedy = s;
+        if (!fill(s, pool, deadline, true) && s.objective(in_) > greedy.objective(in_))
+            s = std::move(greedy);
     }
 
     bool fits_alone(int req) {
@@ -290,9 +296,15 @@ class Search {
             if (params_.lns_eject_steps > 0 && !pool.empty()) {
                 // tight fleets: push the left-overs in by ejection chains before judging;
                 // what is still out stays unassigned and its penalty judges the candidate
+                // (a chain that ends worse than the repair, having ejected what it could
+                // not place again, is undone: a long single stop, a home visit, that only
+                // one car can make would otherwise push out everything it meets)
                 std::reverse(pool.begin(), pool.end());
-                fill(cand, pool, deadline, false,
-                     params_.lns_eject_steps * static_cast<long>(pool.size()), false);
+                repaired_ = cand;
+                if (!fill(cand, pool, deadline, false,
+                          params_.lns_eject_steps * static_cast<long>(pool.size()), false) &&
+                    cand.objective(in_, soft) > repaired_.objective(in_, soft))
+                    cand = repaired_;
             }
             const i64 f = cand.objective(in_, soft);
             const i64 f_true = cand.objective(in_);
@@ -443,7 +455,7 @@ class Search {
                 if (r.seq[k] == 2 * req) pi = k;
                 if (r.seq[k] == 2 * req + 1) di = k;
             }
-            const bool drop_only = in_.general && in_.mode[req] == Instance::kDropOnly;
+            const bool drop_only = in_.one_stop(req);
             const int restore_i = drop_only ? -1 : pi, restore_j = drop_only ? di : di - 1;
             Solution backup;
             if (in_.general) backup = s;
@@ -569,11 +581,14 @@ class Search {
         while (static_cast<int>(removed.size()) < q) {
             const int seed = removed[pick(static_cast<int>(removed.size()))];
             rel.clear();
+            // a request with one routed stop (on board, visit) is related by that stop twice
+            const int hs = in_.head(seed);
             for (int r : assigned_) {
                 if (gone[r]) continue;
-                const double dd = static_cast<double>(in_.d(in_.loc[2 * seed], in_.loc[2 * r]) +
+                const int hr = in_.head(r);
+                const double dd = static_cast<double>(in_.d(in_.loc[hs], in_.loc[hr]) +
                                                       in_.d(in_.loc[2 * seed + 1], in_.loc[2 * r + 1]));
-                const double dt = static_cast<double>(std::llabs(start_[2 * seed] - start_[2 * r]) +
+                const double dt = static_cast<double>(std::llabs(start_[hs] - start_[hr]) +
                                                       std::llabs(start_[2 * seed + 1] - start_[2 * r + 1]));
                 rel.push_back({9.0 * dd / max_d + 3.0 * dt / max_t, r});
             }
@@ -741,6 +756,7 @@ class Search {
     std::vector<int> scratch_;
     Route trial_;
     Solution base_;
+    Solution repaired_;  // LNS: the candidate before its ejection chain
     long ges_left_ = -1;
 };
 

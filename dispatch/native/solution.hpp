@@ -131,7 +131,7 @@ struct Solution {
     bool removable_route(const Instance& in, int v) const {
         if (!in.general) return true;
         for (int node : routes[v].seq) {
-            if (!in.is_break(node) && (!in.movable(node) || in.mode[node >> 1] != Instance::kPair))
+            if (!in.is_break(node) && (!in.movable(node) || in.bound_request(node >> 1)))
                 return false;
         }
         return true;
@@ -230,8 +230,9 @@ class Inserter {
     }
 
     // General mode: every feasible (delta, i, j) by the exact cost of the whole route
-    // (i = -1: the dropoff alone). Candidates are cut only by capacity and by lower
-    // bounds on the arrival at the new stops, then timed and costed in full.
+    // (i = -1: the dropoff alone, on its bound vehicle, or a visit's one stop on any
+    // vehicle). Candidates are cut only by capacity and by lower bounds on the arrival
+    // at the new stops, then timed and costed in full.
     template <class F>
     void general_candidates(const Route& r, int req, F&& emit) {
         const Instance& in = in_;
@@ -246,8 +247,8 @@ class Inserter {
         };
         const auto loc_before = [&](int k) { return k == 0 ? in.v_start[v] : r.loc_at[k - 1]; };
         i64 c = 0;
-        if (in.mode[req] == Instance::kDropOnly) {
-            if (in.bound[req] != v) return;
+        if (in.mode[req] == Instance::kDropOnly || in.mode[req] == Instance::kSingle) {
+            if (in.mode[req] == Instance::kDropOnly && in.bound[req] != v) return;
             for (int j = r.lock_end; j <= n; ++j) {
                 if (dep_before(j) + in.t(loc_before(j), ld) > in.late[d]) break;
                 buf_.assign(r.seq.begin(), r.seq.begin() + j);

@@ -14,9 +14,11 @@ from dispatch.model import (
     RideTimePolicy,
     TimeWindow,
     Vehicle,
+    VisitRequest,
 )
 
 HOUR = 3600
+NURSE = frozenset({"nurse"})
 
 
 def line_matrix(positions: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -40,9 +42,18 @@ def sedan(vid: str = "v1", *, depot: int = 0, shift=(0, 10 * HOUR), **kw) -> Veh
 
 
 @st.composite
-def random_problems(draw, *, max_locations: int = 8, max_requests: int = 6, max_vehicles: int = 3):
+def random_problems(
+    draw,
+    *,
+    max_locations: int = 8,
+    max_requests: int = 6,
+    max_vehicles: int = 3,
+    visits: bool = False,
+):
     """Random small mixed instances: Euclidean-like metric matrices, rides and deliveries,
-    tight and loose windows, wheelchair riders, breaks and route-duration limits."""
+    tight and loose windows, wheelchair riders, breaks and route-duration limits; with
+    ``visits``, home visits too (most needing a nurse car, some pinned) and some cars
+    with a nurse."""
     n = draw(st.integers(3, max_locations))
     xs = draw(st.lists(st.integers(0, 3000), min_size=n, max_size=n))
     ys = draw(st.lists(st.integers(0, 3000), min_size=n, max_size=n))
@@ -58,7 +69,19 @@ def random_problems(draw, *, max_locations: int = 8, max_requests: int = 6, max_
         b = draw(st.integers(0, n - 1))
         start = draw(st.integers(0, 4 * HOUR))
         width = draw(st.sampled_from([0, 300, 900, 3600]))
-        if draw(st.booleans()):
+        if visits and draw(st.integers(0, 2)) == 0:
+            requests.append(
+                VisitRequest(
+                    f"h{i}",
+                    a,
+                    TimeWindow(start, start + width),
+                    service_s=draw(st.sampled_from([600, 1800, 2700])),
+                    required_features=draw(st.sampled_from([NURSE, NURSE, frozenset()])),
+                    vehicle_ids=draw(st.sampled_from([None, None, frozenset({"v0"})])),
+                    priority=draw(st.integers(1, 3)),
+                )
+            )
+        elif draw(st.booleans()):
             by_arrival = draw(st.booleans())
             wheel = draw(st.sampled_from([0, 0, 0, 1]))
             party = draw(st.integers(max(1, wheel), 3))
@@ -111,6 +134,7 @@ def random_problems(draw, *, max_locations: int = 8, max_requests: int = 6, max_
                 breaks=breaks,
                 max_duration_s=draw(st.sampled_from([None, None, 2 * HOUR])),
                 fixed_cost=draw(st.sampled_from([0, 1000])),
+                features=draw(st.sampled_from([frozenset(), NURSE])) if visits else frozenset(),
             )
         )
     policy = RideTimePolicy(alpha=draw(st.sampled_from([1.2, 1.5, 2.0])), beta_s=300, cap_s=HOUR)
