@@ -89,6 +89,14 @@ KPI_LABELS: dict[str, tuple[str, str, str]] = {
     "orders_to_door": ("自宅へのお届け", "orders handed over at the door", "件"),
     "orders_to_halls_by_van": ("公民館へ車でお届け", "orders to community halls by van", "件"),
     "orders_flown": ("ドローンでお届け", "orders flown by drone", "件"),
+    "visit_requests": ("訪問診療の申込み", "home visits asked", "件"),
+    "visits_made": ("訪問した件数", "home visits made", "件"),
+    "visits_within_window_share": (
+        "予約時間帯内の訪問",
+        "visits within the appointment window",
+        "%",
+    ),
+    "nurse_car_utilisation": ("訪問看護車の稼働率", "clinic car time at patients' homes", "%"),
     "drone_flights": ("ドローン飛行", "drone flights", "回"),
     "drone_km": ("ドローン飛行距離", "drone km", "km"),
     "flights_per_drone": ("1機あたりの飛行", "flights per drone", "回"),
@@ -166,6 +174,12 @@ def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]
         "orders_to_door": float(sum(t.hand_over == "door" for t in served)),
         "orders_to_halls_by_van": float(sum(t.hand_over == "hall" for t in served)),
         "orders_flown": float(sum(t.hand_over == "drone" for t in served)),
+        "visit_requests": float(sum(t.kind == "visit" for t in trips)),
+        "visits_made": float(sum(t.kind == "visit" for t in served)),
+        "visits_within_window_share": _share(
+            sum(t.within_promise for t in counted if t.kind == "visit"),
+            sum(t.kind == "visit" for t in counted),
+        ),
         "passengers": float(sum(t.party_size for t in rides)),
         "rejected": float(len(rejected)),
     }

@@ -64,7 +64,7 @@ def trip_records(
         direct_t = int(world.time_s[a, b]) if a is not None and b is not None else 0
         direct_d = int(world.distance_m[a, b]) if a is not None and b is not None else 0
         stops = done.get(c.request_id, {})
-        pick, drop = stops.get("pickup"), stops.get("dropoff")
+        pick, drop = stops.get("pickup"), stops.get("dropoff", stops.get("visit"))
         flown = drop is not None and drop.vehicle_id in drones
         promise = o.promise
         out.append(

@@ -39,7 +39,7 @@ from dispatch.errors import SolverError
 from dispatch.events import BookingStatus
 from dispatch.live import LiveConfig, LiveDay, solve_job
 from dispatch.model import RideTimePolicy, TimeWindow
-from dispatch.quote import DeliveryAsk, QuoteConfig, RideAsk
+from dispatch.quote import Ask, DeliveryAsk, QuoteConfig, RideAsk, VisitAsk
 from dispatch.result import StepKind
 from dispatch.stop import MaxRuntime, SolutionLimit
 from scenarios import metrics, records
@@ -126,6 +126,7 @@ def simulate_day(
             "plan_checks": float(run.counters.checks),
             "plan_violations": float(run.counters.violations),
             **drone_kpis(run.live),
+            **nurse_kpis(run.live, world, spec.visits.feature),
         }
     )
     day.districts = metrics.district_rows(day.trips)
@@ -158,6 +159,18 @@ def drone_kpis(live: LiveDay) -> dict[str, float]:
         "drone_km": sum(f.distance_m for f in flights) / 1000,
         "flights_per_drone": len(flights) / len(service.drones),
     }
+
+
+def nurse_kpis(live: LiveDay, world: World, feature: str) -> dict[str, float]:
+    """Share of the clinic cars' shift hours spent at patients' homes (none: {})."""
+    cars = [v for v in world.vehicles if feature in v.features]
+    if not cars:
+        return {}
+    visiting = sum(
+        s.departure - s.start for v in cars for s in live.history(v.id) if s.kind == "visit"
+    )
+    shifts = sum(v.shift.end - v.shift.start for v in cars)
+    return {"nurse_car_utilisation": visiting / shifts if shifts else float("nan")}
 
 
 def live_config(spec: ScenarioSpec) -> tuple[LiveConfig, RideTimePolicy]:
@@ -322,7 +335,7 @@ class DayRun:
     def _screen(self, call: Call) -> str | None:
         return screen_call(self.spec, self.world, call)
 
-    def _ask(self, call: Call) -> RideAsk | DeliveryAsk:
+    def _ask(self, call: Call) -> Ask:
         return call_ask(self.spec, self.world, call)
 
     def _cancel_time(self, call: Call, promise: TimeWindow | None) -> int | None:
@@ -401,10 +414,19 @@ def screen_call(spec: ScenarioSpec, world: World, call: Call) -> str | None:
     return None
 
 
-def call_ask(spec: ScenarioSpec, world: World, call: Call) -> RideAsk | DeliveryAsk:
+def call_ask(spec: ScenarioSpec, world: World, call: Call) -> Ask:
     """What the operator takes down for a call (the same for every fleet variant)."""
     o, d = world.location(call.origin), world.location(call.destination)
     assert o is not None and d is not None
+    if call.kind == "visit":
+        assert call.window is not None
+        return VisitAsk(
+            o,
+            window=TimeWindow(*call.window),
+            service_s=call.duration_s,
+            rider_id=call.request_id,
+            required_features=frozenset({spec.visits.feature}),
+        )
     if call.kind == "delivery":
         return DeliveryAsk(
             o,

@@ -120,3 +120,25 @@ def test_a_hall_off_the_map_is_named(tiny, town, graph_cache):
     spec = tiny.with_overrides({"halls": [{**HALL, "at": [140.5, 36.5]}]})
     with pytest.raises(InputError, match=r"halls\.0"):
         simulate_day(spec, 1, data_dir=town.parent, cache_dir=graph_cache)
+
+
+def test_clinic_visits_are_made_in_their_window_by_the_nurse_car(tiny, town, graph_cache):
+    groups = [dict(g) for g in tiny.model_dump()["fleet"]["vehicles"]]
+    groups[0]["features"] = ["nurse"]
+    spec = tiny.with_overrides(
+        {
+            "fleet.vehicles": groups,
+            "visits.per_day": 3,
+            "visits.hours": ["09:15", "10:00"],
+            "visits.duration_min": [30, 30],
+        }
+    )
+    day = simulate_day(spec, 4, data_dir=town.parent, cache_dir=graph_cache, variant="visits")
+    visits = [t for t in day.trips if t.kind == "visit"]
+    assert visits and day.kpis["visit_requests"] == len(visits)
+    made = [t for t in visits if t.status is TripStatus.SERVED]
+    assert made and all(t.within_promise and t.vehicle_id.startswith("van") for t in made)
+    assert day.kpis["visits_made"] == len(made)
+    assert day.kpis["visits_within_window_share"] == 1.0
+    assert 0 < day.kpis["nurse_car_utilisation"] <= 1
+    assert day.kpis["plan_violations"] == 0
