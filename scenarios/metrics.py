@@ -174,15 +174,16 @@ def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]
         "orders_to_door": float(sum(t.hand_over == "door" for t in served)),
         "orders_to_halls_by_van": float(sum(t.hand_over == "hall" for t in served)),
         "orders_flown": float(sum(t.hand_over == "drone" for t in served)),
-        "visit_requests": float(sum(t.kind == "visit" for t in trips)),
-        "visits_made": float(sum(t.kind == "visit" for t in served)),
-        "visits_within_window_share": _share(
-            sum(t.within_promise for t in counted if t.kind == "visit"),
-            sum(t.kind == "visit" for t in counted),
-        ),
         "passengers": float(sum(t.party_size for t in rides)),
         "rejected": float(len(rejected)),
     }
+    visits = [t for t in counted if t.kind == "visit"]
+    if visits:  # a day without clinic visits has no such figures (not NaN)
+        out["visit_requests"] = float(sum(t.kind == "visit" for t in trips))
+        out["visits_made"] = float(sum(t.kind == "visit" for t in served))
+        out["visits_within_window_share"] = _share(
+            sum(t.within_promise for t in visits), len(visits)
+        )
     for code in REJECTION_REASONS:
         out[f"rejected_{code}"] = float(sum(t.reason == code for t in rejected))
     out["cancelled"] = float(sum(t.status is TripStatus.CANCELLED for t in trips))
