@@ -30,7 +30,7 @@ import heapq
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,11 @@ def simulate_day(
         sum(seconds.values()) - seconds["quotes"] - seconds["reopt"],
     )
     return day
+
+
+def ask_hall(ask: Ask) -> bool:
+    """An order asked to a community hall."""
+    return isinstance(ask, DeliveryAsk) and ask.hall_id is not None
 
 
 def drone_kpis(live: LiveDay) -> dict[str, float]:
@@ -320,6 +325,10 @@ class DayRun:
         finally:
             self.counters.quotes += 1
             self.counters.quote_s += time.perf_counter() - t0
+        if not quote.ok and ask_hall(ask) and quote.alternatives:
+            # the operator offers the door or another hall; the caller takes the first
+            other = quote.alternatives[0].hall_id
+            quote = self.live.quote(replace(ask, hall_id=other), booking_id=call.request_id)
         if not quote.ok:
             assert quote.reason is not None
             out.rejected = quote.reason.value
