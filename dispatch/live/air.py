@@ -182,7 +182,7 @@ def try_fly(
         return NoFlightReason.NOT_A_HALL_PAD
     base = base_for_shop(s, request.shop)
     if base is None:
-        return NoFlightReason.NO_DRONE_AT_BASE
+        return NoFlightReason.SHOP_FAR_FROM_BASE
     weight_g = max(1, round(request.weight_kg * 1000))
     flying = set(s.air.orders)
     reason = NoFlightReason.HALL_CLOSED

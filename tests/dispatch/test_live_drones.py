@@ -153,3 +153,11 @@ def test_bad_groundings_are_input_errors():
 
 def _fields(d) -> dict:
     return {f: getattr(d, f) for f in d.__slots__}
+
+
+def test_an_order_from_a_shop_far_from_every_base_goes_by_van():
+    day = drone_day()
+    q = day.quote(order(shop=1, weight_kg=1.0))  # location 1: 6 km of road from the base
+    assert q.ok and q.drone_id is None
+    reason = REASON_TEXT[NoFlightReason.SHOP_FAR_FROM_BASE][1]
+    assert day.booking(q.booking_id).note == f"by van: {reason}"
