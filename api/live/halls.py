@@ -9,8 +9,9 @@ saved before these settings existed (NULL) reads as `DEFAULTS`.
 In a live day every active hall is a `dispatch.halls.Hall` with id ``place-<id>`` at
 the day's location of the place (its road point), its opening hours in seconds from
 the service day's local midnight, and the place's own coordinates (``lon``, ``lat``):
-a drone flies a straight line to the pad there (`dispatch.drones`). `sync_halls` puts the current halls into the day before a shop order
-is quoted; bookings already made keep their hall and slot.
+a drone flies a straight line to the pad there (`dispatch.drones`). `sync_halls` puts
+the current halls into the day before a shop order is quoted; bookings already made
+keep their hall and slot.
 """
 
 from __future__ import annotations
