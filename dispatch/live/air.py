@@ -312,8 +312,8 @@ def ground(
     entry = s.audit.record(
         s.now,
         AuditEvent.DRONES_GROUNDED,
-        f"{who} grounded {span(TimeWindow(start, end))}: {len(moved)} order(s) moved to vans, "
-        f"{len(broken)} promise(s) broken",
+        f"{who} grounded {span(TimeWindow(start, end))} ({cause.value}{noted}): "
+        f"{len(moved)} order(s) moved to vans, {len(broken)} promise(s) broken",
     )
     s.touch()
     return EventResult("drones_grounded", tuple(changed), tuple(broken), entry.seq)
