@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.convert import ServiceClock
-from api.db.models import Booking, Drone, DroneBase
+from api.db.models import Booking, Drone, DroneBase, Vehicle
 from api.deps import (
     DateQuery,
     DispatcherUser,
@@ -305,6 +305,12 @@ def add_drone(body: DroneCreate, user: FleetUser, session: WriteSession) -> Dron
         )
     if session.get(Drone, body.id) is not None:
         raise conflict("drone_exists", f"ドローン「{body.id}」はすでにあります", "drone id taken")
+    if session.get(Vehicle, body.id) is not None:  # a booking's vehicle_id names either
+        raise conflict(
+            "id_taken",
+            f"「{body.id}」は車両の番号に使われています",
+            f"{body.id!r} is a vehicle's id; drones and vehicles need ids of their own",
+        )
     _known_base(session, body.base_id)
     drone = Drone(**body.model_dump(), active=True, created_at=datetime.now(UTC))
     session.add(drone)

@@ -129,13 +129,26 @@ def test_bases_and_drones_are_kept_changed_and_retired(client, staff, town, data
     } <= set(rows)
 
 
-def test_a_drone_id_taken_is_409(client, staff, town):
+def test_a_drone_or_vehicle_id_taken_is_409(client, staff, town):
     base = add_base(client, staff, town)
     add_drone(client, staff, base)
     r = client.post(
         "/api/v1/drones", json={**DRONE, "base_id": base}, headers=staff.headers("admin")
     )
     assert r.status_code == 409 and r.json()["code"] == "drone_exists"
+    # drones and vehicles never share an id (a booking's vehicle_id names either)
+    r = client.post(
+        "/api/v1/drones",
+        json={**DRONE, "id": "car-1", "base_id": base},
+        headers=staff.headers("admin"),
+    )
+    assert r.status_code == 409 and r.json()["code"] == "id_taken"
+    r = client.post(
+        "/api/v1/vehicles",
+        json={"id": "yuai-1", "name": "x", "seats": 3, "depot_place_id": town.places["depot"]},
+        headers=staff.headers("admin"),
+    )
+    assert r.status_code == 409 and r.json()["code"] == "id_taken"
 
 
 @pytest.mark.parametrize(
