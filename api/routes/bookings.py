@@ -4,7 +4,9 @@ A booking's row mirrors the live day (status, promise, planned times); cancellin
 goes through the day under lock, so the freed seat is at once bookable again.
 Planners see bookings without rider ids or names, and homes as 「自宅」 ~100 m rounded.
 A shop order to a community hall (公民館) shows the hall (its dropoff) and when the
-resident may collect it (``collect_from``: the end of its collection slot).
+resident may collect it (``collect_from``: the end of its collection slot); one flown
+there shows its ``drone`` (ドローン便), one to a drone pad that goes by van why
+(``van_reason``), with the words to read out (``carrier_ja``/``carrier_en``).
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ from api.deps import (
     allow,
     today,
 )
+from api.live.drones import carrier_words, drone_names
 from api.live.store import OpenDay
 from api.problems import conflict, not_found
 from api.routes.common import problems
 from api.runtime import Runtime
-from api.schemas import BookingPublic, HallRef, StopPlace, Window
+from api.schemas import BookingPublic, DroneRef, HallRef, Reason, StopPlace, Window
 from api.vocab import BookingKind, PlaceKind, Role
+from dispatch.drones import REASON_TEXT, NoFlightReason
 from dispatch.events import BookingStatus
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
@@ -65,7 +69,8 @@ def booking_public(
     homes = _home_ids(session, [row])
     if personal and rider_name is None and row.rider_id is not None:
         rider_name = session.scalar(select(Rider.name).where(Rider.id == row.rider_id))
-    return _public(row, homes, personal, rider_name, rt.clock.zone, rt.now())
+    drones = drone_names(session, [row.drone_id] if row.drone_id else [])
+    return _public(row, homes, personal, rider_name, rt.clock.zone, rt.now(), drones)
 
 
 def _home_ids(session: Session, rows: list[Booking]) -> set[int]:
@@ -86,6 +91,7 @@ def _public(
     rider_name: str | None,
     zone: tzinfo,
     now: datetime,
+    drones: dict[str, str],
 ) -> BookingPublic:
     def local(t: datetime | None) -> datetime | None:
         return None if t is None else t.astimezone(zone)
@@ -101,6 +107,17 @@ def _public(
     if hand_over is None and row.kind == BookingKind.DELIVERY:
         hand_over = "door"  # booked before halls existed (migration 0003)
     at_hall = hand_over == "hall" and row.dropoff_place_id is not None
+    drone = None
+    if row.drone_id is not None:
+        drone = DroneRef(id=row.drone_id, name=drones.get(row.drone_id, row.drone_id))
+    by_van = NoFlightReason(row.van_reason) if row.van_reason in _REASONS else None
+    carrier_ja, carrier_en = carrier_words(
+        None if drone is None else (drone.id, drone.name), by_van
+    )
+    van = None
+    if by_van is not None:
+        ja, en = REASON_TEXT[by_van]
+        van = Reason(code=by_van.value, message_ja=ja, message_en=en)
     return BookingPublic(
         id=row.id,
         kind=row.kind,  # type: ignore[arg-type]
@@ -140,9 +157,14 @@ def _public(
         hall=HallRef(place_id=row.dropoff_place_id, name=row.dropoff_name) if at_hall else None,
         collect_from=local(row.promise_end) if at_hall else None,
         fee_yen=row.fee_yen,
+        drone=drone,
+        van_reason=van,
+        carrier_ja=carrier_ja,
+        carrier_en=carrier_en,
     )
 
 
+_REASONS = {r.value for r in NoFlightReason}
 POINT_NAME = "指定地点"
 
 
@@ -230,9 +252,16 @@ def list_bookings(
             names = dict(
                 session.execute(select(Rider.id, Rider.name).where(Rider.id.in_(ids))).all()
             )
+    drones = drone_names(session, sorted({r.drone_id for r in rows if r.drone_id}))
     return [
         _public(
-            r, homes, personal, names.get(r.rider_id) if r.rider_id else None, rt.clock.zone, now
+            r,
+            homes,
+            personal,
+            names.get(r.rider_id) if r.rider_id else None,
+            rt.clock.zone,
+            now,
+            drones,
         )
         for r in rows
     ]

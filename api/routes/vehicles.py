@@ -15,7 +15,7 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db.models import Place, User, Vehicle
+from api.db.models import Drone, Place, User, Vehicle
 from api.deps import (
     DateQuery,
     FleetUser,
@@ -79,6 +79,12 @@ def add_vehicle(body: VehicleCreate, user: FleetUser, session: WriteSession) -> 
     """A vehicle of the fleet; it runs on the days it has a shift."""
     if session.get(Vehicle, body.id) is not None:
         raise conflict("vehicle_exists", f"車両「{body.id}」はすでにあります", "vehicle id taken")
+    if session.get(Drone, body.id) is not None:  # a booking's vehicle_id names either
+        raise conflict(
+            "id_taken",
+            f"「{body.id}」はドローンの番号に使われています",
+            f"{body.id!r} is a drone's id; vehicles and drones need ids of their own",
+        )
     depot = session.get(Place, body.depot_place_id)
     if depot is None or depot.kind == PlaceKind.HOME:
         raise invalid_field(

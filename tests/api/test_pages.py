@@ -163,6 +163,53 @@ def test_board_and_tablet_show_hall_stops_with_their_parcels() -> None:
     assert i18n.STRINGS["hall.parcels"] == ("荷物 {n}個", "{n} parcels")
 
 
+def test_board_has_the_drone_panel_with_a_confirmed_switch(client: TestClient) -> None:
+    html = client.get("/dispatcher").text
+    page = parse(html)
+    ids = {v for _, n, v in page.attrs if n == "id"}
+    assert {
+        "drones",
+        "drone-flights",
+        "grounded-list",
+        "ground-form",
+        "ground-drone",
+        "ground-start",
+        "ground-end",
+        "ground-cause",
+        "ground-note",
+        "ground-btn",
+    } <= ids
+    labelled = {v for t, n, v in page.attrs if t == "label" and n == "for"}
+    assert {"ground-drone", "ground-start", "ground-end", "ground-cause", "ground-note"} <= labelled
+    for element_id, key in (("drones-h", "dp.drones"), ("grounded-h", "dp.grounded")):
+        found = re.search(
+            rf'id="{element_id}"[^>]*data-i18n="{re.escape(key)}"[^>]*>([^<]*)<', html
+        )
+        assert found is not None and found.group(1) == i18n.STRINGS[key][0], element_id
+    assert i18n.STRINGS["dp.drones"][0] == "ドローン便"
+    assert {v for t, n, v in page.attrs if t == "option" and n == "value"} >= {
+        "weather",
+        "dispatcher",
+    }
+    script = (STATIC_DIR / "dispatcher.js").read_text()
+    for call in ('api("/flights")', 'api("/drones/grounded"', "/lift`"):
+        assert call in script, call
+    # grounding and lifting ask first; times are the service's day and clock
+    assert 'window.confirm(t("dp.ground.confirm"' in script
+    assert 'window.confirm(t("dp.unground.confirm"' in script
+    assert "zonedIso(day, start)" in script and "state.plan.now" in script
+
+
+def test_operator_shows_a_flown_order_as_drone_delivery(client: TestClient) -> None:
+    html = client.get("/operator").text
+    ids = {v for _, n, v in parse(html).attrs if n == "id"}
+    assert {"order-drone", "order-carrier"} <= ids
+    assert "ドローン便" in html
+    script = (STATIC_DIR / "operator.js").read_text()
+    assert '$("order-drone").hidden = !q.drone' in script
+    assert "carrier_${lang()}" in script
+
+
 def test_dispatcher_page_passes_the_refresh_period(client: TestClient) -> None:
     html = client.get("/dispatcher", params={"refresh_s": 10}).text
     assert 'data-refresh-s="10"' in html

@@ -17,6 +17,9 @@ from tests.api.conftest import iso
 ALL = {r.value for r in Role}
 OP_DISP = {"operator", "dispatcher"}
 FLEET_VIEW = {"dispatcher", "planner", "admin", "driver"}
+PLAN_VIEW = {"dispatcher", "planner", "admin"}
+FLEET = {"dispatcher", "admin"}
+DRONE = {"id": "d9", "name": "x", "base_id": 1, "payload_kg": 5, "range_km": 10, "cruise_kmh": 36}
 
 #: (method, path, body, roles allowed)
 ENDPOINTS = [
@@ -94,6 +97,20 @@ ENDPOINTS = [
     ("POST", "/overrides/lock", {"vehicle_id": "car-1"}, {"dispatcher"}),
     ("POST", "/overrides/unlock", {"vehicle_id": "car-1"}, {"dispatcher"}),
     ("GET", "/audit", None, {"dispatcher", "planner", "admin"}),
+    ("GET", "/drone-bases", None, PLAN_VIEW),
+    ("POST", "/drone-bases", {"name": "x", "place_id": 1}, FLEET),
+    ("GET", "/drone-bases/1", None, PLAN_VIEW),
+    ("PATCH", "/drone-bases/1", {"name": "y"}, FLEET),
+    ("DELETE", "/drone-bases/999", None, FLEET),
+    ("GET", "/drones", None, PLAN_VIEW),
+    ("POST", "/drones", DRONE, FLEET),
+    ("GET", "/drones/x", None, PLAN_VIEW),
+    ("PATCH", "/drones/x", {"name": "y"}, FLEET),
+    ("DELETE", "/drones/x", None, FLEET),
+    ("POST", "/drones/grounded", {"start": iso(9), "end": iso(10)}, {"dispatcher"}),
+    ("GET", "/drones/grounded", None, PLAN_VIEW),
+    ("POST", "/drones/grounded/x/lift", None, {"dispatcher"}),
+    ("GET", "/flights", None, PLAN_VIEW),
 ]
 
 

@@ -3,8 +3,9 @@
 Bounded: a few positive and negative examples per operation (derandomised, no example
 database), each sent with the token of a role allowed to call it, against a service
 holding a real day (saved places, vehicles, shifts, riders, confirmed rides and a
-delivery, a held quote: `tests.api.conftest.book_day`), so requests get past sign-in
-and reach a day with routes, not an empty database.
+delivery, a held quote: `tests.api.conftest.book_day`) and a drone fleet (a hall with
+a pad, a base at the supermarket, a drone: `add_drones`), so requests get past sign-in
+and reach a day with routes and flights, not an empty database.
 """
 
 from __future__ import annotations
@@ -60,12 +61,49 @@ def fuzz(operation, mode, token: str, statuses: Counter[int], failures: list[str
     run()
 
 
+def add_drones(client, staff, booked_day) -> None:
+    """A hall with a drone pad, a drone base at the supermarket, a drone, and one order
+    flown there."""
+    admin = staff.headers("admin")
+    hall = client.post(
+        "/api/v1/places",
+        json={
+            "name": "東公民館",
+            "kind": "community_hall",
+            "lon": 139.4230,
+            "lat": 35.6960,
+            "hall": {"drone_pad": True, "reach_m": 10_000},
+        },
+        headers=admin,
+    ).json()["id"]
+    supermarket = booked_day.town.places["supermarket"]
+    base = client.post(
+        "/api/v1/drone-bases", json={"name": "拠点", "place_id": supermarket}, headers=admin
+    ).json()["id"]
+    drone = {"id": "d1", "name": "1号", "base_id": base, "payload_kg": 5, "range_km": 10}
+    r = client.post("/api/v1/drones", json={**drone, "cruise_kmh": 36}, headers=admin)
+    assert r.status_code == 201, r.text
+    r = client.post(
+        "/api/v1/deliveries",
+        json={
+            "shop_place_id": supermarket,
+            "rider_id": booked_day.town.riders["yamada"],
+            "hall_place_id": hall,
+            "weight_kg": 1,
+        },
+        headers=staff.headers("operator"),
+    )
+    assert r.status_code == 201 and r.json()["drone"] is not None, r.text
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_no_request_gets_a_500(app, client, staff, booked_day):
     plan = client.get("/api/v1/plan", headers=staff.headers("dispatcher")).json()
     assert {s["booking_id"] for r in plan["routes"] for s in r["stops"]} >= set(
         booked_day.confirmed
     )
+    add_drones(client, staff, booked_day)
+    assert client.get("/api/v1/flights", headers=staff.headers("dispatcher")).json()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     statuses: Counter[int] = Counter()
     failures: list[str] = []

@@ -185,6 +185,7 @@ async function loadRiderBookings() {
           el("strong", {}, w ? fmtWindow(w.start, w.end) : "—"),
           el("span", {}, `${placeName(b.pickup)} → ${placeName(b.dropoff)}`),
           b.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null,
+          b.drone ? el("span", { class: "badge badge-drone" }, tr("op.order.drone")) : null,
           b.hall && b.collect_from ? tr("hall.collect_from", { time: fmtTime(b.collect_from) }) : null,
           el("span", { class: "badge" }, tr(`status.${b.status}`)),
           el("button", { type: "button", class: "btn btn-danger", onclick: () => cancelBooking(b) }, tr("op.cancel")),
@@ -550,10 +551,16 @@ function renderOrder(q) {
     $("order-words").textContent = q[`message_${lang()}`] || q.message_ja;
     $("order-how").textContent = howText(q);
     $("order-fee").textContent = yen(q.fee_yen);
+    // ドローン便: the drone flies it; else, for an order to a drone pad, why it goes by van
+    const carrier = q[`carrier_${lang()}`] || q.carrier_ja || "";
+    $("order-drone").hidden = !q.drone;
+    $("order-carrier").textContent = carrier;
+    $("order-carrier").hidden = $("order-carrier-dt").hidden = !carrier;
     $("order-ok").hidden = false;
     result.dataset.state = "ordered";
     result.dataset.bookingId = q.id;
     result.dataset.handOver = q.hand_over || "";
+    result.dataset.drone = q.drone?.id || "";
     return;
   }
   $("order-reason").textContent = q.hall ? `${q.hall.name}: ${reasonText(q)}` : reasonText(q);
