@@ -18,6 +18,7 @@ from api.routes import (
     shifts,
     users,
     vehicles,
+    visits,
 )
 
 API_PREFIX = "/api/v1"
@@ -34,6 +35,7 @@ def api_router() -> APIRouter:
         quotes,
         bookings,
         deliveries,
+        visits,
         vehicles,
         shifts,
         plan,

@@ -50,6 +50,7 @@ def test_migrations_ship_with_the_package():
         "0001_initial.py",
         "0002_day_allocates_booking_ids.py",
         "0003_community_halls.py",
+        "0005_visits.py",
     ]
 
 
@@ -107,8 +108,8 @@ def test_0003_adds_hall_settings_and_delivery_terms_keeping_rows(database_url):
                     "'2026-06-05 00:00:00+00')"
                 )
             )
-        upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0003"
+        upgrade(engine, "0003")
+        assert current_revision(engine) == "0003"
         with engine.connect() as conn:
             place = conn.execute(text("SELECT name, kind, hall FROM places")).one()
             booking = conn.execute(
