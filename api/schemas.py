@@ -546,13 +546,14 @@ class VisitTerms(BaseModel):
 
 
 class VisitAlternativePublic(BaseModel):
-    """Another start that can be booked now (代わりの時間): ask again with ``wanted_at``."""
+    """Another time that can be booked now (代わりの時間): ask again with ``wanted_at``;
+    the patient is then promised ``appointment``."""
 
     wanted_at: datetime
     appointment: Window = Field(description="The window it would be promised.")
     planned_start: datetime
     vehicle_id: str
-    label_ja: str = Field("", description="What to read out, e.g. 「10:30」.")
+    label_ja: str = Field("", description="What to read out: 「訪問予定時間帯 11:15〜11:45」.")
     label_en: str = ""
 
 

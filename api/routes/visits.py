@@ -158,9 +158,9 @@ def visit_words(q: Quote, reason: Reason | None) -> tuple[str, str]:
     if q.ok or reason is None:
         return q.message_ja, q.message_en
     ja, en = f"予約できません（{reason.message_ja}）", f"cannot book ({reason.message_en})"
-    if q.alternatives:
-        ja += "。代わりの時間: " + "、".join(a.label("visit")[0] for a in q.alternatives)
-        en += "; alternative times: " + ", ".join(a.label("visit")[1] for a in q.alternatives)
+    if q.alternatives:  # read out as the windows the patient would be promised
+        ja += "。代わりの時間: " + "、".join(span(a.promise) for a in q.alternatives)
+        en += "; alternative windows: " + ", ".join(span(a.promise) for a in q.alternatives)
     return ja, en
 
 
@@ -194,8 +194,8 @@ def visit_public(q: Quote, od: OpenDay, body: VisitCreate) -> VisitPublic:
                 appointment=Window(**od.clock.window(a.promise, day)),  # type: ignore[arg-type]
                 planned_start=od.clock.at(a.estimated_arrival, day),
                 vehicle_id=a.vehicle_id,
-                label_ja=a.label("visit")[0],
-                label_en=a.label("visit")[1],
+                label_ja=f"訪問予定時間帯 {span(a.promise)}",
+                label_en=f"visit window {span(a.promise)}",
             )
             for a in q.alternatives
         ],

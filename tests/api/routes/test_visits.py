@@ -190,11 +190,14 @@ def test_a_busy_nurse_car_offers_other_times_for_a_wanted_time(client, staff, to
     assert q["alternatives"], q
     assert "代わりの時間: " in q["message_ja"]
     alt = q["alternatives"][0]
-    assert alt["vehicle_id"] == nurse and alt["label_ja"] == _t(alt["wanted_at"]).strftime("%H:%M")
     a_start, a_end = _t(alt["appointment"]["start"]), _t(alt["appointment"]["end"])
+    window = f"{a_start:%H:%M}〜{a_end:%H:%M}"
+    assert alt["vehicle_id"] == nurse and alt["label_ja"] == f"訪問予定時間帯 {window}"
+    assert f"代わりの時間: {window}" in q["message_ja"]
     assert a_start <= _t(alt["planned_start"]) <= a_end
     again = visit(client, staff, town, "suzuki", wanted_at=alt["wanted_at"], duration_min=60)
     assert again.status_code == 201, again.text
+    assert again.json()["appointment"] == alt["appointment"]  # as offered
 
 
 # -- bad input ---------------------------------------------------------------------------
