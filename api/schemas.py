@@ -443,7 +443,7 @@ class StopPlace(BaseModel):
 
 class BookingPublic(BaseModel):
     id: str
-    kind: Literal["ride", "delivery"]
+    kind: Literal["ride", "delivery", "visit"]
     status: str
     service_date: date
     rider_id: int | None = Field(description="Null for planners (no personal data).")
@@ -462,6 +462,12 @@ class BookingPublic(BaseModel):
     hold_expires_at: datetime | None
     created_at: datetime
     note: str
+    visit: VisitTerms | None = Field(
+        None,
+        description="Home visits (kind visit, 訪問診療): the appointment, the planned start, "
+        "the consultation's length and the feature the car needs. ``pickup`` and "
+        "``dropoff`` are both the patient's home; ``vehicle_id`` is the nurse car.",
+    )
     hand_over: HandOver | None = Field(None, description="Deliveries: door or hall.")
     hall: HallRef | None = Field(None, description="Deliveries to a hall: which (= dropoff).")
     collect_from: datetime | None = Field(
@@ -511,6 +517,103 @@ class DeliveryCreate(In):
     )
     weight_kg: float = Field(0.0, ge=0, le=50, description="Weight of the parcel, kg.")
     note: Text = ""
+
+
+# -- home visits (訪問診療) ---------------------------------------------------------------
+
+#: A vehicle feature (``VehiclePublic.features``), e.g. ``nurse``.
+Feature = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    Field(examples=["nurse"]),
+]
+
+
+class AppointmentIn(In):
+    """An appointment window the clinic gave (訪問予定時間帯): the visit starts inside it
+    (``start`` before ``end``, both on one service day)."""
+
+    start: When
+    end: When
+
+
+class VisitCreate(In):
+    """A home visit (訪問診療) for a registered patient with a home: a car with the
+    feature (a nurse on board) comes to the home for an online consultation with a doctor.
+
+    Give exactly one of ``appointment`` (the clinic's window: promised as it is, from now
+    on) and ``wanted_at`` (a wanted start: the promise is a 30-minute window around the
+    feasible start closest to it, which may lie from 30 minutes before to an hour after).
+    Booked at once (no hold), like a shop order.
+    """
+
+    rider_id: Id = Field(description="The patient: a registered rider with a home.")
+    appointment: AppointmentIn | None = Field(
+        None, description="The appointment window the clinic gave (訪問予定時間帯)."
+    )
+    wanted_at: When | None = Field(None, description="Or a wanted start (訪問希望時刻).")
+    duration_min: int = Field(
+        30, ge=10, le=120, description="Length of the consultation at the home (診療時間), min."
+    )
+    required_feature: Feature = Field(
+        "nurse", description="What the car must offer (a vehicle feature). Default: nurse."
+    )
+    note: Text = ""
+
+
+class VisitTerms(BaseModel):
+    """A booked visit's terms, as the booking shows them."""
+
+    appointment: Window | None = Field(description="The promise (訪問予定時間帯).")
+    planned_start: datetime | None = Field(description="訪問開始予定: the visit's planned start.")
+    duration_min: int = Field(description="Length of the consultation, minutes.")
+    required_feature: str = Field(description="The feature the car needs (e.g. nurse).")
+    wanted_at: datetime | None = Field(
+        description="The wanted start asked for; null when the clinic gave the appointment."
+    )
+
+
+class VisitAlternativePublic(BaseModel):
+    """Another time that can be booked now (代わりの時間): ask again with ``wanted_at``;
+    the patient is then promised ``appointment``."""
+
+    wanted_at: datetime
+    appointment: Window = Field(description="The window it would be promised.")
+    planned_start: datetime
+    vehicle_id: str
+    label_ja: str = Field("", description="What to read out: 「訪問予定時間帯 11:15〜11:45」.")
+    label_en: str = ""
+
+
+class VisitPublic(BaseModel):
+    """The answer to a visit: booked with its appointment window and planned start, or
+    why not (``reason``; no car in service with the feature names it in
+    ``missing_features``) and, for a wanted time, other starts that work now."""
+
+    id: str | None = Field(description="The booking's id (null when not bookable).")
+    booking_id: str | None
+    kind: Literal["visit"] = "visit"
+    feasible: bool
+    status: Literal["confirmed", "rejected"]
+    appointment: Window | None = Field(description="訪問予定時間帯: the promised window.")
+    promise: Window | None = Field(description="The same window, as other answers name it.")
+    planned_start: datetime | None = Field(description="訪問開始予定.")
+    planned_end: datetime | None = Field(description="Planned start + the consultation.")
+    duration_min: int
+    required_feature: str
+    vehicle_id: str | None = Field(description="The car that makes the visit.")
+    vehicle_name: str | None
+    reason: Reason | None
+    missing_features: list[str] = Field(
+        default_factory=list,
+        description="Not bookable for want of a car: the features no car in service offers.",
+    )
+    alternatives: list[VisitAlternativePublic]
+    message_ja: str = Field(
+        description="What to tell the caller, e.g. 「訪問予定時間帯 "
+        "10:00〜10:30、訪問開始予定 10:05」."
+    )
+    message_en: str
 
 
 # -- vehicles and shifts -----------------------------------------------------------------
@@ -788,7 +891,7 @@ class StopPublic(BaseModel):
     """
 
     seq: int
-    kind: Literal["pickup", "dropoff", "delivery_pickup", "delivery_dropoff", "break"]
+    kind: Literal["pickup", "dropoff", "delivery_pickup", "delivery_dropoff", "visit", "break"]
     booking_id: str | None
     booking_status: str | None
     rider_name: str | None
@@ -806,6 +909,11 @@ class StopPublic(BaseModel):
     hall: HallRef | None = Field(None, description="A hand-over at this community hall.")
     parcels: list[ParcelPublic] = Field(
         default_factory=list, description="Hall stops: the orders handed over there."
+    )
+    duration_min: int | None = Field(
+        None,
+        description="Home visits (kind visit, 訪問診療): the consultation's length, minutes; "
+        "``promise`` is the appointment window, ``rider_name`` the patient.",
     )
 
 
@@ -889,9 +997,15 @@ class ReoptOutcomePublic(BaseModel):
 
 
 class DriverEvent(In):
-    """What the driver reports (到着・乗車・降車・不在), or a delay or breakdown."""
+    """What the driver reports (到着・乗車・降車・不在), or a delay or breakdown.
 
-    type: Literal["arrived", "picked_up", "dropped_off", "no_show", "delayed", "breakdown"]
+    A home visit's stop is reported ``arrived`` and then ``visited`` (訪問完了: the
+    consultation is over), or ``no_show`` (nobody at home).
+    """
+
+    type: Literal[
+        "arrived", "picked_up", "dropped_off", "visited", "no_show", "delayed", "breakdown"
+    ]
     booking_id: BookingId | None = None
     stop_kind: str | None = Field(None, max_length=30, description="Ignored (page context).")
     delay_min: int | None = Field(None, ge=1, le=240, description="For ``delayed``.")

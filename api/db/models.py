@@ -199,7 +199,8 @@ class ServiceDay(Base):
 
 
 class Booking(Base):
-    """A ride or delivery as the office sees it; status and promise mirror the live day."""
+    """A ride, delivery or home visit as the office sees it; status and promise mirror the
+    live day."""
 
     __tablename__ = "bookings"
 
@@ -228,6 +229,12 @@ class Booking(Base):
     vehicle_id: Mapped[str | None] = mapped_column(String(64))
     hold_expires_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    #: home visits (訪問診療, kind "visit", migration 0005): the consultation's length in
+    #: minutes, the vehicle feature it needs (e.g. "nurse"), and the wanted start when it
+    #: was asked for by time (None: the clinic gave an appointment window, the promise)
+    visit_min: Mapped[int | None] = mapped_column(Integer)
+    visit_feature: Mapped[str | None] = mapped_column(String(40))
+    visit_wanted_at: Mapped[datetime | None]
     #: deliveries: "door" or "hall" (the dropoff place is then the hall); None: rides,
     #: and deliveries booked before 0003 (all to the door)
     hand_over: Mapped[str | None] = mapped_column(String(10))

@@ -27,6 +27,7 @@ AUDIT_JA: dict[AuditEvent, str] = {
     AuditEvent.NO_SHOW: "不在（無断キャンセル）",
     AuditEvent.PICKED_UP: "乗車",
     AuditEvent.DROPPED_OFF: "降車",
+    AuditEvent.VISITED: "訪問完了",
     AuditEvent.VEHICLE_DELAY: "遅れの報告",
     AuditEvent.VEHICLE_POSITION: "現在地の報告",
     AuditEvent.DEPARTED: "出発",
@@ -83,10 +84,12 @@ def sync_bookings(od: OpenDay) -> None:
     for route in live.plan.routes:
         for step in route.steps:
             rid = step.request_id
-            if rid is None or step.kind not in (StepKind.PICKUP, StepKind.DROPOFF):
+            if rid is None or step.kind not in (StepKind.PICKUP, StepKind.DROPOFF, StepKind.VISIT):
                 continue
             _, p, d = planned.get(rid, (route.vehicle_id, None, None))
-            if step.kind is StepKind.PICKUP:
+            if step.kind is StepKind.VISIT:  # a home visit: its one stop is its planned start
+                p = d = step.service_start
+            elif step.kind is StepKind.PICKUP:
                 p = step.service_start
             else:
                 d = step.service_start

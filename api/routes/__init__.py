@@ -21,6 +21,7 @@ from api.routes import (
     shifts,
     users,
     vehicles,
+    visits,
 )
 
 API_PREFIX = "/api/v1"
@@ -37,6 +38,7 @@ def api_router() -> APIRouter:
         quotes,
         bookings,
         deliveries,
+        visits,
         vehicles,
         shifts,
         drone_bases,

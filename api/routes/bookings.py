@@ -7,10 +7,14 @@ A shop order to a community hall (公民館) shows the hall (its dropoff) and wh
 resident may collect it (``collect_from``: the end of its collection slot); one flown
 there shows its ``drone`` (ドローン便), one to a drone pad that goes by van why
 (``van_reason``), with the words to read out (``carrier_ja``/``carrier_en``).
+A home visit (訪問診療, kind ``visit``: pickup and dropoff both the patient's home) shows
+its terms in ``visit``: the appointment, the planned start, the consultation's length
+and the feature its car needs (`api.routes.visits`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Annotated
 
@@ -19,7 +23,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import idempotency
+from api import idempotency, schemas
 from api.db.models import Booking, Place, Rider, User
 from api.deps import (
     BookingUser,
@@ -84,6 +88,21 @@ def _home_ids(session: Session, rows: list[Booking]) -> set[int]:
     )
 
 
+def _visit_terms(
+    row: Booking, promise: Window | None, local: Callable[[datetime | None], datetime | None]
+) -> schemas.VisitTerms | None:
+    """A home visit's terms (None for rides and deliveries)."""
+    if row.kind != BookingKind.VISIT:
+        return None
+    return schemas.VisitTerms(
+        appointment=promise,
+        planned_start=local(row.planned_dropoff_at or row.planned_pickup_at),
+        duration_min=row.visit_min or 0,
+        required_feature=row.visit_feature or "",
+        wanted_at=local(row.visit_wanted_at),
+    )
+
+
 def _public(
     row: Booking,
     homes: set[int],
@@ -103,6 +122,7 @@ def _public(
     )
     held = row.status == BookingStatus.HELD
     expired = held and row.hold_expires_at is not None and row.hold_expires_at <= now
+    visit = _visit_terms(row, promise, local)
     hand_over = row.hand_over
     if hand_over is None and row.kind == BookingKind.DELIVERY:
         hand_over = "door"  # booked before halls existed (migration 0003)
@@ -141,7 +161,7 @@ def _public(
             row.dropoff_place_id in homes,
             personal,
         ),
-        depart_at=None if row.by_arrival else local(row.requested_at),
+        depart_at=None if row.by_arrival or visit is not None else local(row.requested_at),
         arrive_by=local(row.requested_at) if row.by_arrival else None,
         party_size=row.party_size,
         wheelchairs=row.wheelchairs,
@@ -153,6 +173,7 @@ def _public(
         hold_expires_at=local(row.hold_expires_at) if held and not expired else None,
         created_at=local(row.created_at),
         note=row.note if personal else "",
+        visit=visit,
         hand_over=hand_over,  # type: ignore[arg-type]
         hall=HallRef(place_id=row.dropoff_place_id, name=row.dropoff_name) if at_hall else None,
         collect_from=local(row.promise_end) if at_hall else None,
@@ -222,6 +243,9 @@ def list_bookings(
     status: Annotated[
         list[BookingStatus] | None, Query(description="Repeat to give several.")
     ] = None,
+    kind: Annotated[
+        BookingKind | None, Query(description="Only rides, deliveries or home visits.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[BookingPublic]:
     """Bookings of a day, or a rider's bookings from today on, by time.
@@ -242,6 +266,8 @@ def list_bookings(
         q = q.where(Booking.rider_id == rider_id)
     if status:
         q = q.where(Booking.status.in_([s.value for s in status]))
+    if kind is not None:
+        q = q.where(Booking.kind == kind.value)
     rows = list(session.scalars(q.limit(limit)))
     now = rt.now()
     homes = _home_ids(session, rows)

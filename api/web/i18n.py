@@ -67,6 +67,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind.break": ("休憩", "Break"),
     "kind.delivery_pickup": ("集荷", "Collect"),
     "kind.delivery_dropoff": ("配達", "Deliver"),
+    "kind.visit": ("訪問診療", "Home visit"),
     "status.held": ("仮押さえ", "held"),
     "status.confirmed": ("予約確定", "confirmed"),
     "status.picked_up": ("乗車済み", "on board"),
@@ -187,6 +188,37 @@ STRINGS: dict[str, tuple[str, str]] = {
         "/ 利用者検索 ・ Enter 空き状況を確認 ・ Alt+Enter 予約確定 ・ 1〜9 代わりの時間",
         "/ find rider · Enter check · Alt+Enter confirm · 1–9 alternative time",
     ),
+    # home visits (訪問診療): the operator's form, badges on the board and the tablet
+    "op.visit": ("訪問診療の予約（看護師同乗の車両）", "Home visit (nurse car)"),
+    "op.visit.help": (
+        "看護師が同乗した車両が利用者の自宅に伺い、医師のオンライン診療を行います。",
+        "A car with a nurse on board comes to the patient's home for an online "
+        "consultation with a doctor.",
+    ),
+    "op.visit.mode": ("時間の指定", "Time"),
+    "op.visit.by_appointment": (
+        "訪問予定時間帯（診療所の指定）",
+        "Appointment window (from the clinic)",
+    ),
+    "op.visit.by_wanted": ("訪問希望時刻", "Wanted start"),
+    "op.visit.start": ("時間帯の開始", "Window from"),
+    "op.visit.end": ("時間帯の終了", "Window until"),
+    "op.visit.wanted": ("希望の開始時刻", "Start at"),
+    "op.visit.duration": ("診療時間（分）", "Consultation (min)"),
+    "op.visit.duration.help": ("10〜120分", "10–120 minutes"),
+    "op.visit.submit": ("訪問を予約する", "Book the visit"),
+    "op.visit.booked": ("訪問を予約しました。予約番号 {id}", "Visit booked. Booking no. {id}"),
+    "op.visit.planned": ("訪問開始予定", "Planned start"),
+    "op.visit.impossible": ("訪問を予約できません", "Cannot book the visit"),
+    "op.visit.missing": ("運行している車両にない装備", "Feature no car in service offers"),
+    "op.visit.alternatives.hint": (
+        "選ぶとその時刻を希望時刻として予約します。数字キー 1〜9 でも選べます。",
+        "Choosing one books the visit at that wanted start. Or press 1–9.",
+    ),
+    "visit.badge": ("訪問", "Visit"),
+    "visit.appointment": ("訪問予定時間帯", "Appointment window"),
+    "visit.minutes": ("診療 {n}分", "{n} min consultation"),
+    "visit.done": ("訪問済み", "visited"),
     # dispatcher
     "dp.title": ("配車ボード", "Dispatch board"),
     "dp.map": ("地図", "Map"),
@@ -284,6 +316,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dr.done": ("完了", "done"),
     "dr.handed_over": ("公民館に預けた（{n}個）", "Handed over at the hall ({n})"),
     "dr.eta": ("予定 {time}", "Planned {time}"),
+    "dr.visited": ("訪問完了", "Visit done"),
 }
 
 

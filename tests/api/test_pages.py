@@ -154,6 +154,44 @@ def test_operator_page_takes_shop_orders_to_the_door_or_a_hall(client: TestClien
     assert 'api("/deliveries"' in script and "hallsNearest()" in script
 
 
+def test_operator_page_books_home_visits(client: TestClient) -> None:
+    html = client.get("/operator").text
+    for word in (
+        "訪問診療の予約",
+        "訪問予定時間帯（診療所の指定）",
+        "訪問希望時刻",
+        "診療時間（分）",
+    ):
+        assert word in html
+    page = parse(html)
+    ids = {v for _, n, v in page.attrs if n == "id"}
+    controls = {"visit-date", "visit-start", "visit-end", "visit-wanted", "visit-duration"}
+    assert controls | {"visit-btn", "visit-words", "visit-alternatives", "visit-missing"} <= ids
+    labelled = {v for t, n, v in page.attrs if t == "label" and n == "for"}
+    assert controls <= labelled
+    radios = [v for t, n, v in page.attrs if t == "input" and n == "value"]
+    assert {"appointment", "wanted"} <= set(radios)
+    assert re.search(r'id="visit-duration"[^>]*min="10" max="120"', html)
+    # pages take "now" from the service (none here: the pages without the service)
+    assert 'data-service-now=""' in html
+    script = (STATIC_DIR / "operator.js").read_text()
+    assert 'api("/visits"' in script and "todayIso(serviceNow())" in script
+    assert "idempotencyKey" in script.split('api("/visits"')[1].split("\n")[0]
+
+
+def test_board_and_tablet_show_visit_stops() -> None:
+    for name in ("dispatcher.js", "driver.js"):
+        script = (STATIC_DIR / name).read_text()
+        assert 'tr("visit.badge")' in script, name
+        assert 'tr("visit.minutes", { n: s.duration_min })' in script, name
+    driver = (STATIC_DIR / "driver.js").read_text()
+    assert '["visited", "dr.visited", "btn-alight"]' in driver
+    assert "visit_not_begun" in driver
+    assert i18n.STRINGS["visit.badge"][0] == "訪問"
+    assert i18n.STRINGS["kind.visit"][0] == "訪問診療"
+    assert i18n.STRINGS["dr.visited"] == ("訪問完了", "Visit done")
+
+
 def test_board_and_tablet_show_hall_stops_with_their_parcels() -> None:
     for name in ("dispatcher.js", "driver.js"):
         script = (STATIC_DIR / name).read_text()

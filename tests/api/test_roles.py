@@ -61,6 +61,7 @@ ENDPOINTS = [
     ("GET", "/bookings/x", None, {"operator", "dispatcher", "planner"}),
     ("POST", "/bookings/x/cancel", None, OP_DISP),
     ("POST", "/deliveries", {"shop_place_id": 1, "rider_id": 1}, OP_DISP),
+    ("POST", "/visits", {"rider_id": 1, "wanted_at": iso(10)}, OP_DISP),
     ("GET", "/vehicles", None, FLEET_VIEW),
     ("GET", "/vehicles/car-1", None, FLEET_VIEW),
     (

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from tests.api.conftest import BookedDay, book_day, iso
 from tests.api.test_roles import ENDPOINTS
 
 EXAMPLES = 6
@@ -36,6 +37,32 @@ def role_for(method: str, path: str) -> str:
         if m == method and _template("/api/v1" + p) == _template(path):
             return next(r for r in PREFERENCE if r in allowed)
     return "dispatcher"  # public routes (map, health) ignore the token
+
+
+@pytest.fixture
+def booked_day(client, staff, town) -> BookedDay:
+    """`tests.api.conftest.book_day` on a fleet with the clinic's car too (feature
+    ``nurse``), and a home visit (訪問診療) on it, so visit stops are fuzzed as well."""
+    admin = staff.headers("admin")
+    car = {"id": "nurse-1", "name": "訪問診療車", "seats": 2, "features": ["nurse"]}
+    r = client.post(
+        "/api/v1/vehicles",
+        json={**car, "depot_place_id": town.places["depot"]},
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    shift = {"vehicle_id": "nurse-1", "start_at": iso(8), "end_at": iso(17)}
+    assert client.post("/api/v1/shifts", json=shift, headers=admin).status_code == 201
+    day = book_day(client, staff, town)
+    visit = {"rider_id": town.riders["suzuki"], "wanted_at": iso(10), "note": "往診"}
+    r = client.post("/api/v1/visits", json=visit, headers=staff.headers("operator"))
+    assert r.status_code == 201, r.text
+    manifest = client.get(
+        "/api/v1/vehicles/nurse-1/manifest", headers=staff.headers("dispatcher")
+    ).json()
+    assert "visit" in [s["kind"] for s in manifest["stops"]]  # (it may carry rides too)
+    day.confirmed.append(r.json()["id"])
+    return day
 
 
 def fuzz(operation, mode, token: str, statuses: Counter[int], failures: list[str]) -> None:  # type: ignore[no-untyped-def]

@@ -89,6 +89,20 @@ function whoOf(s) {
   return `${t("hall.parcels", { n: s.parcels.length })}: ${names}`;
 }
 
+/** A home visit's stop (訪問診療): the 訪問 badge and the consultation's length. */
+function visitBadges(s) {
+  if (s.kind !== "visit") return [];
+  return [
+    el("span", { class: "badge badge-visit" }, tr("visit.badge")),
+    s.duration_min ? el("span", { class: "badge" }, tr("visit.minutes", { n: s.duration_min })) : null,
+  ];
+}
+
+/** The status words of a stop (a visit made is 訪問済み, not 降車済み). */
+function statusKey(s) {
+  return s.kind === "visit" && s.status === "done" ? "visit.done" : `status.${s.status}`;
+}
+
 // ---------------------------------------------------------------- render
 function render() {
   const plan = state.plan;
@@ -145,13 +159,13 @@ function renderManifests(routes) {
         },
         el("td", {}, String(i + 1)),
         el("td", {}, fmtTime(s.arrival || s.eta)),
-        el("td", {}, tr(`kind.${s.kind}`), s.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null),
+        el("td", {}, tr(`kind.${s.kind}`), s.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null, ...visitBadges(s)),
         el("td", {}, whoOf(s)),
         el("td", {}, s.place?.name || s.place_name || ""),
         el("td", {}, win ? fmtWindow(win.start, win.end) : ""),
         el("td", {},
           st ? el("span", { class: `badge badge-${st}` }, tr(st)) : null,
-          s.status ? el("span", { class: "badge" }, tr(`status.${s.status}`)) : null));
+          s.status ? el("span", { class: "badge" }, tr(statusKey(s))) : null));
       });
       const locked = Boolean(r.locked);
       return el("article", { class: "manifest", style: `--vcolor:${colourOf(r.vehicle_id)}`, dataset: { vehicleId: r.vehicle_id } },

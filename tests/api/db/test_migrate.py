@@ -53,6 +53,7 @@ def test_migrations_ship_with_the_package():
         "0002_day_allocates_booking_ids.py",
         "0003_community_halls.py",
         "0004_drones.py",
+        "0005_visits.py",
     ]
 
 
