@@ -19,7 +19,7 @@ from api.db.models import Drone, DroneBase, Place
 from api.deps import FleetUser, IdPath, PlanUser, ReadSession, WriteSession
 from api.live.drones import BASE_PLACE_KINDS
 from api.problems import conflict, invalid_field, not_found
-from api.routes.common import office_audit, problems
+from api.routes.common import office_audit, patched, problems
 from api.schemas import DroneBaseCreate, DroneBasePublic, DroneBaseUpdate
 
 router = APIRouter(prefix="/drone-bases", tags=["drones"])
@@ -103,10 +103,7 @@ def update_base(
 ) -> DroneBasePublic:
     """Rename, move to another place or retire a base (only the fields given)."""
     base = base_or_404(session, base_id)
-    given = body.model_dump(exclude_unset=True)
-    for name, value in given.items():
-        if value is None:
-            raise invalid_field(name, "空にはできません", "must not be null")
+    given = patched(body)
     if "place_id" in given:
         base_place(session, given["place_id"])
     for name, value in given.items():

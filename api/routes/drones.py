@@ -47,7 +47,7 @@ from api.live.drones import sync_drones, van_reason
 from api.live.store import OpenDay
 from api.live.views import broken_public
 from api.problems import FieldProblem, conflict, invalid, invalid_field, not_found
-from api.routes.common import office_audit, problems
+from api.routes.common import office_audit, patched, problems
 from api.runtime import Runtime
 from api.schemas import (
     DroneCreate,
@@ -337,10 +337,7 @@ def update_drone(
 ) -> DronePublic:
     """Change a drone (only the fields given) or retire it (``active: false``)."""
     drone = drone_or_404(session, drone_id)
-    given = body.model_dump(exclude_unset=True)
-    for name, value in given.items():
-        if value is None:
-            raise invalid_field(name, "空にはできません", "must not be null")
+    given = patched(body)
     if "base_id" in given:
         _known_base(session, given["base_id"])
     for name, value in given.items():
