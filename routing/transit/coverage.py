@@ -66,6 +66,22 @@ def hourly_stops(timetable: Timetable, start_s: int, end_s: int) -> set[str]:
     return {stop for stop, hit in seen.items() if len(hit) == hours}
 
 
+def nearest_hourly_stop_m(
+    timetable: Timetable, homes: Sequence[LonLat], start_s: int, end_s: int
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Straight-line metres from each home to the nearest hourly stop (inf: none), and
+    the hourly stops."""
+    stops = tuple(sorted(hourly_stops(timetable, start_s, end_s)))
+    if not homes or not stops:
+        return np.full(len(homes), np.inf), stops
+    h = np.asarray(homes, dtype=float)
+    s = np.asarray([(timetable.stops[x].lon, timetable.stops[x].lat) for x in stops], float)
+    lat0 = np.radians(h[:, 1].mean())
+    dx = (h[:, None, 0] - s[None, :, 0]) * 111_320.0 * np.cos(lat0)
+    dy = (h[:, None, 1] - s[None, :, 1]) * _M_PER_DEG_LAT
+    return np.hypot(dx, dy).min(axis=1), stops
+
+
 def stop_coverage(
     timetable: Timetable,
     homes: Sequence[LonLat],
@@ -76,14 +92,6 @@ def stop_coverage(
     """How many ``homes`` lie within each radius (straight line) of an hourly stop."""
     if any(r <= 0 for r in radii_m):
         raise InputError(f"coverage: radii must be positive metres, got {list(radii_m)}")
-    stops = sorted(hourly_stops(timetable, start_s, end_s))
-    if not homes or not stops:
-        return Coverage(len(homes), tuple(radii_m), (0,) * len(radii_m), tuple(stops))
-    h = np.asarray(homes, dtype=float)
-    s = np.asarray([(timetable.stops[x].lon, timetable.stops[x].lat) for x in stops], float)
-    lat0 = np.radians(h[:, 1].mean())
-    dx = (h[:, None, 0] - s[None, :, 0]) * 111_320.0 * np.cos(lat0)
-    dy = (h[:, None, 1] - s[None, :, 1]) * _M_PER_DEG_LAT
-    nearest = np.hypot(dx, dy).min(axis=1)
+    nearest, stops = nearest_hourly_stop_m(timetable, homes, start_s, end_s)
     covered = tuple(int((nearest <= r).sum()) for r in radii_m)
-    return Coverage(len(homes), tuple(radii_m), covered, tuple(stops))
+    return Coverage(len(homes), tuple(radii_m), covered, stops)
