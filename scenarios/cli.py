@@ -359,6 +359,53 @@ def study_command(
     console.print(f"{len(table.rows)} days in {wall:.1f} s · report 報告書: {path}")
 
 
+@scenario_app.command("review")
+def review_command(
+    ctx: typer.Context,
+    spec: SpecArg,
+    seeds: SeedsOpt = 3,
+    workers: WorkersOpt = 2,
+    scheduler: SchedulerOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Bus-line review: today's lines, on demand only and a mix, for the same callers.
+
+    Each option of the spec's [review] (default: today's lines, on demand only, the mix
+    of [transit.mix]) × seed is simulated on Dask; one report compares served, door to
+    door, waiting, walking, cost per trip, CO2, stop coverage and the worst district.
+
+    路線バスの見直し：現行の路線・デマンド交通のみ・組み合わせを、同じ申込みで比べます。
+    """
+    from scenarios.review import review_options, run_review
+
+    console = Console()
+    settings = _settings(ctx)
+    with _input_errors(console):
+        _check_parallel(ctx, scheduler)
+        base = _load(spec)
+        options = review_options(base)
+        t0 = time.perf_counter()
+        with _progress(console) as bar:
+            task = bar.add_task("review 見直しを実行中", total=len(options) * seeds)
+            path, table = run_review(
+                base,
+                seeds=seeds,
+                out_dir=out or Path("reports") / f"{spec.stem}-review",
+                data_dir=settings.data_dir,
+                cache_dir=settings.cache_dir,
+                n_workers=workers,
+                scheduler=scheduler,
+                progress=lambda done, total, row: bar.update(task, completed=done),
+            )
+        wall = time.perf_counter() - t0
+    from scenarios.review import REVIEW_KPIS
+
+    print_sweep(table, console, kpis=[k for k in REVIEW_KPIS if k in table.kpi_names()][:9])
+    console.print(f"{len(table.rows)} days in {wall:.1f} s · report 報告書: {path}")
+    if len(table.failed()) == len(table.rows):
+        raise typer.Exit(1)
+
+
 def demo_command(
     ctx: typer.Context,
     seed: Annotated[int, typer.Option(help="Random seed of the demo day. 乱数の種")] = 7,
