@@ -1,8 +1,8 @@
 """The buses a timetable needs, as the vehicle records every KPI reads.
 
 Trips are chained into buses (運用) greedily in order of departure: a trip goes to the
-bus that has waited longest at its first stop (it arrived there by the departure), else
-a new bus starts. A bus's paid hours are its first departure to its last arrival
+bus that has waited longest at its first stop (it arrived there by the departure) —
+one of its own line if there is one — else a new bus starts. A bus's paid hours are its first departure to its last arrival
 (layovers between trips included, the run from and back to the garage not: the feed
 does not say where that is), so cost per trip is read from timetable vehicle-hours
 with the same cost model as the on-demand cars (`scenarios.metrics.CostModel`, type
@@ -39,7 +39,8 @@ def blocks(timetable: Timetable) -> list[list[TransitTrip]]:
             and b[-1].last_arrival_s <= trip.first_departure_s
         ]
         if waiting:
-            min(waiting, key=lambda b: (b[-1].last_arrival_s, b[0].trip_id)).append(trip)
+            same_line = [b for b in waiting if b[-1].route_id == trip.route_id] or waiting
+            min(same_line, key=lambda b: (b[-1].last_arrival_s, b[0].trip_id)).append(trip)
         else:
             buses.append([trip])
     return buses
