@@ -1,0 +1,119 @@
+"""The bus-line review: options side by side on the same callers, the worst district per
+option, the report and the command."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from scenarios.review import (
+    DEFAULT_OPTIONS,
+    review_options,
+    run_review,
+    side_by_side,
+    worst_districts,
+)
+from scenarios.spec import ReviewOption
+from scenarios.sweep import SweepRow, SweepTable, open_client
+from tests.scenarios.tiny import tiny_spec
+from tests.scenarios.transit import simulate_on_loop
+
+runner = CliRunner()
+
+
+def test_default_options_and_the_specs_own(tiny):
+    assert [o.name for o in review_options(tiny)] == ["today", "on_demand", "mix"]
+    assert [o.set["transit.serve"] for o in DEFAULT_OPTIONS] == ["fixed", "drt", "mix"]
+    own = tiny.with_overrides(
+        {"review.options": [{"name": "cut-2", "set": {"transit.lines.cut": ["2"]}}]}
+    )
+    assert [o.name for o in review_options(own)] == ["cut-2"]
+
+
+def test_side_by_side_means_over_seeds_and_skips_missing_kpis():
+    rows = [
+        SweepRow("today", 0, {}, {"served_share": 0.5, "cost_per_trip_yen": 3000.0}),
+        SweepRow("today", 1, {}, {"served_share": 0.7, "cost_per_trip_yen": 1000.0}),
+        SweepRow("mix", 0, {}, {"served_share": 0.9}),
+        SweepRow("mix", 1, {}, error="boom"),
+    ]
+    table = SweepTable("s", (), rows)
+    options = [ReviewOption(name="today", title_ja="現行"), ReviewOption(name="mix")]
+    t = side_by_side(table, options)
+    assert t.header == ("指標", "KPI", "現行 today", "mix mix")
+    assert dict((r[1], r[2:]) for r in t.rows) == {
+        "served": ("60.0 %", "90.0 %"),
+        "cost per trip": ("¥2,000", "–"),
+    }
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory, town, graph_cache):
+    folder = tmp_path_factory.mktemp("review")
+    spec = tiny_spec(
+        folder,
+        town,
+        transit__feed=".",
+        transit__service_date="2026-12-07",
+        demand__rides_per_day=30,
+        **{
+            "transit.mix.on_demand_hours": [["09:30", "11:00"]],
+            "transit.mix.feeder_districts": ["北部"],
+            "transit.mix.hub": "S0",
+        },
+    )
+    with open_client(n_workers=1) as client:
+        path, table = run_review(
+            spec,
+            seeds=2,
+            out_dir=folder / "out",
+            data_dir=town.parent,
+            cache_dir=graph_cache,
+            client=client,
+            simulate=simulate_on_loop,
+        )
+    return path, table
+
+
+def test_review_runs_every_option_on_the_same_callers(review):
+    path, table = review
+    assert not table.failed() and table.variants() == ["today", "on_demand", "mix"]
+    for seed in (0, 1):
+        days = [d for d in table.results if d.seed == seed]
+        ids = [[t.request_id for t in d.trips] for d in days]
+        assert ids[0] == ids[1] == ids[2]
+    assert table.mean("today", "on_demand_coverage_share") == 0
+    assert table.mean("on_demand", "coverage_share") == 1
+    html = path.read_text(encoding="utf-8")
+    for words in ("案の比較", "The options side by side", "周辺地区", "remote districts"):
+        assert words in html
+    assert (path.parent / "figures" / "review_service_maps.png").is_file()
+    assert (path.parent / "sweep.csv").is_file()
+
+
+def test_the_worst_district_per_option(review):
+    _path, table = review
+    worst = worst_districts(table.results, DEFAULT_OPTIONS)
+    assert [w["option"] for w in worst] == ["today", "on_demand", "mix"]
+    for w in worst:
+        days = [d for d in table.results if d.variant == w["option"]]
+        shares = [
+            r["served_share"]
+            for r in __import__("scenarios.metrics").metrics.district_rows(
+                [t for d in days for t in d.trips]
+            )
+            if r["requests_counted"] >= 5
+        ]
+        assert w["served_share"] == min(shares)
+
+
+def test_review_command_help_and_bad_spec(tmp_path):
+    result = runner.invoke(app, ["scenario", "review", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "路線バスの見直し" in text and "--seeds" in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n', encoding="utf-8")
+    result = runner.invoke(app, ["scenario", "review", str(bad)])
+    assert result.exit_code == 2
