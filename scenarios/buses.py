@@ -2,12 +2,13 @@
 
 Trips are chained into buses (運用) greedily in order of departure: a trip goes to the
 bus that has waited longest at its first stop (it arrived there by the departure) —
-one of its own line if there is one — else a new bus starts. A bus's paid hours are its first departure to its last arrival
-(layovers between trips included, the run from and back to the garage not: the feed
-does not say where that is), so cost per trip is read from timetable vehicle-hours
-with the same cost model as the on-demand cars (`scenarios.metrics.CostModel`, type
-`BUS_TYPE`). Kilometres are road distances between consecutive stops; the load on
-each leg is the riders the journeys put on that trip, so empty bus km show too.
+one of its own line if there is one — else a new bus starts. A bus's paid hours are
+its first departure to its last arrival (layovers between trips included, the run
+from and back to the garage not: the feed does not say where that is), so cost per
+trip is read from timetable vehicle-hours with the same cost model as the on-demand
+cars (`scenarios.metrics.CostModel`, type `BUS_TYPE`). Kilometres are road distances
+between consecutive stops; the load on each leg is the riders the journeys put on
+that trip, so empty bus km show too.
 """
 
 from __future__ import annotations

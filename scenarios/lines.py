@@ -7,8 +7,8 @@ unknown name is an error listing the lines there are, never a silent no-op.
 - ``retime`` = a new headway per line: each stopping pattern of the line (its stop
   sequence) runs from its first departure to its last at the new headway, every trip
   with the running times of the pattern's first trip;
-- ``run_hours``: only trips whose first departure falls in one of these periods run
-  (e.g. the morning peak of a mix).
+- ``run_hours`` per line: only its trips whose first departure falls in one of the
+  periods run (e.g. the loop at the peaks of a mix); lines not named run all day.
 """
 
 from __future__ import annotations
@@ -63,13 +63,18 @@ def line_plan(timetable: Timetable, transit: TransitSpec) -> Timetable:
         for name, headway in transit.retime.items()
         for rid in line_ids(timetable, [name], f"transit.retime.{name}")
     }
+    hours = {
+        rid: periods
+        for name, periods in transit.run_hours.items()
+        for rid in line_ids(timetable, [name], f"transit.run_hours.{name}")
+    }
     trips: list[TransitTrip] = []
     for rid in sorted(running):
         own = [t for t in timetable.trips if t.route_id == rid]
-        trips += retimed(own, retime[rid]) if rid in retime else own
-    periods = transit.run_hours
-    if periods:
-        trips = [t for t in trips if any(a <= t.first_departure_s < b for a, b in periods)]
+        own = retimed(own, retime[rid]) if rid in retime else own
+        if rid in hours:
+            own = [t for t in own if any(a <= t.first_departure_s < b for a, b in hours[rid])]
+        trips += own
     routes = {rid: timetable.routes[rid] for rid in sorted(running)}
     return Timetable(timetable.stops, routes, tuple(trips), dict(timetable.shapes_m))
 

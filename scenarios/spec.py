@@ -358,7 +358,8 @@ class TransitSpec(_Section):
     bus_co2_g_per_km: float = Field(650.0, ge=0)
     lines: LinesSpec = Field(default_factory=LinesSpec)
     retime: dict[str, int] = Field(default_factory=dict)  # line -> headway, minutes
-    run_hours: tuple[tuple[Clock, Clock], ...] = ()  # trips leaving outside them are cut
+    # line -> periods: its trips leaving outside them are cut (lines not named: all day)
+    run_hours: dict[str, tuple[tuple[Clock, Clock], ...]] = Field(default_factory=dict)
     mix: MixSpec = Field(default_factory=MixSpec)
 
 
@@ -661,7 +662,8 @@ def _transit_checks(spec: ScenarioSpec) -> list[Problem]:
     for line, headway in t.retime.items():
         if not 1 <= headway <= 600:
             out.append((("transit", "retime", line), "headway must be 1..600 minutes"))
-    out += _periods(("transit", "run_hours"), t.run_hours)
+    for line, periods in t.run_hours.items():
+        out += _periods(("transit", "run_hours", line), periods)
     m = t.mix
     out += _periods(("transit", "mix", "on_demand_hours"), m.on_demand_hours)
     names = set(districts_of(spec).names())

@@ -51,8 +51,8 @@ def test_keep_cut_and_run_hours():
     assert ids(line_plan(tt, TransitSpec(lines=LinesSpec(keep=("2",))))) == ["2-08"]
     cut = line_plan(tt, TransitSpec(lines=LinesSpec(cut=("r2",))))
     assert ids(cut) == ["1-07", "1-08", "1-09", "1-back"] and set(cut.routes) == {"r1"}
-    peak = line_plan(tt, TransitSpec(run_hours=((7 * H, 8 * H),)))
-    assert ids(peak) == ["1-07", "1-back"]  # 8:00 is outside [7:00, 8:00)
+    peak = line_plan(tt, TransitSpec(run_hours={"1": ((7 * H, 8 * H),)}))
+    assert ids(peak) == ["1-07", "1-back", "2-08"]  # 8:00 is outside [7:00, 8:00); 2 all day
     with pytest.raises(InputError, match=r"transit\.retime\.9"):
         line_plan(tt, TransitSpec(retime={"9": 30}))
 

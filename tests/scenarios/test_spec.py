@@ -204,7 +204,7 @@ TRANSIT_BAD = """
 serve = "mix"
 feed = "no-such-feed.zip"
 retime = {{ "1" = 0 }}
-run_hours = [["10:00", "09:00"]]
+run_hours = {{ "1" = [["10:00", "09:00"]] }}
 lines = {{ keep = ["1", "2"], cut = ["2"] }}
 
 [transit.mix]
@@ -230,7 +230,7 @@ def test_transit_problems_are_named_by_key(tmp_path, town):
         "transit: give exactly one of service_date and weekday",
         "transit.lines: lines both kept and cut: 2",
         "transit.retime.1: headway must be 1..600 minutes",
-        "transit.run_hours.0: must end after it starts",
+        "transit.run_hours.1.0: must end after it starts",
         "transit.mix.on_demand_hours.0: must end after it starts",
         "transit.mix.feeder_districts.0: no district '山奥'",
         "transit.mix.hub: feeders need a hub stop",
