@@ -31,6 +31,7 @@ from scenarios.buses import bus_records, ride_loads
 from scenarios.calls import Call, LonLat
 from scenarios.districts import distance_m as straight_m
 from scenarios.lines import feed_timetable, line_plan
+from scenarios.records import direct
 from scenarios.results import TripRecord, TripStatus, VehicleRecord
 from scenarios.spec import ScenarioSpec
 from scenarios.world import World
@@ -123,9 +124,7 @@ def fixed_record(
     absent: set[str],
 ) -> TripRecord:
     """The record of a call served (or not) by the buses; ``answer`` None: not a ride."""
-    a, b = world.location(call.origin), world.location(call.destination)
-    direct_t = int(world.time_s[a, b]) if a is not None and b is not None else 0
-    direct_d = int(world.distance_m[a, b]) if a is not None and b is not None else 0
+    direct_t, direct_d = direct(world, call.origin, call.destination)
     base = dict(
         request_id=call.request_id,
         kind=call.kind,

@@ -30,6 +30,7 @@ from enum import StrEnum
 from routing.transit.journeys import Journey, NoJourney, plan_journey
 from scenarios.calls import Call
 from scenarios.fixed import TransitService, fare
+from scenarios.records import direct
 from scenarios.results import TripRecord, TripStatus
 from scenarios.spec import ScenarioSpec
 from scenarios.world import World
@@ -130,12 +131,12 @@ def feeder_record(
     """The rider's one trip from the car's record and the bus (and the bus journey
     actually ridden: the next one after a missed connection; None: no bus ridden)."""
     call, bus = feeder.call, feeder.bus
-    a, b = world.location(call.origin), world.location(call.destination)
+    direct_t, direct_d = direct(world, call.origin, call.destination)
     whole = dict(
         origin=call.origin,
         destination=call.destination,
-        direct_time_s=int(world.time_s[a, b]) if a is not None and b is not None else 0,
-        direct_distance_m=int(world.distance_m[a, b]) if a is not None and b is not None else 0,
+        direct_time_s=direct_t,
+        direct_distance_m=direct_d,
         asked_time=call.asked_time,
         by_arrival=call.by_arrival,
         mode=Mode.FEEDER.value,

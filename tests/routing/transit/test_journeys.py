@@ -15,6 +15,7 @@ Walking is straight line x 1.3 at 3 km/h: 100 m -> 130 m -> 156 s; C -> C2 50 m 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -261,12 +262,7 @@ def check_consistent(j: Journey, tt: Timetable, rules: JourneyRules) -> None:
 @given(small_day(), st.integers(0, 2400))
 def test_by_departure_agrees_with_brute_force(day, depart_at):
     tt, origin, dest, transfers = day
-    rules = JourneyRules(
-        max_walk_m=RULES.max_walk_m,
-        transfer_walk_m=RULES.transfer_walk_m,
-        min_transfer_s=RULES.min_transfer_s,
-        max_transfers=transfers,
-    )
+    rules = replace(RULES, max_transfers=transfers)
     found = plan_journey(index_timetable(tt, rules), origin, dest, depart_at=depart_at)
     options = [
         (leave, arr) for leave, arr in every_journey(tt, rules, origin, dest) if leave >= depart_at
@@ -288,12 +284,7 @@ def test_by_departure_agrees_with_brute_force(day, depart_at):
 @given(small_day(), st.integers(0, 4000))
 def test_by_arrival_agrees_with_brute_force(day, arrive_by):
     tt, origin, dest, transfers = day
-    rules = JourneyRules(
-        max_walk_m=RULES.max_walk_m,
-        transfer_walk_m=RULES.transfer_walk_m,
-        min_transfer_s=RULES.min_transfer_s,
-        max_transfers=transfers,
-    )
+    rules = replace(RULES, max_transfers=transfers)
     found = plan_journey(index_timetable(tt, rules), origin, dest, arrive_by=arrive_by)
     options = [
         (leave, arr) for leave, arr in every_journey(tt, rules, origin, dest) if arr <= arrive_by
