@@ -32,6 +32,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from routing.errors import InputError
 from routing.transit.timetable import Timetable
 
@@ -220,6 +222,7 @@ class TransitIndex:
     mirrored_deps: tuple[int, ...]
     footpaths: tuple[tuple[tuple[int, int, int], ...], ...]  # per stop: (stop, metres, s)
     lookup: dict[str, int]
+    xy: np.ndarray  # stops in local metres (prefilter for stops near a point)
 
 
 def index_timetable(timetable: Timetable, rules: JourneyRules | None = None) -> TransitIndex:
@@ -238,9 +241,10 @@ def index_timetable(timetable: Timetable, rules: JourneyRules | None = None) -> 
             mirrored.append(_Conn(-b.arrival_s, -a.departure_s, j, i, t, p + 1, p))
     forward.sort(key=lambda c: (c.dep, c.arr, c.trip, c.frm_call))
     mirrored.sort(key=lambda c: (c.dep, c.arr, c.trip, -c.frm_call))
+    xy = _xy(points)
     paths: list[list[tuple[int, int, int]]] = [[] for _ in stop_ids]
     for i in range(len(stop_ids)):
-        for j in range(len(stop_ids)):
+        for j in _within(xy, xy[i], rules.transfer_walk_m / rules.detour_factor):
             metres = 0 if i == j else rules.walk_m(points[i], points[j])
             if metres <= rules.transfer_walk_m:
                 change = max(1, rules.walk_s(metres) + rules.min_transfer_s)
@@ -256,13 +260,44 @@ def index_timetable(timetable: Timetable, rules: JourneyRules | None = None) -> 
         tuple(c.dep for c in mirrored),
         tuple(tuple(p) for p in paths),
         lookup,
+        xy,
     )
+
+
+def _xy(points: tuple[LonLat, ...]) -> np.ndarray:
+    """Metres east and north of the first point (a prefilter for nearby stops only:
+    distances are then measured exactly by `JourneyRules.walk_m`)."""
+    if not points:
+        return np.zeros((0, 2))
+    arr = np.asarray(points, dtype=float)
+    lat0 = math.radians(arr[0, 1])
+    return np.column_stack(
+        (
+            (arr[:, 0] - arr[0, 0]) * 111_320.0 * math.cos(lat0),
+            (arr[:, 1] - arr[0, 1]) * _M_PER_DEG_LAT,
+        )
+    )
+
+
+def _within(xy: np.ndarray, at: np.ndarray, radius_m: float) -> list[int]:
+    """Indices of points roughly within ``radius_m`` of ``at`` (20 % + 10 m of slack:
+    the local projection drifts over a large feed)."""
+    if not len(xy):
+        return []
+    d = np.hypot(xy[:, 0] - at[0], xy[:, 1] - at[1])
+    return [int(i) for i in np.flatnonzero(d <= radius_m * 1.2 + 10.0)]
 
 
 def stops_near(index: TransitIndex, point: LonLat) -> dict[int, int]:
     """{stop index: walking metres} of the stops within ``max_walk_m`` of ``point``."""
     r = index.rules
-    near = ((i, r.walk_m(point, p)) for i, p in enumerate(index.points))
+    if not index.points:
+        return {}
+    here = _xy((index.points[0], point))[1]
+    near = (
+        (i, r.walk_m(point, index.points[i]))
+        for i in _within(index.xy, here, r.max_walk_m / r.detour_factor)
+    )
     return {i: m for i, m in near if m <= r.max_walk_m}
 
 
