@@ -14,6 +14,7 @@ from api.settings import Settings
 from benchmarks.cli import bench_app
 from dispatch.cli import solve_command
 from routing.cli import map_app
+from routing.transit.cli import transit_app
 from scenarios.cli import demo_command, scenario_app
 
 app = typer.Typer(
@@ -39,6 +40,11 @@ app.add_typer(bench_app, name="bench", help="Benchmarks: JSON + markdown tables.
 app.command("demo")(demo_command)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(service_app, name="service")
+app.add_typer(
+    transit_app,
+    name="transit",
+    help="公共交通 Transit feeds (GTFS / GTFS-JP): summarise a feed, draft one from a line sketch.",
+)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
