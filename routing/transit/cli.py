@@ -102,7 +102,8 @@ def make_feed(
     console.print(
         f"wrote {path}: {len(gtfs.routes)} routes, {len(gtfs.stops)} stops, "
         f"{len(gtfs.trips)} trips, {len(gtfs.stop_times)} stop times "
-        f"(roads: {source.name}). 作成しました。"
+        f"(roads: {source.name}). 作成しました。",
+        soft_wrap=True,
     )
     console.print(OSM_CREDIT, style="dim")
 
