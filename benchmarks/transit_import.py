@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import math
-import os
 import resource
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from benchmarks.instances import data_dir as reference_data_dir
 from benchmarks.report import write_results
 from routing.graph import RoadGraph, load_graph
 from routing.snapping import LocalProjection, random_points_near_roads
@@ -44,7 +44,6 @@ from routing.transit.draft import DraftFeed, DraftLine, DraftStop, draft_feed, w
 from routing.transit.feed import read_feed, read_timetable
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 WEEKDAY = dt.date(2026, 12, 1)
 COLUMNS = (
     "format",
@@ -80,8 +79,8 @@ def cli(
     """Seconds and memory of reading a town-sized GTFS feed into a timetable."""
     if quick:
         lines, stops, headway_min, repeats = 3, 6, 60, 1
-    data = data_dir or Path(os.environ.get("NORIAI_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
-    graph = load_graph(data / "osm" / "tachikawa_drive.graphml", SpeedTable(factor=1.0))
+    road = reference_data_dir(data_dir) / "osm" / "tachikawa_drive.graphml"
+    graph = load_graph(road, SpeedTable(factor=1.0))
     rows = measure(
         graph, lines=lines, stops=stops, headway_min=headway_min, repeats=repeats, seed=seed
     )
