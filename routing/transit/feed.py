@@ -232,9 +232,16 @@ def shape_lengths_m(shapes: pd.DataFrame | None) -> dict[str, int]:
 
 def parse_time(text: str) -> int:
     """``"HH:MM:SS"`` (hours may pass 24) to seconds; ValueError otherwise."""
+    seconds = _time_s(text)
+    if seconds is None:
+        raise ValueError(f"{text!r} is not a time HH:MM:SS")
+    return seconds
+
+
+def _time_s(text: str) -> int | None:
     match = _TIME.match(text)
     if not match:
-        raise ValueError(f"{text!r} is not a time HH:MM:SS")
+        return None
     h, m, s = (int(g) for g in match.groups())
     return h * 3600 + m * 60 + s
 
@@ -393,18 +400,24 @@ def _stop_time_seconds(st: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _seconds(column: pd.Series, file: str, field: str, *, required: bool = False) -> np.ndarray:
-    """Seconds per cell of a time column (NaN where empty), FeedError on a malformed one."""
-    text = column.astype("string")
-    parts = text.str.extract(_TIME)
-    empty = text.isna().to_numpy()
-    bad = parts[0].isna().to_numpy() & (~empty | required)
+    """Seconds per cell of a time column (NaN where empty), FeedError on a malformed one.
+
+    Each distinct text is parsed once: a timetable repeats its times many times over.
+    """
+    codes, texts = pd.factorize(column)  # empty cells: code -1
+    values = np.full(len(texts) + 1, np.nan)  # the last slot: empty
+    for k, text in enumerate(texts):
+        seconds = _time_s(str(text))
+        if seconds is not None:
+            values[k] = seconds
+    out = values[codes]
+    bad = np.isnan(out) & ((codes >= 0) | required)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        value = text.iloc[i]
+        value = column.iloc[i]
         what = "is empty" if pd.isna(value) else f"{value!r} is not a time HH:MM:SS"
         raise FeedError(what, file=file, row=i + 1, field=field)
-    h, m, s = (parts[k].astype(float).to_numpy(na_value=np.nan) for k in range(3))
-    return h * 3600 + m * 60 + s
+    return out
 
 
 def _dates(column: pd.Series, file: str, field: str) -> None:
