@@ -331,6 +331,19 @@ def _check_references(gtfs: gk.Feed) -> None:
     _known(gtfs.trips["service_id"], services, "trips.txt", "service_id", "calendar files")
     _known(gtfs.stop_times["trip_id"], set(gtfs.trips["trip_id"]), "stop_times.txt", "trip_id")
     _known(gtfs.stop_times["stop_id"], set(gtfs.stops["stop_id"]), "stop_times.txt", "stop_id")
+    if "location_type" in gtfs.stops.columns:  # a bus calls at stops, not at stations
+        kind = gtfs.stops["location_type"].fillna(0)
+        stations = set(gtfs.stops.loc[(kind != 0).to_numpy(dtype=bool), "stop_id"])
+        called = gtfs.stop_times["stop_id"].isin(stations).to_numpy(dtype=bool)
+        if called.any():
+            i = int(np.flatnonzero(called)[0])
+            raise FeedError(
+                f"{gtfs.stop_times['stop_id'].iloc[i]!r} is a station or entrance "
+                "(location_type >= 1), not a stop a trip can call at",
+                file="stop_times.txt",
+                row=i + 1,
+                field="stop_id",
+            )
     if gtfs.frequencies is not None:
         _known(
             gtfs.frequencies["trip_id"], set(gtfs.trips["trip_id"]), "frequencies.txt", "trip_id"

@@ -121,6 +121,20 @@ BROKEN = [
         "unknown trip_id 't9'",
     ),
     (
+        replace_line("stop_times.txt", "t1,07:20:00,07:20:00,C,3", "t1,07:20:00,07:20:00,ST,3"),
+        "stop_times.txt",
+        3,
+        "stop_id",
+        "'ST' is a station",
+    ),
+    (
+        replace_line("calendar_dates.txt", "wk,20261208,2", "wk,20261232,2"),
+        "calendar_dates.txt",
+        2,
+        "date",
+        "'20261232' is not a calendar date",
+    ),
+    (
         replace_line("trips.txt", "r2,sat,t3", "r7,sat,t3"),
         "trips.txt",
         3,
