@@ -110,6 +110,7 @@ def read_feed(path: str | Path) -> TransitFeed:
     if path.is_file() and not zipfile.is_zipfile(path):
         raise FeedError("not a zip archive nor a folder of GTFS .txt files", file=str(path))
     try:
+        # units of shape_dist_traveled: not used here (lengths come from the points)
         gtfs = gk.read_feed(path, dist_units="m")
     except (ValueError, TypeError) as exc:  # pandas could not convert a typed column
         raise _diagnose(path) or FeedError(str(exc), file=str(path)) from exc
@@ -117,11 +118,12 @@ def read_feed(path: str | Path) -> TransitFeed:
         raise FeedError(f"unreadable: {exc}", file=str(path)) from exc
     _check_files(gtfs)
     _check_references(gtfs)
-    if gtfs.frequencies is not None:
+    arrival, departure = _stop_time_seconds(gtfs.stop_times)
+    if gtfs.frequencies is not None:  # checked as given, then expanded into trips
         for column in ("start_time", "end_time"):
             _seconds(gtfs.frequencies[column], "frequencies.txt", column, required=True)
         gtfs = gtfs.expand_frequencies()
-    arrival, departure = _stop_time_seconds(gtfs.stop_times)
+        arrival, departure = _stop_time_seconds(gtfs.stop_times)
     feed = TransitFeed(gtfs, str(path), _read_jp(path), arrival, departure)
     log.info(
         "feed %s: %d stops, %d routes, %d trips, %d stop times",

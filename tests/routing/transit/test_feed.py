@@ -85,10 +85,23 @@ def test_gtfs_jp_tables_kept(tmp_path):
 
 
 def test_frequencies_expand(tmp_path):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "late").mkdir()
     freq = "trip_id,start_time,end_time,headway_secs\nt1,07:00:00,08:00:00,1200\n"
     tt = read_timetable(write_feed(tmp_path, {"frequencies.txt": freq}), TUESDAY)
     starts = sorted(t.first_departure_s for t in tt.trips if t.route_id == "r1")
     assert starts == [25200, 26400, 27600, 89400]  # 07:00, 07:20, 07:40 and t2 at 24:50
+    bad = replace_line("stop_times.txt", "t1,07:20:00,07:20:00", "t1,07:20,07:20:00")
+    with pytest.raises(FeedError) as info:
+        read_feed(write_feed(tmp_path / "bad", {"frequencies.txt": freq, **bad}))
+    assert (info.value.file, info.value.row, info.value.field) == (
+        "stop_times.txt",
+        3,
+        "arrival_time",
+    )
+    late = freq.replace("08:00:00", "8 o'clock")
+    with pytest.raises(FeedError, match=r"frequencies\.txt row 1 field end_time"):
+        read_feed(write_feed(tmp_path / "late", {"frequencies.txt": late}))
 
 
 def test_times():
