@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import gtfs_kit as gk
 import numpy as np
@@ -77,7 +78,11 @@ _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 @dataclass(frozen=True, slots=True)
 class DraftStop:
-    """A stop of a line: its name, the place as given (lon, lat) and its dwell, s."""
+    """A stop of a line: its name, the place as given (lon, lat) and its dwell, s.
+
+    ``lon``/``lat`` are NaN when the file names the stop without a place: it is then
+    the stop of that name in an earlier line (checked when the feed is drafted).
+    """
 
     name: str
     lon: float
@@ -282,15 +287,16 @@ def draft_feed(
 
 
 def write_gtfs(feed: gk.Feed, out: str | Path) -> Path:
-    """Write `feed` as ``out`` (a ``.zip``) or into the folder ``out`` (replacing its .txt).
+    """Write `feed` as ``out`` (a ``.zip``) or into the folder ``out`` (replacing its GTFS
+    tables; other files stay).
 
     `draft_feed` rounds coordinates to 6 decimals (about 0.1 m) and distances to 0.1 m.
     """
     out = Path(out)
     if out.suffix != ".zip":
         out.mkdir(parents=True, exist_ok=True)
-        for old in out.glob("*.txt"):
-            old.unlink()
+        for table in gk.DTYPES:  # a table of an earlier feed would be read as this one's
+            (out / f"{table}.txt").unlink(missing_ok=True)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
     feed.to_file(out)
@@ -340,8 +346,12 @@ def _parse(data: Mapping[str, Any], base: Path) -> DraftFeed:
     if not isinstance(lines, list) or not lines:
         raise InputError("lines: describe at least one line as [[lines]]")
     timezone = _text(agency, "timezone", "agency.", default="Asia/Tokyo")
-    if not re.match(r"^[A-Za-z_]+/[A-Za-z_/+-]+$", timezone):
-        raise InputError(f"agency.timezone {timezone!r} is not a time zone like Asia/Tokyo")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"agency.timezone {timezone!r} is not a time zone like Asia/Tokyo"
+        ) from None
     url = _text(agency, "url", "agency.")
     if not url.startswith(("http://", "https://")):
         raise InputError(f"agency.url {url!r} must start with http:// or https://")

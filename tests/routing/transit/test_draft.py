@@ -117,13 +117,16 @@ def test_folder_output_replaces_old_files(line_file, toy, tmp_path):
     folder = tmp_path / "feed"
     folder.mkdir()
     (folder / "frequencies.txt").write_text("stale")
+    (folder / "notes.txt").write_text("the planner's own notes")
     write_gtfs(draft_feed(read_draft(line_file), toy), folder)
     assert not (folder / "frequencies.txt").exists()
+    assert (folder / "notes.txt").read_text() == "the planner's own notes"
     assert len(read_feed(folder).gtfs.stops) == 3
 
 
 BAD = [
     ('url = "https://example.jp/"', 'url = "example.jp"', "agency.url"),
+    ("[agency]\n", '[agency]\ntimezone = "Tokyo"\n', "agency.timezone 'Tokyo' is not a time zone"),
     ('name = "伊那市営バス"\n', "", "agency.name: required"),
     ("start = 2026-12-01", 'start = "2026-12-01"', "calendar.start must be a TOML date"),
     ("end = 2026-12-31", "end = 2026-11-01", "calendar.end 2026-11-01 is before"),
