@@ -194,33 +194,9 @@ def draft_feed(
                         "shape_id": shape_id,
                     }
                 )
-                clock = start
-                for seq, (call, leg_s) in enumerate(zip(calls, [0, *times], strict=True)):
-                    arrival = clock + leg_s
-                    last = seq == len(calls) - 1
-                    departure = arrival if last or seq == 0 else arrival + call.dwell_s
-                    tables["stop_times"].append(
-                        {
-                            "trip_id": trip_id,
-                            "arrival_time": _hms(arrival),
-                            "departure_time": _hms(departure),
-                            "stop_id": stop_id[call.name],
-                            "stop_sequence": seq + 1,
-                            "shape_dist_traveled": round(dist[seq], 1),
-                            "timepoint": 1,
-                        }
-                    )
-                    clock = departure
+                ids = [stop_id[c.name] for c in calls]
+                tables["stop_times"] += _stop_time_rows(trip_id, start, calls, ids, times, dist)
     frame = pd.DataFrame
-    calendar = []
-    for service in dict.fromkeys(line.service_id for line in draft.lines):
-        on = set(service.split("+"))
-        row: dict[str, Any] = {"service_id": service}
-        for day in ("monday", "tuesday", "wednesday", "thursday", "friday"):
-            row[day] = int("weekdays" in on)
-        row["saturday"], row["sunday"] = int("saturday" in on), int("sunday" in on)
-        row["start_date"], row["end_date"] = _ymd(draft.start), _ymd(draft.end)
-        calendar.append(row)
     feed = gk.Feed(
         dist_units="m",
         agency=frame(
@@ -261,7 +237,7 @@ def draft_feed(
         ),
         trips=frame(tables["trips"]),
         stop_times=frame(tables["stop_times"]),
-        calendar=frame(calendar),
+        calendar=frame(_calendar_rows(draft)),
         shapes=frame(tables["shapes"]),
         feed_info=frame(
             [
@@ -583,6 +559,49 @@ def _drive(
         dist.append(dist[-1] + polyline_length_m(leg))
         coords += leg if not coords else leg[1:]
     return times, dist, coords
+
+
+def _stop_time_rows(
+    trip_id: str,
+    start: int,
+    calls: tuple[DraftStop, ...],
+    stop_ids: list[str],
+    leg_s: list[int],
+    dist: list[float],
+) -> list[dict[str, Any]]:
+    """One trip's calls: arrive after each leg, wait the stop's dwell (not at either end)."""
+    rows = []
+    clock = start
+    for seq, (call, leg) in enumerate(zip(calls, [0, *leg_s], strict=True)):
+        arrival = clock + leg
+        at_end = seq in (0, len(calls) - 1)
+        clock = arrival if at_end else arrival + call.dwell_s
+        rows.append(
+            {
+                "trip_id": trip_id,
+                "arrival_time": _hms(arrival),
+                "departure_time": _hms(clock),
+                "stop_id": stop_ids[seq],
+                "stop_sequence": seq + 1,
+                "shape_dist_traveled": round(dist[seq], 1),
+                "timepoint": 1,
+            }
+        )
+    return rows
+
+
+def _calendar_rows(draft: DraftFeed) -> list[dict[str, Any]]:
+    """One service per combination of days the lines run on, over the calendar's dates."""
+    rows = []
+    for service in dict.fromkeys(line.service_id for line in draft.lines):
+        on = set(service.split("+"))
+        row: dict[str, Any] = {"service_id": service}
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday"):
+            row[day] = int("weekdays" in on)
+        row["saturday"], row["sunday"] = int("saturday" in on), int("sunday" in on)
+        row["start_date"], row["end_date"] = _ymd(draft.start), _ymd(draft.end)
+        rows.append(row)
+    return rows
 
 
 def _shape_rows(shape_id: str, coords: list[tuple[float, float]]) -> list[dict[str, Any]]:
