@@ -36,7 +36,8 @@ from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 
 from routing.errors import InputError
-from scenarios.districts import Districts, district_zones, lonlat_at, service_disc
+from scenarios.demand import districts_of
+from scenarios.districts import district_zones, lonlat_at, service_disc
 from scenarios.spec import DAY, WEEKDAYS, ScenarioSpec
 
 AREA_ID = "area"
@@ -205,11 +206,10 @@ def _zones(spec: ScenarioSpec) -> list[tuple[str, str, list[list[list[float]]]]]
     """(location id, rider-facing name, GeoJSON rings): the service area, then districts."""
     a = spec.area
     assert a.radius_m is not None  # checked by _check
-    districts = Districts(a.centre, a.district_rings_m, a.district_sectors, spec.district_centres)
     km = f"{a.radius_m / 1000:g}"
     disc = service_disc(a.radius_m)
     out = [(AREA_ID, f"運行区域（中心から{km} km） Service area ({km} km)", _rings(disc, a.centre))]
-    for i, (name, zone) in enumerate(district_zones(districts, a.radius_m), start=1):
+    for i, (name, zone) in enumerate(district_zones(districts_of(spec), a.radius_m), start=1):
         out.append((f"district-{i:02d}", name, _rings(zone, a.centre)))
     return out
 
@@ -238,18 +238,19 @@ def _rings(zone: Polygon, origin: tuple[float, float]) -> list[list[list[float]]
 
 
 def _desc(spec: ScenarioSpec) -> str:
-    f, s = spec.fares, spec.service
+    fare, hours = spec.fares.ride_yen, f"{_clock(spec.service.start)}〜{_clock(spec.service.end)}"
     return (
-        f"電話予約制の乗合車両（{_clock(s.start)}〜{_clock(s.end)}、運賃{f.ride_yen}円）。"
-        f" Shared rides booked by phone, {_clock(s.start)}-{_clock(s.end)}, fare ¥{f.ride_yen}."
+        f"電話予約制の乗合車両（{hours}、運賃{fare}円）。"
+        f" Shared rides booked by phone, {hours.replace('〜', '-')}, fare ¥{fare}."
     )
 
 
 def _booking_message(spec: ScenarioSpec) -> str:
     b = spec.booking
-    opens, lead = _clock(b.opens % DAY), b.min_lead_min
-    day = "" if b.opens >= 0 else f"{-(b.opens // DAY)}日前の"
-    day_en = "" if b.opens >= 0 else f" {-(b.opens // DAY)} day(s) before"
+    days_before, opens = -(b.opens // DAY), _clock(b.opens % DAY)
+    lead = b.min_lead_min
+    day = f"{days_before}日前の" if days_before else ""
+    day_en = f" {days_before} day(s) before" if days_before else ""
     return (
         f"電話で予約してください（{day}{opens}から受付、乗車の{lead}分前まで）。"
         f" Book by phone: lines open at {opens}{day_en}; call at least {lead} minutes ahead."
@@ -270,7 +271,8 @@ def _time(t: int) -> str:
 
 
 def _clock(t: int) -> str:
-    return f"{t // 3600}:{t % 3600 // 60:02d}"
+    """Seconds -> ``"09:00"`` for riders (``"25:30"`` after midnight, as on a timetable)."""
+    return _time(t)[:5]
 
 
 def _ymd(d: date) -> str:
