@@ -470,7 +470,7 @@ def export_flex_command(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from scenarios.flex import default_dates, write_flex
+    from scenarios.flex import default_end, write_flex
 
     console = Console()
     with _input_errors(console):
@@ -479,7 +479,7 @@ def export_flex_command(
         if first is None:
             first = datetime.now(ZoneInfo(loaded.agency.timezone)).date()
         if last is None:
-            last = default_dates(first)[1]
+            last = default_end(first)
         path = write_flex(loaded, out, first, last)
     console.print(
         f"[green]GTFS-Flex[/] {escape(str(path))}: {loaded.name}, {first} – {last} "

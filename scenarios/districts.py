@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import shapely
-from shapely.geometry import MultiPoint, Point, Polygon
+from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 
 from scenarios.tables import NamedPoint
 
@@ -120,9 +120,13 @@ def service_disc(radius_m: float) -> Polygon:
     return Point(0.0, 0.0).buffer(radius_m, quad_segs=_ARC_SEGMENTS)
 
 
-def district_zones(districts: Districts, radius_m: float) -> list[tuple[str, Polygon]]:
+Zone = Polygon | MultiPolygon
+
+
+def district_zones(districts: Districts, radius_m: float) -> list[tuple[str, Zone]]:
     """Each district as a polygon in local metres around ``districts.centre``, clipped to
-    the service disc of ``radius_m``; districts wholly outside it are left out.
+    the service disc of ``radius_m``; districts wholly outside it are left out, and so are
+    slivers under 1 m² that clipping in floating point may leave.
 
     The polygons tile the disc, and each is named by `Districts.of` at a point inside it,
     so the names always agree with the tables. Ring and sector districts become discs,
@@ -138,13 +142,14 @@ def district_zones(districts: Districts, radius_m: float) -> list[tuple[str, Pol
         )
     else:
         cells = _rings_and_sectors(districts, radius_m)
-    out: list[tuple[str, Polygon]] = []
+    out: list[tuple[str, Zone]] = []
     for cell in cells:
-        zone = cell.intersection(disc)
-        if zone.is_empty or not isinstance(zone, Polygon):
-            continue
-        x, y = zone.representative_point().coords[0]
-        out.append((districts._name_at(x, y), zone))
+        clipped = shapely.get_parts(cell.intersection(disc))
+        parts = [g for g in clipped if isinstance(g, Polygon) and g.area >= 1.0]
+        if parts:
+            zone = parts[0] if len(parts) == 1 else MultiPolygon(parts)
+            x, y = zone.representative_point().coords[0]
+            out.append((districts.of(lonlat_at(x, y, districts.centre)), zone))
     return out
 
 

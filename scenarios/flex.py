@@ -31,13 +31,15 @@ import zipfile
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import shapely
 from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 
 from routing.errors import InputError
 from scenarios.demand import districts_of
-from scenarios.districts import district_zones, lonlat_at, service_disc
+from scenarios.districts import Zone, district_zones, lonlat_at, service_disc
 from scenarios.spec import DAY, WEEKDAYS, ScenarioSpec
 
 AREA_ID = "area"
@@ -166,9 +168,9 @@ def write_flex(spec: ScenarioSpec, out: Path, start: date, end: date) -> Path:
     return out
 
 
-def default_dates(today: date) -> tuple[date, date]:
-    """From ``today`` for a year: what a feed covers when the caller names no dates."""
-    return today, today + timedelta(days=364)
+def default_end(start: date) -> date:
+    """A year from ``start``: what a feed covers when the caller names no last day."""
+    return start + timedelta(days=364)
 
 
 # -- checks -----------------------------------------------------------------------------
@@ -202,38 +204,40 @@ def _check(spec: ScenarioSpec, start: date, end: date) -> None:
 # -- pieces -----------------------------------------------------------------------------
 
 
-def _zones(spec: ScenarioSpec) -> list[tuple[str, str, list[list[list[float]]]]]:
-    """(location id, rider-facing name, GeoJSON rings): the service area, then districts."""
+def _zones(spec: ScenarioSpec) -> list[tuple[str, str, dict[str, Any]]]:
+    """(location id, rider-facing name, GeoJSON geometry): the service area, then districts."""
     a = spec.area
     assert a.radius_m is not None  # checked by _check
     km = f"{a.radius_m / 1000:g}"
     disc = service_disc(a.radius_m)
-    out = [(AREA_ID, f"運行区域（中心から{km} km） Service area ({km} km)", _rings(disc, a.centre))]
+    name = f"運行区域（中心から{km} km） Service area ({km} km)"
+    out = [(AREA_ID, name, _geometry(disc, a.centre))]
     for i, (name, zone) in enumerate(district_zones(districts_of(spec), a.radius_m), start=1):
-        out.append((f"district-{i:02d}", name, _rings(zone, a.centre)))
+        out.append((f"district-{i:02d}", name, _geometry(zone, a.centre)))
     return out
 
 
-def _geojson(zones: list[tuple[str, str, list[list[list[float]]]]]) -> str:
+def _geojson(zones: list[tuple[str, str, dict[str, Any]]]) -> str:
     features = [
-        {
-            "type": "Feature",
-            "id": zone_id,
-            "properties": {"stop_name": name},
-            "geometry": {"type": "Polygon", "coordinates": rings},
-        }
-        for zone_id, name, rings in zones
+        {"type": "Feature", "id": zone_id, "properties": {"stop_name": name}, "geometry": geometry}
+        for zone_id, name, geometry in zones
     ]
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
-def _rings(zone: Polygon, origin: tuple[float, float]) -> list[list[list[float]]]:
-    """Local metres -> GeoJSON rings of [lon, lat], closed, exterior counter-clockwise."""
-    zone = orient(zone, sign=1.0)
-    rings = [zone.exterior, *zone.interiors]
+def _geometry(zone: Zone, origin: tuple[float, float]) -> dict[str, Any]:
+    """Local metres -> a GeoJSON (Multi)Polygon of [lon, lat]: rings closed, exteriors
+    counter-clockwise."""
+    polygons = [_rings(orient(p, sign=1.0), origin) for p in shapely.get_parts(zone)]
+    if isinstance(zone, Polygon):
+        return {"type": "Polygon", "coordinates": polygons[0]}
+    return {"type": "MultiPolygon", "coordinates": polygons}
+
+
+def _rings(polygon: Polygon, origin: tuple[float, float]) -> list[list[list[float]]]:
     return [
         [[round(v, _DIGITS) for v in lonlat_at(x, y, origin)] for x, y in ring.coords]
-        for ring in rings
+        for ring in (polygon.exterior, *polygon.interiors)
     ]
 
 
