@@ -40,9 +40,7 @@ app.add_typer(bench_app, name="bench", help="Benchmarks: JSON + markdown tables.
 app.command("demo")(demo_command)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(service_app, name="service")
-transit_app.command(
-    "export-flex", help="GTFS-Flex で公開 Publish a scenario's on-demand service as GTFS-Flex v2."
-)(export_flex_command)
+transit_app.command("export-flex")(export_flex_command)
 app.add_typer(
     transit_app,
     name="transit",

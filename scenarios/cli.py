@@ -462,7 +462,7 @@ def export_flex_command(
         ),
     ] = None,
 ) -> None:
-    """Publish the on-demand service as a GTFS-Flex feed for trip planners.
+    """GTFS-Flex で公開 Publish the on-demand service as a GTFS-Flex feed for trip planners.
 
     GTFS-Flex形式で公開：運行区域（地区ごと）、電話予約の条件、運行時間と運行日を
     乗換案内が読めるzipに書き出します。
