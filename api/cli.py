@@ -14,7 +14,8 @@ from api.settings import Settings
 from benchmarks.cli import bench_app
 from dispatch.cli import solve_command
 from routing.cli import map_app
-from scenarios.cli import demo_command, scenario_app
+from routing.transit.cli import transit_app
+from scenarios.cli import demo_command, export_flex_command, scenario_app
 
 app = typer.Typer(
     name="noriai",
@@ -39,6 +40,15 @@ app.add_typer(bench_app, name="bench", help="Benchmarks: JSON + markdown tables.
 app.command("demo")(demo_command)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(service_app, name="service")
+transit_app.command("export-flex")(export_flex_command)
+app.add_typer(
+    transit_app,
+    name="transit",
+    help=(
+        "公共交通 Transit feeds (GTFS / GTFS-JP): summarise a feed, draft one from a line "
+        "sketch, publish the on-demand service as GTFS-Flex."
+    ),
+)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

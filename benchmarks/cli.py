@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from benchmarks import live_latency, matrix_build, online_offline, quality, reopt_curve
+from benchmarks import (
+    live_latency,
+    matrix_build,
+    online_offline,
+    quality,
+    reopt_curve,
+    transit_import,
+)
 
 bench_app = typer.Typer(no_args_is_help=True)
 bench_app.command("matrix", help="Travel-time matrix build: seconds, memory, vs networkx.")(
@@ -22,3 +29,6 @@ bench_app.command("online", help="Online (quotes + re-optimisation) vs offline s
 bench_app.command(
     "reopt", help="Re-optimisation of a live plan: cost against seconds, per engine."
 )(reopt_curve.cli)
+bench_app.command(
+    "transit", help="Transit feed import: read_feed + read_timetable seconds and memory."
+)(transit_import.cli)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import tracemalloc
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 import typer
@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from routing.errors import NoriaiError
+from routing.errors import InputError, NoriaiError
 from routing.graph import RoadGraph, load_graph
 from routing.matrix import TravelMatrix, build_matrix
 from routing.snapping import DEFAULT_MAX_SNAP_M, Snapper, random_points_near_roads
@@ -81,30 +81,58 @@ def info(
     ] = None,
 ) -> None:
     """Summarise a road graph: size, area, what was dropped, the speeds used. 道路網の概要。"""
-    settings = ctx.obj
-    factor = speed_factor if speed_factor is not None else getattr(settings, "speed_factor", 0.9)
-    snap_m = (
-        max_snap_m
-        if max_snap_m is not None
-        else getattr(settings, "max_snap_m", DEFAULT_MAX_SNAP_M)
-    )
-    cache_dir = cache_dir if cache_dir is not None else getattr(settings, "cache_dir", None)
+    factor = setting(ctx, "speed_factor", speed_factor, 0.9)
+    snap_m = setting(ctx, "max_snap_m", max_snap_m, DEFAULT_MAX_SNAP_M)
+    cache_dir = setting(ctx, "cache_dir", cache_dir, None)
     console = Console()
     try:
-        speeds = SpeedTable(factor=factor)
-        with _progress(console) as bar:
-            bar.add_task(f"Loading {source}", total=None)
-            started = time.perf_counter()
-            graph = load_graph(source, speeds, cache_dir=cache_dir)
-            load_s = time.perf_counter() - started
+        started = time.perf_counter()
+        graph = load_with_progress(console, source, SpeedTable(factor=factor), cache_dir)
+        load_s = time.perf_counter() - started
         console.print(_graph_table(graph, load_s))
         console.print(_speed_table(graph.info.speeds))
         if matrix:
             _matrix_report(console, graph, matrix, seed=seed, max_snap_m=float(snap_m))
     except NoriaiError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(code=1) from exc
-    console.print("Map data © OpenStreetMap contributors, ODbL 1.0.", style="dim")
+        exit_with_error(exc)
+    console.print(OSM_CREDIT, style="dim")
+
+
+OSM_CREDIT = "Map data © OpenStreetMap contributors, ODbL 1.0."
+
+
+def setting(ctx: typer.Context | None, name: str, given: Any, default: Any) -> Any:
+    """`given` when the user set it, else the root CLI's setting `name`, else `default`.
+
+    The root CLI (``noriai``) puts its `Settings` in ``ctx.obj``; a sub-app run alone
+    has none, and falls back to `default`.
+    """
+    if given is not None:
+        return given
+    return getattr(ctx.obj if ctx is not None else None, name, default)
+
+
+def town_graph(ctx: typer.Context | None) -> str:
+    """The bundled town's map from the root CLI's settings (``NORIAI_DATA_DIR`` + town_graph)."""
+    settings = ctx.obj if ctx is not None else None
+    if settings is None or not hasattr(settings, "town_graph_path"):
+        raise InputError("no map given (--graph) and no settings to find the town's map in")
+    return str(settings.town_graph_path())
+
+
+def load_with_progress(
+    console: Console, source: str | Path, speeds: SpeedTable, cache_dir: Path | None
+) -> RoadGraph:
+    """`load_graph` under a spinner (large maps take a while)."""
+    with _progress(console) as bar:
+        bar.add_task(f"Loading {source}", total=None)
+        return load_graph(source, speeds, cache_dir=cache_dir)
+
+
+def exit_with_error(exc: Exception) -> NoReturn:
+    """Print `exc` on stderr and leave with status 1 (no traceback: it is the user's input)."""
+    Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
+    raise typer.Exit(code=1) from exc
 
 
 def _matrix_report(

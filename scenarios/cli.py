@@ -475,3 +475,60 @@ def demo_command(
         raise typer.Exit(1)
     console.print(f"{wall:.1f} s in all · report 報告書: {demo.report}")
     console.print("Map data © OpenStreetMap contributors, ODbL 1.0")
+
+
+def _date_option(value: str | None, option: str) -> Any:
+    from datetime import date
+
+    try:
+        return None if value is None else date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{option}: {value!r} is not a date like 2027-04-01 (日付)") from None
+
+
+def export_flex_command(
+    spec: SpecArg,
+    out: Annotated[
+        Path,
+        typer.Argument(
+            help="The feed to write, e.g. ina-flex.zip. 出力するzip", show_default=False
+        ),
+    ],
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="First day of the calendar (YYYY-MM-DD; default today). 掲載開始日",
+            show_default=False,
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="Last day of the calendar (YYYY-MM-DD; default a year after --start). 掲載終了日",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """GTFS-Flex で公開 Publish the on-demand service as a GTFS-Flex feed for trip planners.
+
+    GTFS-Flex形式で公開：運行区域（地区ごと）、電話予約の条件、運行時間と運行日を
+    乗換案内が読めるzipに書き出します。
+    """
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from scenarios.flex import default_end, write_flex
+
+    console = Console()
+    with _input_errors(console):
+        loaded = _load(spec)
+        first, last = _date_option(start, "--start"), _date_option(end, "--end")
+        if first is None:
+            first = datetime.now(ZoneInfo(loaded.agency.timezone)).date()
+        if last is None:
+            last = default_end(first)
+        path = write_flex(loaded, out, first, last)
+    console.print(
+        f"[green]GTFS-Flex[/] {escape(str(path))}: {loaded.name}, {first} – {last} "
+        f"({', '.join(loaded.service.days)}) 書き出しました"
+    )

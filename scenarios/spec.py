@@ -7,7 +7,9 @@ typo never silently keeps a default):
 - ``[map]``: the road graph (relative to the data folder, ``NORIAI_DATA_DIR``), speed
   factor, snapping distance, and a note on what it stands in for;
 - ``[area]``: the town centre (required), optional service radius, districts;
-- ``[service]``: service hours; ``[booking]``: when phone lines open, minimum lead;
+- ``[service]``: service hours and days; ``[booking]``: when phone lines open, minimum
+  lead, the booking phone number; ``[agency]``: who runs the service, as a published
+  feed names it (``noriai transit export-flex``);
 - ``[dispatch]``: policies — pooling on/off, promised window width, ride-time limit,
   order cut-off, re-optimisation;
 - ``[fleet]``: depots, vehicle groups (type, count, capacity, shift, breaks, costs,
@@ -123,11 +125,26 @@ class AreaSpec(_Section):
     districts_csv: str | None = None  # name,lon,lat of district centres (nearest wins)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _unique_days(days: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(days)) != len(days):
+        raise ValueError("each day may be listed once")
+    return days
+
+
 class ServiceSpec(_Section):
     """Service hours (運行時間): asked pickup / arrival times must lie inside."""
 
     start: Clock = 9 * H
     end: Clock = 15 * H
+    # days of the week the service runs (what a published calendar says; a simulation
+    # runs one day whatever these are)
+    days: Annotated[tuple[Weekday, ...], AfterValidator(_unique_days)] = Field(
+        WEEKDAYS[:5], min_length=1
+    )
 
 
 class BookingSpec(_Section):
@@ -135,6 +152,25 @@ class BookingSpec(_Section):
 
     opens: Clock = 8 * H + 1800  # same-day phone lines open
     min_lead_min: int = Field(30, ge=0, le=24 * 60)  # book at least this long before
+    phone: str | None = Field(None, pattern=r"^\+?[0-9][0-9 ()-]{5,19}$")  # 予約電話
+
+
+def _timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone like 'Asia/Tokyo'") from None
+    return name
+
+
+class AgencySpec(_Section):
+    """Who runs the service (運行事業者), as a published feed names it to trip planners."""
+
+    name: str = ""  # default: the scenario's title
+    url: str | None = Field(None, pattern=r"^https?://[^\s/]+\.[^\s]+$")  # required to publish
+    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Tokyo"
 
 
 class DispatchSpec(_Section):
@@ -390,6 +426,7 @@ class ScenarioSpec(_Section):
     area: AreaSpec
     service: ServiceSpec = Field(default_factory=ServiceSpec)
     booking: BookingSpec = Field(default_factory=BookingSpec)
+    agency: AgencySpec = Field(default_factory=AgencySpec)
     dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
     fleet: FleetSpec
     fares: FareSpec = Field(default_factory=FareSpec)

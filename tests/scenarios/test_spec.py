@@ -4,14 +4,16 @@ file can be wrong (each reported with its key path, all at once)."""
 from __future__ import annotations
 
 import pickle
+import tomllib
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from api.cli import app
 from routing.errors import InputError
 from scenarios.cli import spec_errors
-from scenarios.spec import format_clock, load_spec, parse_clock
+from scenarios.spec import build_spec, error_lines, format_clock, load_spec, parse_clock
 from scenarios.study import INA
 from tests.scenarios.tiny import TINY, write_tiny
 
@@ -252,3 +254,29 @@ def test_buses_need_a_feed_and_a_good_spec_loads(tmp_path, town):
     assert spec.feed_path() == tmp_path.resolve()
     assert spec.transit.walk_kmh == 3.0 and spec.transit.max_walk_m == 500
     assert spec.with_overrides({"transit.serve": "drt"}).transit.serve == "drt"
+
+
+def test_the_ina_weekday_says_how_it_is_published():
+    spec = load_spec(INA.spec_path)
+    assert spec.service.days == ("mon", "tue", "wed", "thu", "fri")
+    assert spec.booking.phone and spec.agency.url.startswith("https://")
+    assert spec.agency.timezone == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "loc", "words"),
+    [
+        ("service", "days", ["mon", "mon"], "service.days", "listed once"),
+        ("service", "days", ["monday"], "service.days.0", "'mon'"),
+        ("service", "days", [], "service.days", "at least 1"),
+        ("booking", "phone", "call the office", "booking.phone", "should match pattern"),
+        ("agency", "url", "www.inacity.jp", "agency.url", "should match pattern"),
+        ("agency", "timezone", "Asia/Ina", "agency.timezone", "not a time zone"),
+    ],
+)
+def test_publishing_fields_are_checked(section, key, value, loc, words):
+    data = tomllib.loads(INA.spec_path.read_text(encoding="utf-8"))
+    data[section][key] = value
+    with pytest.raises(ValidationError) as info:
+        build_spec(data, INA.spec_path.parent)
+    assert words in _one(error_lines(info.value), loc)
