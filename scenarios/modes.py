@@ -17,8 +17,11 @@ then a car booked *by departure* once the bus is in (depart-at = its arrival + t
 margin + the engine's early-departure allowance, so the car never comes before the
 bus). The car's promise covers the connection; after the day the connection is marked
 ``kept`` or ``missed`` and a missed one is counted (`scenarios.metrics`) — the rider
-takes the next bus, or is stranded (``missed_connection``). When no bus suits a feeder
-trip, the operator books the car door to door instead (on demand).
+takes the next bus, or is stranded (``missed_connection``). A bus *suits* a feeder trip
+when it keeps the time rules an on-demand promise keeps: the rider is under way no later
+than ``dispatch.departure_late_min`` after the asked departure, and arrives no earlier
+than ``dispatch.arrival_lead_min`` before the asked arrival. When no bus suits, the
+operator books the car door to door instead (on demand).
 """
 
 from __future__ import annotations
@@ -91,20 +94,22 @@ def plan_feeder(
     if hub is None:
         return None
     margin = spec.transit.mix.feeder_margin_min * 60
+    late, lead = spec.dispatch.departure_late_min * 60, spec.dispatch.arrival_lead_min * 60
     home = world.location(call.home)
     at_hub = world.location(hub)
     if home is None or at_hub is None:
         return None
     bus: Journey | NoJourney
     if call.origin == call.home:
+        drive = int(world.time_s[home, at_hub])
         if call.arrive_by is not None:
             bus = plan_journey(service.index, hub, call.destination, arrive_by=call.arrive_by)
         else:
             assert call.depart_at is not None
-            drive = int(world.time_s[home, at_hub])
             start = call.depart_at + drive + margin
             bus = plan_journey(service.index, hub, call.destination, depart_at=start)
-        if isinstance(bus, NoJourney):
+        if isinstance(bus, NoJourney) or not _suits(call, bus.depart_s - margin - drive,
+                                                   bus.arrive_s, late, lead):  # fmt: skip
             return None
         car = replace(call, destination=hub, depart_at=None, arrive_by=bus.depart_s - margin)
         return Feeder(call, car, bus, outbound=True)
@@ -113,11 +118,22 @@ def plan_feeder(
         bus = plan_journey(service.index, call.origin, hub, arrive_by=call.arrive_by - drive)
     else:
         bus = plan_journey(service.index, call.origin, hub, depart_at=call.depart_at)
-    if isinstance(bus, NoJourney):
+    if isinstance(bus, NoJourney) or not _suits(
+        call, bus.depart_s, bus.arrive_s + margin + drive, late, lead
+    ):
         return None
     early = spec.dispatch.departure_early_min * 60
     car = replace(call, origin=hub, depart_at=bus.arrive_s + margin + early, arrive_by=None)
     return Feeder(call, car, bus, outbound=False)
+
+
+def _suits(call: Call, leave: int, arrive: int, late: int, lead: int) -> bool:
+    """Under way (``leave``) by the asked departure + ``late``, or there (``arrive``) no
+    earlier than the asked arrival − ``lead``."""
+    if call.depart_at is not None:
+        return leave <= call.depart_at + late
+    assert call.arrive_by is not None
+    return arrive >= call.arrive_by - lead
 
 
 def feeder_record(

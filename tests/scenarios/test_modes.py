@@ -157,8 +157,16 @@ def test_homeward_feeder_waits_for_the_bus_and_refusals_carry_over(mix):
     assert rec.mode == "feeder" and rec.connection == ""
 
 
-def test_no_feeder_without_a_bus_or_a_hub(mix):
+def test_no_feeder_without_a_bus_that_suits_or_a_hub(mix):
     svc = service()
+    rare = loop_timetable(3 * H)  # the loop at 8:00 and 11:00 only
+    sparse = TransitService(rare, index_timetable(rare, JourneyRules()), STATION)
+    # leave 10:00 -> the 11:00 bus: the car would come at 10:45, later than 10:00 + 30 min
+    assert plan_feeder(mix, ride(10 * H, "北部"), sparse, world()) is None
+    assert plan_feeder(mix, ride(10 * H + 1800, "北部"), sparse, world()) is not None
+    # arrive by 11:55: the 11:00 bus is there 11:04, more than 45 min early
+    early = replace(ride(0, "北部"), depart_at=None, arrive_by=11 * H + 3300)
+    assert plan_feeder(mix, early, sparse, world()) is None
     assert plan_feeder(mix, ride(13 * H, "北部"), svc, world()) is None  # no bus after 12:24
     no_hub = TransitService(svc.plan, svc.index, None)
     assert plan_feeder(mix, ride(10 * H, "北部"), no_hub, world()) is None
