@@ -398,9 +398,18 @@ def review_command(
                 progress=lambda done, total, row: bar.update(task, completed=done),
             )
         wall = time.perf_counter() - t0
-    from scenarios.review import REVIEW_KPIS
+    from scenarios.review import side_by_side
 
-    print_sweep(table, console, kpis=[k for k in REVIEW_KPIS if k in table.kpi_names()][:9])
+    side = side_by_side(table, options)
+    out = Table(*side.header, title="案の比較 the options side by side (seed means)")
+    for row in side.rows:
+        out.add_row(*row)
+    console.print(out)
+    for r in table.failed():
+        first = (r.error or "").splitlines()[0]
+        console.print(
+            f"  [yellow]failed 失敗[/] {escape(r.variant)} seed {r.seed}: {escape(first)}"
+        )
     console.print(f"{len(table.rows)} days in {wall:.1f} s · report 報告書: {path}")
     if len(table.failed()) == len(table.rows):
         raise typer.Exit(1)

@@ -3,10 +3,13 @@ option, the report and the command."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from scenarios.lines import feed_timetable, line_plan
 from scenarios.review import (
     DEFAULT_OPTIONS,
     review_options,
@@ -14,9 +17,10 @@ from scenarios.review import (
     side_by_side,
     worst_districts,
 )
-from scenarios.spec import ReviewOption
+from scenarios.spec import ReviewOption, load_spec
+from scenarios.study import STUDIES_DIR
 from scenarios.sweep import SweepRow, SweepTable, open_client
-from tests.scenarios.tiny import tiny_spec
+from tests.scenarios.tiny import TINY, tiny_spec, write_tiny
 from tests.scenarios.transit import simulate_on_loop
 
 runner = CliRunner()
@@ -117,3 +121,42 @@ def test_review_command_help_and_bad_spec(tmp_path):
     bad.write_text('name = "x"\n', encoding="utf-8")
     result = runner.invoke(app, ["scenario", "review", str(bad)])
     assert result.exit_code == 2
+
+
+REPO = Path(__file__).resolve().parents[2]
+FEED = REPO / "examples" / "transit" / "tachikawa_loop"
+
+
+def test_the_shipped_ina_review_and_its_options():
+    spec = load_spec(STUDIES_DIR / "ina_review.toml")
+    assert spec.feed_path().resolve() == FEED.resolve()
+    names = [o.name for o in review_options(spec)]
+    assert names == ["today", "on_demand", "mix"]
+    tt = feed_timetable(spec)
+    assert set(tt.routes) == {"kururin", "sunagawa"} and spec.transit.mix.hub in tt.stops
+    for option in review_options(spec):
+        variant = spec.with_overrides(option.set)  # every option is a valid day
+        line_plan(tt, variant.transit)
+    mix = spec.with_overrides(review_options(spec)[2].set)
+    loop = [t for t in line_plan(tt, mix.transit).trips if t.route_id == "kururin"]
+    assert loop and all(t.first_departure_s < 9 * 3600 for t in loop)
+
+
+def test_review_command_end_to_end(tmp_path, town, data_dir, monkeypatch):
+    monkeypatch.setenv("NORIAI_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("NORIAI_CACHE_DIR", str(tmp_path / "cache"))
+    transit = (
+        f'\n[transit]\nfeed = "{FEED.as_posix()}"\nweekday = "mon"\n'
+        '[transit.mix]\non_demand_hours = [["09:30", "11:00"]]\n'
+        'feeder_districts = ["北部"]\nhub = "S017"\n'
+    )
+    path = write_tiny(tmp_path / "spec", town, TINY + transit)
+    out = tmp_path / "review"
+    result = runner.invoke(
+        app,
+        ["scenario", "review", str(path), "--seeds", "1", "--workers", "1", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "案の比較" in text and "today" in text and "cost per trip" in text
+    assert (out / "report.html").is_file() and (out / "sweep.csv").is_file()
