@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import statistics
+import textwrap
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -586,7 +587,7 @@ def review_bars(sweep: SweepTable, kpis: Sequence[tuple[str, str, str, str]]) ->
     panels = [k for k in kpis if any(sweep.values(v, k[0]) for v in options)]
     if not panels:
         return None
-    fig = new_figure(3.0 * len(panels), 3.2)
+    fig = new_figure(3.0 * len(panels), 3.6)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (kpi, ja, en, unit) in zip(axes, panels, strict=True):
         for i, v in enumerate(options):
@@ -600,6 +601,7 @@ def review_bars(sweep: SweepTable, kpis: Sequence[tuple[str, str, str, str]]) ->
         ax.set_xticklabels([text(v) for v in options], fontsize=7, rotation=15)
         if unit == "%":
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_title(label(ja, en), fontsize=8)
+        words = [ja, en] if japanese_font() else [en]
+        ax.set_title("\n".join(textwrap.fill(w, 24) for w in words), fontsize=7)
         ax.grid(axis="y", alpha=0.3)
     return fig

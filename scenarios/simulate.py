@@ -21,6 +21,10 @@ exactly as phone operators and drivers would:
 - between events the clock moves in ``time_step_s`` steps (`LiveDay.advance_to`),
   which drives the vehicles along the plan: stops whose time has come are done.
 
+With ``[transit]`` the same calls are first shared out by mode (`scenarios.modes`):
+on-demand calls and the car legs of feeder trips play through this loop, bus trips are
+journeys on the day's timetable (`scenarios.fixed`), and the buses join the vehicles.
+
 Same (spec, seed) -> same `DayResult`, on any machine or worker.
 """
 
