@@ -297,6 +297,11 @@ def print_sweep(table: Any, console: Console, kpis: Sequence[str] | None = None)
             f"{sum(r.ok for r in rows)}/{len(rows)}",
         )
     console.print(out)
+    print_failures(table, console)
+
+
+def print_failures(table: Any, console: Console) -> None:
+    """Each (variant, seed) that failed, with the first line of its error."""
     for r in table.failed():
         first = (r.error or "").splitlines()[0]
         console.print(
@@ -405,11 +410,7 @@ def review_command(
     for row in side.rows:
         out.add_row(*row)
     console.print(out)
-    for r in table.failed():
-        first = (r.error or "").splitlines()[0]
-        console.print(
-            f"  [yellow]failed 失敗[/] {escape(r.variant)} seed {r.seed}: {escape(first)}"
-        )
+    print_failures(table, console)
     console.print(f"{len(table.rows)} days in {wall:.1f} s · report 報告書: {path}")
     if len(table.failed()) == len(table.rows):
         raise typer.Exit(1)
