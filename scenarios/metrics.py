@@ -252,7 +252,9 @@ def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]
     out["mean_wait_vs_promise_min"] = _mean(
         t.wait_vs_promise_s / 60 for t in rides if t.wait_vs_promise_s is not None
     )
-    out["mean_shift_from_asked_min"] = _mean(_shift_from_asked(t) / 60 for t in rides)
+    out["mean_shift_from_asked_min"] = _mean(
+        t.shift_from_asked_s / 60 for t in rides if t.shift_from_asked_s is not None
+    )
     out["mean_ride_time_min"] = _mean(t.on_board_s / 60 for t in rides if t.on_board_s is not None)
     out.update(_journey_kpis(trips, rides))
     detours = [t.ride_time_s / t.direct_time_s for t in rides if t.ride_time_s and t.direct_time_s]
@@ -283,12 +285,6 @@ def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]
     return out
 
 
-def wait_s(t: TripRecord) -> int:
-    """Waiting, for every mode alike: the shift from the asked time (the rider waits at
-    home for a bus, or for the car's window) plus waits at stops and at the hub."""
-    return int(_shift_from_asked(t)) + t.stop_wait_s
-
-
 def _journey_kpis(trips: Sequence[TripRecord], rides: Sequence[TripRecord]) -> dict[str, float]:
     """Door to door, waiting, walking for every ride served, and how riders were
     carried; feeder connections kept and missed (never silent)."""
@@ -296,7 +292,7 @@ def _journey_kpis(trips: Sequence[TripRecord], rides: Sequence[TripRecord]) -> d
     out["mean_door_to_door_min"] = _mean(
         t.door_to_door_s / 60 for t in rides if t.door_to_door_s is not None
     )
-    out["mean_wait_min"] = _mean(wait_s(t) / 60 for t in rides)
+    out["mean_wait_min"] = _mean(t.wait_s / 60 for t in rides if t.wait_s is not None)
     out["mean_walk_m"] = _mean(float(t.walk_m) for t in rides)
     feeders = [t for t in trips if t.mode == "feeder"]
     if feeders:
@@ -304,16 +300,6 @@ def _journey_kpis(trips: Sequence[TripRecord], rides: Sequence[TripRecord]) -> d
         out["feeder_connections_missed"] = float(sum(t.connection == "missed" for t in feeders))
         out["feeder_stranded"] = float(sum(t.reason == "missed_connection" for t in feeders))
     return out
-
-
-def _shift_from_asked(t: TripRecord) -> float:
-    """How far the service was from the asked time: |pickup − asked departure|, or how
-    early the rider arrived before the asked arrival."""
-    if t.by_arrival:
-        assert t.dropoff_time is not None
-        return abs(t.asked_time - t.dropoff_time)
-    assert t.pickup_time is not None
-    return abs(t.pickup_time - t.asked_time)
 
 
 def _fleet_kpis(vehicles: Sequence[VehicleRecord], costs: CostModel) -> dict[str, float]:

@@ -86,6 +86,21 @@ class TripRecord:
         return self.ride_time_s
 
     @property
+    def shift_from_asked_s(self) -> int | None:
+        """How far the service was from the asked time: |pickup − asked departure|, or
+        how early the rider arrived before the asked arrival (None unless served)."""
+        if self.by_arrival:
+            return None if self.dropoff_time is None else abs(self.asked_time - self.dropoff_time)
+        return None if self.pickup_time is None else abs(self.pickup_time - self.asked_time)
+
+    @property
+    def wait_s(self) -> int | None:
+        """Waiting, for every mode alike: the shift from the asked time (the rider waits
+        at home for a bus, or for the car's window) plus waits at stops and the hub."""
+        shift = self.shift_from_asked_s
+        return None if shift is None else shift + self.stop_wait_s
+
+    @property
     def on_board_s(self) -> int | None:
         """Time in vehicles: door to door less walking and waiting at stops."""
         d2d = self.ride_time_s
