@@ -186,6 +186,10 @@ def validate_command(spec: SpecArg) -> None:
     """
     console = Console()
     loaded, errors = spec_errors(spec)
+    if not errors and loaded.transit.feed is not None:
+        from scenarios.fixed import feed_problems
+
+        errors = feed_problems(loaded)
     if errors:
         console.print(f"[red]{spec}: {len(errors)} problem(s) 誤り[/]")
         for e in errors:

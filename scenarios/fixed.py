@@ -54,6 +54,31 @@ class TransitService:
         return [(self.plan.stops[s].lon, self.plan.stops[s].lat) for s in sorted(used)]
 
 
+def feed_problems(spec: ScenarioSpec) -> list[str]:
+    """What the feed says against the spec (`noriai scenario validate`): unreadable,
+    lines or a hub it does not have — for the spec and each of its review options."""
+    from routing.errors import NoriaiError
+
+    try:
+        full = feed_timetable(spec)
+    except NoriaiError as exc:
+        return [f"transit.feed: {exc}"]
+    out = []
+    checks = [("", {}), *((f"review option {o.name}: ", o.set) for o in spec.review.options)]
+    for prefix, changes in checks:
+        try:
+            day = spec.with_overrides(changes) if changes else spec
+            line_plan(full, day.transit)
+        except NoriaiError as exc:
+            out.append(f"{prefix}{exc}")
+            continue
+        hub = day.transit.mix.hub
+        own = not prefix or hub != spec.transit.mix.hub  # said once unless an option moves it
+        if own and hub is not None and hub not in full.stops:
+            out.append(f"{prefix}transit.mix.hub: no stop {hub!r} in the feed")
+    return out
+
+
 def journey_rules(spec: ScenarioSpec) -> JourneyRules:
     t = spec.transit
     return JourneyRules(

@@ -160,3 +160,26 @@ def test_review_command_end_to_end(tmp_path, town, data_dir, monkeypatch):
     text = " ".join(result.output.split())
     assert "案の比較" in text and "today" in text and "cost per trip" in text
     assert (out / "report.html").is_file() and (out / "sweep.csv").is_file()
+
+
+def test_validate_reads_the_feed_for_lines_and_the_hub(tmp_path):
+    text = (STUDIES_DIR / "ina_review.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'feed = "../../examples/transit/tachikawa_loop"', f'feed = "{FEED.as_posix()}"'
+    )
+    bad = text.replace('hub = "S017"', 'hub = "S999"').replace(
+        '"くるりん" = [["06:00", "09:00"]]', '"loop9" = [["06:00", "09:00"]]'
+    )
+    (tmp_path / "tachikawa_pois.csv").write_text(
+        (STUDIES_DIR / "tachikawa_pois.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    good_path, bad_path = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good_path.write_text(text, encoding="utf-8")
+    bad_path.write_text(bad, encoding="utf-8")
+    assert runner.invoke(app, ["scenario", "validate", str(good_path)]).exit_code == 0
+    result = runner.invoke(app, ["scenario", "validate", str(bad_path)])
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert "2 problem(s)" in out
+    assert "transit.mix.hub: no stop 'S999' in the feed" in out
+    assert "review option mix: transit.run_hours.loop9: no line 'loop9'" in out
