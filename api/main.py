@@ -35,8 +35,8 @@ from routing.graph import RoadGraph
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """
-乗合タクシー（デマンド交通）と買い物支援・宅配の予約・配車サービス。
-Booking and dispatch service for shared rides and shop deliveries.
+乗合タクシー（デマンド交通）と買い物支援・宅配、訪問診療の予約・配車サービス。
+Booking and dispatch service for shared rides, shop deliveries and home visits.
 
 * Sign in with a bearer token (`Authorization: Bearer nor_...`) from
   `noriai service user add NAME --role ROLE`.

@@ -415,6 +415,23 @@ class QuotePublic(BaseModel):
         None, description="Deliveries to a hall: the customer collects from (slot end)."
     )
     fee_yen: int | None = Field(None, description="Deliveries: the fee of this hand-over, yen.")
+    drone: DroneRef | None = Field(
+        None,
+        description="Shop orders flown to a hall's drone pad (ドローン便): the drone "
+        "(``vehicle_id`` is its id too; ``expected_pickup`` the take-off, "
+        "``expected_arrival`` the landing at the hall).",
+    )
+    van_reason: Reason | None = Field(
+        None,
+        description="Orders to a hall with a drone pad that go by van: why no drone flies "
+        "them (a ``NoFlightReason``: overweight, out_of_range, grounded, no_free_drone...).",
+    )
+    carrier_ja: str | None = Field(
+        None,
+        description="How the order travels, to read out: 「ドローン便（ゆうあい1号）」, or "
+        "「車両便（ドローンで運べない理由: …）」; null when no drone was in question.",
+    )
+    carrier_en: str | None = None
 
 
 class StopPlace(BaseModel):
@@ -426,7 +443,7 @@ class StopPlace(BaseModel):
 
 class BookingPublic(BaseModel):
     id: str
-    kind: Literal["ride", "delivery"]
+    kind: Literal["ride", "delivery", "visit"]
     status: str
     service_date: date
     rider_id: int | None = Field(description="Null for planners (no personal data).")
@@ -445,12 +462,29 @@ class BookingPublic(BaseModel):
     hold_expires_at: datetime | None
     created_at: datetime
     note: str
+    visit: VisitTerms | None = Field(
+        None,
+        description="Home visits (kind visit, 訪問診療): the appointment, the planned start, "
+        "the consultation's length and the feature the car needs. ``pickup`` and "
+        "``dropoff`` are both the patient's home; ``vehicle_id`` is the nurse car.",
+    )
     hand_over: HandOver | None = Field(None, description="Deliveries: door or hall.")
     hall: HallRef | None = Field(None, description="Deliveries to a hall: which (= dropoff).")
     collect_from: datetime | None = Field(
         None, description="Deliveries to a hall: the customer collects from (slot end)."
     )
     fee_yen: int | None = Field(None, description="Deliveries: the fee quoted, yen.")
+    drone: DroneRef | None = Field(
+        None, description="Shop orders flown to a hall (ドローン便): the drone."
+    )
+    van_reason: Reason | None = Field(
+        None, description="Orders to a hall with a drone pad that go by van: why no drone."
+    )
+    carrier_ja: str | None = Field(
+        None,
+        description="「ドローン便（…）」 or 「車両便（…）」; null when no drone was in question.",
+    )
+    carrier_en: str | None = None
 
 
 class DeliveryCreate(In):
@@ -483,6 +517,103 @@ class DeliveryCreate(In):
     )
     weight_kg: float = Field(0.0, ge=0, le=50, description="Weight of the parcel, kg.")
     note: Text = ""
+
+
+# -- home visits (訪問診療) ---------------------------------------------------------------
+
+#: A vehicle feature (``VehiclePublic.features``), e.g. ``nurse``.
+Feature = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    Field(examples=["nurse"]),
+]
+
+
+class AppointmentIn(In):
+    """An appointment window the clinic gave (訪問予定時間帯): the visit starts inside it
+    (``start`` before ``end``, both on one service day)."""
+
+    start: When
+    end: When
+
+
+class VisitCreate(In):
+    """A home visit (訪問診療) for a registered patient with a home: a car with the
+    feature (a nurse on board) comes to the home for an online consultation with a doctor.
+
+    Give exactly one of ``appointment`` (the clinic's window: promised as it is, from now
+    on) and ``wanted_at`` (a wanted start: the promise is a 30-minute window around the
+    feasible start closest to it, which may lie from 30 minutes before to an hour after).
+    Booked at once (no hold), like a shop order.
+    """
+
+    rider_id: Id = Field(description="The patient: a registered rider with a home.")
+    appointment: AppointmentIn | None = Field(
+        None, description="The appointment window the clinic gave (訪問予定時間帯)."
+    )
+    wanted_at: When | None = Field(None, description="Or a wanted start (訪問希望時刻).")
+    duration_min: int = Field(
+        30, ge=10, le=120, description="Length of the consultation at the home (診療時間), min."
+    )
+    required_feature: Feature = Field(
+        "nurse", description="What the car must offer (a vehicle feature). Default: nurse."
+    )
+    note: Text = ""
+
+
+class VisitTerms(BaseModel):
+    """A booked visit's terms, as the booking shows them."""
+
+    appointment: Window | None = Field(description="The promise (訪問予定時間帯).")
+    planned_start: datetime | None = Field(description="訪問開始予定: the visit's planned start.")
+    duration_min: int = Field(description="Length of the consultation, minutes.")
+    required_feature: str = Field(description="The feature the car needs (e.g. nurse).")
+    wanted_at: datetime | None = Field(
+        description="The wanted start asked for; null when the clinic gave the appointment."
+    )
+
+
+class VisitAlternativePublic(BaseModel):
+    """Another time that can be booked now (代わりの時間): ask again with ``wanted_at``;
+    the patient is then promised ``appointment``."""
+
+    wanted_at: datetime
+    appointment: Window = Field(description="The window it would be promised.")
+    planned_start: datetime
+    vehicle_id: str
+    label_ja: str = Field("", description="What to read out: 「訪問予定時間帯 11:15〜11:45」.")
+    label_en: str = ""
+
+
+class VisitPublic(BaseModel):
+    """The answer to a visit: booked with its appointment window and planned start, or
+    why not (``reason``; no car in service with the feature names it in
+    ``missing_features``) and, for a wanted time, other starts that work now."""
+
+    id: str | None = Field(description="The booking's id (null when not bookable).")
+    booking_id: str | None
+    kind: Literal["visit"] = "visit"
+    feasible: bool
+    status: Literal["confirmed", "rejected"]
+    appointment: Window | None = Field(description="訪問予定時間帯: the promised window.")
+    promise: Window | None = Field(description="The same window, as other answers name it.")
+    planned_start: datetime | None = Field(description="訪問開始予定.")
+    planned_end: datetime | None = Field(description="Planned start + the consultation.")
+    duration_min: int
+    required_feature: str
+    vehicle_id: str | None = Field(description="The car that makes the visit.")
+    vehicle_name: str | None
+    reason: Reason | None
+    missing_features: list[str] = Field(
+        default_factory=list,
+        description="Not bookable for want of a car: the features no car in service offers.",
+    )
+    alternatives: list[VisitAlternativePublic]
+    message_ja: str = Field(
+        description="What to tell the caller, e.g. 「訪問予定時間帯 "
+        "10:00〜10:30、訪問開始予定 10:05」."
+    )
+    message_en: str
 
 
 # -- vehicles and shifts -----------------------------------------------------------------
@@ -546,6 +677,197 @@ class ShiftPublic(BaseModel):
     breaks: list[BreakPublic]
 
 
+# -- drones (ドローン配送) -------------------------------------------------------------
+
+#: A drone's daily flying hours (運航時間), local time, e.g. ``"09:00-17:00"``.
+FlyingHours = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=11),
+    AfterValidator(_period),
+    Field(
+        examples=["09:00-17:00"],
+        description="Flying hours (運航時間), local time ``HH:MM-HH:MM``: from the first "
+        "take-off to the last landing back at the base, every day.",
+    ),
+]
+DroneId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$"),
+    Field(examples=["yuai-1"]),
+]
+PayloadKg = Annotated[
+    float, Field(gt=0, le=50, description="Heaviest parcel the drone may carry, kg.")
+]
+RangeKm = Annotated[
+    float,
+    Field(
+        gt=0,
+        le=200,
+        description="Round trip (往復) a full battery allows, km: out to the hall and back.",
+    ),
+]
+CruiseKmh = Annotated[int, Field(ge=1, le=300, description="Cruise speed, km/h.")]
+TurnaroundMin = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=240,
+        description="On the ground after landing back (battery swap, loading), minutes.",
+    ),
+]
+
+
+class DroneRef(BaseModel):
+    """A drone, by id and name."""
+
+    id: str
+    name: str
+
+
+class DroneBaseCreate(In):
+    """A drone base (ドローン拠点) at a saved place: a shop, a supermarket or a depot."""
+
+    name: Name
+    place_id: Id = Field(
+        description="The saved place (kind shop, supermarket or depot) the base is at."
+    )
+
+
+class DroneBaseUpdate(In):
+    """Changes to a base; fields left out keep their value."""
+
+    name: Name | None = None
+    place_id: Id | None = None
+    active: bool | None = Field(None, description="false: its drones fly no more.")
+
+
+class DroneBasePublic(BaseModel):
+    id: int
+    name: str
+    place_id: int
+    place_name: str
+    lon: float = Field(description="The place's longitude: drones take off there.")
+    lat: float
+    active: bool
+
+
+class DroneCreate(In):
+    """A delivery drone stationed at a base. It flies shop orders from the shops near its
+    base (NORIAI_DRONE_SHOP_REACH_M) to community halls with a drone pad."""
+
+    id: DroneId
+    name: Name
+    base_id: Id
+    payload_kg: PayloadKg
+    range_km: RangeKm
+    cruise_kmh: CruiseKmh
+    turnaround_min: TurnaroundMin = 10
+    flying_hours: FlyingHours = "09:00-17:00"
+
+
+class DroneUpdate(In):
+    """Changes to a drone; fields left out keep their value. A day under way takes the
+    change at its next shop order or grounding (pending flights are planned again)."""
+
+    name: Name | None = None
+    base_id: Id | None = None
+    payload_kg: PayloadKg | None = None
+    range_km: RangeKm | None = None
+    cruise_kmh: CruiseKmh | None = None
+    turnaround_min: TurnaroundMin | None = None
+    flying_hours: FlyingHours | None = None
+    active: bool | None = Field(
+        None, description="false: flies no more (one that flew today stays grounded)."
+    )
+
+
+class DronePublic(BaseModel):
+    id: str
+    name: str
+    base_id: int
+    base_name: str
+    payload_kg: float
+    range_km: float = Field(description="Round trip, km.")
+    cruise_kmh: int
+    turnaround_min: int
+    flying_hours: str
+    active: bool
+
+
+GroundedCauseName = Literal["weather", "dispatcher"]
+
+
+class GroundDrones(In):
+    """Ground drones (運航停止) for a while: the weather, or the dispatcher's switch."""
+
+    service_date: date | None = Field(
+        None,
+        description="Default: the service date of ``start``; if given, ``start`` must fall on it.",
+    )
+    start: When = Field(description="From (may be earlier than now).")
+    end: When = Field(description="Until (exclusive); after ``start`` and after now.")
+    drone_ids: list[DroneId] | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description="The drones (flying that day). Default: every drone.",
+    )
+    cause: GroundedCauseName = Field("weather", description="weather (天候) or dispatcher.")
+    note: Annotated[str, StringConstraints(max_length=200)] = Field(
+        "", description="Why, in words (e.g. 強風)."
+    )
+
+
+class GroundedPublic(BaseModel):
+    """A period drones may not be away from their base (運航停止)."""
+
+    id: str = Field(description="Lift it with POST /drones/grounded/{id}/lift.")
+    start: datetime
+    end: datetime = Field(description="Exclusive: a drone may take off again at ``end``.")
+    drone_ids: list[str] | None = Field(description="null: every drone.")
+    cause: GroundedCauseName
+    cause_ja: str
+    cause_en: str
+    note: str
+    in_force: bool = Field(description="Drones are grounded by it now.")
+
+
+class MovedToVan(BaseModel):
+    """An order that no longer flies and goes by van within its slot."""
+
+    booking_id: str
+    vehicle_id: str | None = Field(description="The van that takes it now.")
+    reason: Reason
+
+
+class GroundOutcome(BaseModel):
+    """What a grounding did: the orders moved to vans, and the promises it broke (their
+    orders fit no van within their slot: call the residents)."""
+
+    grounded: GroundedPublic
+    moved_to_vans: list[MovedToVan]
+    broken: list[BrokenPromisePublic]
+
+
+class FlightPublic(BaseModel):
+    """One flight of the day, one order: take off at the base, land at the hall's pad
+    (the hand-over), fly back, land."""
+
+    drone: DroneRef
+    booking_id: str
+    booking_status: str | None
+    hall: HallRef
+    takeoff: datetime
+    at_hall: datetime = Field(description="Landing at the hall: the parcel is handed over.")
+    leaves_hall: datetime
+    back: datetime = Field(description="Landing back at the base.")
+    distance_m: int = Field(description="The round trip flown, metres.")
+    status: Literal["planned", "in_the_air", "landed"] = Field(
+        description="planned (before take-off), in_the_air (until it is back), landed "
+        "(back at the base)."
+    )
+
+
 # -- plan, manifests, events, overrides --------------------------------------------------
 
 
@@ -569,7 +891,7 @@ class StopPublic(BaseModel):
     """
 
     seq: int
-    kind: Literal["pickup", "dropoff", "delivery_pickup", "delivery_dropoff", "break"]
+    kind: Literal["pickup", "dropoff", "delivery_pickup", "delivery_dropoff", "visit", "break"]
     booking_id: str | None
     booking_status: str | None
     rider_name: str | None
@@ -587,6 +909,11 @@ class StopPublic(BaseModel):
     hall: HallRef | None = Field(None, description="A hand-over at this community hall.")
     parcels: list[ParcelPublic] = Field(
         default_factory=list, description="Hall stops: the orders handed over there."
+    )
+    duration_min: int | None = Field(
+        None,
+        description="Home visits (kind visit, 訪問診療): the consultation's length, minutes; "
+        "``promise`` is the appointment window, ``rider_name`` the patient.",
     )
 
 
@@ -670,9 +997,15 @@ class ReoptOutcomePublic(BaseModel):
 
 
 class DriverEvent(In):
-    """What the driver reports (到着・乗車・降車・不在), or a delay or breakdown."""
+    """What the driver reports (到着・乗車・降車・不在), or a delay or breakdown.
 
-    type: Literal["arrived", "picked_up", "dropped_off", "no_show", "delayed", "breakdown"]
+    A home visit's stop is reported ``arrived`` and then ``visited`` (訪問完了: the
+    consultation is over), or ``no_show`` (nobody at home).
+    """
+
+    type: Literal[
+        "arrived", "picked_up", "dropped_off", "visited", "no_show", "delayed", "breakdown"
+    ]
     booking_id: BookingId | None = None
     stop_kind: str | None = Field(None, max_length=30, description="Ignored (page context).")
     delay_min: int | None = Field(None, ge=1, le=240, description="For ``delayed``.")

@@ -111,6 +111,23 @@ class Settings(BaseSettings):
             "or none in any hall's reach, go to the door. 0: always the door unless asked."
         ),
     )
+    # -- drone legs (ドローン配送) ------------------------------------------------------
+    drone_shop_reach_m: int = Field(
+        default=500,
+        ge=0,
+        le=50_000,
+        description=(
+            "A shop hands its parcels to the nearest active drone base at most this far "
+            "by road (a base at the shop itself: 0), metres; shops farther from every "
+            "base send their orders by van."
+        ),
+    )
+    drone_time_limit_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=30,
+        description="Time limit of one drone schedule (CP-SAT, greedy fallback), s.",
+    )
     fixed_now: AwareDatetime | None = Field(
         default=None,
         description="Stop the service clock at this instant (training, demos, tests only).",

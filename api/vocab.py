@@ -54,3 +54,4 @@ class PlaceKind(StrEnum):
 class BookingKind(StrEnum):
     RIDE = "ride"
     DELIVERY = "delivery"
+    VISIT = "visit"  # 訪問診療: a nurse car at the patient's home (`api.routes.visits`)

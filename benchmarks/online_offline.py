@@ -3,7 +3,8 @@
 Days (``--day``, one or more):
 
 * ``ina``: the demo day (`scenarios/studies/ina.toml`, seed 7, 12 vehicles on the
-  Tachikawa roads): its calls as the simulation places them, at their booking times;
+  Tachikawa roads): its calls as the simulation places them, at their booking times —
+  rides and shop orders to the door (`rides_and_door_orders`);
 * ``busy``: the same town with 160 rides and 25 shop orders on 8 vehicles;
 * ``synthetic``: a synthetic town (`benchmarks.live_latency`), sized by the options.
 
@@ -126,6 +127,22 @@ def synthetic_day(*, vehicles: int, asks: int, homes: int, seed: int) -> BenchDa
     )
 
 
+def rides_and_door_orders(spec: Any) -> dict[str, Any]:
+    """Overrides that keep a scenario's rides and shop orders to the door only: no
+    halls, drones, clinic visits or fixed cars. The offline side has no drones, so this
+    question compares like with like; what halls and drones change is the Ina study's
+    second question (`scenarios/studies/ina_hand_over.csv`)."""
+    return {
+        "halls": [],
+        "drones.fleet": [],
+        "drones.bases": [],
+        "visits.per_day": 0,
+        "deliveries.hall_districts": [],
+        "deliveries.hall_share": 0.0,
+        "fleet.vehicles": [g.model_dump() for g in spec.fleet.vehicles if not g.fixed],
+    }
+
+
 def scenario_day(name: str, data_dir: Path, cache_dir: Path | None = None) -> BenchDay:
     """The Ina demo day (``ina``) or its busy variant (``busy``), from the scenario."""
     from scenarios.demand import make_demand
@@ -135,6 +152,7 @@ def scenario_day(name: str, data_dir: Path, cache_dir: Path | None = None) -> Be
     from scenarios.world import build_world, road_graph
 
     spec = load_spec(DEMO_SPEC)
+    spec = spec.with_overrides(rides_and_door_orders(spec))
     if name == "busy":
         spec = spec.with_overrides(BUSY)
     graph = road_graph(spec, data_dir, cache_dir)

@@ -42,6 +42,8 @@ class AuditEvent(StrEnum):
     REOPT_DISCARDED = "reopt_discarded"
     MATRIX_EXTENDED = "matrix_extended"
     DRONES_GROUNDED = "drones_grounded"
+    DRONES_UNGROUNDED = "drones_ungrounded"
+    DRONES_CHANGED = "drones_changed"
 
 
 @dataclass(frozen=True, slots=True)

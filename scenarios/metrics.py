@@ -89,6 +89,14 @@ KPI_LABELS: dict[str, tuple[str, str, str]] = {
     "orders_to_door": ("自宅へのお届け", "orders handed over at the door", "件"),
     "orders_to_halls_by_van": ("公民館へ車でお届け", "orders to community halls by van", "件"),
     "orders_flown": ("ドローンでお届け", "orders flown by drone", "件"),
+    "visit_requests": ("訪問診療の申込み", "home visits asked", "件"),
+    "visits_made": ("訪問した件数", "home visits made", "件"),
+    "visits_within_window_share": (
+        "予約時間帯内の訪問",
+        "visits within the appointment window",
+        "%",
+    ),
+    "nurse_car_utilisation": ("訪問看護車の稼働率", "clinic car time at patients' homes", "%"),
     "drone_flights": ("ドローン飛行", "drone flights", "回"),
     "drone_km": ("ドローン飛行距離", "drone km", "km"),
     "flights_per_drone": ("1機あたりの飛行", "flights per drone", "回"),
@@ -169,6 +177,13 @@ def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]
         "passengers": float(sum(t.party_size for t in rides)),
         "rejected": float(len(rejected)),
     }
+    visits = [t for t in counted if t.kind == "visit"]
+    if visits:  # a day without clinic visits has no such figures (not NaN)
+        out["visit_requests"] = float(sum(t.kind == "visit" for t in trips))
+        out["visits_made"] = float(sum(t.kind == "visit" for t in served))
+        out["visits_within_window_share"] = _share(
+            sum(t.within_promise for t in visits), len(visits)
+        )
     for code in REJECTION_REASONS:
         out[f"rejected_{code}"] = float(sum(t.reason == code for t in rejected))
     out["cancelled"] = float(sum(t.status is TripStatus.CANCELLED for t in trips))

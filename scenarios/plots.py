@@ -140,7 +140,13 @@ def by_variant(results: Iterable[DayResult]) -> dict[str, list[DayResult]]:
 
 
 def _served(results: Sequence[DayResult]) -> list[TripRecord]:
-    return [t for r in results for t in r.trips if t.status is TripStatus.SERVED]
+    """Served trips with an on-board time (not visits: one stop, nothing carried)."""
+    return [
+        t
+        for r in results
+        for t in r.trips
+        if t.status is TripStatus.SERVED and t.ride_time_s is not None
+    ]
 
 
 # --- sweeps ---------------------------------------------------------------------------

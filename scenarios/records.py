@@ -64,8 +64,10 @@ def trip_records(
         direct_t = int(world.time_s[a, b]) if a is not None and b is not None else 0
         direct_d = int(world.distance_m[a, b]) if a is not None and b is not None else 0
         stops = done.get(c.request_id, {})
-        pick, drop = stops.get("pickup"), stops.get("dropoff")
+        pick, drop = stops.get("pickup"), stops.get("dropoff", stops.get("visit"))
         flown = drop is not None and drop.vehicle_id in drones
+        booked = live.state.bookings.get(c.request_id)
+        hall = getattr(booked.request, "hall_id", None) if booked is not None else c.hall
         promise = o.promise
         out.append(
             TripRecord(
@@ -92,17 +94,19 @@ def trip_records(
                 vehicle_id=(pick or drop).vehicle_id if (pick or drop) else None,
                 shared=c.request_id in shared,
                 fare_yen=(c.fare_yen or 0) if status is TripStatus.SERVED else 0,
-                hand_over="drone" if flown else _hand_over(c),
-                hall=c.hall,
+                hand_over="drone" if flown else _hand_over(c, hall),
+                hall=hall,
             )
         )
     return out
 
 
-def _hand_over(c: Call) -> str:
+def _hand_over(c: Call, hall: str | None) -> str:
+    """Where a delivery was handed over (booked: as booked, maybe an alternative the
+    caller took; refused: as asked)."""
     if c.kind != "delivery":
         return ""
-    return "door" if c.hall is None else "hall"
+    return "door" if hall is None else "hall"
 
 
 def _status(rid: str, o: Outcome, live: LiveDay) -> tuple[TripStatus, str | None]:

@@ -60,8 +60,8 @@ class TripRecord:
     @property
     def promised_time(self) -> int | None:
         """The moment the promise is about: the pickup of a ride, the hand-over of a
-        delivery (its promise is the hand-over slot)."""
-        return self.dropoff_time if self.kind == "delivery" else self.pickup_time
+        delivery (its promise is the hand-over slot), the start of a visit."""
+        return self.pickup_time if self.kind == "ride" else self.dropoff_time
 
     @property
     def ride_time_s(self) -> int | None:

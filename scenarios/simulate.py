@@ -30,7 +30,7 @@ import heapq
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from dispatch.errors import SolverError
 from dispatch.events import BookingStatus
 from dispatch.live import LiveConfig, LiveDay, solve_job
 from dispatch.model import RideTimePolicy, TimeWindow
-from dispatch.quote import DeliveryAsk, QuoteConfig, RideAsk
+from dispatch.quote import Ask, DeliveryAsk, QuoteConfig, RideAsk, VisitAsk
 from dispatch.result import StepKind
 from dispatch.stop import MaxRuntime, SolutionLimit
 from scenarios import metrics, records
@@ -126,6 +126,7 @@ def simulate_day(
             "plan_checks": float(run.counters.checks),
             "plan_violations": float(run.counters.violations),
             **drone_kpis(run.live),
+            **nurse_kpis(run.live, world, spec.visits.feature),
         }
     )
     day.districts = metrics.district_rows(day.trips)
@@ -146,6 +147,11 @@ def simulate_day(
     return day
 
 
+def ask_hall(ask: Ask) -> bool:
+    """An order asked to a community hall."""
+    return isinstance(ask, DeliveryAsk) and ask.hall_id is not None
+
+
 def drone_kpis(live: LiveDay) -> dict[str, float]:
     """Flights that landed today, their kilometres, and flights per drone (none: {})."""
     service = live.drone_service
@@ -158,6 +164,18 @@ def drone_kpis(live: LiveDay) -> dict[str, float]:
         "drone_km": sum(f.distance_m for f in flights) / 1000,
         "flights_per_drone": len(flights) / len(service.drones),
     }
+
+
+def nurse_kpis(live: LiveDay, world: World, feature: str) -> dict[str, float]:
+    """Share of the clinic cars' shift hours spent at patients' homes (none: {})."""
+    cars = [v for v in world.vehicles if feature in v.features]
+    if not cars:
+        return {}
+    visiting = sum(
+        s.departure - s.start for v in cars for s in live.history(v.id) if s.kind == "visit"
+    )
+    shifts = sum(v.shift.end - v.shift.start for v in cars)
+    return {"nurse_car_utilisation": visiting / shifts if shifts else float("nan")}
 
 
 def live_config(spec: ScenarioSpec) -> tuple[LiveConfig, RideTimePolicy]:
@@ -307,6 +325,10 @@ class DayRun:
         finally:
             self.counters.quotes += 1
             self.counters.quote_s += time.perf_counter() - t0
+        if not quote.ok and ask_hall(ask) and quote.alternatives:
+            # the operator offers the door or another hall; the caller takes the first
+            other = quote.alternatives[0].hall_id
+            quote = self.live.quote(replace(ask, hall_id=other), booking_id=call.request_id)
         if not quote.ok:
             assert quote.reason is not None
             out.rejected = quote.reason.value
@@ -322,7 +344,7 @@ class DayRun:
     def _screen(self, call: Call) -> str | None:
         return screen_call(self.spec, self.world, call)
 
-    def _ask(self, call: Call) -> RideAsk | DeliveryAsk:
+    def _ask(self, call: Call) -> Ask:
         return call_ask(self.spec, self.world, call)
 
     def _cancel_time(self, call: Call, promise: TimeWindow | None) -> int | None:
@@ -401,10 +423,19 @@ def screen_call(spec: ScenarioSpec, world: World, call: Call) -> str | None:
     return None
 
 
-def call_ask(spec: ScenarioSpec, world: World, call: Call) -> RideAsk | DeliveryAsk:
+def call_ask(spec: ScenarioSpec, world: World, call: Call) -> Ask:
     """What the operator takes down for a call (the same for every fleet variant)."""
     o, d = world.location(call.origin), world.location(call.destination)
     assert o is not None and d is not None
+    if call.kind == "visit":
+        assert call.window is not None
+        return VisitAsk(
+            o,
+            window=TimeWindow(*call.window),
+            service_s=call.duration_s,
+            rider_id=call.request_id,
+            required_features=frozenset({spec.visits.feature}),
+        )
     if call.kind == "delivery":
         return DeliveryAsk(
             o,

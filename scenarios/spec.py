@@ -172,6 +172,7 @@ class VehicleGroup(_Section):
     fixed_yen: int = Field(0, ge=0)  # per vehicle per day
     co2_g_per_km: float = Field(130.0, ge=0)
     features: tuple[str, ...] = ()  # e.g. ("nurse",): a clinic car (訪問看護車)
+    fixed: bool = False  # always runs, outside fleet.size (e.g. the clinic's own car)
 
 
 class DepotSpec(_Section):
@@ -187,9 +188,11 @@ class FleetSpec(_Section):
     vehicles: tuple[VehicleGroup, ...] = Field(min_length=1)
 
     def chosen(self) -> list[VehicleGroup]:
-        """One entry per running vehicle: groups in order, the first ``size`` of them."""
-        out = [g for g in self.vehicles for _ in range(g.count)]
-        return out if self.size is None else out[: self.size]
+        """One entry per running vehicle: groups in order, the first ``size`` of the
+        groups not ``fixed``, then every ``fixed`` one."""
+        sized = [g for g in self.vehicles if not g.fixed for _ in range(g.count)]
+        fixed = [g for g in self.vehicles if g.fixed for _ in range(g.count)]
+        return (sized if self.size is None else sized[: self.size]) + fixed
 
 
 class FareSpec(_Section):
@@ -646,7 +649,7 @@ def _time_checks(spec: ScenarioSpec) -> list[Problem]:
 def _fleet_checks(spec: ScenarioSpec) -> list[Problem]:
     out: list[Problem] = []
     f = spec.fleet
-    listed = sum(g.count for g in f.vehicles)
+    listed = sum(g.count for g in f.vehicles if not g.fixed)
     if f.size is not None and f.size > listed:
         out.append(
             (

@@ -49,6 +49,7 @@ class FleetStudy:
     title_ja: str
     title_en: str
     target: float = TARGET
+    hand_over_path: Path | None = None  # door / halls / halls+drones variants, if asked
 
 
 INA = FleetStudy(
@@ -59,6 +60,19 @@ INA = FleetStudy(
     pooling_key="dispatch.pooling",
     title_ja="伊那市 乗合タクシー：必要な車両数と相乗りの効果",
     title_en="Ina shared taxis: vehicles needed and what pooling saves",
+    hand_over_path=STUDIES_DIR / "ina_hand_over.csv",
+)
+#: What the hand-over comparison reads (names from `scenarios.metrics`).
+HAND_OVER_KPIS = (
+    "served_deliveries",
+    "orders_to_door",
+    "orders_to_halls_by_van",
+    "orders_flown",
+    "flights_per_drone",
+    "vehicle_km",
+    "active_hours",
+    "co2_kg",
+    "within_promise_share",
 )
 STUDIES = {INA.name: INA}
 
@@ -292,6 +306,45 @@ def sections(table: SweepTable, ans: StudyAnswer, study: FleetStudy = INA) -> li
     return out
 
 
+def hand_over_section(table: SweepTable, vehicles: int | None) -> ReportSection:
+    """What community halls and drones change: the same days with every order to the
+    door, to halls by van, and to halls with drones (means over seeds)."""
+    labels = kpi_labels()
+    variants = table.variants()
+    header = ("指標", "KPI", *variants)
+    rows = []
+    for k in HAND_OVER_KPIS:
+        ja, en, unit = labels.get(k, (k, k, ""))
+        cells = [
+            format_kpi(table.mean(v, k) if table.values(v, k) else None, unit) for v in variants
+        ]
+        rows.append((ja, en, *cells))
+    door, last = variants[0], variants[-1]
+    km = [table.mean(v, "vehicle_km") for v in (door, last)]
+    co2 = [table.mean(v, "co2_kg") for v in (door, last)]
+    saved_km = km[0] - km[1]
+    intro = (
+        f"同じ日（{vehicles}台、相乗りあり）を、すべて自宅へ（{door}）、北部・西部の注文を"
+        f"公民館へ（車）、さらにドローンでも（{last}）運んだ比較。車の走行距離は"
+        f"{saved_km:,.1f} km（{saved_km / km[0]:.1%}）、CO2は {co2[0] - co2[1]:,.1f} kg 減ります。",
+        f"The same days ({vehicles} vehicles, pooling) with every order to the door ({door}), "
+        f"the north and west's orders to community halls by van, and with drones too "
+        f"({last}): van km fall by {saved_km:,.1f} km ({saved_km / km[0]:.1%}) and CO2 by "
+        f"{co2[0] - co2[1]:,.1f} kg.",
+    )
+    note = (
+        "ドローンは中央のスーパー近くの店の注文だけを運びます（遠くの店の注文は車）。",
+        "Drones fly only orders from shops near the central base (others go by van).",
+    )
+    return ReportSection(
+        "公民館とドローン",
+        "What community halls and drones change",
+        (intro, note),
+        (),
+        (ReportTable(header, tuple(rows)),),
+    )
+
+
 def comparison_table(table: SweepTable, study: FleetStudy = INA) -> ReportTable:
     """Fleet size (rows) × pooling on/off: within promise, served, and the savings KPIs."""
     labels = kpi_labels()
@@ -350,12 +403,25 @@ def run_study(
     )
     ans = answer(table, study)
     days = _report_days(table, ans)
+    parts = sections(table, ans, study)
+    if study.hand_over_path is not None:
+        size = ans.pooled.vehicles or base.fleet.size
+        hand_over = run_sweep(
+            base.with_overrides({study.fleet_key: size, study.pooling_key: True}),
+            read_variants(study.hand_over_path),
+            list(range(seeds)),
+            data_dir=data_dir,
+            cache_dir=cache_dir,
+            n_workers=n_workers,
+            scheduler=scheduler,
+        )
+        parts.append(hand_over_section(hand_over, size))
     path = write_report(
         out_dir,
         days,
         table,
         title=f"{study.title_ja} — {study.title_en}",
-        sections=sections(table, ans, study),
+        sections=parts,
     )
     ja, _ = ans.sentence()
     log.info("study %s: %s (report %s)", study.name, ja, path)

@@ -227,7 +227,10 @@ class SweepTable:
         fleet-like ones (``FLEET_WORDS``) first."""
         out = []
         for key in self.keys:
-            vals = {r.overrides[key] for r in self.rows if key in r.overrides}
+            values = [r.overrides[key] for r in self.rows if key in r.overrides]
+            if any(isinstance(v, list | dict) for v in values):
+                continue  # a table or list (e.g. drones.fleet): not an axis
+            vals = set(values)
             if len(vals) > 1 and all(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in vals
             ):

@@ -127,6 +127,37 @@ class Vehicle(Base):
     created_at: Mapped[datetime]
 
 
+class DroneBase(Base):
+    """A drone base (ドローン拠点) at a saved place, a shop or a depot: drones take off
+    there, land, swap batteries and are loaded (`api.live.drones`)."""
+
+    __tablename__ = "drone_bases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Drone(Base):
+    """A delivery drone of the fleet, stationed at one base; it flies shop orders to
+    community halls with a drone pad within its ``flying_hours`` every day."""
+
+    __tablename__ = "drones"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    base_id: Mapped[int] = mapped_column(ForeignKey("drone_bases.id"), index=True)
+    payload_kg: Mapped[float] = mapped_column(Float)
+    range_km: Mapped[float] = mapped_column(Float)  # a full battery's round trip
+    cruise_kmh: Mapped[int] = mapped_column(Integer)
+    turnaround_min: Mapped[int] = mapped_column(Integer)  # battery swap and loading
+    flying_hours: Mapped[str] = mapped_column(String(11))  # "HH:MM-HH:MM", local time
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
 class Shift(Base):
     """A vehicle's service hours on one day (運行時間), seconds from local midnight."""
 
@@ -168,7 +199,8 @@ class ServiceDay(Base):
 
 
 class Booking(Base):
-    """A ride or delivery as the office sees it; status and promise mirror the live day."""
+    """A ride, delivery or home visit as the office sees it; status and promise mirror the
+    live day."""
 
     __tablename__ = "bookings"
 
@@ -197,10 +229,21 @@ class Booking(Base):
     vehicle_id: Mapped[str | None] = mapped_column(String(64))
     hold_expires_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    #: home visits (訪問診療, kind "visit", migration 0005): the consultation's length in
+    #: minutes, the vehicle feature it needs (e.g. "nurse"), and the wanted start when it
+    #: was asked for by time (None: the clinic gave an appointment window, the promise)
+    visit_min: Mapped[int | None] = mapped_column(Integer)
+    visit_feature: Mapped[str | None] = mapped_column(String(40))
+    visit_wanted_at: Mapped[datetime | None]
     #: deliveries: "door" or "hall" (the dropoff place is then the hall); None: rides,
     #: and deliveries booked before 0003 (all to the door)
     hand_over: Mapped[str | None] = mapped_column(String(10))
     fee_yen: Mapped[int | None] = mapped_column(Integer)  # deliveries: the fee quoted
+    #: shop orders flown to a hall: the drone (mirrors the live day; None: not flown, and
+    #: bookings before 0004); orders to a drone pad that go by van: why (a
+    #: `dispatch.drones.NoFlightReason` value)
+    drone_id: Mapped[str | None] = mapped_column(String(64))
+    van_reason: Mapped[str | None] = mapped_column(String(40))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -7,9 +7,11 @@ slot takes), ``reach_m`` (farthest home, by road, metres) and ``drone_pad``. A h
 saved before these settings existed (NULL) reads as `DEFAULTS`.
 
 In a live day every active hall is a `dispatch.halls.Hall` with id ``place-<id>`` at
-the day's location of the place, its opening hours in seconds from the service day's
-local midnight. `sync_halls` puts the current halls into the day before a shop order
-is quoted; bookings already made keep their hall and slot.
+the day's location of the place (its road point), its opening hours in seconds from
+the service day's local midnight, and the place's own coordinates (``lon``, ``lat``):
+a drone flies a straight line to the pad there (`dispatch.drones`). `sync_halls` puts
+the current halls into the day before a shop order is quoted; bookings already made
+keep their hall and slot.
 """
 
 from __future__ import annotations
@@ -120,6 +122,8 @@ def to_hall(place: Place, location: int) -> Hall:
         capacity=int(s["capacity"]),
         reach_m=int(s["reach_m"]),
         drone_pad=bool(s["drone_pad"]),
+        lon=float(place.lon),
+        lat=float(place.lat),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from api.db import models
+from api.live.drones import van_reason
 from api.live.store import OpenDay
 from dispatch.audit import AuditEntry, AuditEvent
 from dispatch.result import StepKind
@@ -26,6 +27,7 @@ AUDIT_JA: dict[AuditEvent, str] = {
     AuditEvent.NO_SHOW: "不在（無断キャンセル）",
     AuditEvent.PICKED_UP: "乗車",
     AuditEvent.DROPPED_OFF: "降車",
+    AuditEvent.VISITED: "訪問完了",
     AuditEvent.VEHICLE_DELAY: "遅れの報告",
     AuditEvent.VEHICLE_POSITION: "現在地の報告",
     AuditEvent.DEPARTED: "出発",
@@ -41,6 +43,9 @@ AUDIT_JA: dict[AuditEvent, str] = {
     AuditEvent.REOPTIMISED: "再最適化",
     AuditEvent.REOPT_DISCARDED: "再最適化の結果は採用せず",
     AuditEvent.MATRIX_EXTENDED: "地点を追加",
+    AuditEvent.DRONES_GROUNDED: "ドローン運航停止",
+    AuditEvent.DRONES_UNGROUNDED: "ドローン運航停止の解除",
+    AuditEvent.DRONES_CHANGED: "ドローンの変更",
 }
 
 _WINDOW = re.compile(r"\d{2}:\d{2}〜\d{2}:\d{2}")
@@ -52,6 +57,10 @@ def audit_ja(entry: AuditEntry) -> str:
     window = _WINDOW.search(entry.reason)
     if window:
         text += f" {window.group(0)}"
+    if entry.event is AuditEvent.DRONES_GROUNDED:
+        cause = re.search(r"\((weather|dispatcher)(?::[^)]*)?\)", entry.reason)
+        if cause:
+            text += "（天候）" if cause.group(1) == "weather" else "（配車担当の指示）"
     if entry.vehicle_id:
         text += f"（{entry.vehicle_id}）"
     return text
@@ -69,13 +78,18 @@ def sync_bookings(od: OpenDay) -> None:
     if live is None:
         return
     planned: dict[str, tuple[str, int | None, int | None]] = {}
+    flights = {f.order_id: f for f in live.flights}
+    for f in flights.values():  # flown: take-off and landing at the hall
+        planned[f.order_id] = (f.drone_id, f.takeoff, f.at_hall)
     for route in live.plan.routes:
         for step in route.steps:
             rid = step.request_id
-            if rid is None or step.kind not in (StepKind.PICKUP, StepKind.DROPOFF):
+            if rid is None or step.kind not in (StepKind.PICKUP, StepKind.DROPOFF, StepKind.VISIT):
                 continue
             _, p, d = planned.get(rid, (route.vehicle_id, None, None))
-            if step.kind is StepKind.PICKUP:
+            if step.kind is StepKind.VISIT:  # a home visit: its one stop is its planned start
+                p = d = step.service_start
+            elif step.kind is StepKind.PICKUP:
                 p = step.service_start
             else:
                 d = step.service_start
@@ -94,7 +108,11 @@ def sync_bookings(od: OpenDay) -> None:
             continue
         vehicle, p, d = planned.get(b.id, (b.vehicle_id, None, None))
         promise = b.promise
+        flight = flights.get(b.id)
+        by_van = van_reason(b.note)
         values: dict[str, object] = {
+            "drone_id": None if flight is None else flight.drone_id,
+            "van_reason": None if by_van is None else by_van.value,
             "status": b.status.value,
             "vehicle_id": vehicle or row.vehicle_id,
             "promise_start": at(promise.start, day) if promise else None,

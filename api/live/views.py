@@ -10,6 +10,10 @@ the viewer may see it: homes then show as 「自宅」 at a ~100 m rounded point
 Several orders for one community hall (公民館) become one stop: consecutive hand-overs
 at the same hall (all done, or all still to do) are shown as ONE stop with the hall
 and its ``parcels``, from the first arrival to the last departure.
+
+A home visit (訪問診療) is one stop of kind ``visit``: the patient (``rider_name``), the
+appointment (``promise``; late and at risk against its end) and the consultation's
+length (``duration_min``). A no-show at a patient's home stays a ``visit`` stop.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from api.live.store import ReadDay
 from api.vocab import PlaceKind
 from dispatch.events import Booking, BookingStatus, BrokenPromise, DoneStop
 from dispatch.live import LiveDay
-from dispatch.model import DeliveryOrder, RideRequest, TimeWindow
+from dispatch.model import DeliveryOrder, RideRequest, TimeWindow, VisitRequest
 from dispatch.result import REASON_TEXT, Step, StepKind
 
 HOME_JA = "自宅"
@@ -130,6 +134,13 @@ class Lookup:
         return self.rider_names.get(row.rider_id) if row and row.rider_id else None
 
 
+def _visit_minutes(b: Booking | None) -> int | None:
+    """A home visit's consultation length in minutes (None for other stops)."""
+    if b is None or not isinstance(b.request, VisitRequest):
+        return None
+    return b.request.service_s // 60
+
+
 class DayView:
     """Renders one day (a `LiveDay` and its locations) for one viewer."""
 
@@ -220,6 +231,9 @@ class DayView:
         if b is not None and kind == "pickup" and isinstance(b.request, RideRequest):
             promise = b.request.promise
             latest = promise.end if promise else None
+        elif b is not None and kind == "visit" and isinstance(b.request, VisitRequest):
+            promise = b.request.promise  # the appointment (訪問予定時間帯)
+            latest = promise.end if promise else None
         elif b is not None and kind == "dropoff":
             if isinstance(b.request, RideRequest):
                 latest = b.request.arrive_by
@@ -258,10 +272,14 @@ class DayView:
             status=status,  # type: ignore[arg-type]
             late_s=late,
             at_risk=at_risk,
+            duration_min=_visit_minutes(b),
         )
 
     def _done(self, seq: int, d: DoneStop) -> schemas.StopPublic:
-        kind = "pickup" if d.kind == "no_show" else d.kind
+        kind = d.kind
+        if d.kind == "no_show":  # nobody there: a missed pickup, or nobody at home for a visit
+            b = self._booking(d.request_id)
+            kind = "visit" if b is not None and isinstance(b.request, VisitRequest) else "pickup"
         status = "no_show" if d.kind == "no_show" else "done"
         return self._stop(
             seq, kind, d.request_id, d.location, d.start, d.start, d.departure, status

@@ -9,6 +9,9 @@ from api.routes import (
     auth,
     bookings,
     deliveries,
+    drone_bases,
+    drones,
+    flights,
     health,
     overrides,
     places,
@@ -18,6 +21,7 @@ from api.routes import (
     shifts,
     users,
     vehicles,
+    visits,
 )
 
 API_PREFIX = "/api/v1"
@@ -34,8 +38,12 @@ def api_router() -> APIRouter:
         quotes,
         bookings,
         deliveries,
+        visits,
         vehicles,
         shifts,
+        drone_bases,
+        drones,
+        flights,
         plan,
         overrides,
         audit,

@@ -4,11 +4,17 @@ A booking's row mirrors the live day (status, promise, planned times); cancellin
 goes through the day under lock, so the freed seat is at once bookable again.
 Planners see bookings without rider ids or names, and homes as 「自宅」 ~100 m rounded.
 A shop order to a community hall (公民館) shows the hall (its dropoff) and when the
-resident may collect it (``collect_from``: the end of its collection slot).
+resident may collect it (``collect_from``: the end of its collection slot); one flown
+there shows its ``drone`` (ドローン便), one to a drone pad that goes by van why
+(``van_reason``), with the words to read out (``carrier_ja``/``carrier_en``).
+A home visit (訪問診療, kind ``visit``: pickup and dropoff both the patient's home) shows
+its terms in ``visit``: the appointment, the planned start, the consultation's length
+and the feature its car needs (`api.routes.visits`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Annotated
 
@@ -17,7 +23,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import idempotency
+from api import idempotency, schemas
 from api.db.models import Booking, Place, Rider, User
 from api.deps import (
     BookingUser,
@@ -31,12 +37,14 @@ from api.deps import (
     allow,
     today,
 )
+from api.live.drones import carrier_words, drone_names
 from api.live.store import OpenDay
 from api.problems import conflict, not_found
 from api.routes.common import problems
 from api.runtime import Runtime
-from api.schemas import BookingPublic, HallRef, StopPlace, Window
+from api.schemas import BookingPublic, DroneRef, HallRef, Reason, StopPlace, Window
 from api.vocab import BookingKind, PlaceKind, Role
+from dispatch.drones import REASON_TEXT, NoFlightReason
 from dispatch.events import BookingStatus
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
@@ -65,7 +73,8 @@ def booking_public(
     homes = _home_ids(session, [row])
     if personal and rider_name is None and row.rider_id is not None:
         rider_name = session.scalar(select(Rider.name).where(Rider.id == row.rider_id))
-    return _public(row, homes, personal, rider_name, rt.clock.zone, rt.now())
+    drones = drone_names(session, [row.drone_id] if row.drone_id else [])
+    return _public(row, homes, personal, rider_name, rt.clock.zone, rt.now(), drones)
 
 
 def _home_ids(session: Session, rows: list[Booking]) -> set[int]:
@@ -79,6 +88,21 @@ def _home_ids(session: Session, rows: list[Booking]) -> set[int]:
     )
 
 
+def _visit_terms(
+    row: Booking, promise: Window | None, local: Callable[[datetime | None], datetime | None]
+) -> schemas.VisitTerms | None:
+    """A home visit's terms (None for rides and deliveries)."""
+    if row.kind != BookingKind.VISIT:
+        return None
+    return schemas.VisitTerms(
+        appointment=promise,
+        planned_start=local(row.planned_dropoff_at or row.planned_pickup_at),
+        duration_min=row.visit_min or 0,
+        required_feature=row.visit_feature or "",
+        wanted_at=local(row.visit_wanted_at),
+    )
+
+
 def _public(
     row: Booking,
     homes: set[int],
@@ -86,6 +110,7 @@ def _public(
     rider_name: str | None,
     zone: tzinfo,
     now: datetime,
+    drones: dict[str, str],
 ) -> BookingPublic:
     def local(t: datetime | None) -> datetime | None:
         return None if t is None else t.astimezone(zone)
@@ -97,10 +122,22 @@ def _public(
     )
     held = row.status == BookingStatus.HELD
     expired = held and row.hold_expires_at is not None and row.hold_expires_at <= now
+    visit = _visit_terms(row, promise, local)
     hand_over = row.hand_over
     if hand_over is None and row.kind == BookingKind.DELIVERY:
         hand_over = "door"  # booked before halls existed (migration 0003)
     at_hall = hand_over == "hall" and row.dropoff_place_id is not None
+    drone = None
+    if row.drone_id is not None:
+        drone = DroneRef(id=row.drone_id, name=drones.get(row.drone_id, row.drone_id))
+    by_van = NoFlightReason(row.van_reason) if row.van_reason in _REASONS else None
+    carrier_ja, carrier_en = carrier_words(
+        None if drone is None else (drone.id, drone.name), by_van
+    )
+    van = None
+    if by_van is not None:
+        ja, en = REASON_TEXT[by_van]
+        van = Reason(code=by_van.value, message_ja=ja, message_en=en)
     return BookingPublic(
         id=row.id,
         kind=row.kind,  # type: ignore[arg-type]
@@ -124,7 +161,7 @@ def _public(
             row.dropoff_place_id in homes,
             personal,
         ),
-        depart_at=None if row.by_arrival else local(row.requested_at),
+        depart_at=None if row.by_arrival or visit is not None else local(row.requested_at),
         arrive_by=local(row.requested_at) if row.by_arrival else None,
         party_size=row.party_size,
         wheelchairs=row.wheelchairs,
@@ -136,13 +173,19 @@ def _public(
         hold_expires_at=local(row.hold_expires_at) if held and not expired else None,
         created_at=local(row.created_at),
         note=row.note if personal else "",
+        visit=visit,
         hand_over=hand_over,  # type: ignore[arg-type]
         hall=HallRef(place_id=row.dropoff_place_id, name=row.dropoff_name) if at_hall else None,
         collect_from=local(row.promise_end) if at_hall else None,
         fee_yen=row.fee_yen,
+        drone=drone,
+        van_reason=van,
+        carrier_ja=carrier_ja,
+        carrier_en=carrier_en,
     )
 
 
+_REASONS = {r.value for r in NoFlightReason}
 POINT_NAME = "指定地点"
 
 
@@ -200,6 +243,9 @@ def list_bookings(
     status: Annotated[
         list[BookingStatus] | None, Query(description="Repeat to give several.")
     ] = None,
+    kind: Annotated[
+        BookingKind | None, Query(description="Only rides, deliveries or home visits.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[BookingPublic]:
     """Bookings of a day, or a rider's bookings from today on, by time.
@@ -220,6 +266,8 @@ def list_bookings(
         q = q.where(Booking.rider_id == rider_id)
     if status:
         q = q.where(Booking.status.in_([s.value for s in status]))
+    if kind is not None:
+        q = q.where(Booking.kind == kind.value)
     rows = list(session.scalars(q.limit(limit)))
     now = rt.now()
     homes = _home_ids(session, rows)
@@ -230,9 +278,16 @@ def list_bookings(
             names = dict(
                 session.execute(select(Rider.id, Rider.name).where(Rider.id.in_(ids))).all()
             )
+    drones = drone_names(session, sorted({r.drone_id for r in rows if r.drone_id}))
     return [
         _public(
-            r, homes, personal, names.get(r.rider_id) if r.rider_id else None, rt.clock.zone, now
+            r,
+            homes,
+            personal,
+            names.get(r.rider_id) if r.rider_id else None,
+            rt.clock.zone,
+            now,
+            drones,
         )
         for r in rows
     ]

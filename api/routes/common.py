@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from api.db.models import AuditRecord, User
-from api.problems import PROBLEM_JSON
+from api.problems import PROBLEM_JSON, invalid_field
 from api.schemas import Problem
 
 
@@ -54,3 +55,12 @@ def office_audit(
             changes=[],
         )
     )
+
+
+def patched(body: BaseModel) -> dict[str, Any]:
+    """The fields a PATCH body gives (422 naming the first one sent as null)."""
+    given = body.model_dump(exclude_unset=True)
+    for name, value in given.items():
+        if value is None:
+            raise invalid_field(name, "空にはできません", "must not be null")
+    return given

@@ -13,6 +13,14 @@ farther than its reach from the home is a refusal (``hall_closed``, ``hall_full`
 Left out, ``hand_over`` follows the town's rule (`Settings.hall_by_default_km`). Each
 way has its fee (``NORIAI_DELIVERY_FEE_YEN``, ``NORIAI_HALL_FEE_YEN``), quoted and kept
 on the booking.
+
+An order to a hall with a drone pad flies (ドローン便) when a drone based near the shop
+(``NORIAI_DRONE_SHOP_REACH_M``) can land there in a free slot: the answer names the
+``drone`` (``vehicle_id`` is the drone; ``expected_pickup`` its take-off,
+``expected_arrival`` the landing at the hall) and its words end with 「（ドローン便）」.
+Otherwise it goes by van and ``van_reason`` says why no drone flies it (too heavy,
+out of range, grounded, no drone free...). The office's drones are put into the day
+first (`api.live.drones.sync_drones`).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from api.deps import (
     check_service_date,
     today,
 )
+from api.live.drones import carrier_words, drone_names, sync_drones, van_reason
 from api.live.halls import active_halls, hall_id, is_hall, settings_of, sync_halls
 from api.problems import ApiProblem, invalid_field
 from api.routes.bookings import add_booking_row
@@ -42,9 +51,10 @@ from api.routes.common import problems
 from api.routes.places import public_place
 from api.routes.quotes import check_bookable_time, quote_public, stop_place
 from api.routes.riders import get_rider
-from api.schemas import DeliveryCreate, HallRef, QuotePublic
+from api.schemas import DeliveryCreate, DroneRef, HallRef, QuotePublic, Reason
 from api.settings import Settings
 from api.vocab import BookingKind
+from dispatch.drones import REASON_TEXT, NoFlightReason
 from dispatch.live import LiveDay
 from dispatch.quote import DeliveryAsk
 
@@ -110,17 +120,35 @@ def choose_hall(
     return reaching[0] if reaching else None
 
 
-def delivery_terms(out: QuotePublic, hall: Place | None, settings: Settings) -> QuotePublic:
-    """The quote's hand-over, hall, collect-from time and fee (of the way asked or chosen)."""
+def delivery_terms(
+    out: QuotePublic,
+    hall: Place | None,
+    settings: Settings,
+    *,
+    drone: DroneRef | None = None,
+    by_van: NoFlightReason | None = None,
+) -> QuotePublic:
+    """The quote's hand-over, hall, collect-from time and fee (of the way asked or
+    chosen); the drone that flies it, or why it goes by van, and those words."""
     collect = None
     if hall is not None and out.feasible and out.promise is not None:
         collect = out.promise.end
+    ja, en = carrier_words(None if drone is None else (drone.id, drone.name), by_van)
+    reason = None
+    if by_van is not None:
+        r_ja, r_en = REASON_TEXT[by_van]
+        reason = Reason(code=by_van.value, message_ja=r_ja, message_en=r_en)
     return out.model_copy(
         update={
             "hand_over": "door" if hall is None else "hall",
             "hall": None if hall is None else HallRef(place_id=hall.id, name=hall.name),
             "collect_from": collect,
             "fee_yen": settings.delivery_fee_yen if hall is None else settings.hall_fee_yen,
+            "drone": drone,
+            "vehicle_name": drone.name if drone is not None else out.vehicle_name,
+            "van_reason": reason,
+            "carrier_ja": ja,
+            "carrier_en": en,
         }
     )
 
@@ -200,6 +228,7 @@ def order_delivery(
         home_i = od.locate_place(dropoff, field_name="dropoff_place_id")
         halls = active_halls(session)
         where = sync_halls(od, halls)
+        sync_drones(od, session, rt.settings)
         hall = choose_hall(body, rt.settings, live, shop_i, home_i, halls, where, asked)
         seconds = {k: od.seconds(v) for k, v in times.items()}
         ask = DeliveryAsk(
@@ -213,10 +242,16 @@ def order_delivery(
             weight_kg=body.weight_kg,
         )
         q = live.quote(ask)
+        drone: DroneRef | None = None
+        by_van: NoFlightReason | None = None
         if q.ok:
             booking_id = q.booking_id
             assert booking_id is not None
             live.confirm(booking_id)
+            by_van = van_reason(live.booking(booking_id).note)
+            if q.drone_id is not None:
+                name = drone_names(session, [q.drone_id]).get(q.drone_id, q.drone_id)
+                drone = DroneRef(id=q.drone_id, name=name)
             add_booking_row(
                 od,
                 booking_id,
@@ -233,12 +268,14 @@ def order_delivery(
                 note=body.note,
                 hand_over="door" if hall is None else "hall",
                 fee_yen=rt.settings.delivery_fee_yen if hall is None else rt.settings.hall_fee_yen,
+                drone_id=q.drone_id,
+                van_reason=None if by_van is None else by_van.value,
             )
         else:
             od.record("delivery_rejected", "宅配を受け付けられません", q.message_en)
         fees = {"door": rt.settings.delivery_fee_yen, "hall": rt.settings.hall_fee_yen}
         out = quote_public(q, od, by_arrival=True, status_="confirmed", fees=fees)
-        out = delivery_terms(out, hall, rt.settings)
+        out = delivery_terms(out, hall, rt.settings, drone=drone, by_van=by_van)
         code = status.HTTP_201_CREATED if q.ok else status.HTTP_200_OK
         claim.remember(code, out)
     response.status_code = code

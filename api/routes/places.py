@@ -24,7 +24,7 @@ from api.deps import AnyUser, IdPath, PlaceEditor, ReadSession, RuntimeDep, Writ
 from api.live.halls import DEFAULTS, check_hall, opening_problems, settings_of
 from api.live.roads import TownRoads
 from api.problems import invalid, invalid_field, not_found
-from api.routes.common import office_audit, problems
+from api.routes.common import office_audit, patched, problems
 from api.schemas import HallPublic, PlaceCreate, PlacePublic, PlaceUpdate
 from api.vocab import PlaceKind
 from dispatch.errors import InputError
@@ -148,10 +148,7 @@ def update_place(
     place = public_place(session, place_id)
     if body.kind is PlaceKind.HOME:
         raise invalid_field("kind", "自宅には変更できません", "a saved place cannot become a home")
-    given = body.model_dump(exclude_unset=True)
-    for name, value in given.items():
-        if value is None:
-            raise invalid_field(name, "空にはできません", "must not be null")
+    given = patched(body)
     kind = body.kind or PlaceKind(place.kind)
     if "hall" in given and kind is not PlaceKind.COMMUNITY_HALL:
         raise _not_a_hall(kind)

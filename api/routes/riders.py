@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from api.db.models import Place, Rider
 from api.deps import IdPath, PersonalDataUser, ReadSession, RuntimeDep, WriteSession
 from api.problems import conflict, invalid_field, not_found
-from api.routes.common import office_audit, problems
+from api.routes.common import office_audit, patched, problems
 from api.routes.places import new_place
 from api.schemas import HomeCreate, PlaceRef, RiderCreate, RiderPublic, RiderUpdate
 from api.text import kana_key, like_pattern, phone_key
@@ -163,9 +163,7 @@ def update_rider(
 ) -> RiderPublic:
     """Change a registration (a new home is snapped; bookings keep their old place)."""
     rider = get_rider(session, rider_id)
-    for name, value in body.model_dump(exclude_unset=True).items():
-        if value is None:
-            raise invalid_field(name, "空にはできません", "must not be null")
+    for name, value in patched(body).items():
         if name == "home":
             home = _home(rt, HomeCreate(**value))
             session.add(home)

@@ -3,8 +3,11 @@
 A driver sees and reports for their own vehicle only (403 otherwise); dispatchers
 for any. Driver events: ``arrived`` (到着), ``picked_up`` (乗車), ``dropped_off`` (降車),
 ``no_show`` (不在) — each about the vehicle's next stop (409 if it is another) —
-``delayed`` (遅れ, with ``delay_min``) and ``breakdown`` (故障). A position report is
-snapped to the road and re-times the rest of the route from there.
+``delayed`` (遅れ, with ``delay_min``) and ``breakdown`` (故障). A home visit's stop
+(訪問診療) is reported ``arrived``, then ``visited`` (訪問完了) once the consultation is
+over — not before its appointment window opens (409 ``visit_not_begun``) — or
+``no_show`` (nobody at home). A position report is snapped to the road and re-times
+the rest of the route from there.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db.models import Place, User, Vehicle
+from api.db.models import Drone, Place, User, Vehicle
 from api.deps import (
     DateQuery,
     FleetUser,
@@ -32,6 +35,7 @@ from api.live.store import OpenDay
 from api.live.views import DayView, broken_public
 from api.problems import conflict, forbidden, invalid_field, not_found
 from api.routes.common import office_audit, problems
+from api.routes.visits import complete_visit
 from api.schemas import (
     DriverEvent,
     EventOutcome,
@@ -42,7 +46,7 @@ from api.schemas import (
 )
 from api.vocab import PlaceKind, Role
 from dispatch.events import EventResult
-from dispatch.result import StepKind
+from dispatch.result import REQUEST_STEPS, StepKind
 
 router = APIRouter(prefix="/vehicles", tags=["vehicles"])
 
@@ -79,6 +83,12 @@ def add_vehicle(body: VehicleCreate, user: FleetUser, session: WriteSession) -> 
     """A vehicle of the fleet; it runs on the days it has a shift."""
     if session.get(Vehicle, body.id) is not None:
         raise conflict("vehicle_exists", f"車両「{body.id}」はすでにあります", "vehicle id taken")
+    if session.get(Drone, body.id) is not None:  # a booking's vehicle_id names either
+        raise conflict(
+            "id_taken",
+            f"「{body.id}」はドローンの番号に使われています",
+            f"{body.id!r} is a drone's id; vehicles and drones need ids of their own",
+        )
     depot = session.get(Place, body.depot_place_id)
     if depot is None or depot.kind == PlaceKind.HOME:
         raise invalid_field(
@@ -137,10 +147,10 @@ def manifest(
 
 
 def next_stop(od: OpenDay, vehicle_id: str) -> tuple[str, StepKind] | None:
-    """(booking id, pickup/dropoff) of the vehicle's next stop, or None."""
+    """(booking id, pickup/dropoff/visit) of the vehicle's next stop, or None."""
     route = od.day().plan.route(vehicle_id)
     for step in route.steps if route is not None else ():
-        if step.kind in (StepKind.PICKUP, StepKind.DROPOFF) and step.request_id:
+        if step.kind in REQUEST_STEPS and step.request_id:
             return step.request_id, step.kind
     return None
 
@@ -189,8 +199,13 @@ def apply_event(od: OpenDay, vehicle_id: str, event: DriverEvent) -> EventResult
     if event.type == "dropped_off":
         _require_next(od, vehicle_id, event, StepKind.DROPOFF)
         return live.complete_next_stop(vehicle_id)
-    if event.type == "no_show":
-        bid = _require_next(od, vehicle_id, event, StepKind.PICKUP)
+    if event.type == "visited":
+        bid = _require_next(od, vehicle_id, event, StepKind.VISIT)
+        return complete_visit(live, vehicle_id, bid)
+    if event.type == "no_show":  # at a pickup, or nobody at home for a visit
+        nxt = next_stop(od, vehicle_id)
+        at_home = nxt is not None and nxt[0] == event.booking_id and nxt[1] is StepKind.VISIT
+        bid = _require_next(od, vehicle_id, event, StepKind.VISIT if at_home else StepKind.PICKUP)
         return live.no_show(bid)
     if event.type == "delayed":
         if event.delay_min is None:

@@ -60,6 +60,14 @@ def asset_version(directory: Path = STATIC_DIR) -> str:
     return h.hexdigest()[:10]
 
 
+def service_now(request: Request) -> str:
+    """The service's "now" (its clock, which tests and demos may set), ISO 8601, for a
+    page's defaults: pages never take the day or the hour from the browser's clock.
+    "" when the pages are mounted without the booking service."""
+    runtime = getattr(request.app.state, "runtime", None)
+    return runtime.now().isoformat() if runtime is not None else ""
+
+
 def problem(status: int, title: str, detail: str) -> JSONResponse:
     """An ``application/problem+json`` response (RFC 9457)."""
     return JSONResponse(
@@ -124,8 +132,11 @@ def build_router(
 
     @router.get("/operator", response_class=HTMLResponse, summary="オペレーター予約受付")
     def operator_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
-        """Phone operators: find the rider, quote, hold and confirm a ride."""
-        return render(request, "operator.html", lang, page="operator")
+        """Phone operators: find the rider, quote, hold and confirm a ride; take shop
+        orders and home visits (訪問診療)."""
+        return render(
+            request, "operator.html", lang, page="operator", service_now=service_now(request)
+        )
 
     @router.get("/dispatcher", response_class=HTMLResponse, summary="配車ボード")
     def dispatcher_page(

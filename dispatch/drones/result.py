@@ -29,9 +29,14 @@ class NoFlightReason(StrEnum):
     OUTSIDE_FLYING_HOURS = "outside_flying_hours"
     GROUNDED = "grounded"
     NO_FREE_DRONE = "no_free_drone"
+    SHOP_FAR_FROM_BASE = "shop_far_from_base"  # the live day's rule: no base near the shop
 
 
 REASON_TEXT: dict[NoFlightReason, tuple[str, str]] = {
+    NoFlightReason.SHOP_FAR_FROM_BASE: (
+        "お店の近くにドローンの基地がありません",
+        "the shop is not near a drone base",
+    ),
     NoFlightReason.NOT_A_HALL_PAD: (
         "届け先はドローンの着陸場がある公民館ではありません",
         "the destination is not a community hall with a drone pad",

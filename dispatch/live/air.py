@@ -16,7 +16,7 @@ the drone is already in the air (`dispatch.live.repair.take_out`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -34,6 +34,7 @@ from dispatch.drones import (
     GroundedCause,
     HallPad,
     NoFlightReason,
+    NotFlown,
     check_drone_schedule,
     moved_to_van,
     reschedule,
@@ -182,7 +183,7 @@ def try_fly(
         return NoFlightReason.NOT_A_HALL_PAD
     base = base_for_shop(s, request.shop)
     if base is None:
-        return NoFlightReason.NO_DRONE_AT_BASE
+        return NoFlightReason.SHOP_FAR_FROM_BASE
     weight_g = max(1, round(request.weight_kg * 1000))
     flying = set(s.air.orders)
     reason = NoFlightReason.HALL_CLOSED
@@ -253,6 +254,35 @@ def advance(s: DayState, t: int) -> list[BrokenPromise]:
     return broken
 
 
+def _to_vans(
+    s: DayState, moved: Iterable[NotFlown], why: str
+) -> tuple[list[str], list[BrokenPromise]]:
+    """Orders that no longer fly go into a van within their slot (the booking says why),
+    or their promise is reported broken. The booking ids changed, and the promises broken."""
+    broken: list[BrokenPromise] = []
+    changed: list[str] = []
+    for n in moved:
+        bid = n.order_id
+        changed.append(bid)
+        s.air.orders.pop(bid, None)
+        s.air.flights.pop(bid, None)
+        b = s.bookings[bid]
+        task = resolve_task(s.base, b.request)
+        s.tasks[bid] = task
+        found = find(s, task)
+        if found is None:
+            broken.append(
+                report_broken(
+                    s, bid, BrokenWhat.HANDOVER, f"{why}: no van can reach the hall in the slot"
+                )
+            )
+            continue
+        vid, ins = found
+        apply(s, vid, ins.nodes, ins.sched)
+        b.note = f"by van: {REASON_TEXT[n.reason][1]}"
+    return changed, broken
+
+
 def ground(
     s: DayState,
     start: int,
@@ -278,34 +308,149 @@ def ground(
     who = "every drone" if drone_ids is None else ", ".join(sorted(drone_ids))
     noted = f": {note}" if note else ""
     why = f"drones grounded ({cause.value}{noted}) {span(TimeWindow(start, end))}"
-    broken: list[BrokenPromise] = []
-    changed: list[str] = []
-    for n in moved:
-        bid = n.order_id
-        changed.append(bid)
-        s.air.orders.pop(bid, None)
-        b = s.bookings[bid]
-        task = resolve_task(s.base, b.request)
-        s.tasks[bid] = task
-        found = find(s, task)
-        if found is None:
-            broken.append(
-                report_broken(
-                    s, bid, BrokenWhat.HANDOVER, f"{why}: no van can reach the hall in the slot"
-                )
-            )
-            continue
-        vid, ins = found
-        apply(s, vid, ins.nodes, ins.sched)
-        b.note = f"by van: {REASON_TEXT[n.reason][1]}"
+    changed, broken = _to_vans(s, moved, why)
     entry = s.audit.record(
         s.now,
         AuditEvent.DRONES_GROUNDED,
-        f"{who} grounded {span(TimeWindow(start, end))}: {len(moved)} order(s) moved to vans, "
-        f"{len(broken)} promise(s) broken",
+        f"{who} grounded {span(TimeWindow(start, end))} ({cause.value}{noted}): "
+        f"{len(moved)} order(s) moved to vans, {len(broken)} promise(s) broken",
     )
     s.touch()
     return EventResult("drones_grounded", tuple(changed), tuple(broken), entry.seq)
+
+
+def lift(s: DayState, period: Grounded) -> EventResult:
+    """A grounding ends now (the dispatcher lifts it): a period under way ends at ``now``,
+    one not yet begun is dropped. Flights already planned stay as they are, and orders
+    moved to vans stay in them; orders quoted from now on may fly again."""
+    if period not in s.air.grounded:
+        raise InputError("lift grounding: no such grounded period today")
+    if period.end <= s.now:
+        raise InputError(f"lift grounding: the period ended at {clock(period.end)}")
+    i = s.air.grounded.index(period)
+    if period.start >= s.now:
+        del s.air.grounded[i]
+    else:
+        s.air.grounded[i] = replace(period, end=s.now)
+    who = "every drone" if period.drone_ids is None else ", ".join(sorted(period.drone_ids))
+    entry = s.audit.record(
+        s.now,
+        AuditEvent.DRONES_UNGROUNDED,
+        f"{who} may fly again from {clock(max(s.now, period.start))} "
+        f"(grounded {span(TimeWindow(period.start, period.end))} lifted)",
+    )
+    s.touch()
+    return EventResult("drones_ungrounded", (), (), entry.seq)
+
+
+#: The note of the rest-of-day grounding that keeps a retired drone on the ground.
+OUT_OF_SERVICE = "out of service"
+
+
+def _needed(s: DayState) -> tuple[set[str], set[str]]:
+    """Drones and bases the day must keep whatever the office says: those of flights
+    that took off (facts), and drones a grounded period names."""
+    taken_off = [f for f in s.air.flights.values() if f.takeoff <= s.now]
+    drones = {f.drone_id for f in taken_off} | {d.vehicle_id for d in s.air.history}
+    for g in s.air.grounded:
+        drones |= g.drone_ids or set()
+    bases = {s.air.orders[f.order_id].base_id for f in taken_off if f.order_id in s.air.orders}
+    return drones, bases
+
+
+def _with_facts(s: DayState, service: DroneService | None) -> tuple[DroneService | None, list[str]]:
+    """`service` plus the drones (and bases) of `_needed` it lacks, as the day knew them;
+    and the ids of those retired drones."""
+    old = s.air.service
+    if old is None:
+        return service, []
+    need_drones, need_bases = _needed(s)
+    old_drones = {d.id: d for d in old.drones}
+    old_bases = {b.id: b for b in old.bases}
+    drones = {d.id: d for d in service.drones} if service is not None else {}
+    bases = {b.id: b for b in service.bases} if service is not None else {}
+    retired = sorted(i for i in need_drones - drones.keys() if i in old_drones)
+    for i in retired:
+        drones[i] = old_drones[i]
+    for b in sorted({old_drones[i].base_id for i in retired} | need_bases):
+        if b not in bases and b in old_bases:
+            bases[b] = old_bases[b]
+    if not drones:
+        return None, []
+    like = service if service is not None else old
+    return (
+        DroneService(tuple(bases.values()), tuple(drones.values()), like.shop_reach_m, like.search),
+        retired,
+    )
+
+
+def _grounded_for_the_day(s: DayState, drone_id: str) -> bool:
+    return any(
+        g.applies_to(drone_id) and g.start <= s.now and g.end >= s.horizon_s for g in s.air.grounded
+    )
+
+
+def set_service(s: DayState, service: DroneService | None) -> EventResult:
+    """The day's drones become `service` (the office changed its fleet; None: no drones).
+
+    Facts stay: a drone that has flown today, or that a grounded period names, stays
+    in the day as it was even when `service` lacks it, grounded for the rest of the day
+    (``out of service``); so does the base of a flight that took off. The flights not
+    yet in the air are planned again with the new drones (each order from the base its
+    shop now hands parcels to); orders that no longer fly go to a van within their
+    slot, or their promise is reported broken. Nothing changes (and nothing is
+    recorded) when the day already has these drones.
+    """
+    effective, retired = _with_facts(s, service)
+    unground = [d for d in retired if not _grounded_for_the_day(s, d)]
+    if effective == s.air.service and not unground:
+        return EventResult("drones_changed")
+    before = _current(s) if s.air.service is not None else None
+    s.air.service = effective
+    if s.now < s.horizon_s:
+        for d in unground:
+            s.air.grounded.append(
+                Grounded(
+                    s.now, s.horizon_s, frozenset({d}), GroundedCause.DISPATCHER, OUT_OF_SERVICE
+                )
+            )
+    moved: list[NotFlown] = []
+    if effective is None:
+        moved = [NotFlown(bid, NoFlightReason.NO_DRONE_AT_BASE) for bid in s.air.orders]
+    elif before is not None and s.air.orders:
+        in_air = {f.order_id for f in s.air.flights.values() if f.takeoff <= s.now}
+        for bid, o in list(s.air.orders.items()):
+            if bid in in_air:
+                continue
+            request = s.bookings[bid].request
+            assert isinstance(request, DeliveryOrder)
+            base = base_for_shop(s, request.shop)
+            if base is None:
+                moved.append(NotFlown(bid, NoFlightReason.NO_DRONE_AT_BASE))
+                s.air.orders.pop(bid)
+                s.air.flights.pop(bid, None)
+            elif base.id != o.base_id:
+                s.air.orders[bid] = replace(o, base_id=base.id)
+        after = reschedule(_problem(s), before, s.now, effective.search)
+        moved += moved_to_van(before, after)
+        s.air.flights = {f.order_id: f for f in after.flights}
+    if effective is None:
+        s.air.grounded.clear()
+    changed, broken = _to_vans(s, moved, "the day's drones changed")
+    fleet = (
+        "no drones"
+        if effective is None
+        else f"{len(effective.drones)} drone(s) at {len(effective.bases)} base(s)"
+    )
+    out = f", {', '.join(retired)} out of service" if retired else ""
+    entry = s.audit.record(
+        s.now,
+        AuditEvent.DRONES_CHANGED,
+        f"drones now: {fleet}{out}: {len(moved)} order(s) moved to vans, "
+        f"{len(broken)} promise(s) broken",
+    )
+    s.touch()
+    return EventResult("drones_changed", tuple(changed), tuple(broken), entry.seq)
 
 
 def pending_handovers(s: DayState) -> dict[str, int]:

@@ -305,6 +305,24 @@ class LiveDay:
         ids = None if drone_ids is None else frozenset(drone_ids)
         return self._watched(air.ground(self._s, start, end, ids, why, note))
 
+    def lift_grounding(self, period: Grounded) -> EventResult:
+        """End a grounded period now (the dispatcher lifts it; one not yet begun is
+        dropped): orders quoted from now on may fly again; planned flights and orders
+        already moved to vans stay as they are."""
+        return self._watched(air.lift(self._s, period))
+
+    def set_drones(self, service: DroneService | None) -> EventResult:
+        """The day's drones change (the office's fleet changed; None: no drones).
+
+        Drones that flew today or that a grounded period names stay in the day,
+        grounded for the rest of it when `service` lacks them; flights not yet in the
+        air are planned again, and orders that no longer fly go to vans within their
+        slot or their promise is reported. A no-op when the day already has them.
+        """
+        if service is not None and not isinstance(service, DroneService):
+            raise InputError(f"set_drones: a DroneService or None, got {service!r}")
+        return self._watched(air.set_service(self._s, service))
+
     def confirm(self, booking_id: str) -> Booking:
         """Turn a held quote into a booking (予約確定): its promise goes into the ledger."""
         return quotes.confirm(self._s, booking_id)

@@ -154,6 +154,44 @@ def test_operator_page_takes_shop_orders_to_the_door_or_a_hall(client: TestClien
     assert 'api("/deliveries"' in script and "hallsNearest()" in script
 
 
+def test_operator_page_books_home_visits(client: TestClient) -> None:
+    html = client.get("/operator").text
+    for word in (
+        "訪問診療の予約",
+        "訪問予定時間帯（診療所の指定）",
+        "訪問希望時刻",
+        "診療時間（分）",
+    ):
+        assert word in html
+    page = parse(html)
+    ids = {v for _, n, v in page.attrs if n == "id"}
+    controls = {"visit-date", "visit-start", "visit-end", "visit-wanted", "visit-duration"}
+    assert controls | {"visit-btn", "visit-words", "visit-alternatives", "visit-missing"} <= ids
+    labelled = {v for t, n, v in page.attrs if t == "label" and n == "for"}
+    assert controls <= labelled
+    radios = [v for t, n, v in page.attrs if t == "input" and n == "value"]
+    assert {"appointment", "wanted"} <= set(radios)
+    assert re.search(r'id="visit-duration"[^>]*min="10" max="120"', html)
+    # pages take "now" from the service (none here: the pages without the service)
+    assert 'data-service-now=""' in html
+    script = (STATIC_DIR / "operator.js").read_text()
+    assert 'api("/visits"' in script and "todayIso(serviceNow())" in script
+    assert "idempotencyKey" in script.split('api("/visits"')[1].split("\n")[0]
+
+
+def test_board_and_tablet_show_visit_stops() -> None:
+    for name in ("dispatcher.js", "driver.js"):
+        script = (STATIC_DIR / name).read_text()
+        assert 'tr("visit.badge")' in script, name
+        assert 'tr("visit.minutes", { n: s.duration_min })' in script, name
+    driver = (STATIC_DIR / "driver.js").read_text()
+    assert '["visited", "dr.visited", "btn-alight"]' in driver
+    assert "visit_not_begun" in driver
+    assert i18n.STRINGS["visit.badge"][0] == "訪問"
+    assert i18n.STRINGS["kind.visit"][0] == "訪問診療"
+    assert i18n.STRINGS["dr.visited"] == ("訪問完了", "Visit done")
+
+
 def test_board_and_tablet_show_hall_stops_with_their_parcels() -> None:
     for name in ("dispatcher.js", "driver.js"):
         script = (STATIC_DIR / name).read_text()
@@ -161,6 +199,53 @@ def test_board_and_tablet_show_hall_stops_with_their_parcels() -> None:
         assert '"hall.parcels", { n: s.parcels.length }' in script, name
     assert i18n.STRINGS["hall.badge"][0] == "公民館"
     assert i18n.STRINGS["hall.parcels"] == ("荷物 {n}個", "{n} parcels")
+
+
+def test_board_has_the_drone_panel_with_a_confirmed_switch(client: TestClient) -> None:
+    html = client.get("/dispatcher").text
+    page = parse(html)
+    ids = {v for _, n, v in page.attrs if n == "id"}
+    assert {
+        "drones",
+        "drone-flights",
+        "grounded-list",
+        "ground-form",
+        "ground-drone",
+        "ground-start",
+        "ground-end",
+        "ground-cause",
+        "ground-note",
+        "ground-btn",
+    } <= ids
+    labelled = {v for t, n, v in page.attrs if t == "label" and n == "for"}
+    assert {"ground-drone", "ground-start", "ground-end", "ground-cause", "ground-note"} <= labelled
+    for element_id, key in (("drones-h", "dp.drones"), ("grounded-h", "dp.grounded")):
+        found = re.search(
+            rf'id="{element_id}"[^>]*data-i18n="{re.escape(key)}"[^>]*>([^<]*)<', html
+        )
+        assert found is not None and found.group(1) == i18n.STRINGS[key][0], element_id
+    assert i18n.STRINGS["dp.drones"][0] == "ドローン便"
+    assert {v for t, n, v in page.attrs if t == "option" and n == "value"} >= {
+        "weather",
+        "dispatcher",
+    }
+    script = (STATIC_DIR / "dispatcher.js").read_text()
+    for call in ('api("/flights")', 'api("/drones/grounded"', "/lift`"):
+        assert call in script, call
+    # grounding and lifting ask first; times are the service's day and clock
+    assert 'window.confirm(t("dp.ground.confirm"' in script
+    assert 'window.confirm(t("dp.unground.confirm"' in script
+    assert "zonedIso(day, start)" in script and "state.plan.now" in script
+
+
+def test_operator_shows_a_flown_order_as_drone_delivery(client: TestClient) -> None:
+    html = client.get("/operator").text
+    ids = {v for _, n, v in parse(html).attrs if n == "id"}
+    assert {"order-drone", "order-carrier"} <= ids
+    assert "ドローン便" in html
+    script = (STATIC_DIR / "operator.js").read_text()
+    assert '$("order-drone").hidden = !q.drone' in script
+    assert "carrier_${lang()}" in script
 
 
 def test_dispatcher_page_passes_the_refresh_period(client: TestClient) -> None:

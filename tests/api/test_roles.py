@@ -17,6 +17,9 @@ from tests.api.conftest import iso
 ALL = {r.value for r in Role}
 OP_DISP = {"operator", "dispatcher"}
 FLEET_VIEW = {"dispatcher", "planner", "admin", "driver"}
+PLAN_VIEW = {"dispatcher", "planner", "admin"}
+FLEET = {"dispatcher", "admin"}
+DRONE = {"id": "d9", "name": "x", "base_id": 1, "payload_kg": 5, "range_km": 10, "cruise_kmh": 36}
 
 #: (method, path, body, roles allowed)
 ENDPOINTS = [
@@ -58,6 +61,7 @@ ENDPOINTS = [
     ("GET", "/bookings/x", None, {"operator", "dispatcher", "planner"}),
     ("POST", "/bookings/x/cancel", None, OP_DISP),
     ("POST", "/deliveries", {"shop_place_id": 1, "rider_id": 1}, OP_DISP),
+    ("POST", "/visits", {"rider_id": 1, "wanted_at": iso(10)}, OP_DISP),
     ("GET", "/vehicles", None, FLEET_VIEW),
     ("GET", "/vehicles/car-1", None, FLEET_VIEW),
     (
@@ -94,6 +98,20 @@ ENDPOINTS = [
     ("POST", "/overrides/lock", {"vehicle_id": "car-1"}, {"dispatcher"}),
     ("POST", "/overrides/unlock", {"vehicle_id": "car-1"}, {"dispatcher"}),
     ("GET", "/audit", None, {"dispatcher", "planner", "admin"}),
+    ("GET", "/drone-bases", None, PLAN_VIEW),
+    ("POST", "/drone-bases", {"name": "x", "place_id": 1}, FLEET),
+    ("GET", "/drone-bases/1", None, PLAN_VIEW),
+    ("PATCH", "/drone-bases/1", {"name": "y"}, FLEET),
+    ("DELETE", "/drone-bases/999", None, FLEET),
+    ("GET", "/drones", None, PLAN_VIEW),
+    ("POST", "/drones", DRONE, FLEET),
+    ("GET", "/drones/x", None, PLAN_VIEW),
+    ("PATCH", "/drones/x", {"name": "y"}, FLEET),
+    ("DELETE", "/drones/x", None, FLEET),
+    ("POST", "/drones/grounded", {"start": iso(9), "end": iso(10)}, {"dispatcher"}),
+    ("GET", "/drones/grounded", None, PLAN_VIEW),
+    ("POST", "/drones/grounded/x/lift", None, {"dispatcher"}),
+    ("GET", "/flights", None, PLAN_VIEW),
 ]
 
 

@@ -3,8 +3,9 @@
 Bounded: a few positive and negative examples per operation (derandomised, no example
 database), each sent with the token of a role allowed to call it, against a service
 holding a real day (saved places, vehicles, shifts, riders, confirmed rides and a
-delivery, a held quote: `tests.api.conftest.book_day`), so requests get past sign-in
-and reach a day with routes, not an empty database.
+delivery, a held quote: `tests.api.conftest.book_day`) and a drone fleet (a hall with
+a pad, a base at the supermarket, a drone: `add_drones`), so requests get past sign-in
+and reach a day with routes and flights, not an empty database.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from tests.api.conftest import BookedDay, book_day, iso
 from tests.api.test_roles import ENDPOINTS
 
 EXAMPLES = 6
@@ -35,6 +37,32 @@ def role_for(method: str, path: str) -> str:
         if m == method and _template("/api/v1" + p) == _template(path):
             return next(r for r in PREFERENCE if r in allowed)
     return "dispatcher"  # public routes (map, health) ignore the token
+
+
+@pytest.fixture
+def booked_day(client, staff, town) -> BookedDay:
+    """`tests.api.conftest.book_day` on a fleet with the clinic's car too (feature
+    ``nurse``), and a home visit (訪問診療) on it, so visit stops are fuzzed as well."""
+    admin = staff.headers("admin")
+    car = {"id": "nurse-1", "name": "訪問診療車", "seats": 2, "features": ["nurse"]}
+    r = client.post(
+        "/api/v1/vehicles",
+        json={**car, "depot_place_id": town.places["depot"]},
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    shift = {"vehicle_id": "nurse-1", "start_at": iso(8), "end_at": iso(17)}
+    assert client.post("/api/v1/shifts", json=shift, headers=admin).status_code == 201
+    day = book_day(client, staff, town)
+    visit = {"rider_id": town.riders["suzuki"], "wanted_at": iso(10), "note": "往診"}
+    r = client.post("/api/v1/visits", json=visit, headers=staff.headers("operator"))
+    assert r.status_code == 201, r.text
+    manifest = client.get(
+        "/api/v1/vehicles/nurse-1/manifest", headers=staff.headers("dispatcher")
+    ).json()
+    assert "visit" in [s["kind"] for s in manifest["stops"]]  # (it may carry rides too)
+    day.confirmed.append(r.json()["id"])
+    return day
 
 
 def fuzz(operation, mode, token: str, statuses: Counter[int], failures: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -60,12 +88,49 @@ def fuzz(operation, mode, token: str, statuses: Counter[int], failures: list[str
     run()
 
 
+def add_drones(client, staff, booked_day) -> None:
+    """A hall with a drone pad, a drone base at the supermarket, a drone, and one order
+    flown there."""
+    admin = staff.headers("admin")
+    hall = client.post(
+        "/api/v1/places",
+        json={
+            "name": "東公民館",
+            "kind": "community_hall",
+            "lon": 139.4230,
+            "lat": 35.6960,
+            "hall": {"drone_pad": True, "reach_m": 10_000},
+        },
+        headers=admin,
+    ).json()["id"]
+    supermarket = booked_day.town.places["supermarket"]
+    base = client.post(
+        "/api/v1/drone-bases", json={"name": "拠点", "place_id": supermarket}, headers=admin
+    ).json()["id"]
+    drone = {"id": "d1", "name": "1号", "base_id": base, "payload_kg": 5, "range_km": 10}
+    r = client.post("/api/v1/drones", json={**drone, "cruise_kmh": 36}, headers=admin)
+    assert r.status_code == 201, r.text
+    r = client.post(
+        "/api/v1/deliveries",
+        json={
+            "shop_place_id": supermarket,
+            "rider_id": booked_day.town.riders["yamada"],
+            "hall_place_id": hall,
+            "weight_kg": 1,
+        },
+        headers=staff.headers("operator"),
+    )
+    assert r.status_code == 201 and r.json()["drone"] is not None, r.text
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_no_request_gets_a_500(app, client, staff, booked_day):
     plan = client.get("/api/v1/plan", headers=staff.headers("dispatcher")).json()
     assert {s["booking_id"] for r in plan["routes"] for s in r["stops"]} >= set(
         booked_day.confirmed
     )
+    add_drones(client, staff, booked_day)
+    assert client.get("/api/v1/flights", headers=staff.headers("dispatcher")).json()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     statuses: Counter[int] = Counter()
     failures: list[str] = []

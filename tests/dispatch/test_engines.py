@@ -202,6 +202,7 @@ def both_engines(problem, stop, **kw):
 @given(live_problems(), st.integers(0, 5))
 @settings(
     max_examples=40,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

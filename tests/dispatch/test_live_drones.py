@@ -153,3 +153,136 @@ def test_bad_groundings_are_input_errors():
 
 def _fields(d) -> dict:
     return {f: getattr(d, f) for f in d.__slots__}
+
+
+def test_an_order_from_a_shop_far_from_every_base_goes_by_van():
+    day = drone_day()
+    q = day.quote(order(shop=1, weight_kg=1.0))  # location 1: 6 km of road from the base
+    assert q.ok and q.drone_id is None
+    reason = REASON_TEXT[NoFlightReason.SHOP_FAR_FROM_BASE][1]
+    assert day.booking(q.booking_id).note == f"by van: {reason}"
+
+
+# -- the office changes the day's drones (set_drones) and lifts groundings ---------------
+
+
+def plain_day(**kw) -> LiveDay:
+    """The drone day's town and hall, but no drones yet."""
+    day = drone_day()
+    return LiveDay(
+        day.state.base.time_s,
+        day.state.base.distance_m,
+        list(day.state.fleet.values()),
+        now=H8,
+        halls=[PAD],
+        **kw,
+    )
+
+
+def service(*drones, **kw) -> DroneService:
+    return DroneService((BASE,), drones or (D1,), shop_reach_m=0, **kw)
+
+
+def test_the_same_drones_again_change_nothing_and_record_nothing():
+    day = drone_day()
+    q = day.quote(order(weight_kg=1.0))
+    day.confirm(q.booking_id)
+    flights, entries, version = day.flights, len(day.audit), day.version
+    result = day.set_drones(service())
+    assert result.changed == () and result.audit_seq is None
+    assert day.flights == flights and len(day.audit) == entries and day.version == version
+
+
+def test_a_day_without_drones_gets_them_and_orders_fly():
+    day = plain_day()
+    assert day.quote(order(weight_kg=1.0), hold=False).drone_id is None
+    result = day.set_drones(service())
+    assert result.audit_seq is not None and day.drone_service == service()
+    assert list(day.audit)[-1].reason.startswith("drones now: 1 drone(s) at 1 base(s)")
+    q = day.quote(order(weight_kg=1.0))
+    assert q.ok and q.drone_id == "d1"
+    assert_ok(day)
+
+
+def test_taking_the_drones_away_moves_pending_flights_to_vans():
+    day = drone_day()
+    q = day.quote(order(weight_kg=1.0))
+    day.confirm(q.booking_id)
+    result = day.set_drones(None)
+    assert result.changed == (q.booking_id,) and not result.broken
+    assert day.drone_service is None and not day.flights and in_vans(day, q.booking_id)
+    reason = REASON_TEXT[NoFlightReason.NO_DRONE_AT_BASE][1]
+    assert day.booking(q.booking_id).note == f"by van: {reason}"
+    day.advance_to(H14)
+    assert day.booking(q.booking_id).status is BookingStatus.DONE
+    assert not day.broken_promises
+    assert_ok(day)
+
+
+def test_a_weaker_drone_sends_what_it_cannot_carry_by_van():
+    day = drone_day()
+    light = day.quote(order(weight_kg=0.4))
+    day.confirm(light.booking_id)
+    heavy = day.quote(order(weight_kg=2.0))
+    day.confirm(heavy.booking_id)
+    small = D1.__class__(**{**_fields(D1), "payload_g": 500})
+    result = day.set_drones(service(small))
+    assert result.changed == (heavy.booking_id,)
+    assert [f.order_id for f in day.flights] == [light.booking_id]
+    reason = REASON_TEXT[NoFlightReason.OVERWEIGHT][1]
+    assert day.booking(heavy.booking_id).note == f"by van: {reason}"
+    assert_ok(day)
+
+
+def test_a_drone_that_flew_today_stays_grounded_for_the_rest_of_the_day():
+    day = drone_day()
+    q = day.quote(order(weight_kg=1.0))
+    day.confirm(q.booking_id)
+    (flight,) = day.flights
+    day.advance_to(flight.takeoff + 60)  # in the air
+    result = day.set_drones(None)
+    assert not result.changed
+    assert day.drone_service is not None and [d.id for d in day.drone_service.drones] == ["d1"]
+    (out,) = day.grounded
+    assert out.drone_ids == frozenset({"d1"}) and out.cause.value == "dispatcher"
+    assert (out.start, out.end, out.note) == (flight.takeoff + 60, day.horizon_s, "out of service")
+    assert day.set_drones(None).audit_seq is None  # already so: nothing more
+    later = day.quote(order(weight_kg=1.0))
+    assert later.ok and later.drone_id is None
+    reason = REASON_TEXT[NoFlightReason.GROUNDED][1]
+    day.confirm(later.booking_id)
+    assert day.booking(later.booking_id).note == f"by van: {reason}"
+    day.advance_to(H14)
+    assert day.booking(q.booking_id).status is BookingStatus.DONE
+    assert day.booking(q.booking_id).vehicle_id == "d1"
+    assert_ok(day)
+    again = LiveDay.from_snapshot(day.snapshot(include_matrix=True))
+    assert again.grounded == day.grounded and again.drone_service == day.drone_service
+
+
+def test_lifting_a_grounding_lets_orders_fly_again():
+    day = drone_day()
+    day.ground_drones(9 * HOUR, 13 * HOUR, cause="weather", note="強風")
+    (period,) = day.grounded
+    assert day.quote(order(weight_kg=1.0), hold=False).drone_id is None
+    result = day.lift_grounding(period)  # not begun yet (now 08:00): dropped
+    assert result.event == "drones_ungrounded" and not day.grounded
+    assert list(day.audit)[-1].reason.startswith("every drone may fly again from 09:00")
+    assert day.quote(order(weight_kg=1.0), hold=False).drone_id == "d1"
+    with pytest.raises(InputError, match="no such grounded period"):
+        day.lift_grounding(period)
+
+
+def test_lifting_a_grounding_under_way_ends_it_now():
+    day = drone_day()
+    day.ground_drones(H8, 13 * HOUR, drone_ids=["d1"], cause="dispatcher")
+    day.advance_to(9 * HOUR)
+    (period,) = day.grounded
+    day.lift_grounding(period)
+    (ended,) = day.grounded
+    assert (ended.start, ended.end, ended.drone_ids) == (H8, 9 * HOUR, frozenset({"d1"}))
+    with pytest.raises(InputError, match="ended at 09:00"):
+        day.lift_grounding(ended)
+    q = day.quote(order(weight_kg=1.0))
+    assert q.ok and q.drone_id == "d1"
+    assert_ok(day)

@@ -41,6 +41,9 @@ def test_an_ina_weekday_looks_like_one(ina, graph):
     s = ina.service
     for d in days:
         for c in d.calls:
+            if c.kind == "visit":  # the clinic books its visits the day before
+                assert c.booked_at == ina.visits.booked_at < 0
+                continue
             assert c.booked_at >= ina.booking.opens  # Ina: same-day calls only
             assert c.booked_at < c.asked_time or c.kind == "delivery"
             if c.kind == "ride":

@@ -24,7 +24,8 @@ def test_the_shipped_ina_weekday():
     assert (spec.service.start, spec.service.end) == (9 * 3600, 15 * 3600)
     assert spec.booking.opens == 8 * 3600 + 1800
     assert spec.dispatch.order_cutoff == 11 * 3600 and spec.dispatch.pooling
-    assert spec.fleet.size == 12 and len(spec.fleet.chosen()) == 12
+    assert spec.fleet.size == 12 and len(spec.fleet.chosen()) == 13  # + the clinic car
+    assert spec.fleet.chosen()[-1].type == "clinic_car" and len(spec.halls) == 3
     assert sum(g.wheelchairs > 0 for g in spec.fleet.chosen()) == 1
     assert (spec.fares.ride_yen, spec.fares.reduced_yen) == (500, 250)
     assert 85 <= spec.demand.rides_per_day <= 90

@@ -115,3 +115,33 @@ def test_shipped_ina_variants_sweep_fleet_and_pooling():
     assert sizes[0] <= 4 and sizes[-1] >= 12
     assert combos == {(n, p) for n in sizes for p in (True, False)}
     assert all(set(v.overrides) == {FLEET, POOL} for v in variants)
+
+
+def test_the_hand_over_section_compares_door_halls_and_drones():
+    from scenarios.study import HAND_OVER_KPIS, hand_over_section
+
+    rows = []
+    for name, km, flown in (("door", 400.0, 0.0), ("halls", 390.0, 0.0), ("drones", 380.0, 2.0)):
+        for seed, d in ((0, -1.0), (1, 1.0)):
+            kpis = dict.fromkeys(HAND_OVER_KPIS, 1.0)
+            kpis |= {"vehicle_km": km + d, "co2_kg": km / 10, "orders_flown": flown}
+            rows.append(SweepRow(name, seed, {"deliveries.hall_share": 0.1}, kpis))
+    section = hand_over_section(SweepTable("ina", ("deliveries.hall_share",), rows), 7)
+    (tbl,) = section.tables
+    assert tbl.header[2:] == ("door", "halls", "drones")
+    km_row = next(r for r in tbl.rows if r[1] == "vehicle km")
+    assert km_row[2:] == ("400", "390", "380")
+    (ja, en), _ = section.paragraphs
+    assert "20.0 km（5.0%）" in ja and "by 20.0 km (5.0%)" in en and "7 vehicles" in en
+
+
+def test_shipped_hand_over_variants_parse_and_apply():
+    from scenarios.spec import load_spec
+
+    base = load_spec(INA.spec_path)
+    variants = read_variants(INA.hand_over_path)
+    assert [v.name for v in variants] == ["door", "halls", "halls-drones"]
+    specs = {v.name: base.with_overrides(v.overrides) for v in variants}
+    assert not specs["door"].drones.fleet and not specs["door"].deliveries.hall_districts
+    assert not specs["halls"].drones.fleet and specs["halls"].deliveries.hall_districts
+    assert specs["halls-drones"].drones.fleet == base.drones.fleet

@@ -1,6 +1,8 @@
-// 配車ボード: town map with every vehicle's route, manifests, late stops, audit trail, overrides.
+// 配車ボード: town map with every vehicle's route, manifests, late stops, audit trail, overrides,
+// and the drone panel (ドローン便: flights per drone, grounded periods, the dispatcher's switch).
 import {
-  api, clearError, el, flash, fmtTime, fmtWindow, initPage, onLangChange, PALETTE, showError, t, tr, typing,
+  api, clearError, el, flash, fmtTime, fmtWindow, initPage, lang, onLangChange, PALETTE, showError, t, tr, typing,
+  zonedIso,
 } from "./common.js";
 import { TownMap } from "./map.js";
 
@@ -13,12 +15,20 @@ const Api = {
   lock: (vehicleId) => api("/overrides/lock", { method: "POST", body: { vehicle_id: vehicleId } }),
   unlock: (vehicleId) => api("/overrides/unlock", { method: "POST", body: { vehicle_id: vehicleId } }),
   reoptimise: () => api("/plan/reoptimise", { method: "POST", body: {} }),
+  drones: () => api("/drones"),
+  flights: () => api("/flights"),
+  grounded: () => api("/drones/grounded"),
+  ground: (body) => api("/drones/grounded", { method: "POST", body }),
+  lift: (id) => api(`/drones/grounded/${encodeURIComponent(id)}/lift`, { method: "POST" }),
   path: (points) => api("/map/path", { query: { points: points.map(([lon, lat]) => `${lon.toFixed(6)},${lat.toFixed(6)}`).join(";") } }),
 };
 
 const $ = (id) => document.getElementById(id);
 const refreshS = Number(document.body.dataset.refreshS || 5);
-const state = { plan: null, audit: [], timer: 0, busy: false, colours: new Map(), paths: new Map() };
+const state = {
+  plan: null, audit: [], timer: 0, busy: false, colours: new Map(), paths: new Map(),
+  drones: [], flights: [], grounded: [], groundDefaults: false,
+};
 const MAX_PATH_POINTS = 64;
 
 /** The road path through `points` (cached by the points), or null while it is fetched. */
@@ -79,6 +89,20 @@ function whoOf(s) {
   return `${t("hall.parcels", { n: s.parcels.length })}: ${names}`;
 }
 
+/** A home visit's stop (訪問診療): the 訪問 badge and the consultation's length. */
+function visitBadges(s) {
+  if (s.kind !== "visit") return [];
+  return [
+    el("span", { class: "badge badge-visit" }, tr("visit.badge")),
+    s.duration_min ? el("span", { class: "badge" }, tr("visit.minutes", { n: s.duration_min })) : null,
+  ];
+}
+
+/** The status words of a stop (a visit made is 訪問済み, not 降車済み). */
+function statusKey(s) {
+  return s.kind === "visit" && s.status === "done" ? "visit.done" : `status.${s.status}`;
+}
+
 // ---------------------------------------------------------------- render
 function render() {
   const plan = state.plan;
@@ -116,6 +140,7 @@ function render() {
   renderUnassigned(plan.unassigned || []);
   renderOverrideChoices(routes, plan.unassigned || []);
   renderAudit();
+  renderDrones();
   $("updated").replaceChildren(tr("updated", { time: fmtTime(new Date()) }));
 }
 
@@ -134,13 +159,13 @@ function renderManifests(routes) {
         },
         el("td", {}, String(i + 1)),
         el("td", {}, fmtTime(s.arrival || s.eta)),
-        el("td", {}, tr(`kind.${s.kind}`), s.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null),
+        el("td", {}, tr(`kind.${s.kind}`), s.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null, ...visitBadges(s)),
         el("td", {}, whoOf(s)),
         el("td", {}, s.place?.name || s.place_name || ""),
         el("td", {}, win ? fmtWindow(win.start, win.end) : ""),
         el("td", {},
           st ? el("span", { class: `badge badge-${st}` }, tr(st)) : null,
-          s.status ? el("span", { class: "badge" }, tr(`status.${s.status}`)) : null));
+          s.status ? el("span", { class: "badge" }, tr(statusKey(s))) : null));
       });
       const locked = Boolean(r.locked);
       return el("article", { class: "manifest", style: `--vcolor:${colourOf(r.vehicle_id)}`, dataset: { vehicleId: r.vehicle_id } },
@@ -219,6 +244,109 @@ function renderAudit() {
   );
 }
 
+// ---------------------------------------------------------------- drones (ドローン便)
+function droneName(id) {
+  return state.drones.find((d) => d.id === id)?.name || id;
+}
+
+function droneWho(ids) {
+  return ids && ids.length ? ids.map(droneName).join("、") : t("dp.grounded.all");
+}
+
+function renderDrones() {
+  const active = state.drones.filter((d) => d.active);
+  $("drones-empty").hidden = state.drones.length > 0;
+  // flights, one table per drone (drones without flights today are left out)
+  const byDrone = new Map();
+  for (const f of state.flights) {
+    if (!byDrone.has(f.drone.id)) byDrone.set(f.drone.id, { name: f.drone.name, flights: [] });
+    byDrone.get(f.drone.id).flights.push(f);
+  }
+  $("drone-flights").replaceChildren(
+    ...(byDrone.size
+      ? [...byDrone].map(([id, d]) =>
+        el("article", { class: "manifest", dataset: { droneId: id } },
+          el("div", { class: "manifest-head" },
+            el("h3", {}, d.name),
+            el("span", { class: "help" }, tr("dp.flight.count", { n: d.flights.length }))),
+          el("div", { class: "table-wrap" },
+            el("table", { class: "table" },
+              el("thead", {}, el("tr", {},
+                ...["dp.flight.takeoff", "dp.flight.at_hall", "dp.flight.back", "dp.booking", "dp.flight.hall", "dp.col.status"]
+                  .map((k) => el("th", { scope: "col" }, tr(k))))),
+              el("tbody", {}, d.flights.map((f) =>
+                el("tr", { class: f.status === "landed" ? "row-done" : "", dataset: { bookingId: f.booking_id, status: f.status } },
+                  el("td", {}, fmtTime(f.takeoff)),
+                  el("td", {}, fmtTime(f.at_hall)),
+                  el("td", {}, fmtTime(f.back)),
+                  el("td", {}, f.booking_id),
+                  el("td", {}, f.hall?.name || ""),
+                  el("td", {}, el("span", { class: "badge" }, tr(`dp.flight.${f.status}`))))))))))
+      : [el("p", { class: "help" }, tr("dp.flights.none"))]),
+  );
+  // grounded periods, each with its lift button
+  $("grounded-list").replaceChildren(
+    ...(state.grounded.length
+      ? state.grounded.map((g) => {
+        const period = fmtWindow(g.start, g.end);
+        const over = new Date(g.end) <= new Date(state.plan?.now || Date.now());
+        return el("li", { dataset: { groundingId: g.id, inForce: String(g.in_force) } },
+          el("strong", {}, period),
+          el("span", {}, ` ${droneWho(g.drone_ids)} — ${g[`cause_${lang()}`] || g.cause_ja}`),
+          g.in_force ? el("span", { class: "badge badge-late" }, tr("dp.grounded.in_force")) : null,
+          over ? null : el("button", {
+            type: "button", class: "btn btn-quiet", dataset: { action: "lift" },
+            "aria-label": `${t("dp.unground")} ${period}`,
+            onclick: () => liftGrounding(g, period),
+          }, tr("dp.unground")));
+      })
+      : [el("li", {}, tr("dp.grounded.none"))]),
+  );
+  // the switch: drones flying today to choose from
+  keepChoice($("ground-drone"), [["", t("dp.grounded.all")], ...active.map((d) => [d.id, d.name])]);
+  $("ground-btn").disabled = active.length === 0;
+  if (!state.groundDefaults && state.plan?.now) {
+    // now (the service's clock) to two hours on, on 5 minutes
+    const [h, m] = fmtTime(state.plan.now).split(":").map(Number);
+    const from = Math.ceil((h * 60 + m) / 5) * 5;
+    const hhmm = (x) => `${String(Math.floor(Math.min(x, 23 * 60 + 55) / 60)).padStart(2, "0")}:${String(Math.min(x, 23 * 60 + 55) % 60).padStart(2, "0")}`;
+    $("ground-start").value = hhmm(from);
+    $("ground-end").value = hhmm(from + 120);
+    state.groundDefaults = true;
+  }
+}
+
+async function liftGrounding(g, period) {
+  if (!window.confirm(t("dp.unground.confirm", { period, who: droneWho(g.drone_ids) }))) return;
+  await act(async () => {
+    await Api.lift(g.id);
+    flash(t("dp.ungrounded"));
+  }, { quiet: true });
+}
+
+async function groundDrones() {
+  const day = state.plan?.service_date;
+  const start = $("ground-start").value;
+  const end = $("ground-end").value;
+  if (!day || !start || !end) return;
+  const drone = $("ground-drone").value;
+  const body = {
+    service_date: day,
+    start: zonedIso(day, start),
+    end: zonedIso(day, end),
+    cause: $("ground-cause").value,
+    note: $("ground-note").value.trim(),
+  };
+  if (drone) body.drone_ids = [drone];
+  const who = drone ? droneName(drone) : t("dp.grounded.all");
+  if (!window.confirm(t("dp.ground.confirm", { who, period: `「${start}〜${end}」` }))) return;
+  await act(async () => {
+    const out = await Api.ground(body);
+    flash(t("dp.ground.done", { moved: out.moved_to_vans.length, broken: out.broken.length }));
+    $("ground-note").value = "";
+  }, { quiet: true });
+}
+
 function focusStopRow(stop) {
   const row = document.getElementById(`row-${CSS.escape(stop.key)}`);
   if (row) {
@@ -232,9 +360,10 @@ async function refresh() {
   if (state.busy) return;
   state.busy = true;
   try {
-    const [plan, audit] = await Promise.all([Api.plan(), Api.audit()]);
+    const [plan, audit, drones] = await Promise.all([Api.plan(), Api.audit(), loadDrones()]);
     state.plan = plan;
     state.audit = Array.isArray(audit) ? audit : audit.items || audit.entries || [];
+    Object.assign(state, drones);
     render();
     document.body.dataset.loaded = "true";
   } catch (err) {
@@ -244,11 +373,22 @@ async function refresh() {
   }
 }
 
-async function act(fn) {
+/** The drone panel's data; an empty panel (not an error) when the role may not read it. */
+async function loadDrones() {
+  try {
+    const [drones, flights, grounded] = await Promise.all([Api.drones(), Api.flights(), Api.grounded()]);
+    return { drones, flights, grounded };
+  } catch (err) {
+    if (err.status === 403) return { drones: [], flights: [], grounded: [] };
+    throw err;
+  }
+}
+
+async function act(fn, { quiet = false } = {}) {
   clearError();
   try {
     await fn();
-    flash(t("dp.done"));
+    if (!quiet) flash(t("dp.done"));
   } catch (err) {
     showError(err);
   }
@@ -266,6 +406,10 @@ $("reopt-btn").addEventListener("click", () => act(async () => {
   await Api.reoptimise();
   flash(t("dp.reoptimised"));
 }));
+$("ground-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  groundDrones();
+});
 $("override-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const action = ev.submitter?.value || "pin";

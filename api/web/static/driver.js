@@ -1,5 +1,6 @@
 // 乗務員運行表 (tablet): today's stops in order, big event buttons, position report.
-import { api, clearError, el, flash, fmtTime, fmtWindow, initPage, onLangChange, showError, t, tr } from "./common.js";
+// A home visit (訪問診療) is one stop: 訪問 badge, the appointment, the consultation's length.
+import { api, ApiError, clearError, el, flash, fmtTime, fmtWindow, initPage, onLangChange, showError, t, tr } from "./common.js";
 
 // ---------------------------------------------------------------- API (see api/routers)
 const Api = {
@@ -23,6 +24,9 @@ function buttonsFor(s) {
   if (s.kind === "pickup" || s.kind === "delivery_pickup") {
     out.push(["picked_up", "dr.picked_up", "btn-board"]);
     if (s.kind === "pickup") out.push(["no_show", "dr.no_show", "btn-noshow"]);
+  } else if (s.kind === "visit") {
+    out.push(["visited", "dr.visited", "btn-alight"]);
+    out.push(["no_show", "dr.no_show", "btn-noshow"]);
   } else if (s.hall && s.parcels?.length) {
     out.push(["dropped_off", "dr.handed_over", "btn-alight", { n: toHandOver(s).length }]);
   } else if (s.kind === "dropoff" || s.kind === "delivery_dropoff") {
@@ -63,7 +67,9 @@ function render() {
           el("span", { class: "dr-place" }, s.place?.name || s.place_name || ""),
           s.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null,
           s.parcels?.length ? el("span", { class: "badge dr-parcels" }, tr("hall.parcels", { n: s.parcels.length })) : null,
-          done ? el("span", { class: "badge badge-ok" }, tr(`status.${s.status}`)) : null,
+          s.kind === "visit" ? el("span", { class: "badge badge-visit" }, tr("visit.badge")) : null,
+          s.kind === "visit" && s.duration_min ? el("span", { class: "badge dr-minutes" }, tr("visit.minutes", { n: s.duration_min })) : null,
+          done ? el("span", { class: "badge badge-ok" }, tr(s.kind === "visit" && s.status === "done" ? "visit.done" : `status.${s.status}`)) : null,
           s.status === "arrived" ? el("span", { class: "badge" }, tr("status.arrived")) : null,
           late ? el("span", { class: "badge badge-late" }, tr("late")) : null),
         who ? el("p", { class: "dr-who" }, who) : null,
@@ -72,7 +78,7 @@ function render() {
             s.parcels.map((p) => el("li", { dataset: { bookingId: p.booking_id, status: p.status } },
               [p.rider_name, p.booking_id, p.weight_kg ? `${p.weight_kg} kg` : null].filter(Boolean).join(" ・ "))))
           : null,
-        win ? el("p", { class: "help" }, `${t(s.hall ? "hall.slot" : "op.promise")} ${fmtWindow(win.start, win.end)}`) : null,
+        win ? el("p", { class: "help" }, `${t(s.hall ? "hall.slot" : s.kind === "visit" ? "visit.appointment" : "op.promise")} ${fmtWindow(win.start, win.end)}`) : null,
         next
           ? el("div", { class: "dr-buttons" },
             buttonsFor(s).map(([type, key, cls, vars]) =>
@@ -110,6 +116,10 @@ async function report(stop, type) {
     flash(t("dr.recorded", { what: t(`dr.${type}`) }));
   } catch (err) {
     showError(err);
+    if (err instanceof ApiError && err.problem?.code === "visit_not_begun") {
+      // not a conflict to refresh away: the visit's appointment has not begun yet
+      document.querySelector("#error .error-message").textContent = err.message;
+    }
   }
   await load();
   $("dr-stops").querySelector(".next .btn")?.focus();

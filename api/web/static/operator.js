@@ -1,5 +1,6 @@
 // オペレーター予約受付: find the rider, choose places and time, quote (仮押さえ), confirm;
-// take a shop order (買い物支援) to the door or a community hall (公民館).
+// take a shop order (買い物支援) to the door or a community hall (公民館);
+// book a home visit (訪問診療) of the nurse car for the patient.
 import {
   api, clearError, el, errorText, flash, fmtCountdown, fmtTime, fmtWindow, initPage, lang, newKey, nowHHMM,
   onLangChange, showError, t, todayIso, tr, typing, zonedIso, ApiError,
@@ -19,6 +20,7 @@ const Api = {
     method: "POST", body: {}, idempotencyKey: `cancel-${bookingId}`,
   }),
   order: (payload, idempotencyKey) => api("/deliveries", { method: "POST", body: payload, idempotencyKey }),
+  visit: (payload, idempotencyKey) => api("/visits", { method: "POST", body: payload, idempotencyKey }),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -35,8 +37,19 @@ const state = {
   order: null, // the last shop order's answer shown
   lastOrder: null, // its payload (alternatives change the hand-over only)
   orderAttempt: null, // {payload, key} of an order whose answer never arrived
+  visit: null, // the last home visit's answer shown
+  lastVisit: null, // its payload (an alternative changes the wanted start only)
+  visitAttempt: null, // {payload, key} of a visit whose answer never arrived
 };
 const SHOP_KINDS = ["supermarket", "shop"];
+// The service's clock (drawn into the page), not the browser's: today's date and the hour.
+const SERVICE_SKEW = document.body.dataset.serviceNow
+  ? Date.parse(document.body.dataset.serviceNow) - Date.now() : 0;
+
+/** Now as the service sees it (its clock may be set apart from the wall clock). */
+function serviceNow() {
+  return new Date(Date.now() + (Number.isFinite(SERVICE_SKEW) ? SERVICE_SKEW : 0));
+}
 
 // ---------------------------------------------------------------- rider search (combobox)
 const input = $("rider-q");
@@ -150,6 +163,7 @@ async function chooseRider(rider) {
   fillOrder();
   $("trip-fields").disabled = false;
   $("order-fields").disabled = false;
+  $("visit-fields").disabled = !homeOf(rider);
   resetResult();
   loadRiderBookings();
   $("trip-from").focus();
@@ -162,6 +176,7 @@ function changeRider() {
   $("rider-bookings").hidden = true;
   $("trip-fields").disabled = true;
   $("order-fields").disabled = true;
+  $("visit-fields").disabled = true;
   resetResult();
   input.value = "";
   input.focus();
@@ -178,6 +193,7 @@ async function loadRiderBookings() {
     $("rider-bookings").hidden = !items.length;
     $("rider-bookings-list").replaceChildren(
       ...items.map((b) => {
+        if (b.kind === "visit") return visitBookingItem(b);
         const w = b.promise || b.pickup_window;
         return el(
           "li",
@@ -185,6 +201,7 @@ async function loadRiderBookings() {
           el("strong", {}, w ? fmtWindow(w.start, w.end) : "—"),
           el("span", {}, `${placeName(b.pickup)} → ${placeName(b.dropoff)}`),
           b.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null,
+          b.drone ? el("span", { class: "badge badge-drone" }, tr("op.order.drone")) : null,
           b.hall && b.collect_from ? tr("hall.collect_from", { time: fmtTime(b.collect_from) }) : null,
           el("span", { class: "badge" }, tr(`status.${b.status}`)),
           el("button", { type: "button", class: "btn btn-danger", onclick: () => cancelBooking(b) }, tr("op.cancel")),
@@ -304,7 +321,8 @@ function resetResult() {
   clearInterval(state.holdTimer);
   state.quote = null;
   state.order = null;
-  for (const id of ["quote-ok", "quote-no", "quote-confirmed", "order-ok", "order-no"]) $(id).hidden = true;
+  state.visit = null;
+  for (const id of ["quote-ok", "quote-no", "quote-confirmed", "order-ok", "order-no", "visit-ok", "visit-no"]) $(id).hidden = true;
   delete $("result").dataset.state;
   delete $("result").dataset.bookingId;
   delete $("result").dataset.handOver;
@@ -550,10 +568,16 @@ function renderOrder(q) {
     $("order-words").textContent = q[`message_${lang()}`] || q.message_ja;
     $("order-how").textContent = howText(q);
     $("order-fee").textContent = yen(q.fee_yen);
+    // ドローン便: the drone flies it; else, for an order to a drone pad, why it goes by van
+    const carrier = q[`carrier_${lang()}`] || q.carrier_ja || "";
+    $("order-drone").hidden = !q.drone;
+    $("order-carrier").textContent = carrier;
+    $("order-carrier").hidden = $("order-carrier-dt").hidden = !carrier;
     $("order-ok").hidden = false;
     result.dataset.state = "ordered";
     result.dataset.bookingId = q.id;
     result.dataset.handOver = q.hand_over || "";
+    result.dataset.drone = q.drone?.id || "";
     return;
   }
   $("order-reason").textContent = q.hall ? `${q.hall.name}: ${reasonText(q)}` : reasonText(q);
@@ -600,6 +624,161 @@ async function takeOrderAlternative(alt) {
   await placeOrder(payload);
 }
 
+// ---------------------------------------------------------------- home visits (訪問診療)
+/** "HH:MM" of minutes since midnight (at most 23:55). */
+function hhmmOf(minutes) {
+  const m = Math.max(0, Math.min(minutes, 23 * 60 + 55));
+  return `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+}
+
+/** The form's first values: today (the service's day), from the hour given, 30 minutes. */
+function visitDefaults(fromMinutes) {
+  $("visit-date").value = todayIso(serviceNow());
+  $("visit-start").value = hhmmOf(fromMinutes);
+  $("visit-end").value = hhmmOf(fromMinutes + 30);
+  $("visit-wanted").value = hhmmOf(fromMinutes);
+}
+
+function visitMode() {
+  return document.querySelector('input[name="visit_mode"]:checked')?.value || "appointment";
+}
+
+function showVisitMode() {
+  const wanted = visitMode() === "wanted";
+  $("visit-wanted-field").hidden = !wanted;
+  $("visit-window-fields").hidden = wanted;
+}
+for (const radio of document.querySelectorAll('input[name="visit_mode"]')) radio.addEventListener("change", showVisitMode);
+
+function visitPayload() {
+  if (!state.rider) throw new Error(t("op.rider.none"));
+  const date = $("visit-date").value;
+  const payload = { rider_id: state.rider.id, duration_min: Number($("visit-duration").value || 30) };
+  if (visitMode() === "wanted") payload.wanted_at = zonedIso(date, $("visit-wanted").value);
+  else payload.appointment = { start: zonedIso(date, $("visit-start").value), end: zonedIso(date, $("visit-end").value) };
+  return payload;
+}
+
+$("visit-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  let payload;
+  try {
+    payload = visitPayload();
+  } catch (err) {
+    showLocalError(err.message);
+    return;
+  }
+  await bookVisit(payload);
+});
+
+async function bookVisit(payload) {
+  clearError();
+  await releaseHeld();
+  const button = $("visit-btn");
+  button.disabled = true;
+  // A retry of a visit that got no answer (network) reuses its key: never booked twice.
+  const same = state.visitAttempt && JSON.stringify(state.visitAttempt.payload) === JSON.stringify(payload);
+  const attempt = same ? state.visitAttempt : { payload, key: newKey("visit") };
+  state.visitAttempt = attempt;
+  try {
+    const v = await Api.visit(payload, attempt.key);
+    state.visitAttempt = null;
+    state.lastVisit = payload;
+    showVisit(v);
+  } catch (err) {
+    if (err instanceof ApiError) state.visitAttempt = null;
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Draw the visit's answer (again on a language change). */
+function renderVisit(v) {
+  const result = $("result");
+  if (v.feasible) {
+    const w = v.appointment;
+    $("visit-booked").textContent = t("op.visit.booked", { id: v.id });
+    $("visit-window").textContent = fmtWindow(w.start, w.end);
+    $("visit-words").textContent = v[`message_${lang()}`] || v.message_ja;
+    $("visit-planned").textContent = fmtTime(v.planned_start);
+    $("visit-minutes").textContent = t("minutes", { n: v.duration_min });
+    $("visit-vehicle").textContent = v.vehicle_name || v.vehicle_id || "—";
+    $("visit-ok").hidden = false;
+    result.dataset.state = "visit-booked";
+    result.dataset.bookingId = v.id;
+    return;
+  }
+  $("visit-reason").textContent = reasonText(v);
+  $("visit-missing").hidden = !v.missing_features?.length;
+  $("visit-missing-list").textContent = (v.missing_features || []).join("、");
+  const alts = v.alternatives || [];
+  $("visit-alternatives").replaceChildren(
+    ...(alts.length
+      ? alts.map((alt, i) => el("li", {},
+        el("button", {
+          type: "button", class: "btn alt-btn", dataset: { index: String(i), wantedAt: alt.wanted_at },
+          "aria-keyshortcuts": i < 9 ? String(i + 1) : undefined,
+          onclick: () => takeVisitAlternative(alt),
+        }, el("kbd", {}, String(i + 1)), el("strong", {}, fmtWindow(alt.appointment.start, alt.appointment.end)),
+        el("span", { class: "help" }, `${t("op.visit.planned")} ${fmtTime(alt.planned_start)}`))))
+      : [el("li", {}, tr("op.alternatives.none"))]),
+  );
+  $("visit-no").hidden = false;
+  result.dataset.state = "visit-impossible";
+}
+
+function showVisit(v) {
+  resetResult();
+  state.visit = v;
+  renderVisit(v);
+  if (v.feasible) {
+    flash(t("op.visit.booked", { id: v.id }));
+    $("result").focus();
+    loadRiderBookings();
+  } else {
+    ($("visit-alternatives").querySelector("button") || $("result")).focus();
+  }
+}
+
+/** Book the same visit at the alternative's start, as a wanted time. */
+async function takeVisitAlternative(alt) {
+  const payload = { ...state.lastVisit, wanted_at: alt.wanted_at };
+  delete payload.appointment;
+  const radio = document.querySelector('input[name="visit_mode"][value="wanted"]');
+  if (radio) radio.checked = true;
+  $("visit-wanted").value = fmtTime(alt.wanted_at);
+  showVisitMode();
+  await bookVisit(payload);
+}
+
+/** A visit in the rider's list: 訪問 badge, the appointment, the planned start. */
+function visitBookingItem(b) {
+  const w = b.visit?.appointment || b.promise;
+  return el(
+    "li",
+    { dataset: { bookingId: b.id, kind: "visit" } },
+    el("span", { class: "badge badge-visit" }, tr("visit.badge")),
+    el("strong", {}, w ? fmtWindow(w.start, w.end) : "—"),
+    b.visit?.planned_start ? el("span", {}, `${t("op.visit.planned")} ${fmtTime(b.visit.planned_start)}`) : null,
+    b.visit ? tr("visit.minutes", { n: b.visit.duration_min }) : null,
+    el("span", { class: "badge" }, tr(`status.${b.status}`)),
+    el("button", { type: "button", class: "btn btn-danger", onclick: () => cancelBooking(b) }, tr("op.cancel")),
+  );
+}
+
+document.addEventListener("keydown", (ev) => {
+  if (!/^[1-9]$/.test(ev.key) || typing(ev) || $("visit-no").hidden) return;
+  const button = $("visit-alternatives").querySelector(`button[data-index="${Number(ev.key) - 1}"]`);
+  if (button) {
+    ev.preventDefault();
+    button.click();
+  }
+});
+onLangChange(() => {
+  if (state.visit) renderVisit(state.visit);
+});
+
 // ---------------------------------------------------------------- keyboard shortcuts
 document.addEventListener("keydown", (ev) => {
   if (ev.key === "/" && !typing(ev)) {
@@ -634,11 +813,12 @@ onLangChange(() => {
 // ---------------------------------------------------------------- start
 initPage({
   onReady: async () => {
-    $("trip-date").value = todayIso();
-    const [h, m] = nowHHMM().split(":").map(Number);
+    $("trip-date").value = todayIso(serviceNow());
+    const [h, m] = nowHHMM(serviceNow()).split(":").map(Number);
     const next = Math.min(h * 60 + m + 60, 23 * 60 + 55); // an hour from now, on 5 minutes
     const rounded = Math.ceil(next / 5) * 5;
     $("trip-time").value = `${String(Math.floor(rounded / 60)).padStart(2, "0")}:${String(rounded % 60).padStart(2, "0")}`;
+    visitDefaults(rounded);
     try {
       const data = await Api.places();
       state.places = Array.isArray(data) ? data : data.items || data.places || [];
