@@ -377,10 +377,10 @@ def review_command(
     scheduler: SchedulerOpt = None,
     out: OutOpt = None,
 ) -> None:
-    """Bus-line review: today's lines, on demand only and a mix, for the same callers.
+    """路線バスの見直し Bus-line review: today's lines, on demand only, a mix.
 
-    Each option of the spec's [review] (default: today's lines, on demand only, the mix
-    of [transit.mix]) × seed is simulated on Dask; one report compares served, door to
+    Each option of the spec's `review` section (default: today's lines, on demand only, the mix
+    of `transit.mix`) × seed is simulated on Dask; one report compares served, door to
     door, waiting, walking, cost per trip, CO2, stop coverage and the worst district.
 
     路線バスの見直し：現行の路線・デマンド交通のみ・組み合わせを、同じ申込みで比べます。
