@@ -224,12 +224,13 @@ def clark_max(mean: float, var: float, c: float) -> tuple[float, float]:
     if var <= 0:
         return max(mean, c), 0.0
     sd = math.sqrt(var)
-    beta = (mean - c) / sd
+    mu = mean - c  # max(X, c) = c + max(X - c, 0): no cancellation of large times
+    beta = mu / sd
     cdf = 0.5 * math.erfc(-beta / math.sqrt(2))
     pdf = math.exp(-beta * beta / 2) / math.sqrt(2 * math.pi)
-    m = c + (mean - c) * cdf + sd * pdf
-    second = c * c * (1 - cdf) + (mean * mean + var) * cdf + (mean + c) * sd * pdf
-    return m, max(0.0, second - m * m)
+    first = mu * cdf + sd * pdf
+    second = (mu * mu + var) * cdf + mu * sd * pdf
+    return c + first, min(var, max(0.0, second - first * first))
 
 
 def chain_risks(chain: Chain) -> list[StopRisk]:
