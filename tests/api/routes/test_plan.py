@@ -150,7 +150,7 @@ def test_a_full_morning_flags_only_the_genuinely_tight_stop(client, staff, clock
     assert all(s["risk_reason"] is None for _, s in stops)
     # car-1 runs late: delayed so that its first pickup now starts just before the
     # promise's end — that one stop is at risk, because the car is behind
-    vid, first = next((v, s) for v, s in stops if v == "car-1")
+    first = next(s for v, s in stops if v == "car-1")
     assert first["kind"] == "pickup" and slack_s(first) >= 120
     delay_min = int(slack_s(first) // 60)
     r = client.post(
