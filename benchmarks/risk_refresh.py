@@ -38,6 +38,7 @@ from benchmarks.report import write_results
 from dispatch.calibration import reliability
 from dispatch.live import LiveDay
 from dispatch.noise import NoiseConfig
+from dispatch.quote import clock
 from dispatch.risk import (
     RiskPolicy,
     StopRisk,
@@ -152,7 +153,7 @@ def measure(
     fill_day(day, demand(town, 20 * bookings, seed=seed), bookings)
     active = len(day.bookings())
     rows, rel = [], []
-    for label, at in (("06:00 (before the day)", 6 * HOUR), (_clock(mid_day), mid_day)):
+    for label, at in (("06:00 (before the day)", 6 * HOUR), (clock(mid_day), mid_day)):
         if at > day.now:
             day.advance_to(at)
         row, table = look(day, label, repeats=repeats, samples=samples, seed=seed)
@@ -166,10 +167,6 @@ def measure(
         "policy": {"threshold": RiskPolicy().threshold, "horizon_s": RiskPolicy().horizon_s},
     }
     return rows, rel, summary
-
-
-def _clock(t: int) -> str:
-    return f"{t // HOUR:02d}:{t % HOUR // 60:02d}"
 
 
 COLUMNS = [
