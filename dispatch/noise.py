@@ -4,7 +4,8 @@ A plan is drawn with nominal travel times (`routing.matrix`) and nominal boardin
 times (``board_s``, ``alight_s``). The day as driven differs; this module is the one
 statement of how, read both by the simulation (sampling with a seeded
 `numpy.random.Generator`) and by the lateness risk of the live board
-(`dispatch.risk`, reading means and variances). Every duration is in seconds.
+(`dispatch.risk`, reading means and variances). Every duration is in seconds; the
+distributions sample arrays (``sample``) or one whole second (``draw_s``).
 
 Travel time of a leg = nominal x a lognormal factor. Lognormal, because travel times
 are positive and right-skewed (a queue or a level crossing makes a leg much longer,
@@ -85,6 +86,10 @@ class Lognormal:
             return np.zeros(size)
         return self.median * np.exp(self.sigma * rng.standard_normal(size))
 
+    def draw_s(self, rng: np.random.Generator) -> int:
+        """One draw in whole seconds (a simulated day keeps ints inside)."""
+        return round(float(self.sample(rng, 1)[0]))
+
 
 @dataclass(frozen=True, slots=True)
 class Delay:
@@ -109,6 +114,10 @@ class Delay:
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         happens = rng.random(size) < self.p
         return np.where(happens, self.amount.sample(rng, size), 0.0)
+
+    def draw_s(self, rng: np.random.Generator) -> int:
+        """One draw in whole seconds (0 when the delay does not happen)."""
+        return round(float(self.sample(rng, 1)[0]))
 
 
 def _check_positive(name: str, value: object) -> None:

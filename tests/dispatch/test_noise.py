@@ -120,3 +120,16 @@ def test_a_scenario_spec_can_store_and_fill_the_config():
     assert plain["peak_hours"] == [[6, 8]]
     assert NoiseConfig.from_plain(plain) == cfg
     assert NoiseConfig.from_plain({"driver_late_p": 0.0}) == NoiseConfig(driver_late_p=0.0)
+
+
+def test_a_simulated_day_draws_whole_seconds_from_its_seeded_generator():
+    leg = travel(CFG, 8 * HOUR, 600, 6000)
+    a = [leg.draw_s(np.random.default_rng(11)) for _ in range(2)]
+    assert a[0] == a[1] and isinstance(a[0], int) and a[0] > 0
+    rng = np.random.default_rng(12)
+    draws = [leg.draw_s(rng) for _ in range(2000)]
+    assert np.median(draws) == pytest.approx(leg.median, rel=0.02)
+    late = Delay(0.25, Lognormal(120.0, 0.0))
+    rng = np.random.default_rng(13)
+    got = [late.draw_s(rng) for _ in range(2000)]
+    assert set(got) == {0, 120} and 0.2 < got.count(120) / 2000 < 0.3
