@@ -30,7 +30,9 @@ variance), else a tight chain (the lateness accumulates over the stops before it
 A reported delay or position re-times the route (`dispatch.live.routes.refresh`), so
 the plan's times already carry it; how far behind the car is comes from the audit
 trail (the forward shift of its stops by each delay or position report since its last
-stop), and serves to name the reason.
+stop), and serves to name the reason. A car on its way is timed from when it left,
+so a next stop whose planned start has passed unreported is behind by that much too:
+its start is at least now.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ from dispatch.result import StepKind
 #: The share of a stop's variance one leg must hold to be named the reason.
 LONG_LEG_SHARE = 0.5
 _BEHIND_EVENTS = (AuditEvent.VEHICLE_DELAY, AuditEvent.VEHICLE_POSITION)
+#: Stops that end a spell of being behind (leaving the depot or a break does not).
+_SERVED = ("pickup", "dropoff", "visit", "no_show")
 
 
 class RiskReason(StrEnum):
@@ -161,8 +165,8 @@ def chains(day: LiveDay, cfg: NoiseConfig) -> list[Chain]:
         if sched is None or not wr.used:
             continue
         st = s.vehicles[vid]
-        history = s.history.get(vid, [])
-        since = history[-1].departure if history else 0
+        served = [d for d in s.history.get(vid, ()) if d.kind in _SERVED]
+        since = served[-1].departure if served else 0
         legs: list[Leg] = []
         here = wr.vehicle.start
         leave = sched.departure
@@ -210,7 +214,7 @@ def chains(day: LiveDay, cfg: NoiseConfig) -> list[Chain]:
                 vid,
                 wr.vehicle.earliest_departure,
                 driver_late(cfg) if late_start else None,
-                behind_s(s.audit, vid, since),
+                max(behind_s(s.audit, vid, since), s.now - sched.starts[0], 0),
                 tuple(legs),
             )
         )

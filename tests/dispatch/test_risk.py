@@ -235,6 +235,10 @@ def test_once_the_car_has_served_a_stop_it_is_no_longer_behind():
     day = new_day()
     book(day, RideAsk(1, 3, depart_at=H9))
     day.vehicle_delayed("v1", 10 * 60)
+    day.advance_to(H9 - 5 * 60)  # it left the depot at 08:50, ten minutes late
+    assert [d.kind for d in day.history("v1")] == ["depart"]
+    [c] = chains(day, NoiseConfig())
+    assert c.behind_s == 10 * 60 and c.start_delay is None  # still behind, on its way
     day.advance_to(H9 + 120)  # the plan executes: the pickup is done at 09:00
     [c] = chains(day, NoiseConfig())
     assert c.behind_s == 0 and c.start_delay is None and len(c.legs) == 1
@@ -252,3 +256,14 @@ def test_the_board_lists_the_most_likely_late_first():
     assert [r.request_id for r in flagged(risks, RiskPolicy(0.01, 3600), 0)] == sorted(
         ["a", "b"], key=lambda rid: -next(r.late_probability for r in risks if r.request_id == rid)
     )
+
+
+def test_a_stop_overdue_and_unreported_is_late_because_the_car_is_behind():
+    day = new_day(auto_complete=False)
+    bid = book(day, RideAsk(1, 3, depart_at=H9))  # promised 08:50-09:05
+    day.depart("v1")  # on its way at 08:00, nothing reported since
+    day.advance_to(H9 + 10 * 60)
+    pickup = day_risks(day)[0]
+    assert pickup.request_id == bid and pickup.planned_start < H9
+    assert pickup.late_probability == 1.0 and pickup.mean_start == H9 + 600
+    assert pickup.reason is RiskReason.VEHICLE_BEHIND
