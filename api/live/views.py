@@ -277,14 +277,13 @@ class DayView:
         if b is not None and b.status is BookingStatus.PROMISE_BROKEN:
             late = max(late, 1)
         risk = self.risk(booking_id, kind) if status == "planned" else None
-        p_late = None if risk is None or risk.deadline is None else risk.late_probability
-        at_risk = (
-            not late
-            and p_late is not None
-            and risk is not None
-            and self.risk_policy.flags(risk, self.live.now if self.live else 0)
-        )
-        reason = risk.reason.value if at_risk and risk is not None and risk.reason else None
+        if risk is not None and risk.deadline is None:
+            risk = None  # nothing promised at this stop (a shop's collection)
+        now = self.live.now if self.live is not None else 0
+        at_risk = not late and risk is not None and self.risk_policy.flags(risk, now)
+        reason = None
+        if at_risk and risk is not None and risk.reason is not None:
+            reason = risk.reason.value
         if status == "planned" and booking_id and f"{booking_id}:{kind}" in self.arrivals:
             status = "arrived"
         party = None
@@ -308,7 +307,7 @@ class DayView:
             status=status,  # type: ignore[arg-type]
             late_s=late,
             at_risk=at_risk,
-            late_probability=None if p_late is None else round(p_late, 3),
+            late_probability=None if risk is None else round(risk.late_probability, 3),
             risk_reason=reason,  # type: ignore[arg-type]
             duration_min=_visit_minutes(b),
         )
