@@ -38,7 +38,7 @@ its start is at least now.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -133,17 +133,20 @@ def deadline(promise: Promise | None, kind: StepKind) -> int | None:
     return None
 
 
-def behind_s(audit: AuditLog, vehicle_id: str, since: int) -> int:
-    """How far delay and position reports since `since` pushed the vehicle's stops back."""
-    total = 0
+def behind(audit: AuditLog, since: Mapping[str, int]) -> dict[str, int]:
+    """Per vehicle, how far its delay and position reports pushed its stops back since
+    ``since[vehicle]`` (one pass over the newest end of the audit trail)."""
+    out = dict.fromkeys(since, 0)
+    oldest = min(since.values(), default=0)
     for entry in reversed(audit):
-        if entry.at < since:
+        if entry.at < oldest:
             break
-        if entry.vehicle_id != vehicle_id or entry.event not in _BEHIND_EVENTS:
+        vid = entry.vehicle_id
+        if vid not in since or entry.event not in _BEHIND_EVENTS or entry.at < since[vid]:
             continue
         shift = 0
         for c in entry.changes:
-            if c.before_vehicle != vehicle_id or c.after_vehicle != vehicle_id:
+            if c.before_vehicle != vid or c.after_vehicle != vid:
                 continue
             for before, after in (
                 (c.before_pickup, c.after_pickup),
@@ -151,8 +154,8 @@ def behind_s(audit: AuditLog, vehicle_id: str, since: int) -> int:
             ):
                 if before is not None and after is not None:
                     shift = max(shift, after - before)
-        total += shift
-    return total
+        out[vid] += shift
+    return out
 
 
 def chains(day: LiveDay, cfg: NoiseConfig) -> list[Chain]:
@@ -160,13 +163,16 @@ def chains(day: LiveDay, cfg: NoiseConfig) -> list[Chain]:
     s = day.state
     out: list[Chain] = []
     T, D = s.base.time_s, s.base.distance_m
-    for vid, wr in ordered(s):
-        sched = wr.sched
-        if sched is None or not wr.used:
-            continue
-        st = s.vehicles[vid]
+    routes = [(vid, wr) for vid, wr in ordered(s) if wr.sched is not None and wr.used]
+    since = {}
+    for vid, _ in routes:
         served = [d for d in s.history.get(vid, ()) if d.kind in _SERVED]
-        since = served[-1].departure if served else 0
+        since[vid] = served[-1].departure if served else 0
+    reported = behind(s.audit, since)
+    for vid, wr in routes:
+        sched = wr.sched
+        assert sched is not None
+        st = s.vehicles[vid]
         legs: list[Leg] = []
         here = wr.vehicle.start
         leave = sched.departure
@@ -214,7 +220,7 @@ def chains(day: LiveDay, cfg: NoiseConfig) -> list[Chain]:
                 vid,
                 wr.vehicle.earliest_departure,
                 driver_late(cfg) if late_start else None,
-                max(behind_s(s.audit, vid, since), s.now - sched.starts[0], 0),
+                max(reported[vid], s.now - sched.starts[0], 0),
                 tuple(legs),
             )
         )

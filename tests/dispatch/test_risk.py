@@ -25,7 +25,7 @@ from dispatch.risk import (
     Leg,
     RiskPolicy,
     RiskReason,
-    behind_s,
+    behind,
     chain_risks,
     chains,
     clark_max,
@@ -220,7 +220,8 @@ def test_a_delayed_car_puts_its_next_pickup_at_risk_and_says_why():
     day = new_day()
     bid = book(day, RideAsk(1, 3, depart_at=H9))
     day.vehicle_delayed("v1", 14 * 60)  # leaves 08:54, at the door 09:04 for 09:05
-    assert behind_s(day.audit, "v1", 0) == 14 * 60
+    assert behind(day.audit, {"v1": 0}) == {"v1": 14 * 60}
+    assert behind(day.audit, {"v1": day.now + 1}) == {"v1": 0}  # reported before that
     [chain_v1] = chains(day, NoiseConfig())
     assert chain_v1.behind_s == 14 * 60 and chain_v1.start_delay is not None
     pickup = day_risks(day)[0]
