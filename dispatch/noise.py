@@ -39,6 +39,16 @@ probability 0.15 the rider comes out late by a lognormal delay of median 1 min
 (sigma 0.8); the car waits, so the delay lengthens the pickup's dwell (the stops
 after it) but not the pickup's own start — the promise is that the car is at the
 door in time.
+
+Sources and what they ground: the lognormal travel time and the spread measures
+(planning time, buffer index) the sigmas are meant to reproduce follow the travel-
+time-reliability practice summarised in FHWA, *Travel Time Reliability: Making It
+There On Time, All The Time* (2006); the peak periods are the morning and evening
+peaks of MLIT's road traffic census (全国道路・街路交通情勢調査), which reports peak
+and off-peak speeds by road class. The numbers themselves are assumptions for a
+small Japanese town, not measurements: a town calibrates them from its own days —
+the drivers' reports (arrived, picked up, dropped off) give every leg's time and
+every stop's dwell — and `dispatch.calibration` says whether the result holds.
 """
 
 from __future__ import annotations
