@@ -905,7 +905,24 @@ class StopPublic(BaseModel):
     latest_at: datetime | None = Field(description="Latest service start its rules allow.")
     status: Literal["planned", "arrived", "done", "no_show"]
     late_s: int = Field(description="Seconds past its promise (0: on time).")
-    at_risk: bool
+    at_risk: bool = Field(
+        description="Planned, not late yet, ``late_probability`` at least the service's "
+        "``at_risk_probability`` and due within ``at_risk_horizon_min`` (遅延のおそれ)."
+    )
+    late_probability: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Planned stops with a promise: the chance service starts after it, "
+        "under the noise model (dispatch.noise) propagated along the route (None: done, "
+        "or nothing promised at this stop).",
+    )
+    risk_reason: Literal["vehicle_behind", "tight_chain", "long_leg"] | None = Field(
+        None,
+        description="Stops at risk: why — the vehicle is behind (遅れている車両), the "
+        "lateness accumulates over the stops before it (余裕のない連続), or one long drive "
+        "holds most of the uncertainty (長い区間).",
+    )
     hall: HallRef | None = Field(None, description="A hand-over at this community hall.")
     parcels: list[ParcelPublic] = Field(
         default_factory=list, description="Hall stops: the orders handed over there."

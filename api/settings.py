@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -71,10 +71,27 @@ class Settings(BaseSettings):
     booking_days_ahead: int = Field(
         default=14, ge=0, le=366, description="How many days ahead rides may be booked."
     )
-    at_risk_s: int = Field(
-        default=300,
+    at_risk_probability: float = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description=(
+            "A planned stop is at risk (遅延のおそれ) when the chance it starts after its "
+            "promise (dispatch.risk, under the noise model of dispatch.noise) is at least this."
+        ),
+    )
+    at_risk_horizon_min: int = Field(
+        default=60,
         ge=0,
-        description="A stop planned closer than this to the end of its promise is at risk, s.",
+        le=24 * 60,
+        description=(
+            "Only stops planned within this many minutes of now are flagged at risk: "
+            "further ahead, the day's reports and re-planning come first."
+        ),
+    )
+    at_risk_s: int | None = Field(
+        default=None,
+        description="Removed: the slack threshold gave way to at_risk_probability.",
     )
     reopt_time_limit_s: float = Field(
         default=5.0, gt=0, le=300, description="Time limit of one re-optimisation, s."
@@ -132,6 +149,18 @@ class Settings(BaseSettings):
         default=None,
         description="Stop the service clock at this instant (training, demos, tests only).",
     )
+
+    @model_validator(mode="after")
+    def _no_slack_threshold(self) -> Settings:
+        """Refuse the removed ``at_risk_s`` loudly: silently ignoring it would change what
+        the board flags without the operator knowing."""
+        if self.at_risk_s is not None:
+            raise ValueError(
+                "at_risk_s (NORIAI_AT_RISK_S) was removed: the board now flags a stop by "
+                "the probability it starts late; set at_risk_probability "
+                "(NORIAI_AT_RISK_PROBABILITY, e.g. 0.3) instead"
+            )
+        return self
 
     def town_graph_path(self) -> Path:
         path = Path(self.town_graph)

@@ -10,6 +10,7 @@ from benchmarks import (
     online_offline,
     quality,
     reopt_curve,
+    risk_refresh,
     transit_import,
 )
 
@@ -32,3 +33,6 @@ bench_app.command(
 bench_app.command(
     "transit", help="Transit feed import: read_feed + read_timetable seconds and memory."
 )(transit_import.cli)
+bench_app.command(
+    "risk", help="Lateness risk per board refresh on a busy day: cost, calibration, flags."
+)(risk_refresh.cli)

@@ -152,6 +152,10 @@ class AuditLog:
     def __iter__(self) -> Iterator[AuditEntry]:
         return iter(self._entries)
 
+    def __reversed__(self) -> Iterator[AuditEntry]:
+        """Newest first (reading back to a point in the day stops early)."""
+        return reversed(self._entries)
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -2,10 +2,14 @@
 
 A vehicle's stops are the ones it has done today (``history``) followed by its
 remaining route in the plan, so the driver's tablet and the dispatcher's board show
-the whole day. A pickup is late when its service starts after the promised window,
-at risk when it starts less than ``at_risk_s`` before the window's end (dropoffs:
-against the arrive-by time). Personal data (rider names, homes) is left out unless
-the viewer may see it: homes then show as 「自宅」 at a ~100 m rounded point.
+the whole day. A pickup is late when its service starts after the promised window
+(dropoffs: against the arrive-by time). Every planned stop with a promise carries
+``late_probability``, the chance it starts after its promise (`dispatch.risk`: the
+noise of `dispatch.noise` propagated along the route); it is at risk when that chance
+reaches the policy's threshold and it is due within the policy's horizon
+(`RiskPolicy`, from the settings ``at_risk_probability`` and ``at_risk_horizon_min``),
+and then carries its ``risk_reason``. Personal data (rider names, homes) is left out
+unless the viewer may see it: homes then show as 「自宅」 at a ~100 m rounded point.
 
 Several orders for one community hall (公民館) become one stop: consecutive hand-overs
 at the same hall (all done, or all still to do) are shown as ONE stop with the hall
@@ -31,13 +35,20 @@ from api.db import models
 from api.live.halls import place_id_of
 from api.live.locations import DayLocations
 from api.live.store import ReadDay
+from api.settings import Settings
 from api.vocab import PlaceKind
 from dispatch.events import Booking, BookingStatus, BrokenPromise, DoneStop
 from dispatch.live import LiveDay
 from dispatch.model import DeliveryOrder, RideRequest, TimeWindow, VisitRequest
 from dispatch.result import REASON_TEXT, Step, StepKind
+from dispatch.risk import RiskPolicy, StopRisk, day_risks
 
 HOME_JA = "自宅"
+
+
+def risk_policy(settings: Settings) -> RiskPolicy:
+    """When the board flags a stop at risk, from the service's settings."""
+    return RiskPolicy(settings.at_risk_probability, settings.at_risk_horizon_min * 60)
 
 
 def broken_public(
@@ -66,6 +77,7 @@ def _merge(
     """A hall stop with one more parcel handed over there."""
     latest = [t for t in (stop.latest_at, more.latest_at) if t is not None]
     late = max(stop.late_s, more.late_s)
+    riskier = max((stop, more), key=lambda x: x.late_probability or 0.0)
     status = stop.status
     if "arrived" in (stop.status, more.status):
         status = "arrived"
@@ -75,6 +87,8 @@ def _merge(
             "latest_at": min(latest) if latest else None,
             "late_s": late,
             "at_risk": not late and (stop.at_risk or more.at_risk),
+            "late_probability": riskier.late_probability,
+            "risk_reason": riskier.risk_reason if not late else None,
             "status": status,
             "parcels": [*stop.parcels, parcel],
         }
@@ -153,7 +167,7 @@ class DayView:
         lookup: Lookup,
         clock: ServiceClock,
         *,
-        at_risk_s: int,
+        risk_policy: RiskPolicy,
     ) -> None:
         self.day = service_date
         self.live = live
@@ -161,11 +175,18 @@ class DayView:
         self.arrivals = arrivals
         self.lookup = lookup
         self.clock = clock
-        self.at_risk_s = at_risk_s
+        self.risk_policy = risk_policy
+        self._risks: dict[tuple[str, str], StopRisk] | None = None
 
     @classmethod
     def of(
-        cls, session: Session, read: ReadDay, clock: ServiceClock, *, personal: bool, at_risk_s: int
+        cls,
+        session: Session,
+        read: ReadDay,
+        clock: ServiceClock,
+        *,
+        personal: bool,
+        risk_policy: RiskPolicy,
     ) -> DayView:
         """The view of a day read as of now, for a viewer who may (not) see personal data."""
         lookup = Lookup.load(session, read.service_date, read.locations, personal=personal)
@@ -176,7 +197,7 @@ class DayView:
             read.arrivals,
             lookup,
             clock,
-            at_risk_s=at_risk_s,
+            risk_policy=risk_policy,
         )
 
     def at(self, seconds: int) -> datetime:
@@ -204,6 +225,18 @@ class DayView:
         return None if where is None else schemas.LonLat(lon=where.lon, lat=where.lat)
 
     # -- stops ----------------------------------------------------------------------
+    def risk(self, booking_id: str | None, kind: str) -> StopRisk | None:
+        """The lateness risk of a planned stop (computed once per view, for every vehicle)."""
+        if self.live is None or booking_id is None:
+            return None
+        if self._risks is None:
+            self._risks = {
+                (r.request_id, r.kind.value): r
+                for r in day_risks(self.live)
+                if r.request_id is not None
+            }
+        return self._risks.get((booking_id, kind))
+
     def _booking(self, booking_id: str | None) -> Booking | None:
         if booking_id is None or self.live is None:
             return None
@@ -243,12 +276,14 @@ class DayView:
         late = max(0, start - latest) if latest is not None else 0
         if b is not None and b.status is BookingStatus.PROMISE_BROKEN:
             late = max(late, 1)
-        at_risk = (
-            not late
-            and status == "planned"
-            and latest is not None
-            and latest - start < self.at_risk_s
-        )
+        risk = self.risk(booking_id, kind) if status == "planned" else None
+        if risk is not None and risk.deadline is None:
+            risk = None  # nothing promised at this stop (a shop's collection)
+        now = self.live.now if self.live is not None else 0
+        at_risk = not late and risk is not None and self.risk_policy.flags(risk, now)
+        reason = None
+        if at_risk and risk is not None and risk.reason is not None:
+            reason = risk.reason.value
         if status == "planned" and booking_id and f"{booking_id}:{kind}" in self.arrivals:
             status = "arrived"
         party = None
@@ -272,6 +307,8 @@ class DayView:
             status=status,  # type: ignore[arg-type]
             late_s=late,
             at_risk=at_risk,
+            late_probability=None if risk is None else round(risk.late_probability, 3),
+            risk_reason=reason,  # type: ignore[arg-type]
             duration_min=_visit_minutes(b),
         )
 

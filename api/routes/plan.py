@@ -20,7 +20,7 @@ from api.deps import (
     actor_of,
     today,
 )
-from api.live.views import DayView
+from api.live.views import DayView, risk_policy
 from api.routes.common import problems
 from api.schemas import PlanPublic, ReoptimiseRequest, ReoptOutcomePublic
 from api.vocab import Role
@@ -37,7 +37,9 @@ def read_plan(
     day = service_date or today(rt)
     read = rt.days.read(session, day)
     personal = Role(user.role).sees_personal_data
-    view = DayView.of(session, read, rt.clock, personal=personal, at_risk_s=rt.settings.at_risk_s)
+    view = DayView.of(
+        session, read, rt.clock, personal=personal, risk_policy=risk_policy(rt.settings)
+    )
     return view.plan(read.version, read.now)
 
 

@@ -32,7 +32,7 @@ from api.deps import (
     today,
 )
 from api.live.store import OpenDay
-from api.live.views import DayView, broken_public
+from api.live.views import DayView, broken_public, risk_policy
 from api.problems import conflict, forbidden, invalid_field, not_found
 from api.routes.common import office_audit, problems
 from api.routes.visits import complete_visit
@@ -139,7 +139,7 @@ def manifest(
             position=None,
             stops=[],
         )
-    view = DayView.of(session, read, rt.clock, personal=True, at_risk_s=rt.settings.at_risk_s)
+    view = DayView.of(session, read, rt.clock, personal=True, risk_policy=risk_policy(rt.settings))
     return view.manifest(vehicle_id)
 
 

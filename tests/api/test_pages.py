@@ -524,3 +524,17 @@ def test_path_endpoint_rejects_bad_points(client: TestClient, points: str, says:
     res = client.get("/api/v1/map/path", params={"points": points})
     assert res.status_code == 422
     assert says in res.text
+
+
+def test_board_lists_stops_at_risk_with_their_chance_and_reason() -> None:
+    script = (STATIC_DIR / "dispatcher.js").read_text()
+    # late first, then the most likely late; each with 「遅れる確率 N%」 and why
+    assert "flagged.sort((a, b) => rank(b) - rank(a))" in script
+    assert 'tr("risk.probability", { p })' in script and "tr(`risk.${s.risk_reason}`)" in script
+    assert i18n.STRINGS["risk.probability"] == ("遅れる確率 {p}%", "{p}% chance late")
+    for reason, ja in (
+        ("vehicle_behind", "遅れている車両"),
+        ("tight_chain", "余裕のない連続"),
+        ("long_leg", "長い区間"),
+    ):
+        assert i18n.STRINGS[f"risk.{reason}"][0] == ja

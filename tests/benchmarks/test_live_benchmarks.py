@@ -9,7 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from benchmarks import live_latency, online_offline, reopt_curve
+from benchmarks import live_latency, online_offline, reopt_curve, risk_refresh
+from benchmarks.cli import bench_app
 from benchmarks.live_latency import HOUR, demand, fleet, metric_closure, synthetic_town
 from dispatch.quote import DeliveryAsk, RideAsk
 
@@ -146,3 +147,30 @@ def test_offline_refuses_orders_past_the_cutoff_as_the_quotes_do():
     assert online["served"] + online["rejected"] == 7 and online["rejected"] >= 1
     assert offline["served"] == without["served"]
     assert offline["rejected"] == without["rejected"] + 1
+
+
+def test_risk_refresh_quick(tmp_path):
+    rows, rel, summary = risk_refresh.measure(
+        vehicles=3, bookings=30, homes=60, seed=0, repeats=2, samples=50, mid_day=11 * HOUR
+    )
+    before, mid = rows
+    assert summary["active_bookings"] == 30 and before["vehicles"] == 3
+    assert before["stops"] >= before["promised"] > 0
+    assert mid["stops"] < before["stops"]  # the morning's stops are done by 11:00
+    assert before["flagged"] == 0  # nothing is due within the hour at 06:00
+    assert 0 <= before["brier"] <= 1 and 0 <= before["agree_mean_abs"] <= before["agree_max_abs"]
+    assert (
+        sum(r["count"] for r in rel if r["moment"] == before["moment"]) == 50 * before["promised"]
+    )
+    app = bench_app  # `noriai bench risk`
+    out = tmp_path / "risk.json"
+    result = CliRunner().invoke(
+        app,
+        ["risk", "--vehicles", "2", "--bookings", "10", "--homes", "30", "--repeats", "1",
+         "--samples", "20", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["summary"]["reliability"] and "Reliability" in out.with_suffix(".md").read_text()
+    bad = CliRunner().invoke(app, ["risk", "--mid-day", "noon", "--out", str(out)])
+    assert bad.exit_code != 0 and "HH:MM" in bad.output

@@ -187,18 +187,23 @@ function renderManifests(routes) {
   );
 }
 
+/** Late stops first, then stops at risk, most likely late first (late_probability). */
 function renderAlerts(routes) {
-  const items = [];
+  const flagged = [];
   for (const r of routes) {
     (r.stops || []).forEach((s, i) => {
       const st = stopState(s);
-      if (!st) return;
-      items.push(el("li", { dataset: { state: st, bookingId: s.booking_id || "" } },
-        el("span", { class: `badge badge-${st}` }, tr(st)),
-        el("span", {}, `${r.vehicle_name || r.vehicle_id} ${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${whoOf(s)}`),
-        el("button", { type: "button", class: "btn btn-quiet", onclick: () => focusStopRow({ key: stopKey(r.vehicle_id, s, i) }) }, "→")));
+      if (st) flagged.push({ r, s, i, st });
     });
   }
+  const rank = (x) => (x.st === "late" ? 2 : x.s.late_probability ?? 0);
+  flagged.sort((a, b) => rank(b) - rank(a));
+  const items = flagged.map(({ r, s, i, st }) =>
+    el("li", { dataset: { state: st, bookingId: s.booking_id || "" } },
+      el("span", { class: `badge badge-${st}` }, tr(st)),
+      el("span", {}, `${r.vehicle_name || r.vehicle_id} ${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${whoOf(s)}`),
+      st === "at_risk" ? riskNote(s) : null,
+      el("button", { type: "button", class: "btn btn-quiet", onclick: () => focusStopRow({ key: stopKey(r.vehicle_id, s, i) }) }, "→")));
   for (const b of state.plan.broken_promises || []) {
     items.push(el("li", { dataset: { state: "late", bookingId: b.booking_id } },
       el("span", { class: "badge badge-late" }, tr("late")),
@@ -207,6 +212,15 @@ function renderAlerts(routes) {
       el("small", {}, b.cause)));
   }
   $("alerts").replaceChildren(...(items.length ? items : [el("li", {}, tr("dp.alerts.none"))]));
+}
+
+/** Why and how likely a stop at risk is late: 「遅れる確率 45%・余裕のない連続」. */
+function riskNote(s) {
+  const p = Math.round((s.late_probability ?? 0) * 100);
+  return el("small", { class: "risk-note" },
+    tr("risk.probability", { p }),
+    s.risk_reason ? "・" : "",
+    s.risk_reason ? tr(`risk.${s.risk_reason}`) : null);
 }
 
 function renderUnassigned(unassigned) {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from tests.api.conftest import iso, quote_body, seed_town
 
 P = "/api/v1/plan"
@@ -110,3 +112,63 @@ def test_reoptimise_keeps_every_promise(client, staff, town):
         audit[0]["event"] in ("reoptimised", "reopt_discarded")
         and audit[0]["actor"] == "dispatcher-san"
     )
+
+
+def book_full_day(client, staff, clock, n: int = 48):
+    """`n` rides on three cars, booked at 07:40 before any car left: the three riders
+    to and from the town's places every 9 minutes from 08:30."""
+    clock.set(7, 40)
+    town = seed_town(client, staff, vehicles=(("car-1", 3, 0), ("car-2", 3, 0), ("van-1", 4, 1)))
+    places = ("hospital", "station", "city_hall", "supermarket")
+    for k in range(n):
+        rider, place = ("yamada", "sato", "suzuki")[k % 3], places[(k // 3) % 4]
+        h, m = divmod(8 * 60 + 30 + 9 * k, 60)
+        way = {"to": place}
+        if k % 2:  # the way home
+            way = {"pickup_place_id": town.places[place], "dropoff_place_id": town.homes[rider]}
+        book(client, staff, town, rider, depart_at=iso(h, m), **way)
+    return town
+
+
+def test_a_full_morning_flags_only_the_genuinely_tight_stop(client, staff, clock):
+    book_full_day(client, staff, clock)
+    plan = client.get(P, headers=staff.headers("dispatcher")).json()
+    stops = [(r["vehicle_id"], s) for r in plan["routes"] for s in r["stops"]]
+    assert plan["summary"]["served"] == 48 and len(stops) == 96
+
+    def slack_s(s):
+        return (
+            datetime.fromisoformat(s["latest_at"]) - datetime.fromisoformat(s["service_start"])
+        ).total_seconds()
+
+    promised = [(v, s) for v, s in stops if s["latest_at"] is not None]
+    # the old rule (planned start less than 5 min before the promise's end) flagged a
+    # good part of the day; the probability flags none of it before the cars leave
+    assert sum(1 for _, s in promised if s["kind"] == "pickup" and slack_s(s) < 300) >= 12
+    assert [s for _, s in stops if s["at_risk"]] == []
+    assert all(0 <= s["late_probability"] <= 1 for _, s in promised)
+    assert all(s["risk_reason"] is None for _, s in stops)
+    # car-1 runs late: delayed so that its first pickup now starts just before the
+    # promise's end — that one stop is at risk, because the car is behind
+    first = next(s for v, s in stops if v == "car-1")
+    assert first["kind"] == "pickup" and slack_s(first) >= 120
+    delay_min = int(slack_s(first) // 60)
+    r = client.post(
+        "/api/v1/vehicles/car-1/events",
+        json={"type": "delayed", "delay_min": delay_min},
+        headers=staff.headers("dispatcher"),
+    )
+    assert r.status_code == 200 and r.json()["broken"] == [], r.text
+    plan = client.get(P, headers=staff.headers("dispatcher")).json()
+    flagged = [s for r in plan["routes"] for s in r["stops"] if s["at_risk"]]
+    assert [s["booking_id"] for s in flagged][:1] == [first["booking_id"]]
+    assert len(flagged) <= 3
+    tight = flagged[0]
+    assert slack_s(tight) < 60 and tight["late_probability"] >= 0.3
+    assert tight["risk_reason"] == "vehicle_behind"
+    soon = datetime.fromisoformat(plan["now"]) + timedelta(hours=1)
+    for s in (s for r in plan["routes"] for s in r["stops"] if s["latest_at"]):
+        if slack_s(s) >= 600:  # ten minutes or more to spare: not at risk
+            assert not s["at_risk"], s
+            if datetime.fromisoformat(s["service_start"]) <= soon:
+                assert s["late_probability"] < 0.3, s
