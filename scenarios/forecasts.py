@@ -8,7 +8,14 @@ predicted chance that the stop starts late, and whether the board flags it
 stop as done started after its deadline, or not. A stop never done because its promise
 was reported broken (the re-plan dropped it) counts as late; a stop never done because
 the rider cancelled or was absent has no outcome and is left out. `dispatch.calibration`
-turns the pairs into the reliability table and the Brier score.
+turns the pairs into the reliability table and the Brier score, for every forecast and
+for those within the board's horizon (`RiskPolicy.horizon_s`: the stops it may flag).
+
+What it measures: the risk reads a car's remaining route as a run sheet driven without
+re-planning, while the simulated day re-plans (delay reports move bookings, the periodic
+re-optimisation re-orders routes); a forecast hours ahead is partly resolved by that
+re-planning before it comes true, so the table says how far the board's chance holds on
+a day run by this dispatch loop, not how good the noise model is.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from dispatch.live import LiveDay
 from dispatch.noise import NoiseConfig
 from dispatch.risk import RiskPolicy, day_risks
 
+NAN = float("nan")
 #: Bins of the reliability table the KPIs carry (equal widths of probability).
 BINS = 5
 
@@ -35,6 +43,7 @@ class Forecast:
     deadline: int
     probability: float
     flagged: bool
+    planned_start: int
 
 
 @dataclass(slots=True)
@@ -59,6 +68,7 @@ class Forecasts:
                     r.deadline,
                     r.late_probability,
                     self.policy.flags(r, now),
+                    r.planned_start,
                 )
             )
 
@@ -89,11 +99,16 @@ class Forecasts:
         table = reliability(predicted, [late for _, late in pairs], bins=BINS)
         flagged = {(f.booking_id, f.kind) for f, _ in pairs if f.flagged}
         late = {(f.booking_id, f.kind) for f, was in pairs if was}
+        soon = [(f, was) for f, was in pairs if f.planned_start <= f.at + self.policy.horizon_s]
+        near = reliability([f.probability for f, _ in soon], [w for _, w in soon]) if soon else None
         return {
             "risk_forecasts": float(table.count),
             "risk_brier": table.brier,
             "risk_base_rate": table.base_rate,
             "risk_brier_base_rate": table.base_rate * (1 - table.base_rate),
+            "risk_forecasts_horizon": float(len(soon)),
+            "risk_brier_horizon": near.brier if near else NAN,
+            "risk_base_rate_horizon": near.base_rate if near else NAN,
             "risk_flagged_stops": float(len(flagged)),
             "risk_flagged_late": float(len(flagged & late)),
             "risk_late_stops": float(len(late)),

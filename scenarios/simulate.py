@@ -312,7 +312,7 @@ def live_config(spec: ScenarioSpec) -> tuple[LiveConfig, RideTimePolicy]:
     policy = RideTimePolicy(
         alpha=d.max_ride_factor, beta_s=d.max_ride_plus_min * 60, cap_s=d.max_ride_cap_min * 60
     )
-    return LiveConfig(quote=quote), policy
+    return LiveConfig(quote=quote, late_rather_than_never=d.serve_late), policy
 
 
 @dataclass(slots=True)

@@ -195,6 +195,9 @@ class DispatchSpec(_Section):
     delivery_slot_min: int = Field(60, ge=0, le=600)  # hand-over slot promised
     reopt_every_min: int = Field(30, ge=0, le=600)  # 0: never re-optimise
     reopt_solutions: int = Field(20, ge=1, le=10_000)  # per re-optimisation (deterministic)
+    # a car running late picks its rider up late (promise reported broken) rather than
+    # leaving them without a car (`dispatch.live.LiveConfig.late_rather_than_never`)
+    serve_late: bool = False
 
 
 class BreakSpec(_Section):
