@@ -197,12 +197,13 @@ def add_booking_row(
     pickup: tuple[int, Place | None],
     dropoff: tuple[int, Place | None],
     rider_id: int,
-    user_id: int,
+    user_id: int | None,
     **fields: object,
 ) -> None:
     """The office's row of a booking just made in the live day (its status follows the day).
 
-    `pickup` and `dropoff` are (location index, saved place or None for a point).
+    `pickup` and `dropoff` are (location index, saved place or None for a point);
+    `user_id` None: made by the service itself (standing bookings from the CLI).
     """
     ends: dict[str, object] = {}
     for end, (index, place) in (("pickup", pickup), ("dropoff", dropoff)):
