@@ -485,6 +485,9 @@ class BookingPublic(BaseModel):
         description="「ドローン便（…）」 or 「車両便（…）」; null when no drone was in question.",
     )
     carrier_en: str | None = None
+    standing_booking_id: int | None = Field(
+        None, description="Rides made from a standing booking (定期予約): which one."
+    )
 
 
 class DeliveryCreate(In):

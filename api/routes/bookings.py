@@ -182,6 +182,7 @@ def _public(
         van_reason=van,
         carrier_ja=carrier_ja,
         carrier_en=carrier_en,
+        standing_booking_id=row.standing_booking_id if personal else None,
     )
 
 
