@@ -524,3 +524,47 @@ def test_path_endpoint_rejects_bad_points(client: TestClient, points: str, says:
     res = client.get("/api/v1/map/path", params={"points": points})
     assert res.status_code == 422
     assert says in res.text
+
+
+def test_operator_page_registers_standing_bookings_and_lists_rides_not_kept(
+    client: TestClient,
+) -> None:
+    html = client.get("/operator").text
+    for word in (
+        "定期予約の登録",
+        "帰り便",
+        "祝日は運休",
+        "明日の定期予約で確保できない便",
+        "例外日",
+    ):
+        assert word in html or word in (STATIC_DIR / "operator.js").read_text() + str(
+            i18n.STRINGS
+        ), word
+    page = parse(html)
+    ids = {v for _, n, v in page.attrs if n == "id"}
+    controls = {
+        "standing-from",
+        "standing-to",
+        "standing-time",
+        "standing-after",
+        "standing-back",
+        "standing-start",
+        "standing-end",
+    }
+    assert controls | {"standing-btn", "standing-problems-list", "standing-make"} <= ids
+    labelled = {v for t, n, v in page.attrs if t == "label" and n == "for"}
+    assert controls <= labelled
+    assert "standing-holidays" in page.in_label
+    days = [v for t, n, v in page.attrs if t == "input" and n == "value"]
+    assert {"mon", "tue", "wed", "thu", "fri", "sat", "sun"} <= set(days)
+    assert {"none", "after", "at"} <= set(days)
+    script = (STATIC_DIR / "operator.js").read_text()
+    assert 'api("/standing-bookings", { method: "POST", body: payload, idempotencyKey })' in script
+    assert 'api("/standing-bookings/problems"' in script and "tomorrowIso()" in script
+    assert "add_skip_dates" in script
+    # the exception date input made for each standing booking has its label
+    assert 'el("label", { for: dateId }, t("st.skip.date"))' in script
+    assert i18n.STRINGS["st.problems"] == (
+        "明日の定期予約で確保できない便",
+        "Standing rides we cannot keep tomorrow",
+    )
