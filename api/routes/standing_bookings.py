@@ -174,7 +174,10 @@ def _active_rider(session: Session, rider_id: int) -> Rider:
     rider = get_rider(session, rider_id, field="rider_id")
     if not rider.active:
         raise invalid_field(
-            "rider_id", "登録が無効の利用者です", "the rider's registration is inactive"
+            "rider_id",
+            "登録が無効の利用者です",
+            "the rider's registration is inactive",
+            code="rider_inactive",
         )
     return rider
 

@@ -188,6 +188,12 @@ def test_a_day_without_service_is_reported_and_settled_by_a_later_run(client, st
     assert [b["standing_booking_id"] for b in later["booked"]] == [sb["id"]]
     op = staff.headers("operator")
     assert client.get(f"{URL}/problems", params={"service_date": TUE}, headers=op).json() == []
+    # a rider whose registration ended: Friday's ride is a problem, not a booking
+    r = client.patch(f"/api/v1/riders/{town.riders['yamada']}", json={"active": False}, headers=op)
+    assert r.status_code == 200, r.text
+    add_shifts(client, staff, town, 4, (8, 17))
+    friday = materialise(client, staff, FRI)
+    assert friday["booked"] == [] and friday["problems"][0]["reason"]["code"] == "rider_inactive"
 
 
 def test_materialise_checks_its_date(client, staff, town):
