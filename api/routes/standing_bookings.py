@@ -22,7 +22,7 @@ they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -120,18 +120,36 @@ def _hhmm(seconds: int | None) -> str | None:
     return None if seconds is None else f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def rule_of(row: StandingRow) -> StandingBooking:
-    """The stored standing booking as the domain's value."""
+#: The columns of a standing booking that make its rule (`dispatch.standing`).
+RULE_COLUMNS = (
+    "weekdays",
+    "start_date",
+    "end_date",
+    "skip_dates",
+    "skip_holidays",
+    "outbound_s",
+    "by_arrival",
+    "return_at_s",
+    "return_after_s",
+)
+
+
+def rule_of(values: StandingRow | Mapping[str, Any]) -> StandingBooking:
+    """The domain's value of a standing booking, from its row or its `RULE_COLUMNS`
+    (``skip_dates`` as dates or ISO strings)."""
+    v = values if isinstance(values, Mapping) else {c: getattr(values, c) for c in RULE_COLUMNS}
     return StandingBooking(
-        weekdays=frozenset(WEEKDAY_NAMES.index(d) for d in row.weekdays),
-        start=row.start_date,
-        outbound_s=row.outbound_s,
-        by_arrival=row.by_arrival,
-        end=row.end_date,
-        skip=frozenset(date.fromisoformat(d) for d in row.skip_dates),
-        skip_holidays=row.skip_holidays,
-        return_at_s=row.return_at_s,
-        return_after_s=row.return_after_s,
+        weekdays=frozenset(WEEKDAY_NAMES.index(d) for d in v["weekdays"]),
+        start=v["start_date"],
+        outbound_s=v["outbound_s"],
+        by_arrival=v["by_arrival"],
+        end=v["end_date"],
+        skip=frozenset(
+            d if isinstance(d, date) else date.fromisoformat(d) for d in v["skip_dates"]
+        ),
+        skip_holidays=v["skip_holidays"],
+        return_at_s=v["return_at_s"],
+        return_after_s=v["return_after_s"],
     )
 
 
@@ -141,17 +159,7 @@ def _check_rule(values: dict[str, Any], rt: Runtime) -> None:
     outbound_field = "arrive_by" if values["by_arrival"] else "depart_at"
     hours = rt.settings.service_hours
     try:
-        rule = StandingBooking(
-            weekdays=frozenset(WEEKDAY_NAMES.index(d) for d in values["weekdays"]),
-            start=values["start_date"],
-            outbound_s=values["outbound_s"],
-            by_arrival=values["by_arrival"],
-            end=values["end_date"],
-            skip=frozenset(values["skip_dates"]),
-            skip_holidays=values["skip_holidays"],
-            return_at_s=values["return_at_s"],
-            return_after_s=values["return_after_s"],
-        )
+        rule = rule_of(values)
     except InvalidStanding as exc:
         raise invalid(*(_field_problem(f, outbound_field, hours) for f in exc.flaws)) from exc
     outside = rule.outside_hours(*rt.settings.service_hours_s())
@@ -223,7 +231,7 @@ def standing_public(session: Session, row: StandingRow, rt: Runtime) -> Standing
         return_after_min=None if row.return_after_s is None else row.return_after_s // 60,
         start_date=row.start_date,
         end_date=row.end_date,
-        skip_dates=sorted(date.fromisoformat(d) for d in row.skip_dates),
+        skip_dates=sorted(rule.skip),
         skip_holidays=row.skip_holidays,
         note=row.note,
         active=row.active,
@@ -613,7 +621,7 @@ def update_standing(
     if "return_after_min" in given:
         return_after_s = given["return_after_min"] * 60
         return_at_s = None if "return_at" not in given else return_at_s
-    before = {date.fromisoformat(d) for d in row.skip_dates}
+    before = set(rule_of(row).skip)
     skip = set(given.get("skip_dates", before)) | set(given.get("add_skip_dates", ()))
     values = {
         "weekdays": list(dict.fromkeys(given.get("weekdays", row.weekdays))),

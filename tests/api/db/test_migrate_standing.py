@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from api.db.engine import make_engine
 from api.db.migrate import current_revision, upgrade
 from tests.api.db.test_migrate import _downgrade
-from tests.api.db.test_migrate_visits import _COLUMNS, _VALUES
+from tests.api.db.test_migrate_visits import A_RIDE
 
 TABLES = {"standing_bookings", "standing_problems"}
 _T = "'2026-06-05 00:00:00+00'"
@@ -42,13 +42,7 @@ def test_0006_adds_standing_bookings_keeping_rows(database_url):
         _downgrade(engine, "0005")
         assert not set(inspect(engine).get_table_names()) & TABLES
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    f"INSERT INTO bookings ({_COLUMNS}) VALUES ('20260605-001', "
-                    + _VALUES.format(party=1).replace("'confirmed'", "'ride', 'confirmed'", 1)
-                    + ")"
-                )
-            )
+            conn.execute(text(A_RIDE))
         upgrade(engine, "0006")
         assert current_revision(engine) == "0006"
         assert set(inspect(engine).get_table_names()) >= TABLES
