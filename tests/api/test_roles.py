@@ -62,6 +62,18 @@ ENDPOINTS = [
     ("POST", "/bookings/x/cancel", None, OP_DISP),
     ("POST", "/deliveries", {"shop_place_id": 1, "rider_id": 1}, OP_DISP),
     ("POST", "/visits", {"rider_id": 1, "wanted_at": iso(10)}, OP_DISP),
+    ("GET", "/standing-bookings", None, OP_DISP),
+    (
+        "POST",
+        "/standing-bookings",
+        {"rider_id": 1, "pickup_place_id": 1, "dropoff_place_id": 2, "weekdays": ["tue"]},
+        OP_DISP,
+    ),
+    ("GET", "/standing-bookings/problems", None, OP_DISP),
+    ("POST", "/standing-bookings/materialise", None, OP_DISP),
+    ("GET", "/standing-bookings/1", None, OP_DISP),
+    ("PATCH", "/standing-bookings/1", {"note": "x"}, OP_DISP),
+    ("DELETE", "/standing-bookings/999", None, OP_DISP),
     ("GET", "/vehicles", None, FLEET_VIEW),
     ("GET", "/vehicles/car-1", None, FLEET_VIEW),
     (

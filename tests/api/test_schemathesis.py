@@ -4,7 +4,8 @@ Bounded: a few positive and negative examples per operation (derandomised, no ex
 database), each sent with the token of a role allowed to call it, against a service
 holding a real day (saved places, vehicles, shifts, riders, confirmed rides and a
 delivery, a held quote: `tests.api.conftest.book_day`) and a drone fleet (a hall with
-a pad, a base at the supermarket, a drone: `add_drones`), so requests get past sign-in
+a pad, a base at the supermarket, a drone: `add_drones`) and a standing booking whose
+rides cannot be kept tomorrow (no car runs then), so requests get past sign-in
 and reach a day with routes and flights, not an empty database.
 """
 
@@ -62,6 +63,22 @@ def booked_day(client, staff, town) -> BookedDay:
     ).json()
     assert "visit" in [s["kind"] for s in manifest["stops"]]  # (it may carry rides too)
     day.confirmed.append(r.json()["id"])
+    standing = {
+        "rider_id": town.riders["sato"],
+        "pickup_place_id": town.homes["sato"],
+        "dropoff_place_id": town.places["hospital"],
+        "weekdays": ["tue", "fri"],
+        "arrive_by": "09:00",
+        "return_after_min": 240,
+    }  # 定期予約, so its routes find one (id 1) and tomorrow has a problem to list
+    r = client.post("/api/v1/standing-bookings", json=standing, headers=staff.headers("operator"))
+    assert r.status_code == 201, r.text
+    r = client.post(
+        "/api/v1/standing-bookings/materialise",
+        params={"service_date": "2025-06-03"},
+        headers=staff.headers("dispatcher"),
+    )
+    assert r.status_code == 200 and r.json()["problems"], r.text
     return day
 
 
