@@ -202,8 +202,8 @@ def standing(
     phone; running it again makes nothing twice. Exit status 3 when some ride cannot be
     kept (they are listed, and shown on the operator page).
     """
-    from api.deps import check_service_date, today
-    from api.routes.standing_bookings import materialise
+    from api.deps import today
+    from api.routes.standing_bookings import materialise, materialise_date
     from api.web.pages import graph_loader
 
     settings = _settings(ctx)
@@ -211,9 +211,7 @@ def standing(
     rt = build_runtime(settings)
     try:
         service_date = date.fromisoformat(day) if day else today(rt) + timedelta(days=1)
-        check_service_date(rt, service_date, "--date")
-        if service_date < today(rt):
-            raise ValueError(f"{service_date} is in the past")
+        materialise_date(rt, service_date, "--date")
     except ValueError as exc:
         err.print(f"[red]--date: {exc}[/red]")
         raise typer.Exit(2) from exc

@@ -362,6 +362,23 @@ def _book_leg(
     return reason, alts
 
 
+def materialise_date(rt: Runtime, day: date, field: str = "service_date") -> date:
+    """`day` if its rides may be made now (today up to the booking horizon,
+    ``NORIAI_BOOKING_DAYS_AHEAD``), else 422 naming `field`."""
+    check_service_date(rt, day, field)
+    if day < today(rt):
+        raise invalid_field(field, "過去の日付です", f"{day} is in the past", code="in_past")
+    ahead = rt.settings.booking_days_ahead
+    if day > today(rt) + timedelta(days=ahead):
+        raise invalid_field(
+            field,
+            f"予約は {ahead} 日先までです",
+            f"rides are made at most {ahead} days ahead",
+            code="too_far_ahead",
+        )
+    return day
+
+
 def materialise(
     session: Session, rt: Runtime, day: date, actor: Actor, user_id: int | None
 ) -> MaterialiseOutcome:
@@ -580,11 +597,7 @@ def materialise_day(
 ) -> MaterialiseOutcome:
     """Make a date's standing rides (the evening before): booked like any ride, or listed
     as problems with the reason and alternatives. Safe to run again."""
-    day = check_service_date(rt, service_date)
-    if day < today(rt):
-        raise invalid_field(
-            "service_date", "過去の日付です", f"{day} is in the past", code="in_past"
-        )
+    day = materialise_date(rt, service_date)
     return materialise(session, rt, day, actor_of(user), user.id)
 
 

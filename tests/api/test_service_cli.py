@@ -77,4 +77,6 @@ def test_standing_makes_tomorrows_rides_and_lists_those_not_kept(
     assert len(rides) == 1 and rides[0]["status"] == "confirmed"
     assert run(env, "service", "standing", "--date", "2025-06-01").exit_code == 2
     assert run(env, "service", "standing", "--date", "3 June").exit_code == 2
+    far = run(env, "service", "standing", "--date", "2025-07-01")
+    assert far.exit_code == 2 and "14 日先まで" in far.output
     assert run(env, "service", "standing", "--date", "2025-06-04").exit_code == 0

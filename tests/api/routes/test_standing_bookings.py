@@ -203,6 +203,12 @@ def test_materialise_checks_its_date(client, staff, town):
         headers=staff.headers("dispatcher"),
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "service_date"
+    r = client.post(
+        f"{URL}/materialise",
+        params={"service_date": "2025-06-17"},  # beyond the 14 days of booking horizon
+        headers=staff.headers("dispatcher"),
+    )
+    assert r.status_code == 422 and r.json()["code"] == "too_far_ahead"
     r = client.post(f"{URL}/materialise", headers=staff.headers("dispatcher"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "service_date"
     r = client.post(
