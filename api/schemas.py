@@ -1178,6 +1178,14 @@ class StandingProblemPublic(BaseModel):
     updated_at: datetime
 
 
+class ProblemSettle(In):
+    """How a standing ride we could not keep was settled: a ride booked at another time
+    (``booking_id``: the rider's ride that date, linked to the standing booking), or
+    nothing (the rider will not ride, or goes another way)."""
+
+    booking_id: BookingId | None = Field(None, description="The ride booked instead.")
+
+
 class MaterialiseOutcome(BaseModel):
     """What one run for a date did: rides booked now, rides already there, problems."""
 

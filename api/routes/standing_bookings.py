@@ -13,7 +13,9 @@ the CLI), so that a ride that cannot be kept (no seat at that time, no service t
 the rider's registration ended...) is reported to the operator the day before, not on it:
 it is recorded as a problem for its date with the quote's reason and the times it
 offered instead (``GET /standing-bookings/problems``, the operator page's panel
-「明日の定期予約で確保できない便」). Running it again retries only those problems.
+「明日の定期予約で確保できない便」). Running it again retries only those problems; one the
+operator settled (``POST /standing-bookings/problems/{id}/settle``: with the ride booked at
+an alternative time, or without one) is left alone.
 
 Taking a date out (``add_skip_dates``) or ending a standing booking (DELETE) cancels
 the rides it already made on those dates (after today); rides of past days stay as
@@ -49,7 +51,7 @@ from api.deps import (
     today,
 )
 from api.live.store import Actor, OpenDay
-from api.problems import ApiProblem, FieldProblem, invalid, invalid_field, not_found
+from api.problems import ApiProblem, FieldProblem, conflict, invalid, invalid_field, not_found
 from api.routes.bookings import booking_public
 from api.routes.common import office_audit, patched, problems
 from api.routes.quotes import (
@@ -65,6 +67,7 @@ from api.runtime import Runtime
 from api.schemas import (
     AlternativePublic,
     MaterialiseOutcome,
+    ProblemSettle,
     Reason,
     StandingBookingCreate,
     StandingBookingPublic,
@@ -72,6 +75,7 @@ from api.schemas import (
     StandingProblemPublic,
     StopPlace,
 )
+from api.vocab import BookingKind
 from dispatch.errors import InputError
 from dispatch.quote import REJECTION_TEXT
 from dispatch.standing import WEEKDAY_NAMES, Flaw, InvalidStanding, Leg, StandingBooking
@@ -400,6 +404,14 @@ def materialise(
             )
         )
     }
+    made |= {
+        (sid, leg)  # settled: booked by the run that settled it, or by the operator
+        for sid, leg in session.execute(
+            select(StandingProblem.standing_booking_id, StandingProblem.leg).where(
+                StandingProblem.service_date == day, StandingProblem.resolved_at.is_not(None)
+            )
+        )
+    }
     asks = [(r, leg) for r in rows for leg in rule_of(r).legs_on(day)]
     todo = [(r, leg) for r, leg in asks if (r.id, leg.name) not in made]
     booked: list[str] = []
@@ -586,6 +598,60 @@ def list_problems(
     """Standing rides we cannot keep (確保できない便) on a date (default: tomorrow)."""
     day = service_date or today(rt) + timedelta(days=1)
     return open_problems(session, rt, day)
+
+
+@router.post(
+    "/problems/{problem_id}/settle",
+    response_model=StandingProblemPublic,
+    responses=problems(404, 409, 422),
+)
+def settle_problem(
+    problem_id: IdPath,
+    body: ProblemSettle,
+    user: BookingUser,
+    session: WriteSession,
+    rt: RuntimeDep,
+) -> StandingProblemPublic:
+    """The operator settled a standing ride we could not keep: with the ride booked at
+    another time (linked to the standing booking), or without one. It leaves the list and
+    later runs leave that ride alone."""
+    p = session.get(StandingProblem, problem_id)
+    if p is None:
+        raise not_found("確保できない便", "standing problem", problem_id)
+    if p.resolved_at is not None:
+        raise conflict(
+            "already_settled", "この便はすでに対応済みです", "this ride is settled already"
+        )
+    row = standing_row(session, p.standing_booking_id)
+    if body.booking_id is not None:
+        ride = session.get(Booking, body.booking_id)
+        if (
+            ride is None
+            or ride.rider_id != row.rider_id
+            or ride.service_date != p.service_date
+            or ride.kind != BookingKind.RIDE
+            or ride.standing_booking_id is not None
+        ):
+            raise invalid_field(
+                "booking_id",
+                f"この利用者の {p.service_date:%m/%d} の予約ではありません（{body.booking_id}）",
+                f"{body.booking_id!r} is not a ride of rider {row.rider_id} on {p.service_date} "
+                "booked one by one",
+            )
+        ride.standing_booking_id, ride.standing_leg = row.id, p.leg
+        p.booking_id = ride.id
+    p.resolved_at = p.updated_at = datetime.now(UTC)
+    office_audit(
+        session,
+        user,
+        "standing_problem_settled",
+        f"定期予約の確保できない便に対応（{p.service_date:%m/%d}）",
+        f"standing problem {p.id} settled" + (f" with {p.booking_id}" if p.booking_id else ""),
+        service_date=p.service_date,
+        booking_id=p.booking_id,
+    )
+    session.commit()
+    return problem_public(session, p, row, rt)
 
 
 @router.post("/materialise", response_model=MaterialiseOutcome, responses=problems(422, 503))

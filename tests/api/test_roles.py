@@ -71,6 +71,7 @@ ENDPOINTS = [
     ),
     ("GET", "/standing-bookings/problems", None, OP_DISP),
     ("POST", "/standing-bookings/materialise", None, OP_DISP),
+    ("POST", "/standing-bookings/problems/1/settle", {}, OP_DISP),
     ("GET", "/standing-bookings/1", None, OP_DISP),
     ("PATCH", "/standing-bookings/1", {"note": "x"}, OP_DISP),
     ("DELETE", "/standing-bookings/999", None, OP_DISP),

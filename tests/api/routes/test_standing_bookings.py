@@ -255,3 +255,59 @@ def test_ending_keeps_past_rides_and_cancels_later_ones(client, staff, town, clo
     ended = client.get(URL, params={"include_ended": True}, headers=op).json()
     assert [s["id"] for s in ended] == [sb["id"]]
     assert materialise(client, staff, FRI)["booked"] == []
+
+
+def test_the_operator_books_an_alternative_and_settles_the_problem(client, staff, town):
+    add_shifts(client, staff, town, 1, (10, 17))
+    sb = register(client, staff, dialysis(town))
+    (problem,) = materialise(client, staff, TUE)["problems"]
+    alt = problem["alternatives"][0]
+    op = staff.headers("operator")
+    q = client.post(
+        "/api/v1/quotes",
+        json={
+            "rider_id": town.riders["yamada"],
+            "pickup_place_id": problem["pickup"]["place_id"],
+            "dropoff_place_id": problem["dropoff"]["place_id"],
+            "arrive_by": alt["arrive_by"],
+        },
+        headers=op,
+    )
+    assert q.status_code == 201, q.text
+    ride = q.json()["id"]
+    assert client.post(f"/api/v1/quotes/{ride}/confirm", headers=op).status_code == 200
+    settle = f"{URL}/problems/{problem['id']}/settle"
+    other = client.post(
+        "/api/v1/quotes",
+        json={
+            "rider_id": town.riders["sato"],
+            "pickup_place_id": town.homes["sato"],
+            "dropoff_place_id": town.places["station"],
+            "depart_at": iso(11, days=1),
+        },
+        headers=op,
+    ).json()["id"]
+    for wrong in (other, "20250603-999"):  # another rider's ride, no ride
+        r = client.post(settle, json={"booking_id": wrong}, headers=op)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "booking_id"
+    r = client.post(settle, json={"booking_id": ride}, headers=op)
+    assert r.status_code == 200, r.text
+    assert r.json()["booking_id"] == ride and r.json()["resolved_at"] is not None
+    assert client.post(settle, json={}, headers=op).status_code == 409
+    assert client.get(f"{URL}/problems", headers=op).json() == []
+    linked = client.get(f"/api/v1/bookings/{ride}", headers=op).json()
+    assert linked["standing_booking_id"] == sb["id"]
+    # a later run leaves the settled ride alone: nothing booked twice
+    again = materialise(client, staff, TUE)
+    assert again["booked"] == [] and again["problems"] == [] and again["already"] == 2
+    assert client.post(f"{URL}/problems/999/settle", json={}, headers=op).status_code == 404
+
+
+def test_a_problem_settled_without_a_ride_is_left_alone(client, staff, town):
+    register(client, staff, dialysis(town, return_after_min=None))
+    (problem,) = materialise(client, staff, TUE)["problems"]  # no car runs on Tuesday
+    op = staff.headers("operator")
+    r = client.post(f"{URL}/problems/{problem['id']}/settle", json={}, headers=op)
+    assert r.status_code == 200 and r.json()["booking_id"] is None
+    add_shifts(client, staff, town, 1, (8, 17))
+    assert materialise(client, staff, TUE)["booked"] == []  # the rider goes another way
