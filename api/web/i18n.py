@@ -277,7 +277,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "st.made": ("{n} 便を予約、確保できない便 {k} 便", "{n} rides booked, {k} cannot be kept"),
     "st.leg.outbound": ("行き", "outbound"),
     "st.leg.return": ("帰り", "return"),
-    "st.instead": ("代わりの時間: {times}", "Instead: {times}"),
+    "st.instead.book": ("代わりの時間で予約:", "Book instead at:"),
+    "st.settle": ("対応済みにする（予約しない）", "Settled (no ride)"),
+    "st.settle.confirm": (
+        "この便を予約せずに対応済みにしますか？",
+        "Mark this ride settled without booking it?",
+    ),
+    "st.settled": ("対応済みにしました。", "Marked settled."),
     # dispatcher
     "dp.title": ("配車ボード", "Dispatch board"),
     "dp.map": ("地図", "Map"),

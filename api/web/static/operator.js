@@ -28,6 +28,9 @@ const Api = {
   endStanding: (id) => api(`/standing-bookings/${id}`, { method: "DELETE" }),
   standingProblems: (day) => api("/standing-bookings/problems", { query: { service_date: day } }),
   makeStanding: (day) => api("/standing-bookings/materialise", { method: "POST", query: { service_date: day } }),
+  settleProblem: (id, bookingId) => api(`/standing-bookings/problems/${id}/settle`, {
+    method: "POST", body: bookingId ? { booking_id: bookingId } : {},
+  }),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -932,10 +935,11 @@ async function endStanding(s) {
   }
 }
 
-/** One standing ride we cannot keep: who, which ride, when, why, and the times instead. */
+/** One standing ride we cannot keep: who, which ride, when, why; a button per time the
+ * quote offered instead (books it and settles the problem) and one to settle it without. */
 function problemItem(p) {
   const asked = p.arrive_by ? t("st.arrive", { time: fmtTime(p.arrive_by) }) : t("st.depart", { time: fmtTime(p.depart_at) });
-  const instead = (p.alternatives || []).map((a) => a[`label_${lang()}`] || a.label_ja).join("、");
+  const alts = p.alternatives || [];
   return el(
     "li",
     { dataset: { problemId: p.id, standingId: p.standing_booking_id } },
@@ -943,8 +947,50 @@ function problemItem(p) {
     el("span", { class: "badge" }, t(`st.leg.${p.leg}`)),
     el("span", {}, `${placeName(p.pickup)} → ${placeName(p.dropoff)} ${asked}`),
     el("span", { class: "no-reason" }, p.reason[`message_${lang()}`] || p.reason.message_ja),
-    el("span", { class: "help" }, t("st.instead", { times: instead || "—" })),
+    alts.length ? el("span", { class: "help" }, t("st.instead.book")) : el("span", { class: "help" }, t("op.alternatives.none")),
+    ...alts.map((a) => el("button", {
+      type: "button", class: "btn alt-btn", onclick: () => bookInstead(p, a),
+    }, a[`label_${lang()}`] || a.label_ja)),
+    el("button", { type: "button", class: "btn btn-quiet", onclick: () => settleWithout(p) }, t("st.settle")),
   );
+}
+
+/** Book the problem's ride at an alternative time, like any ride, and settle the problem. */
+async function bookInstead(p, alt) {
+  clearError();
+  const payload = {
+    rider_id: p.rider_id,
+    pickup_place_id: p.pickup.place_id,
+    dropoff_place_id: p.dropoff.place_id,
+  };
+  if (alt.arrive_by) payload.arrive_by = alt.arrive_by;
+  else payload.depart_at = alt.depart_at;
+  try {
+    const q = await Api.quote(payload, newKey("standing-alt"));
+    if (!q.feasible) {
+      showLocalError(reasonText(q));
+      await loadProblems();
+      return;
+    }
+    await Api.confirm(q.id);
+    await Api.settleProblem(p.id, q.id);
+    flash(t("op.confirmed", { id: q.id }));
+    await loadProblems();
+    loadRiderBookings();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function settleWithout(p) {
+  if (!window.confirm(t("st.settle.confirm"))) return;
+  try {
+    await Api.settleProblem(p.id, null);
+    flash(t("st.settled"));
+    await loadProblems();
+  } catch (err) {
+    showError(err);
+  }
 }
 
 function renderProblems() {
