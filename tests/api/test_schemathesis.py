@@ -21,6 +21,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from tests.api.conftest import BookedDay, book_day, iso
+from tests.api.routes.test_standing_bookings import dialysis, materialise, register
 from tests.api.test_roles import ENDPOINTS
 
 EXAMPLES = 6
@@ -63,22 +64,9 @@ def booked_day(client, staff, town) -> BookedDay:
     ).json()
     assert "visit" in [s["kind"] for s in manifest["stops"]]  # (it may carry rides too)
     day.confirmed.append(r.json()["id"])
-    standing = {
-        "rider_id": town.riders["sato"],
-        "pickup_place_id": town.homes["sato"],
-        "dropoff_place_id": town.places["hospital"],
-        "weekdays": ["tue", "fri"],
-        "arrive_by": "09:00",
-        "return_after_min": 240,
-    }  # 定期予約, so its routes find one (id 1) and tomorrow has a problem to list
-    r = client.post("/api/v1/standing-bookings", json=standing, headers=staff.headers("operator"))
-    assert r.status_code == 201, r.text
-    r = client.post(
-        "/api/v1/standing-bookings/materialise",
-        params={"service_date": "2025-06-03"},
-        headers=staff.headers("dispatcher"),
-    )
-    assert r.status_code == 200 and r.json()["problems"], r.text
+    # 定期予約, so its routes find one (id 1) and tomorrow has problems to list
+    register(client, staff, dialysis(town))
+    assert materialise(client, staff, "2025-06-03")["problems"]
     return day
 
 
