@@ -71,6 +71,16 @@ def shifts_command(
             "--max-vehicles", min=1, help="Vehicles at most (default: the roster's). 車両数の上限"
         ),
     ] = None,
+    min_shift_h: Annotated[
+        float,
+        typer.Option("--min-shift-h", min=0.5, max=13, help="Shortest shift, hours. 最短勤務"),
+    ] = 4.0,
+    max_shift_h: Annotated[
+        float,
+        typer.Option(
+            "--max-shift-h", min=0.5, max=16, help="Longest shift (restraint), hours. 最長拘束"
+        ),
+    ] = 13.0,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.1, help="CP-SAT seconds per plan. 計算時間")
     ] = 10.0,
@@ -107,6 +117,8 @@ def shifts_command(
     settings = _settings(ctx)
     logging.basicConfig(level=logging.WARNING)
     with _input_errors(console):
+        if max_shift_h < min_shift_h:
+            raise BadInput("--max-shift-h must be at least --min-shift-h")
         loaded = _load(spec)
         seed_list = _seeds(seeds, loaded.seed)
         plan_settings = PlanSettings(
@@ -115,7 +127,9 @@ def shifts_command(
             utilisation=utilisation,
             rounds=rounds,
             max_vehicles=max_vehicles,
-            rules=ShiftRules(),
+            rules=ShiftRules(
+                min_length_s=round(min_shift_h * 3600), max_length_s=round(max_shift_h * 3600)
+            ),
             search=ShiftSearch(time_limit_s=time_limit),
         )
         bookings = None

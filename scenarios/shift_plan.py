@@ -440,6 +440,13 @@ def plan_and_verify(
     rounds: list[Round] = []
     for i in range(settings.rounds):
         plan = plan_shifts(req, rules, costs, max_vehicles=cap, search=settings.search)
+        if not plan.shifts:
+            raise InputError(
+                f"shift plan: no shift the rules allow fits between "
+                f"{format_clock(window[0])} and {format_clock(window[1])} "
+                f"(shifts of {rules.min_length_s / 3600:g} h or more): "
+                f"{len(plan.shortfalls)} slots cannot be covered"
+            )
         planned = spec_with_shifts(verify_spec, plan)
         days = tuple(simulate(planned, s, f"plan-{i + 1}") for s in seeds)
         rounds.append(Round(req, plan, days))

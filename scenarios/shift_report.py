@@ -165,6 +165,16 @@ def shift_section(study: ShiftStudy) -> ReportSection:
         ),
         rules_text(settings.rules),
     ]
+    fixed = [g.type for g in study.spec.fleet.vehicles if g.fixed]
+    if fixed:
+        paragraphs.append(
+            (
+                f"台数・車両時間・費用には、台数の対象外で計画しない車両（{', '.join(fixed)}）を"
+                "両方に含みます。",
+                f"Vehicles, vehicle hours and cost include, on both sides, the vehicles outside "
+                f"fleet.size that the plan leaves as they are ({', '.join(fixed)}).",
+            )
+        )
     for s in final.plan.shortfalls:
         ja, en = SHORTFALL_TEXT[s.reason]
         slot = f"{format_clock(s.slot_start)}〜{format_clock(s.slot_end)}"

@@ -224,7 +224,7 @@ def fake_simulate(spec: ScenarioSpec, seed: int, variant: str) -> DayResult:
     """A day whose service level grows with the vehicles on duty 09:30-10:00: every
     vehicle short of three there costs a late pickup at 09:40 (of ten requests)."""
     on = sum(
-        g.count
+        1
         for g in spec.fleet.chosen()
         if g.shift[0] <= 9 * H + 1800 and g.shift[1] >= 10 * H
         and not any(b.start < 10 * H and b.start + b.minutes * 60 > 9 * H + 1800 for b in g.breaks)
