@@ -46,6 +46,7 @@ from enum import StrEnum
 
 from ortools.sat.python import cp_model
 
+from dispatch.cpsat import solve_model
 from dispatch.errors import InputError, SolverError
 
 __all__ = [
@@ -199,6 +200,20 @@ class PlannedShift:
     end: int
     break_start: int | None = None
     break_end: int | None = None
+
+    def __post_init__(self) -> None:
+        obj = f"shift {self.vehicle!r}"
+        if not isinstance(self.vehicle, str) or not self.vehicle:
+            raise InputError(f"shift: vehicle must be a non-empty string, got {self.vehicle!r}")
+        _int(obj, "start", self.start)
+        _int(obj, "end", self.end, minimum=self.start + 1)
+        if (self.break_start is None) != (self.break_end is None):
+            raise InputError(f"{obj}: break_start and break_end go together")
+        if self.break_start is not None and self.break_end is not None:
+            _int(obj, "break_start", self.break_start, minimum=self.start)
+            _int(obj, "break_end", self.break_end, minimum=self.break_start + 1)
+            if self.break_end > self.end:
+                raise InputError(f"{obj}: break_end {self.break_end} is after end {self.end}")
 
     @property
     def length_s(self) -> int:
@@ -393,13 +408,7 @@ def _cp_sat(
     model.minimize(
         weight * sum(short) + sum(t.cost * xi for t, xi in zip(templates, x, strict=True))
     )
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(search.time_limit_s)
-    solver.parameters.num_workers = search.workers
-    solver.parameters.random_seed = search.seed
-    status = solver.solve(model)
-    if status == cp_model.MODEL_INVALID:
-        raise SolverError(f"shifts: CP-SAT model invalid: {model.validate()}")
+    solver, status = solve_model(model, search, "shifts")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolverError(f"shifts: CP-SAT found no plan ({solver.status_name(status)})")
     counts = [solver.value(v) for v in x]

@@ -110,7 +110,7 @@ def shifts_command(
     from dispatch.shifts import ShiftRules, ShiftSearch
     from scenarios.report import section_markdown, write_report
     from scenarios.shift_plan import PlanSettings, plan_and_verify, plan_window
-    from scenarios.shift_report import comparison, shift_section
+    from scenarios.shift_report import shift_section
     from scenarios.simulate import simulate_day
 
     console = Console()
@@ -160,7 +160,7 @@ def shifts_command(
         )
         (out_dir / "shifts.md").write_text(section_markdown(section), encoding="utf-8")
         _write_shifts_csv(out_dir / "shifts.csv", study)
-    console.print(_table(study, comparison(study)))
+    console.print(_table(study))
     colour = "green" if study.met else "red"
     console.print(
         f"[{colour}]{'目標達成 target met' if study.met else '目標未達 target not met'}[/] "
@@ -169,29 +169,15 @@ def shifts_command(
     console.print(f"Gantt: {out_dir / 'figures' / 'shift_gantt.png'} · {out_dir / 'shifts.md'}")
 
 
-def _table(study: Any, sides: Any) -> Table:
-    from scenarios.report import format_kpi
+def _table(study: Any) -> Table:
+    """The report's plan-against-roster table, for the terminal."""
+    from scenarios.shift_report import comparison_table
 
-    table = Table(
-        "",
-        "vehicles 台",
-        "vehicle h 車両時間",
-        "cost 費用",
-        "within promise 約束時間内 (worst)",
-        "served 運んだ割合",
-        "solve s 計算秒",
-        title=f"{study.spec.name}: 勤務計画 vs 現行 — seeds {', '.join(map(str, study.seeds))}",
-    )
-    for s in sides:
-        table.add_row(
-            f"{s.name_ja} {s.name_en}",
-            f"{s.vehicles:.0f}",
-            f"{s.vehicle_hours:.1f}",
-            format_kpi(s.cost_yen, "円"),
-            f"{format_kpi(s.within, '%')} ({format_kpi(s.within_worst, '%')})",
-            format_kpi(s.served, "%"),
-            "–" if s.solve_s is None else f"{s.solve_s:.2f}",
-        )
+    t = comparison_table(study)
+    seeds = ", ".join(map(str, study.seeds))
+    table = Table(*t.header, title=f"{study.spec.name}: 勤務計画 vs 現行 — seeds {seeds}")
+    for row in t.rows:
+        table.add_row(*row)
     return table
 
 

@@ -174,6 +174,12 @@ def test_bad_rules_name_the_field() -> None:
         ShiftRules(earliest_start_s=10 * H, latest_end_s=9 * H)
     with pytest.raises(InputError, match="per_hour_yen"):
         ShiftCosts(per_hour_yen=-1)
+    with pytest.raises(InputError, match="shift 's1': end"):
+        PlannedShift("s1", 10 * H, 9 * H)
+    with pytest.raises(InputError, match="go together"):
+        PlannedShift("s1", 9 * H, 12 * H, break_start=10 * H)
+    with pytest.raises(InputError, match="after end"):
+        PlannedShift("s1", 9 * H, 12 * H, 11 * H + SLOT, 12 * H + SLOT)
     with pytest.raises(InputError, match="max_vehicles"):
         plan_shifts(Requirement(9 * H, SLOT, (1,)), max_vehicles=-1)
 
