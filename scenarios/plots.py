@@ -554,8 +554,8 @@ def shift_gantt(
         label("勤務計画（青）と現行の勤務（灰）", "shift plan (blue) and current roster (grey)")
     )
     edges = [start_s + k * slot_s for k in range(len(required) + 1)]
-    bottom.stairs(
-        required, edges, color="#d62728", linewidth=1.5, label=label("必要台数", "required")
+    bottom.stairs(  # wide, under the plan's line: both show where they agree
+        required, edges, color="#f4a6a6", linewidth=4, label=label("必要台数", "required")
     )
     bottom.stairs(
         covered,

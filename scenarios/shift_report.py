@@ -196,9 +196,10 @@ def shift_section(study: ShiftStudy) -> ReportSection:
         covered=final.plan.coverage,
         busy=study.measure.busy,
         caption=(
-            "勤務計画と現行の勤務（斜線は休憩）；下段は時間帯ごとの必要台数と稼働台数",
-            "Planned shifts and the current roster (hatched: breaks); below, vehicles "
-            "required and on duty per slot",
+            "勤務計画と現行の勤務（斜線は休憩、現行は最も早い位置）；下段は時間帯ごとの必要台数と"
+            "稼働台数",
+            "Planned shifts and the current roster (hatched: breaks; the roster's at their "
+            "earliest); below, vehicles required and on duty per slot",
         ),
     )
     return ReportSection(

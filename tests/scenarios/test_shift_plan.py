@@ -22,6 +22,7 @@ from scenarios.results import (
     VehicleRecord,
 )
 from scenarios.shift_plan import (
+    BookingProfile,
     PlanSettings,
     assign_groups,
     booking_profile,
@@ -261,6 +262,24 @@ def test_the_loop_stops_at_its_round_limit_and_says_the_target_is_missed(tiny) -
     settings = PlanSettings(target=1.0, utilisation=1.0, rounds=2, rules=ShiftRules(min_length_s=H))
     study = plan_and_verify(tiny, [0], fake_simulate, settings)
     assert len(study.rounds) == 2 and not study.met
+
+
+def test_a_plan_from_the_history_is_verified_on_days_scaled_to_it(tiny) -> None:
+    scales: list[tuple[str, float]] = []
+
+    def simulate(spec: ScenarioSpec, seed: int, variant: str) -> DayResult:
+        scales.append((variant, spec.demand.scale))
+        return fake_simulate(spec, seed, variant)
+
+    # the fake roster day has 10 requests; the history 25 a day, all at 09:00-09:30
+    history = BookingProfile((date(2026, 4, 1),), 8 * H + 1800, SLOT, (0, 25) + (0,) * 5, 25.0, 0)
+    settings = PlanSettings(utilisation=1.0, floor=0, rounds=1, rules=ShiftRules(min_length_s=H))
+    study = plan_and_verify(tiny, [0], simulate, settings, bookings=history)
+    assert study.source == "database (1 days)"
+    assert scales == [("roster", 1.0), ("roster", 2.5), ("plan-1", 2.5)]
+    # the roster's taxi was busy 30 min for 10 requests: 180 s each, 25 x 180 s = 2.5 slots
+    assert study.measure.busy_s_per_request == 180.0
+    assert study.rounds[0].requirement.vehicles == (0, 3, 0, 0, 0, 0, 0)
 
 
 def test_the_cap_is_the_roster_size(tiny: ScenarioSpec) -> None:
