@@ -10,7 +10,9 @@ Kobayashi 2010), then adaptive large neighbourhood search with simulated anneali
   cost, so insertions are priced from arcs and checked with O(1) caches; costs are in
   milli-yen.
 - **general** (everything else, e.g. every live day): driver breaks are nodes of the
-  routes (zero travel, holding the vehicle for their duration), locked prefixes stay
+  routes, each taken anywhere on its leg (holding the vehicle for its duration, before
+  or after the drive to the next stop, as the plan, the checker and OR-Tools have it;
+  with ``legs=False`` only before it, as the live day times its routes), locked prefixes stay
   at the head of their routes, requests whose pickup is done or locked move only their
   dropoff on their vehicle, visits are single stops any compatible vehicle may serve,
   closed vehicles take nothing more, and every candidate
@@ -18,9 +20,10 @@ Kobayashi 2010), then adaptive large neighbourhood search with simulated anneali
   with waiting, per-km cost, excess ride): `native/general.hpp`. Costs are in
   1/36 000 yen, so that yen per hour on seconds and yen per km on metres stay integral.
 
-The routes it returns are re-timed by `dispatch.schedule.schedule` and built into a
-plan by `dispatch.result.build_route`, by the same rule for breaks as the C++ cost
-(`native_route`); the solver's plan is then checked by `dispatch.check` like any other.
+The routes it returns are re-timed by `dispatch.schedule.schedule` (with the same
+``legs``) and built into a plan by `dispatch.result.build_route`, by the same rule for
+breaks as the C++ cost (`native_route`); the solver's plan is then checked by
+`dispatch.check` like any other.
 """
 
 from __future__ import annotations
@@ -147,17 +150,20 @@ def _layout(problem: Problem, tasks: list[Task]) -> _Layout:
     return _Layout(list(tasks), node_of, break_of, breaks, mode, bound, prefix)
 
 
-def instance_arrays(problem: Problem, tasks: list[Task], general: bool | None = None) -> dict:
+def instance_arrays(
+    problem: Problem, tasks: list[Task], general: bool | None = None, *, legs: bool = True
+) -> dict:
     """The flat arrays `_pdptw.solve` reads: locations compacted to those in use.
 
-    ``general`` defaults to ``not is_fast(problem)``.
+    ``general`` defaults to ``not is_fast(problem)``; ``legs`` (general mode): breaks
+    anywhere on their legs, else where the vehicle served (`dispatch.schedule`).
     """
     if general is None:
         general = not is_fast(problem)
-    return _arrays(problem, _layout(problem, tasks), general)
+    return _arrays(problem, _layout(problem, tasks), general, legs)
 
 
-def _arrays(problem: Problem, lay: _Layout, general: bool) -> dict[str, Any]:
+def _arrays(problem: Problem, lay: _Layout, general: bool, legs: bool = True) -> dict[str, Any]:
     vehicles = problem.vehicles
     tasks = lay.tasks
     used: dict[int, int] = {}
@@ -227,6 +233,7 @@ def _arrays(problem: Problem, lay: _Layout, general: bool) -> dict[str, Any]:
     arrays.update(
         {
             "general": True,
+            "legs": legs,
             "v_rate_dist": per_vehicle(lambda v: v.cost_per_km * scale // 1000),
             "v_rate_time": per_vehicle(lambda v: 0),
             "v_rate_dur": per_vehicle(lambda v: v.cost_per_hour * scale // 3600),
@@ -288,13 +295,18 @@ def native_route(
     nodes: list[Node],
     start: int | None = None,
     on_route: bool | None = None,
+    lead_on_route: bool = False,
+    *,
+    legs: bool = True,
 ) -> Route | None:
     """The plan route of a native sequence, timed by `dispatch.schedule.schedule`.
 
     Breaks before the first stop are taken before the start (the departure waits for
-    their end); breaks after the last stop after the end when each fits there, else on
-    the route (``on_route`` forces either). ``start`` raises the earliest departure
-    (the native engine leaves later when that saves idle time). None when the sequence
+    their end), or on the way to the first stop with ``lead_on_route``; breaks after
+    the last stop after the end when each fits there, else on the route (``on_route``
+    forces either). ``start`` raises the earliest departure (the native engine leaves
+    later when that saves idle time). ``legs``: breaks anywhere on their legs, else
+    where the vehicle served (as the native instance was built). None when the sequence
     has no stop (the vehicle is unused) or cannot be timed (which the native timing
     rules out).
     """
@@ -303,13 +315,15 @@ def native_route(
         return None
     first, last = real[0], real[-1]
     t0 = vehicle.earliest_departure
+    if lead_on_route:
+        first = 0
     for b in nodes[:first]:
         t0 = max(t0, max(b.earliest, vehicle.shift.start) + b.service_s)
     if start is not None:
         t0 = max(t0, start)
     timed_vehicle = vehicle if t0 == vehicle.earliest_departure else replace(vehicle, start_time=t0)
     timed = nodes[first : last + 1]
-    sched = schedule(problem, timed_vehicle, timed)
+    sched = schedule(problem, timed_vehicle, timed, legs=legs)
     if sched is None:
         return None
     stop = nodes[last]
@@ -323,7 +337,7 @@ def native_route(
         on_route = not all(after_end(b) for b in nodes[last + 1 :])
     if on_route:
         timed = nodes[first:]
-        sched = schedule(problem, timed_vehicle, timed)
+        sched = schedule(problem, timed_vehicle, timed, legs=legs)
         if sched is None:
             return None
     visits = [
@@ -342,20 +356,23 @@ def solve_native(
     params: Mapping[str, Any] | None = None,
     patience_s: float | None = None,
     initial: Plan | None = None,
+    legs: bool = True,
 ) -> NativeResult:
     """Run the native search on `tasks` (the screened requests of `problem`).
 
     ``patience_s`` ends the search once its best has not improved for that long (a
     `NoImprovement` stop); the time limit always holds. ``initial`` warm-starts it
     (ignored, with ``stats["warm_start"]`` False, when the native engine cannot take
-    it as it is). Raises `SolverError` when locked stops cannot be served.
+    it as it is). ``legs``: a break may be taken anywhere on its leg (the plan's and the
+    checker's rule), else only where the vehicle served (the live day's). Raises
+    `SolverError` when locked stops cannot be served.
     """
     reason = unsupported(problem)
     if reason is not None:
         raise SolverError(f"native search cannot take this problem: {reason}")
     general = not is_fast(problem)
     lay = _layout(problem, tasks)
-    arrays = _arrays(problem, lay, general)
+    arrays = _arrays(problem, lay, general, legs)
     settings: dict[str, Any] = {
         "time_limit_s": float(max(0.0, time_limit_s)),
         "seed": int(seed) + 1,
@@ -380,8 +397,13 @@ def solve_native(
     routes: list[Route] = []
     served: set[int] = set()
     break_node = {2 * len(tasks) + b: node for b, (_, node) in enumerate(lay.breaks)}
-    for vehicle, seq, start, on_route in zip(
-        problem.vehicles, out["routes"], out["starts"], out["on_route"], strict=True
+    for vehicle, seq, start, on_route, lead in zip(
+        problem.vehicles,
+        out["routes"],
+        out["starts"],
+        out["on_route"],
+        out["lead_on_route"],
+        strict=True,
     ):
         nodes: list[Node] = []
         for node in seq:
@@ -394,7 +416,7 @@ def solve_native(
                 served.add(node // 2)
         if not any(not n.is_break for n in nodes):
             continue
-        route = native_route(problem, vehicle, nodes, start, on_route)
+        route = native_route(problem, vehicle, nodes, start, on_route, lead, legs=legs)
         if route is None:
             raise SolverError(f"native search returned an infeasible route for {vehicle.id!r}")
         routes.append(route)
@@ -408,7 +430,8 @@ def solve_native(
         raise SolverError(
             f"no plan satisfies the locked routes: no dropoff found for {sorted(stuck)}"
         )
-    stats = {k: v for k, v in out.items() if k not in ("routes", "starts", "on_route")}
+    timing = ("routes", "starts", "on_route", "lead_on_route")
+    stats = {k: v for k, v in out.items() if k not in timing}
     stats["mode"] = "general" if general else "fast"
     return NativeResult(routes, left_out, stats, GENERAL_COST_SCALE if general else COST_SCALE)
 

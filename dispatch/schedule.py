@@ -2,7 +2,8 @@
 
 Given one vehicle's sequence, the service starts form a simple temporal problem:
 ``t[k+1] >= t[k] + service[k] + travel`` (breaks are nodes with zero travel that
-hold the vehicle for their duration), windows ``a[k] <= t[k] <= b[k]``, max ride time
+hold the vehicle for their duration, optionally anywhere on their leg: see
+`schedule`), windows ``a[k] <= t[k] <= b[k]``, max ride time
 ``t[drop] - t[pick] <= service[pick] + L`` and a route-duration limit. Every lower
 bound is a difference constraint, so raising times to their least fixed point gives
 the earliest schedule, or proves that none exists (an upper bound is crossed).
@@ -109,25 +110,48 @@ def loads_fit(vehicle: Vehicle, initial: Sequence[int], nodes: Sequence[Node]) -
     return True
 
 
-def schedule(problem: Problem, vehicle: Vehicle, nodes: Sequence[Node]) -> Schedule | None:
-    """The rider-friendly feasible schedule of `nodes` on `vehicle`, or None."""
+def schedule(
+    problem: Problem, vehicle: Vehicle, nodes: Sequence[Node], *, legs: bool = False
+) -> Schedule | None:
+    """The rider-friendly feasible schedule of `nodes` on `vehicle`, or None.
+
+    A break rests the vehicle where it served, then it drives on (the live day's rule).
+    With ``legs`` a break lies anywhere on its leg, as the plan (`dispatch.result.
+    build_route`), `dispatch.check` and OR-Tools have it: it starts once the node before
+    it ends, the node after it starts once it ends, and the next stop once the last
+    stop's departure plus the travel plus the breaks between have passed (the vehicle
+    may drive first and rest where it arrives); the native engine times so. Breaks are
+    still relaxed to where the vehicle served whenever their windows allow.
+    """
     n = len(nodes)
     t_mat = problem.time_s
     shift_end = min(vehicle.shift.end, problem.horizon_s)
-    # gap[k]: minimum time between service start of k-1 (or departure) and of k
-    locs = [vehicle.start]
-    gap = [0] * (n + 1)  # index n is the end depot
-    last_loc = vehicle.start
-    prev_service = 0
-    for k, node in enumerate(nodes):
-        if node.is_break:
+    # into node k (k = n: the end): `gap`, the least time from the start of node k - 1
+    # (or the departure); with legs, for a stop right after breaks, `skips[k]`: the stop
+    # before them (-1: the departure) and the least time from its start (its service,
+    # the drive, the breaks between), and `drive[k]` the drive into it
+    gap = [0] * (n + 1)
+    drive = [0] * (n + 1)
+    skips: dict[int, tuple[int, int]] = {}
+    last_loc, last_real, real_service, prev_service, rest = vehicle.start, -1, 0, 0, 0
+    prev_real = True  # the start counts as a stop: the drive follows it
+    for k in range(n + 1):
+        node = nodes[k] if k < n else None
+        if node is not None and node.is_break:
             gap[k] = prev_service
-        else:
-            gap[k] = prev_service + int(t_mat[last_loc, node.location])
-            last_loc = node.location
-        prev_service = node.service_s
-        locs.append(last_loc)
-    gap[n] = prev_service + int(t_mat[last_loc, vehicle.end])
+            prev_service, prev_real = node.service_s, False
+            rest += node.service_s
+            continue
+        loc = vehicle.end if node is None else node.location
+        travel = int(t_mat[last_loc, loc])
+        drive[k] = travel
+        gap[k] = prev_service + (travel if prev_real or not legs else 0)
+        if legs and not prev_real:
+            skips[k] = (last_real, real_service + travel + rest)
+        if node is None:
+            break
+        prev_service = real_service = node.service_s
+        prev_real, rest, last_loc, last_real = True, 0, loc, k
     lo = [node.earliest for node in nodes]
     hi = [node.latest for node in nodes]
     # ride-time pairs (index of pickup, index of dropoff, limit on t_d - t_p)
@@ -148,15 +172,22 @@ def schedule(problem: Problem, vehicle: Vehicle, nodes: Sequence[Node]) -> Sched
     max_dur = vehicle.max_duration_s
     t0 = vehicle.earliest_departure
     t = [0] * n
+    end = t0
     for _ in range(_MAX_ROUNDS):
-        prev = t0
+        at = t0
         for k in range(n):
-            v = max(lo[k], prev + gap[k])
-            if v > hi[k]:
+            at += gap[k]
+            if skips and k in skips:
+                f, least = skips[k]
+                at = max(at, (t0 if f < 0 else t[f]) + least)
+            at = max(lo[k], at)
+            if at > hi[k]:
                 return None
-            t[k] = v
-            prev = v
-        end = prev + gap[n]
+            t[k] = at
+        end = at + gap[n]
+        if skips and n in skips:
+            f, least = skips[n]
+            end = max(end, (t0 if f < 0 else t[f]) + least)
         if end > shift_end:
             return None
         changed = False
@@ -172,13 +203,26 @@ def schedule(problem: Problem, vehicle: Vehicle, nodes: Sequence[Node]) -> Sched
     else:
         return None
     earliest = tuple(t)
-    # relax backwards: pickups and the departure as late as the next stop allows
-    nxt = end
+    # relax backwards: pickups (and the departure) as late as what follows allows;
+    # breaks too, but where the vehicle served, before the drive on, when they can be
+    times = [*t, end]
+    next_real = n
     for k in range(n - 1, -1, -1):
-        latest_here = nxt - gap[k + 1]
         node = nodes[k]
-        if node.kind is StepKind.PICKUP or node.is_break:
-            t[k] = max(t[k], min(hi[k], latest_here))
-        nxt = t[k]
-    t0 = max(t0, nxt - gap[0])
+        if node.is_break:
+            latest = times[k + 1] - gap[k + 1]
+            if skips and k + 1 in skips:
+                latest -= drive[k + 1]
+            t[k] = times[k] = max(t[k], min(hi[k], latest))
+            continue
+        if node.kind is StepKind.PICKUP:
+            latest = times[k + 1] - gap[k + 1]
+            if skips and next_real in skips and skips[next_real][0] == k:
+                latest = min(latest, times[next_real] - skips[next_real][1])
+            t[k] = times[k] = max(t[k], min(hi[k], latest))
+        next_real = k
+    latest = times[0] - gap[0]
+    if skips and next_real in skips and skips[next_real][0] == -1:
+        latest = min(latest, times[next_real] - skips[next_real][1])
+    t0 = max(t0, latest)
     return Schedule(t0, tuple(t), end, earliest)

@@ -118,6 +118,11 @@ class SearchConfig:
     native_share: float = 1.0
     #: knobs of the native search (`dispatch.native`), e.g. {"route_min_share": 0.5}
     native_params: dict[str, Any] | None = None
+    #: the native engine lets a driver's break fall anywhere on its leg, before or
+    #: after the drive to the next stop (the plan's and the checker's rule, and
+    #: OR-Tools'); False: only where the vehicle served, as `dispatch.schedule` times
+    #: the live day (whose re-optimisation asks for that)
+    breaks_on_legs: bool = True
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -230,7 +235,12 @@ class _Model:
         cb = self.routing.RegisterTransitMatrix(transit.tolist())
         self.routing.AddDimension(cb, p.horizon_s, p.horizon_s, False, "time")
         self.time = self.routing.GetDimensionOrDie("time")
-        visit_transits = self.nodes.service.tolist()
+        # a break may not overlap a stop's service: OR-Tools reads these per variable
+        # index (a vehicle's start and end have indices of their own), not per node
+        visit_transits = [
+            int(self.nodes.service[self.manager.IndexToNode(i)])
+            for i in range(self.routing.Size() + self.routing.vehicles())
+        ]
         for v_idx, vehicle in enumerate(p.vehicles):
             start, end = self.routing.Start(v_idx), self.routing.End(v_idx)
             shift_end = min(vehicle.shift.end, p.horizon_s)
@@ -659,6 +669,7 @@ def _native_phase(
         params=_native_params(stop, len(tasks), config),
         patience_s=stop.no_improvement_s,
         initial=warm,
+        legs=config.breaks_on_legs,
     )
     unassigned = screened + [
         Unassigned(t.id, UnassignedReason.NOT_SELECTED) for t in result.left_out

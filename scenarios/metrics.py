@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dispatch.quote import REJECTION_TEXT, QuoteRejection
+from routing.transit.journeys import NO_JOURNEY_TEXT
 from scenarios.results import DayResult, TripRecord, TripStatus, VehicleRecord
 
 NAN = float("nan")
@@ -32,6 +33,17 @@ MIN_DISTRICT_REQUESTS = 5
 SIM_REJECTIONS: dict[str, tuple[str, str]] = {
     "outside_service_area": ("運行区域外です", "outside the service area"),
     "invalid_request": ("予約内容に誤りがあります", "the request could not be read"),
+    "no_on_demand_service": (
+        "デマンド交通の運行がありません",
+        "no on-demand service (buses only)",
+    ),
+    **{r.value: text for r, text in NO_JOURNEY_TEXT.items()},
+}
+#: How riders were carried (`scenarios.modes`).
+MODES: dict[str, tuple[str, str]] = {
+    "drt": ("デマンド交通（戸口から戸口）", "on demand, door to door"),
+    "fixed": ("路線バス", "fixed-route bus"),
+    "feeder": ("デマンド交通でバスに接続", "on-demand feeder to the bus"),
 }
 REJECTION_REASONS: dict[str, tuple[str, str]] = {
     **{r.value: REJECTION_TEXT[r] for r in QuoteRejection},
@@ -66,6 +78,47 @@ KPI_LABELS: dict[str, tuple[str, str, str]] = {
     "mean_detour_ratio": ("平均迂回率", "mean detour (ride / direct time)", "倍"),
     "p95_detour_ratio": ("迂回率（95パーセンタイル）", "detour, 95th percentile", "倍"),
     "shared_ride_share": ("相乗り率", "shared-ride rate", "%"),
+    **{f"served_by_{m}": (f"運んだ：{ja}", f"served: {en}", "件") for m, (ja, en) in MODES.items()},
+    "mean_door_to_door_min": ("平均所要時間（戸口から戸口）", "mean door-to-door time", "分"),
+    "mean_wait_min": (
+        "平均待ち時間（希望時刻とのずれ＋乗継ぎ待ち）",
+        "mean waiting (shift from the asked time + waits at stops)",
+        "分",
+    ),
+    "mean_walk_m": ("平均歩行距離", "mean walking distance", "m"),
+    "feeder_connections_kept": ("接続できたフィーダー", "feeder connections kept", "件"),
+    "feeder_connections_missed": ("接続できなかったフィーダー", "feeder connections missed", "件"),
+    "feeder_stranded": (
+        "乗り継げず運べなかった",
+        "stranded after a missed connection (no later bus)",
+        "件",
+    ),
+    "stop_coverage_300m_share": (
+        "バス停300m圏の世帯（毎時運行）",
+        "homes within 300 m of an hourly stop",
+        "%",
+    ),
+    "stop_coverage_500m_share": (
+        "バス停500m圏の世帯（毎時運行）",
+        "homes within 500 m of an hourly stop",
+        "%",
+    ),
+    "on_demand_coverage_share": (
+        "デマンド交通で行ける世帯",
+        "homes reached on demand",
+        "%",
+    ),
+    "coverage_share": (
+        "いずれかで行ける世帯（500m圏またはデマンド）",
+        "homes covered (500 m of an hourly stop, or on demand)",
+        "%",
+    ),
+    "worst_district_served_share": ("最も低い地区の運んだ割合", "worst district, served", "%"),
+    "worst_district_door_to_door_min": (
+        "最も時間がかかる地区の平均所要時間",
+        "worst district, mean door-to-door time",
+        "分",
+    ),
     "vehicles": ("車両数", "vehicles", "台"),
     "vehicles_used": ("出動した車両", "vehicles used", "台"),
     "vehicle_hours": ("車両時間（勤務）", "vehicle hours (shifts)", "h"),
@@ -124,13 +177,20 @@ class CostModel:
 
     @classmethod
     def of(cls, spec: Any) -> CostModel:
-        """From a `scenarios.spec.ScenarioSpec`'s vehicle groups."""
+        """From a `scenarios.spec.ScenarioSpec`'s vehicle groups and its buses (per
+        timetable hour, fuel and driver included: no per-km cost)."""
+        from scenarios.buses import BUS_TYPE
+
+        t = spec.transit
         return cls(
             {
-                g.type: VehicleCosts(
-                    g.cost_per_hour_yen, g.cost_per_km_yen, g.fixed_yen, g.co2_g_per_km
-                )
-                for g in spec.fleet.vehicles
+                BUS_TYPE: VehicleCosts(t.bus_cost_yen_per_hour, 0.0, 0.0, t.bus_co2_g_per_km),
+                **{
+                    g.type: VehicleCosts(
+                        g.cost_per_hour_yen, g.cost_per_km_yen, g.fixed_yen, g.co2_g_per_km
+                    )
+                    for g in spec.fleet.vehicles
+                },
             }
         )
 
@@ -192,10 +252,11 @@ def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]
     out["mean_wait_vs_promise_min"] = _mean(
         t.wait_vs_promise_s / 60 for t in rides if t.wait_vs_promise_s is not None
     )
-    out["mean_shift_from_asked_min"] = _mean(_shift_from_asked(t) / 60 for t in rides)
-    out["mean_ride_time_min"] = _mean(
-        t.ride_time_s / 60 for t in rides if t.ride_time_s is not None
+    out["mean_shift_from_asked_min"] = _mean(
+        t.shift_from_asked_s / 60 for t in rides if t.shift_from_asked_s is not None
     )
+    out["mean_ride_time_min"] = _mean(t.on_board_s / 60 for t in rides if t.on_board_s is not None)
+    out.update(_journey_kpis(trips, rides))
     detours = [t.ride_time_s / t.direct_time_s for t in rides if t.ride_time_s and t.direct_time_s]
     out["mean_detour_ratio"] = _mean(detours)
     out["p95_detour_ratio"] = _p95(detours)
@@ -217,17 +278,28 @@ def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]
     ]
     out["worst_district_within_promise_share"] = min(levels) if levels else NAN
     out["district_gap"] = max(levels) - min(levels) if levels else NAN
+    rows = [r for r in district_rows(trips) if r["requests_counted"] >= MIN_DISTRICT_REQUESTS]
+    out["worst_district_served_share"] = min((r["served_share"] for r in rows), default=NAN)
+    times = [r["mean_door_to_door_min"] for r in rows if not math.isnan(r["mean_door_to_door_min"])]
+    out["worst_district_door_to_door_min"] = max(times, default=NAN)
     return out
 
 
-def _shift_from_asked(t: TripRecord) -> float:
-    """How far the service was from the asked time: |pickup − asked departure|, or how
-    early the rider arrived before the asked arrival."""
-    if t.by_arrival:
-        assert t.dropoff_time is not None
-        return abs(t.asked_time - t.dropoff_time)
-    assert t.pickup_time is not None
-    return abs(t.pickup_time - t.asked_time)
+def _journey_kpis(trips: Sequence[TripRecord], rides: Sequence[TripRecord]) -> dict[str, float]:
+    """Door to door, waiting, walking for every ride served, and how riders were
+    carried; feeder connections kept and missed (never silent)."""
+    out = {f"served_by_{m}": float(sum(t.mode == m for t in rides)) for m in MODES}
+    out["mean_door_to_door_min"] = _mean(
+        t.door_to_door_s / 60 for t in rides if t.door_to_door_s is not None
+    )
+    out["mean_wait_min"] = _mean(t.wait_s / 60 for t in rides if t.wait_s is not None)
+    out["mean_walk_m"] = _mean(float(t.walk_m) for t in rides)
+    feeders = [t for t in trips if t.mode == "feeder"]
+    if feeders:
+        out["feeder_connections_kept"] = float(sum(t.connection == "kept" for t in feeders))
+        out["feeder_connections_missed"] = float(sum(t.connection == "missed" for t in feeders))
+        out["feeder_stranded"] = float(sum(t.reason == "missed_connection" for t in feeders))
+    return out
 
 
 def _fleet_kpis(vehicles: Sequence[VehicleRecord], costs: CostModel) -> dict[str, float]:
@@ -261,12 +333,18 @@ def district_level(trips: Sequence[TripRecord]) -> dict[str, Any]:
     """Service level of one district's requests (shares over the counted ones)."""
     counted = [t for t in trips if t.counted]
     waits = [t.wait_vs_promise_s / 60 for t in trips if t.wait_vs_promise_s is not None]
+    d2d = [
+        t.door_to_door_s / 60
+        for t in trips
+        if t.kind == "ride" and t.status is TripStatus.SERVED and t.door_to_door_s is not None
+    ]
     return {
         "requests": len(trips),
         "requests_counted": len(counted),
         "served_share": _share(sum(t.status is TripStatus.SERVED for t in counted), len(counted)),
         "within_promise_share": _share(sum(t.within_promise for t in counted), len(counted)),
         "median_wait_vs_promise_min": statistics.median(waits) if waits else None,
+        "mean_door_to_door_min": _mean(d2d),
     }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import statistics
+import textwrap
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -509,6 +510,100 @@ def districts(results: Sequence[DayResult], *, max_variants: int = 6) -> Figure 
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     return fig
+
+
+# --- the bus-line review ------------------------------------------------------------------
+
+#: Colours of the modes on service maps (`scenarios.modes`).
+MODE_COLOURS = {"drt": "#2ca02c", "fixed": "#1f77b4", "feeder": "#ff7f0e"}
+#: Radius drawn around bus stops on service maps, metres.
+STOP_RADIUS_M = 500
+
+
+def service_maps(results: Sequence[DayResult], *, max_options: int = 4) -> Figure | None:
+    """One map per option (its first day): bus routes, a 500 m ring around every stop a
+    bus calls at, and each request at its origin, coloured by the mode that carried it
+    (refused: red ring)."""
+    from matplotlib.patches import Ellipse
+
+    from scenarios.buses import BUS_TYPE
+
+    firsts = [rs[0] for rs in by_variant(results).values()][:max_options]
+    if not firsts or not any(r.trips for r in firsts):
+        return None
+    pts = [p for r in firsts for t in r.trips for p in (t.origin, t.destination)]
+    lat0 = statistics.fmean(p[1] for p in pts)
+    aspect = 1 / math.cos(math.radians(lat0))
+    fig = new_figure(4.2 * len(firsts), 4.6)
+    axes = fig.subplots(1, len(firsts), squeeze=False)[0]
+    r_lat = STOP_RADIUS_M / 110_574.0
+    r_lon = r_lat * aspect
+    for ax, day in zip(axes, firsts, strict=True):
+        buses = [v for v in day.vehicles if v.vehicle_type == BUS_TYPE]
+        stops = {s.position for v in buses for s in v.stops}
+        for x, y in stops:
+            ax.add_patch(Ellipse((x, y), 2 * r_lon, 2 * r_lat, color="#1f77b4", alpha=0.08, lw=0))
+        for v in buses:
+            if len(v.path) >= 2:
+                xs, ys = zip(*v.path, strict=True)
+                ax.plot(xs, ys, color="#1f77b4", linewidth=1.2, alpha=0.8)
+        if stops:
+            ax.scatter(*zip(*stops, strict=True), s=10, marker="s", color="#1f77b4", zorder=3)
+        for mode, colour in MODE_COLOURS.items():
+            got = [t.origin for t in day.trips if t.mode == mode and t.status is TripStatus.SERVED]
+            if got:
+                ax.scatter(*zip(*got, strict=True), s=12, color=colour, zorder=4, label=mode)
+        refused = [t.origin for t in day.trips if t.status is TripStatus.REJECTED]
+        if refused:
+            ax.scatter(
+                *zip(*refused, strict=True),
+                s=20,
+                facecolor="none",
+                edgecolor="#d62728",
+                zorder=5,
+                label=label("予約できず", "refused"),
+            )
+        ax.set_aspect(aspect)
+        ax.ticklabel_format(useOffset=False)
+        ax.tick_params(labelsize=6)
+        ax.set_title(text(day.variant))
+        ax.grid(alpha=0.2)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(
+        label(
+            "運行の範囲：バス路線とバス停500m圏、運んだ申込み（手段別）と断った申込み",
+            "service: bus routes and 500 m around their stops, requests by mode, refusals",
+        ),
+        fontsize=9,
+    )
+    return fig
+
+
+def review_bars(sweep: SweepTable, kpis: Sequence[tuple[str, str, str, str]]) -> Figure | None:
+    """One panel per KPI ``(name, Japanese, English, unit)``: each option's mean over
+    seeds, with the seeds' range."""
+    options = sweep.variants()
+    panels = [k for k in kpis if any(sweep.values(v, k[0]) for v in options)]
+    if not panels:
+        return None
+    fig = new_figure(3.0 * len(panels), 3.6)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (kpi, ja, en, unit) in zip(axes, panels, strict=True):
+        for i, v in enumerate(options):
+            ys = sweep.values(v, kpi)
+            if not ys:
+                continue
+            mean = statistics.fmean(ys)
+            ax.bar(i, mean, color=COLOURS[i % 10])
+            ax.errorbar(i, mean, [[mean - min(ys)], [max(ys) - mean]], color="#333333", capsize=3)
+        ax.set_xticks(range(len(options)))
+        ax.set_xticklabels([text(v) for v in options], fontsize=7, rotation=15)
+        if unit == "%":
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        words = [ja, en] if japanese_font() else [en]
+        ax.set_title("\n".join(textwrap.fill(w, 24) for w in words), fontsize=7)
+        ax.grid(axis="y", alpha=0.3)
 
 
 # --- shift plans -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dispatch.events import BookingStatus, DoneStop
 from dispatch.live import LiveDay
 from dispatch.model import TimeWindow
 from routing.paths import path_geometry
-from scenarios.calls import Call
+from scenarios.calls import Call, LonLat
 from scenarios.results import LegRecord, StopRecord, TripRecord, TripStatus, VehicleRecord
 from scenarios.world import World
 
@@ -60,9 +60,7 @@ def trip_records(
     for c in calls:
         o = outcomes[c.request_id]
         status, reason = _status(c.request_id, o, live)
-        a, b = world.location(c.origin), world.location(c.destination)
-        direct_t = int(world.time_s[a, b]) if a is not None and b is not None else 0
-        direct_d = int(world.distance_m[a, b]) if a is not None and b is not None else 0
+        direct_t, direct_d = direct(world, c.origin, c.destination)
         stops = done.get(c.request_id, {})
         pick, drop = stops.get("pickup"), stops.get("dropoff", stops.get("visit"))
         flown = drop is not None and drop.vehicle_id in drones
@@ -99,6 +97,14 @@ def trip_records(
             )
         )
     return out
+
+
+def direct(world: World, origin: LonLat, destination: LonLat) -> tuple[int, int]:
+    """(seconds, metres) of the direct drive, (0, 0) when a place is off the map."""
+    a, b = world.location(origin), world.location(destination)
+    if a is None or b is None:
+        return 0, 0
+    return int(world.time_s[a, b]), int(world.distance_m[a, b])
 
 
 def _hand_over(c: Call, hall: str | None) -> str:

@@ -216,12 +216,19 @@ def sweep_table(sweep: SweepTable) -> ReportTable:
         rows.append(
             (
                 v,
-                *(str(ov.get(k, "")) for k in sweep.keys),
+                *(_cell_text(ov.get(k, "")) for k in sweep.keys),
                 *(format_kpi(sweep.mean(v, k), labels.get(k, ("", "", ""))[2]) for k in kpis),
                 f"{n_ok}/{n}",
             )
         )
     return ReportTable(header, tuple(rows))
+
+
+def _cell_text(value: Any, limit: int = 40) -> str:
+    """An override as a table cell: long tables and lists (a fleet) are cut short (the
+    whole value is in ``sweep.csv``)."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def standard_figures(

@@ -51,6 +51,16 @@ class TripRecord:
     fare_yen: int = 0  # fare (or delivery fee) paid; 0 unless served
     hand_over: str = ""  # deliveries: "door", "hall" (collected there) or "drone" (to a hall)
     hall: str | None = None  # the community hall a delivery went to
+    # who served it and how the rider got there (the bus-line review). A fixed-route
+    # or feeder trip's pickup_time is when the rider leaves the door (or the car picks
+    # them up) and dropoff_time when they reach the destination's door, so
+    # ride_time_s is door to door for every mode.
+    mode: str = "drt"  # "drt" (on demand, door to door) | "fixed" (bus) | "feeder" (car + bus)
+    walk_m: int = 0  # walked to, between and from stops
+    walk_s: int = 0
+    stop_wait_s: int = 0  # standing at stops and the hub (changes, the connection)
+    transfers: int = 0  # changes between vehicles (car -> bus counts)
+    connection: str = ""  # feeders: "kept" | "missed" (the bus the car was timed for)
 
     @property
     def counted(self) -> bool:
@@ -69,6 +79,32 @@ class TripRecord:
         if self.pickup_time is None or self.dropoff_time is None:
             return None
         return self.dropoff_time - self.pickup_time
+
+    @property
+    def door_to_door_s(self) -> int | None:
+        """From the door to the destination's door (None unless served)."""
+        return self.ride_time_s
+
+    @property
+    def shift_from_asked_s(self) -> int | None:
+        """How far the service was from the asked time: |pickup − asked departure|, or
+        how early the rider arrived before the asked arrival (None unless served)."""
+        if self.by_arrival:
+            return None if self.dropoff_time is None else abs(self.asked_time - self.dropoff_time)
+        return None if self.pickup_time is None else abs(self.pickup_time - self.asked_time)
+
+    @property
+    def wait_s(self) -> int | None:
+        """Waiting, for every mode alike: the shift from the asked time (the rider waits
+        at home for a bus, or for the car's window) plus waits at stops and the hub."""
+        shift = self.shift_from_asked_s
+        return None if shift is None else shift + self.stop_wait_s
+
+    @property
+    def on_board_s(self) -> int | None:
+        """Time in vehicles: door to door less walking and waiting at stops."""
+        d2d = self.ride_time_s
+        return None if d2d is None else d2d - self.walk_s - self.stop_wait_s
 
     @property
     def wait_vs_promise_s(self) -> int | None:

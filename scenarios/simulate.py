@@ -21,6 +21,10 @@ exactly as phone operators and drivers would:
 - between events the clock moves in ``time_step_s`` steps (`LiveDay.advance_to`),
   which drives the vehicles along the plan: stops whose time has come are done.
 
+With ``[transit]`` the same calls are first shared out by mode (`scenarios.modes`):
+on-demand calls and the car legs of feeder trips play through this loop, bus trips are
+journeys on the day's timetable (`scenarios.fixed`), and the buses join the vehicles.
+
 Same (spec, seed) -> same `DayResult`, on any machine or worker.
 """
 
@@ -42,11 +46,24 @@ from dispatch.model import RideTimePolicy, TimeWindow
 from dispatch.quote import Ask, DeliveryAsk, QuoteConfig, RideAsk, VisitAsk
 from dispatch.result import StepKind
 from dispatch.stop import MaxRuntime, SolutionLimit
+from routing.transit.journeys import Journey
+from routing.transit.timetable import Timetable
 from scenarios import metrics, records
+from scenarios.buses import bus_of_trip
 from scenarios.calls import Call
-from scenarios.demand import Demand, make_demand, radius_ok
+from scenarios.demand import Demand, districts_of, make_demand, radius_ok
+from scenarios.fixed import (
+    TransitService,
+    absent_outings,
+    bus_journey,
+    buses,
+    coverage_kpis,
+    fixed_record,
+    transit_service,
+)
+from scenarios.modes import Feeder, Mode, feeder_record, mode_of, on_demand_district, plan_feeder
 from scenarios.records import Outcome
-from scenarios.results import DayResult
+from scenarios.results import DayResult, TripRecord, TripStatus, VehicleRecord
 from scenarios.spec import ScenarioSpec
 from scenarios.world import World, build_world, fits, ride_load, road_graph
 
@@ -88,8 +105,12 @@ def simulate_day(
     cache_dir: Path | None = None,
     variant: str = "base",
     progress: Progress | None = None,
+    timetable: Timetable | None = None,
 ) -> DayResult:
     """Simulate one service day of ``spec`` with random ``seed`` (default: the spec's).
+
+    With ``[transit]``, callers are served as ``transit.serve`` says (`scenarios.modes`);
+    ``timetable`` replaces reading ``transit.feed`` (tests, a timetable built in code).
 
     Raises `InputError` for problems a planner must fix (missing map, a depot or
     point of interest off the map).
@@ -103,36 +124,54 @@ def simulate_day(
     demand = make_demand(spec, seed, graph)
     seconds["demand"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    service = transit_service(spec, timetable)
+    seconds["transit"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     pooling = spec.dispatch.pooling
-    world = build_world(spec, graph, demand.points(), pooling=pooling)
+    extra = [] if service is None else service.stop_points()
+    if service is not None and service.hub is not None:
+        extra.append(service.hub)
+    world = build_world(spec, graph, [*demand.points(), *extra], pooling=pooling)
     seconds["matrix"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    run = DayRun(spec, world, demand, seed)
-    run.play(progress)
+    served = serve_day(spec, world, demand, service, seed, progress)
     seconds["simulate"] = time.perf_counter() - t0
+    run = served.run
     t0 = time.perf_counter()
     day = DayResult(
         scenario=spec.name,
         variant=variant,
         seed=seed,
-        trips=records.trip_records(demand.calls, run.outcomes, run.live, world),
-        vehicles=records.vehicle_records(run.live, world, demand.calls),
+        trips=served.trips,
+        vehicles=served.vehicles,
     )
     day.kpis = metrics.day_kpis(day, metrics.CostModel.of(spec))
+    counters = run.counters if run is not None else Counters()
     day.kpis.update(
         {
-            "reoptimisations": float(run.counters.reopts),
-            "reopt_accepted": float(run.counters.reopt_accepted),
-            "plan_checks": float(run.counters.checks),
-            "plan_violations": float(run.counters.violations),
-            **drone_kpis(run.live),
-            **nurse_kpis(run.live, world, spec.visits.feature),
+            "reoptimisations": float(counters.reopts),
+            "reopt_accepted": float(counters.reopt_accepted),
+            "plan_checks": float(counters.checks),
+            "plan_violations": float(counters.violations),
         }
     )
+    if run is not None:
+        day.kpis.update(drone_kpis(run.live))
+        day.kpis.update(nurse_kpis(run.live, world, spec.visits.feature))
+    if service is not None:
+        where = districts_of(spec)
+        day.kpis.update(
+            coverage_kpis(
+                spec,
+                service,
+                demand.homes,
+                lambda h: radius_ok(spec, h) and on_demand_district(spec, where.of(h)),
+            )
+        )
     day.districts = metrics.district_rows(day.trips)
     seconds["records"] = time.perf_counter() - t0
-    seconds["quotes"] = run.counters.quote_s
-    seconds["reopt"] = run.counters.reopt_s
+    seconds["quotes"] = counters.quote_s
+    seconds["reopt"] = counters.reopt_s
     day.seconds = {k: round(v, 3) for k, v in seconds.items()}
     log.info(
         "day %s/%s seed %d: %d requests, served %.1f %%, within promise %.1f %% in %.1f s",
@@ -145,6 +184,69 @@ def simulate_day(
         sum(seconds.values()) - seconds["quotes"] - seconds["reopt"],
     )
     return day
+
+
+@dataclass(slots=True)
+class Served:
+    """What a day's service produced: one record per call (in call order), vehicles
+    (on-demand cars, then buses), and the live loop if the on-demand fleet ran."""
+
+    trips: list[TripRecord]
+    vehicles: list[VehicleRecord]
+    run: DayRun | None
+
+
+def serve_day(
+    spec: ScenarioSpec,
+    world: World,
+    demand: Demand,
+    service: TransitService | None,
+    seed: int,
+    progress: Progress | None = None,
+) -> Served:
+    """Serve every call by its mode (`scenarios.modes`): on-demand calls and feeders'
+    car legs through the live loop, bus trips by journeys, then one record per call."""
+    car_calls: list[Call] = []
+    bus_calls: list[Call] = []
+    feeders: dict[str, Feeder] = {}
+    for c in demand.calls:
+        mode = mode_of(spec, c) if service is not None else Mode.DRT
+        feeder = None
+        if mode is Mode.FEEDER:
+            assert service is not None
+            feeder = plan_feeder(spec, c, service, world)
+        if feeder is not None:
+            feeders[c.request_id] = feeder
+            car_calls.append(feeder.car)
+        elif mode is Mode.FIXED:
+            bus_calls.append(c)
+        else:
+            car_calls.append(c)
+    trips: dict[str, TripRecord] = {}
+    vehicles: list[VehicleRecord] = []
+    run = None
+    if spec.transit.serve != "fixed":
+        run = DayRun(spec, world, replace(demand, calls=tuple(car_calls)), seed)
+        run.play(progress)
+        for t in records.trip_records(car_calls, run.outcomes, run.live, world):
+            trips[t.request_id] = t
+        vehicles += records.vehicle_records(run.live, world, car_calls)
+    if service is not None:
+        bus_of = bus_of_trip(service.plan)
+        absent = absent_outings(demand.calls)
+        ridden = []
+        for c in bus_calls:
+            answer = bus_journey(service, c) if c.kind == "ride" else None
+            rec = trips[c.request_id] = fixed_record(spec, c, answer, world, bus_of, absent)
+            if rec.status is TripStatus.SERVED and isinstance(answer, Journey):
+                ridden.append((answer, c.party_size))
+        for rid, feeder in feeders.items():
+            rec, journey = feeder_record(spec, feeder, trips[rid], service, bus_of, world)
+            trips[rid] = rec
+            if journey is not None:
+                ridden.append((journey, feeder.call.party_size))
+        vehicles += buses(service, world, ridden)
+    return Served([trips[c.request_id] for c in demand.calls], vehicles, run)
 
 
 def ask_hall(ask: Ask) -> bool:

@@ -18,7 +18,12 @@ typo never silently keeps a default):
   community hall, parcel weights);
 - ``[[halls]]``: community halls (公民館) taking orders for collection: opening hours,
   slots, capacity, reach, drone pad; ``[drones]``: drone bases, drones, grounded
-  periods (weather); ``[visits]``: the clinic car's home visits (訪問診療).
+  periods (weather); ``[visits]``: the clinic car's home visits (訪問診療);
+- ``[transit]``: fixed bus lines (路線バス) from a GTFS / GTFS-JP feed, which of them
+  run (kept, cut, retimed, hours), how riders walk and change, bus costs, and who
+  serves the callers: the on-demand fleet (``serve = "drt"``, the default), the buses
+  (``"fixed"``) or both by time of day and district with feeders (``"mix"``);
+  ``[review]``: the options the bus-line review compares.
 
 Clock times are ``"HH:MM"`` (``"-1 17:30"`` = the day before) and become int seconds
 from the start of the service day; distances are metres, durations minutes unless the
@@ -36,6 +41,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -353,6 +359,62 @@ class VisitSpec(_Section):
     booked_at: Clock = -DAY + 15 * H  # booked the day before
 
 
+class LinesSpec(_Section):
+    """Which of the feed's lines run (route ids or the numbers on the buses)."""
+
+    keep: tuple[str, ...] = ()  # only these run (empty: every line not cut)
+    cut: tuple[str, ...] = ()
+
+
+class MixSpec(_Section):
+    """How a mix shares the day: on demand in these hours (and districts), fixed lines
+    otherwise, and on-demand feeders from remote districts to a hub on a trunk line."""
+
+    on_demand_hours: tuple[tuple[Clock, Clock], ...] = ((9 * H, 15 * H),)
+    on_demand_districts: tuple[str, ...] = ()  # empty: every district
+    feeder_districts: tuple[str, ...] = ()  # residents here ride to the hub, then the bus
+    hub: str | None = None  # stop_id where feeders meet the buses
+    feeder_margin_min: int = Field(5, ge=0, le=60)  # the car arrives this long before the bus
+
+
+class TransitSpec(_Section):
+    """Fixed bus lines and who serves the callers (see the module docstring)."""
+
+    serve: Literal["drt", "fixed", "mix"] = "drt"
+    feed: str | None = None  # GTFS / GTFS-JP zip or folder, relative to the spec file
+    service_date: date | None = None  # the day of the feed to run
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
+    walk_kmh: float = Field(3.0, ge=0.5, le=10)  # elderly walking speed
+    max_walk_m: int = Field(500, ge=0, le=5000)  # to the first stop, from the last
+    transfer_walk_m: int = Field(200, ge=0, le=2000)  # between two stops at a change
+    min_transfer_min: int = Field(3, ge=0, le=60)
+    max_transfers: int = Field(2, ge=0, le=5)
+    fare_yen: int = Field(200, ge=0)  # per boarding
+    bus_cost_yen_per_hour: int = Field(6000, ge=0)  # bus and driver, per timetable hour
+    bus_co2_g_per_km: float = Field(650.0, ge=0)
+    lines: LinesSpec = Field(default_factory=LinesSpec)
+    retime: dict[str, int] = Field(default_factory=dict)  # line -> headway, minutes
+    # line -> periods: its trips leaving outside them are cut (lines not named: all day)
+    run_hours: dict[str, tuple[tuple[Clock, Clock], ...]] = Field(default_factory=dict)
+    mix: MixSpec = Field(default_factory=MixSpec)
+
+
+class ReviewOption(_Section):
+    """One option of the bus-line review: a name, words, and the settings it changes."""
+
+    name: str = Field(pattern=r"^[\w.-]+$", max_length=40)
+    title_ja: str = ""
+    title_en: str = ""
+    set: dict[str, Any] = Field(default_factory=dict)  # dotted key -> value
+
+
+class ReviewSpec(_Section):
+    """The options `noriai scenario review` compares (default: today's lines, on demand
+    only, and the mix of ``[transit.mix]``)."""
+
+    options: tuple[ReviewOption, ...] = ()
+
+
 class ScenarioSpec(_Section):
     """A whole scenario (see the module docstring)."""
 
@@ -373,6 +435,8 @@ class ScenarioSpec(_Section):
     halls: tuple[HallSpec, ...] = ()
     drones: DroneSpec = Field(default_factory=DroneSpec)
     visits: VisitSpec = Field(default_factory=VisitSpec)
+    transit: TransitSpec = Field(default_factory=TransitSpec)
+    review: ReviewSpec = Field(default_factory=ReviewSpec)
 
     _base_dir: Path = PrivateAttr(default=Path("."))
     _pois: tuple[Poi, ...] = PrivateAttr(default=())
@@ -402,6 +466,12 @@ class ScenarioSpec(_Section):
     def replay(self) -> tuple[Any, ...]:
         """Recorded bookings (`scenarios.calls.Call`) when ``demand.source = "replay"``."""
         return self._replay
+
+    def feed_path(self) -> Path | None:
+        """The transit feed (relative paths start at the spec's folder), if any."""
+        if self.transit.feed is None:
+            return None
+        return _resolve(self, self.transit.feed)
 
     def graph_path(self, data_dir: Path) -> Path:
         path = Path(self.map.graph)
@@ -604,7 +674,55 @@ def cross_checks(spec: ScenarioSpec) -> list[Problem]:
         *_fleet_checks(spec),
         *_demand_checks(spec),
         *_service_point_checks(spec),
+        *_transit_checks(spec),
     ]
+
+
+def _transit_checks(spec: ScenarioSpec) -> list[Problem]:
+    """A feed when buses serve; lines kept and cut apart; mix districts that exist."""
+    from scenarios.demand import districts_of
+
+    out: list[Problem] = []
+    t = spec.transit
+    if t.serve != "drt" and t.feed is None:
+        out.append((("transit", "feed"), f"needed when transit.serve is {t.serve!r}"))
+    if t.feed is not None:
+        path = spec.feed_path()
+        assert path is not None
+        if not path.exists():
+            out.append((("transit", "feed"), f"{path} does not exist"))
+        if (t.service_date is None) == (t.weekday is None):
+            out.append((("transit",), "give exactly one of service_date and weekday"))
+    both = sorted(set(t.lines.keep) & set(t.lines.cut))
+    if both:
+        out.append((("transit", "lines"), f"lines both kept and cut: {', '.join(both)}"))
+    for line, headway in t.retime.items():
+        if not 1 <= headway <= 600:
+            out.append((("transit", "retime", line), "headway must be 1..600 minutes"))
+    for line, periods in t.run_hours.items():
+        out += _periods(("transit", "run_hours", line), periods)
+    m = t.mix
+    out += _periods(("transit", "mix", "on_demand_hours"), m.on_demand_hours)
+    names = set(districts_of(spec).names())
+    for key in ("on_demand_districts", "feeder_districts"):
+        for i, name in enumerate(getattr(m, key)):
+            if name not in names:
+                out.append(
+                    (
+                        ("transit", "mix", key, i),
+                        f"no district {name!r} ({', '.join(sorted(names))})",
+                    )
+                )
+    if m.feeder_districts and m.hub is None:
+        out.append((("transit", "mix", "hub"), "feeders need a hub stop"))
+    for i, option in enumerate(spec.review.options):
+        for key in option.set:
+            if key.split(".")[0] == "review":
+                out.append((("review", "options", i, "set"), "an option cannot change the review"))
+    names_ = [o.name for o in spec.review.options]
+    if len(set(names_)) != len(names_):
+        out.append((("review", "options"), "option names must be unique"))
+    return out
 
 
 def _periods(loc: tuple[Any, ...], periods: tuple[tuple[int, int], ...]) -> list[Problem]:

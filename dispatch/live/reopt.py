@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 
 from dispatch.audit import AuditEvent, diff
@@ -77,7 +77,12 @@ def solve_job(
     seed: int = 0,
     config: SearchConfig | None = None,
 ) -> Plan:
-    """The engine's plan for `job`, warm-started from the plan then (never worse)."""
+    """The engine's plan for `job`, warm-started from the plan then (never worse).
+
+    The day times a break where the vehicle served (`dispatch.schedule`): the native
+    engine is asked for such plans, which the day can take as they are.
+    """
+    config = replace(config or SearchConfig(), breaks_on_legs=False)
     return solve(job.problem, stop, seed=seed, initial=job.initial, config=config)
 
 

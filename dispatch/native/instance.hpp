@@ -49,6 +49,9 @@ struct Instance {
 
     // general mode (all empty / zero in the fast mode)
     bool general = false;
+    // breaks ride their legs: taken before or after the drive to the next stop (the
+    // plan's rule); false: before it, where the vehicle served (the live day's timing)
+    bool legs = true;
     int n_brk = 0;
     std::vector<int> b_veh;                   // per break: its vehicle
     std::vector<i64> b_early, b_late, b_dur;  // per break: window of its start, duration

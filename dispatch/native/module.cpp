@@ -68,6 +68,7 @@ Instance read_instance(const py::dict& d) {
     }
     in.general = d.contains("general") && d["general"].cast<bool>();
     if (in.general) {
+        in.legs = !d.contains("legs") || d["legs"].cast<bool>();
         in.n_brk = d.contains("n_brk") ? d["n_brk"].cast<int>() : 0;
         if (in.n_brk < 0) throw std::invalid_argument("instance: n_brk must be >= 0");
         const std::size_t B = in.n_brk;
@@ -242,19 +243,21 @@ py::dict solve(const py::dict& instance, const py::dict& params, const py::objec
         py::gil_scoped_release release;
         best = search.run(warm ? &start : nullptr);
     }
-    py::list routes, starts, on_route;
+    py::list routes, starts, on_route, lead_on_route;
     for (const Route& r : best.routes) {
         routes.append(py::cast(r.seq));
         i64 cost = 0;
         const bool timed = !in.general || timer().evaluate(in, r.v, r.seq.data(), r.size(), cost);
         starts.append(in.general && timed ? timer().start() : in.v_early[r.v]);
         on_route.append(in.general && timed && timer().on_route());
+        lead_on_route.append(in.general && timed && timer().lead_on_route());
     }
     const Stats& st = search.stats();
     py::dict out;
     out["routes"] = routes;
     out["starts"] = starts;      // per route: the departure lower bound it was costed with
     out["on_route"] = on_route;  // per route: trailing breaks timed on the route
+    out["lead_on_route"] = lead_on_route;  // per route: leading breaks on the way out
     out["warm_start"] = warm;
     out["objective"] = best.objective(in);
     out["vehicles"] = best.used_vehicles();
@@ -285,7 +288,8 @@ bool sequence_feasible(const py::dict& instance, int vehicle, const std::vector<
 }
 
 // For tests: the exact cost of one sequence in the general mode, with the departure
-// lower bound and the trailing-break choice it was costed with (None when infeasible).
+// lower bound and the trailing- and leading-break choices it was costed with (None when
+// infeasible).
 py::object sequence_cost(const py::dict& instance, int vehicle, const std::vector<int>& seq) {
     const Instance in = read_instance(instance);
     if (vehicle < 0 || vehicle >= in.n_veh) throw std::invalid_argument("vehicle out of range");
@@ -297,7 +301,7 @@ py::object sequence_cost(const py::dict& instance, int vehicle, const std::vecto
     if (!loads_fit(in, vehicle, seq) ||
         !timer().evaluate(in, vehicle, seq.data(), static_cast<int>(seq.size()), cost))
         return py::none();
-    return py::make_tuple(cost, timer().start(), timer().on_route());
+    return py::make_tuple(cost, timer().start(), timer().on_route(), timer().lead_on_route());
 }
 
 // For tests: every feasible insertion (delta, i, j) of request `req` into `seq` on

@@ -30,6 +30,10 @@ struct Route {
     // location each position leaves from, and whether the exact timing holds
     int lock_end = 0;
     std::vector<int> loc_at;
+    // general mode, after position k: the departure from the last request stop (or the
+    // earliest departure) and the breaks since, all lower bounds: a stop put after k
+    // arrives no earlier than real_dep_at[k] + travel + rest_at[k] (breaks ride the leg)
+    std::vector<i64> real_dep_at, rest_at;
     bool feasible = true;
 
     int size() const { return static_cast<int>(seq.size()); }
@@ -200,18 +204,21 @@ class Timing {
 };
 
 // General mode: loads from the initial load, lower bounds on each start (breaks after
-// the first stop timed on the route, leading ones ignored, no ride limits: a bound that
-// inserting a stop never lowers when travel times keep the triangle inequality),
-// locations, lock end, exact cost.
+// the first stop timed on the route, on their legs, leading ones ignored, no ride limits:
+// a bound that inserting a stop never lowers when travel times keep the triangle
+// inequality), locations, lock end, exact cost.
 inline void refresh_general(const Instance& in, Route& r) {
     const int n = r.size();
     const int v = r.v;
     r.early_at.resize(n);
     r.loc_at.resize(n);
+    r.real_dep_at.resize(n);
+    r.rest_at.resize(n);
     r.load_at.resize(static_cast<std::size_t>(n) * kDims);
     i64 ld[kDims];
     for (int dim = 0; dim < kDims; ++dim) ld[dim] = in.init_load(v)[dim];
     i64 dep = in.v_early[v];
+    i64 real_dep = dep, rest = 0;
     int at = in.v_start[v];
     r.n_real = 0;
     r.lock_end = 0;
@@ -223,15 +230,23 @@ inline void refresh_general(const Instance& in, Route& r) {
             r.early_at[k] = dep - in.node_service(node);
         } else if (in.is_break(node)) {
             r.early_at[k] = std::max(in.node_early(node), dep);
+            rest += in.node_service(node);
         } else {
             ++r.n_real;
             if (in.locked_node[node]) r.lock_end = k + 1;
-            r.early_at[k] = std::max(in.early[node], dep + in.t(at, in.loc[node]));
+            // (without legs the drive follows the breaks)
+            r.early_at[k] = in.legs ? std::max({in.early[node], dep,
+                                                real_dep + in.t(at, in.loc[node]) + rest})
+                                    : std::max(in.early[node], dep + in.t(at, in.loc[node]));
             at = in.loc[node];
+            real_dep = r.early_at[k] + in.service[node];
+            rest = 0;
             const i64* q = in.req_load(node >> 1);
             for (int dim = 0; dim < kDims; ++dim) ld[dim] += load_sign(node) * q[dim];
         }
         dep = r.early_at[k] + in.node_service(node);
+        r.real_dep_at[k] = real_dep;
+        r.rest_at[k] = rest;
         r.loc_at[k] = at;
         for (int dim = 0; dim < kDims; ++dim)
             r.load_at[static_cast<std::size_t>(k) * kDims + dim] = ld[dim];

@@ -80,6 +80,10 @@ class Search {
             minimize_routes(s, ges_end);
             stats_.ges_s = elapsed(ges_start);
         }
+        if (params_.lns_iterations != 0) {  // local search: not for the first solution
+            exchange_routes(s);
+            relocate_blocks(s);
+        }
         const auto lns_start = Clock::now();
         Solution best = lns(s, deadline);
         stats_.lns_s = elapsed(lns_start);
@@ -134,38 +138,93 @@ class Search {
         return false;
     }
 
-    // `best_overall`; when a dropoff bound to its vehicle (rider on board, pickup
-    // locked) fits nowhere, the vehicle's breaks are tried at every other position
-    // first: a break placed for the stops so far may leave no room for that dropoff.
+    // `best_overall`; in the general mode, when the request fits nowhere or only on a
+    // vehicle still unused, it is also tried on each used route with breaks, the breaks
+    // lifted out first and placed again after it: a break placed for the stops so far
+    // may leave no room for the request (a lunch after a locked pickup, where its
+    // dropoff or a new ride had to go). The cheapest option wins.
     Insertion best_or_moved_break(Solution& s, int req, bool allow_empty) {
-        const Insertion x = best_overall(s, req, allow_empty);
-        if (x.ok() || !in_.general || in_.mode[req] != Instance::kDropOnly) return x;
-        const int v = in_.bound[req];
-        const Route& r = s.routes[v];
-        Insertion best;
-        Route best_route;
-        i64 best_total = kInf;  // the whole route's cost after the insertion
-        for (int b : in_.v_breaks[v]) {
-            const auto it = std::find(r.seq.begin(), r.seq.end(), b);
-            if (it == r.seq.end()) continue;
-            const int from = static_cast<int>(it - r.seq.begin());
-            for (int k = 0; k < r.size(); ++k) {
-                if (k == from) continue;
-                Route trial = r;
-                trial.seq.erase(trial.seq.begin() + from);
-                trial.seq.insert(trial.seq.begin() + k, b);
-                refresh(in_, trial);
-                const Insertion y = ins_.best_in_route(trial, req);
-                const i64 total = y.ok() ? y.delta + (trial.empty() ? 0 : trial.cost) : kInf;
-                if (total < best_total) {
-                    best = y;
-                    best_total = total;
-                    best_route = std::move(trial);
-                }
+        Insertion best = best_overall(s, req, allow_empty);
+        if (!in_.general || (best.ok() && !s.routes[best.v].empty())) return best;
+        bool moved = false;
+        for (int v = 0; v < in_.n_veh; ++v) {
+            const Route& r = s.routes[v];
+            if (r.empty() || in_.v_breaks[v].empty() || !in_.can(req, v)) continue;
+            Insertion y;
+            if (!around_breaks(r, req, lifted_, y)) continue;
+            if (!best.ok() || y.delta < best.delta) {
+                best = y;
+                std::swap(best_lifted_, lifted_);
+                moved = true;
             }
         }
-        if (best.ok()) s.routes[v] = std::move(best_route);
+        if (moved) s.routes[best.v] = std::move(best_lifted_);
         return best;
+    }
+
+    // `req` into route r with r's breaks lifted out and each placed again at its
+    // cheapest feasible position after it (the cheapest few insertions tried, cheapest
+    // first): `out` is the result without `req`, `x` the insertion that completes it
+    // (its delta against r).
+    bool around_breaks(const Route& r, int req, Route& out, Insertion& x) {
+        bare_.v = r.v;
+        bare_.seq.clear();
+        for (int node : r.seq) {
+            if (!in_.is_break(node)) bare_.seq.push_back(node);
+        }
+        refresh(in_, bare_);
+        options_.clear();
+        ins_.feasible_in_route(bare_, req, options_);
+        std::sort(options_.begin(), options_.end(),
+                  [](const Insertion& a, const Insertion& b) { return a.delta < b.delta; });
+        const int tries = std::min<int>(kLiftTries, static_cast<int>(options_.size()));
+        for (int t = 0; t < tries; ++t) {
+            const Insertion& o = options_[t];
+            out.v = r.v;
+            out.seq = bare_.seq;
+            out.seq.insert(out.seq.begin() + o.j, 2 * req + 1);
+            if (o.i >= 0) out.seq.insert(out.seq.begin() + o.i, 2 * req);
+            if (!place_breaks(out)) continue;
+            // the request's positions in the result, then the result without it
+            const auto at = [&](int node) {
+                return static_cast<int>(std::find(out.seq.begin(), out.seq.end(), node) -
+                                        out.seq.begin());
+            };
+            const i64 with = out.cost;
+            x.v = r.v;
+            x.j = at(2 * req + 1);
+            x.i = o.i >= 0 ? at(2 * req) : -1;
+            out.seq.erase(out.seq.begin() + x.j);
+            if (x.i >= 0) out.seq.erase(out.seq.begin() + x.i);
+            x.j -= x.i >= 0 ? 1 : 0;  // Solution::insert: dropoff first, before position j
+            refresh(in_, out);
+            x.delta = with - r.cost;
+            return true;
+        }
+        return false;
+    }
+
+    // Each of the vehicle's breaks missing from r at its cheapest feasible position
+    // (r refreshed); false when one fits nowhere.
+    bool place_breaks(Route& r) {
+        for (int b : in_.v_breaks[r.v]) {
+            if (std::find(r.seq.begin(), r.seq.end(), b) != r.seq.end()) continue;
+            i64 best_c = kInf;
+            int best_k = -1;
+            for (int k = 0; k <= r.size(); ++k) {
+                r.seq.insert(r.seq.begin() + k, b);
+                i64 c = 0;
+                if (timer().evaluate(in_, r.v, r.seq.data(), r.size(), c) && c < best_c) {
+                    best_c = c;
+                    best_k = k;
+                }
+                r.seq.erase(r.seq.begin() + k);
+            }
+            if (best_k < 0) return false;
+            r.seq.insert(r.seq.begin() + best_k, b);
+        }
+        refresh(in_, r);
+        return r.feasible;
     }
 
     // The cheapest feasible insertion over all vehicles; among empty vehicles only the
@@ -242,6 +301,258 @@ class Search {
         return true;
     }
 
+    // ---- route exchanges ------------------------------------------------------------
+    // Vehicles that differ (depot, breaks, rates, fixed cost, capacity) may serve each
+    // other's work for less: two routes swap vehicles, or a route's tail (its stops from
+    // a point where nobody is on board; the whole route when nothing on it is locked or
+    // bound) moves to an unused vehicle, whenever the plan's true cost falls. Moving
+    // requests one at a time seldom gets there: the first one moved opens the other
+    // vehicle, or leaves behind a route whose cost it cannot show wasted. Applied to the
+    // start of the LNS and to the current plan once per segment of iterations. (In the
+    // fast mode a tail never gains on an unused vehicle like its own: same depot, same
+    // rates, the triangle inequality.)
+    bool exchange_routes(Solution& s) {
+        bool improved = false;
+        for (int u = 0; u < in_.n_veh; ++u) {
+            for (int w = u + 1; w < in_.n_veh; ++w) {
+                if (in_.v_class[u] == in_.v_class[w]) continue;
+                if (s.routes[u].empty() || s.routes[w].empty()) continue;
+                if (!can_take(s, u, w) || !can_take(s, w, u)) continue;
+                transplant(s.routes[w], 0, u, swap_u_);
+                transplant(s.routes[u], 0, w, swap_w_);
+                improved |= commit_exchange(s, u, w);
+            }
+        }
+        for (int u = 0; u < in_.n_veh; ++u) {
+            if (s.routes[u].empty()) continue;
+            bool moved = false;
+            for (int k : tail_starts(s, u)) {
+                seen_class_.assign(in_.n_veh, 0);
+                for (int w = 0; w < in_.n_veh && !moved; ++w) {
+                    if (w == u || !s.routes[w].empty() || closed(w) || seen_class_[in_.v_class[w]])
+                        continue;
+                    seen_class_[in_.v_class[w]] = 1;
+                    if (!in_.general && in_.v_class[w] == in_.v_class[u]) continue;
+                    if (!tail_allowed(s.routes[u], k, w)) continue;
+                    transplant(s.routes[u], k, w, swap_w_);
+                    keep_head(s.routes[u], k, swap_u_);
+                    moved = commit_exchange(s, u, w);
+                }
+                if (moved) break;  // u has changed: its tails with it
+            }
+            improved |= moved;
+        }
+        return improved;
+    }
+
+    // Blocks of whole requests on a route picked at random (between two points where
+    // nobody is on board, spanning at most kBlockSpan such stretches, or running to its
+    // end) move into another vehicle's route, request by request at their cheapest
+    // places, whenever the plan's true cost falls: two rides served together that each
+    // alone would rather stay, or a route that another's end can take over. Applied to
+    // the start of the LNS and to the current plan once per segment of iterations.
+    bool relocate_blocks(Solution& s) {
+        used_.clear();
+        for (int v = 0; v < in_.n_veh; ++v) {
+            if (!s.routes[v].empty()) used_.push_back(v);
+        }
+        if (used_.empty()) return false;
+        const int u = used_[pick(static_cast<int>(used_.size()))];
+        std::vector<int> cuts = tail_starts(s, u);
+        cuts.push_back(s.routes[u].size());
+        const int n_cuts = static_cast<int>(cuts.size());
+        for (int a = 0; a + 1 < n_cuts; ++a) {
+            for (int b = a + 1; b < n_cuts; ++b) {
+                if (b > a + kBlockSpan && b < n_cuts - 1) continue;  // short blocks, and tails
+                seen_class_.assign(in_.n_veh, 0);
+                for (int w = 0; w < in_.n_veh; ++w) {
+                    if (w == u || closed(w)) continue;
+                    if (s.routes[w].empty()) {
+                        if (seen_class_[in_.v_class[w]]) continue;  // one unused per class
+                        seen_class_[in_.v_class[w]] = 1;
+                    }
+                    // the fast mode: identical vehicles are the LNS's business
+                    if (!in_.general && in_.v_class[w] == in_.v_class[u]) continue;
+                    if (!block_allowed(s.routes[u], cuts[a], cuts[b], w)) continue;
+                    cut_block(s.routes[u], cuts[a], cuts[b], swap_u_);
+                    swap_w_ = s.routes[w];
+                    if (!best_rebuild(s.routes[w], moving_, swap_w_, false)) continue;
+                    if (commit_exchange(s, u, w)) return true;  // u has changed
+                }
+            }
+        }
+        return false;
+    }
+
+    bool block_allowed(const Route& r, int a, int b, int to) const {
+        for (int i = a; i < b; ++i) {
+            if (!in_.is_break(r.seq[i]) && !in_.can(r.seq[i] >> 1, to)) return false;
+        }
+        return true;
+    }
+
+    // Route r without the request stops at positions [a, b) (its breaks kept, placed
+    // again); the requests taken out, by their first stop, in moving_.
+    void cut_block(const Route& r, int a, int b, Route& out) {
+        out.v = r.v;
+        out.seq.clear();
+        moving_.clear();
+        for (int i = 0; i < r.size(); ++i) {
+            const int node = r.seq[i];
+            if (i < a || i >= b || in_.is_break(node)) {
+                out.seq.push_back(node);
+            } else if (node == in_.head(node >> 1)) {
+                moving_.push_back(node >> 1);
+            }
+        }
+        refresh(in_, out);
+        if (in_.general) improve_breaks(in_, out);
+    }
+
+    bool closed(int v) const { return in_.general && in_.v_closed[v]; }
+
+    // Route r as it stands is feasible (the fast mode keeps no verdict: check it).
+    bool route_ok(const Route& r) {
+        if (in_.general || r.empty()) return r.feasible;
+        return loads_fit(in_, r.v, r.seq) &&
+               ins_.timing().feasible(r.v, r.seq.data(), static_cast<int>(r.seq.size()));
+    }
+
+    // swap_u_ and swap_w_ replace the routes of u and w when both are feasible and
+    // cost less than those (fixed costs included); their requests follow.
+    bool commit_exchange(Solution& s, int u, int w) {
+        if (!route_ok(swap_u_) || !route_ok(swap_w_)) return false;
+        const auto cost = [&](const Route& r) { return r.empty() ? 0 : r.cost + in_.v_fixed[r.v]; };
+        if (cost(swap_u_) + cost(swap_w_) >= s.route_cost(in_, u) + s.route_cost(in_, w))
+            return false;
+        std::swap(s.routes[u], swap_u_);
+        std::swap(s.routes[w], swap_w_);
+        for (int t = 0; t < 2; ++t) {
+            for (int node : s.routes[t == 0 ? u : w].seq) {
+                if (!in_.is_break(node)) s.route_of[node >> 1] = t == 0 ? u : w;
+            }
+        }
+        return true;
+    }
+
+    // Can vehicle `to` serve every request of route `from` (none locked or bound to it)?
+    bool can_take(const Solution& s, int from, int to) const {
+        if (closed(to) || !s.removable_route(in_, from)) return false;
+        return tail_allowed(s.routes[from], 0, to);
+    }
+
+    bool tail_allowed(const Route& r, int k, int to) const {
+        for (int i = k; i < r.size(); ++i) {
+            if (!in_.is_break(r.seq[i]) && !in_.can(r.seq[i] >> 1, to)) return false;
+        }
+        return true;
+    }
+
+    // The positions k (after the lock) from which route u's stops are whole requests
+    // that may leave it: nobody on board between k - 1 and k, nothing bound after k.
+    std::vector<int> tail_starts(const Solution& s, int u) const {
+        const Route& r = s.routes[u];
+        std::vector<int> out;
+        int open = 0;  // requests dropped off at or after k, picked up before k
+        const int lock_end = in_.general ? r.lock_end : 0;
+        for (int k = r.size() - 1; k >= lock_end; --k) {
+            const int node = r.seq[k];
+            if (in_.is_break(node)) continue;
+            const int req = node >> 1;
+            if (in_.bound_request(req)) break;  // a bound stop stays, and all before it
+            if (in_.one_stop(req)) {
+                // a visit: alone in its tail
+            } else if (node & 1) {
+                ++open;
+            } else {
+                --open;
+            }
+            if (open == 0) out.push_back(k);
+        }
+        std::reverse(out.begin(), out.end());
+        return out;
+    }
+
+    const std::vector<int>& breaks_of(int v) const {
+        static const std::vector<int> none;
+        return in_.general ? in_.v_breaks[v] : none;
+    }
+
+    // The request stops of `r` from position k on, on vehicle `v` with v's breaks at
+    // their cheapest feasible places: in their order or, when cheaper (or the only way),
+    // rebuilt by insertion, as a vehicle with another depot, break or capacity may want
+    // them in another order (requests taken in route order, reversed, or cheapest first).
+    void transplant(const Route& r, int k, int v, Route& out) {
+        out.v = v;
+        out.seq.clear();
+        moving_.clear();
+        for (int i = k; i < r.size(); ++i) {
+            const int node = r.seq[i];
+            if (in_.is_break(node)) continue;
+            out.seq.push_back(node);
+            if (node == in_.head(node >> 1)) moving_.push_back(node >> 1);
+        }
+        out.seq.insert(out.seq.end(), breaks_of(v).begin(), breaks_of(v).end());
+        refresh(in_, out);
+        if (in_.general) improve_breaks(in_, out);
+        unused_.v = v;
+        unused_.seq = breaks_of(v);
+        refresh(in_, unused_);
+        best_rebuild(unused_, moving_, out, route_ok(out));
+    }
+
+    // `reqs` inserted one by one at their cheapest places into `base` (the result in
+    // rebuilt_), in the given order or cheapest first; false when one fits nowhere.
+    bool rebuild(const Route& base, const std::vector<int>& reqs, bool cheapest_first) {
+        Route& built = rebuilt_;
+        built = base;
+        left_ = reqs;
+        while (!left_.empty()) {
+            int pick_at = 0;
+            Insertion x = ins_.best_in_route(built, left_[0]);
+            for (int a = 1; cheapest_first && a < static_cast<int>(left_.size()); ++a) {
+                const Insertion y = ins_.best_in_route(built, left_[a]);
+                if (y.ok() && (!x.ok() || y.delta < x.delta)) {
+                    x = y;
+                    pick_at = a;
+                }
+            }
+            if (!x.ok()) return false;
+            const int req = left_[pick_at];
+            left_.erase(left_.begin() + pick_at);
+            built.seq.insert(built.seq.begin() + x.j, 2 * req + 1);
+            if (x.i >= 0) built.seq.insert(built.seq.begin() + x.i, 2 * req);
+            refresh(in_, built);
+            if (in_.general) improve_breaks(in_, built);
+        }
+        return in_.general ? built.feasible : true;
+    }
+
+    // The best of the three rebuilds of `base` with `reqs` (route order, reversed,
+    // cheapest first) into `out` when it is feasible and cheaper than `out` (or `out`
+    // is not feasible); true when `out` ends feasible.
+    bool best_rebuild(const Route& base, std::vector<int>& reqs, Route& out, bool ok) {
+        for (int order = 0; order < 3; ++order) {
+            if (order == 1) std::reverse(reqs.begin(), reqs.end());
+            if (rebuild(base, reqs, order == 2) && (!ok || rebuilt_.cost < out.cost)) {
+                std::swap(out, rebuilt_);
+                ok = true;
+            }
+        }
+        return ok;
+    }
+
+    // Route `r` without the request stops from position k on (its breaks kept).
+    void keep_head(const Route& r, int k, Route& out) {
+        out.v = r.v;
+        out.seq.assign(r.seq.begin(), r.seq.begin() + k);
+        for (int i = k; i < r.size(); ++i) {
+            if (in_.is_break(r.seq[i])) out.seq.push_back(r.seq[i]);
+        }
+        refresh(in_, out);
+        if (in_.general) improve_breaks(in_, out);
+    }
+
     // ---- distance: adaptive large neighbourhood search ------------------------------
     // The best plan is kept by the true objective, but candidates are accepted on one
     // where a vehicle's fixed cost is capped near a route's cost: with vehicles first
@@ -257,9 +568,14 @@ class Search {
         const double total = std::max(1e-3, seconds_between(start, deadline));
         double arcs = 0;
         for (const Route& r : s.routes) arcs += static_cast<double>(r.cost);
-        const double t0 = std::max(1.0, params_.start_temp * arcs / std::log(2.0));
+        // on a small problem one request is a large share of the cost: each move is a big
+        // step, and a temperature set by the plan's cost alone would hardly ever accept
+        // one uphill (kSmallProblem requests and more: as it was)
+        const double small = std::max(1.0, kSmallProblem / std::max(1.0, double(in_.n_req)));
+        const double t0 = std::max(1.0, params_.start_temp * small * arcs / std::log(2.0));
         const double t1 = std::max(1e-3, params_.end_temp * arcs / std::log(2.0));
         std::vector<double> w_destroy(kDestroyOps, 1.0), w_repair(kRepairOps, 1.0);
+        if (!in_.general) w_destroy[kSegmentOp] = 0;  // the fast mode's fleets are alike
         std::vector<double> score_d(kDestroyOps, 0), score_r(kRepairOps, 0);
         std::vector<int> uses_d(kDestroyOps, 0), uses_r(kRepairOps, 0);
         std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -292,6 +608,7 @@ class Search {
             const int orp = roulette(w_repair);
             pool.clear();
             destroy(cand, od, removal_count(cand), pool);
+            if (od == kSegmentOp) move_segment(cand, pool, soft);
             repair(cand, pool, orp);
             if (params_.lns_eject_steps > 0 && !pool.empty()) {
                 // tight fleets: push the left-overs in by ejection chains before judging;
@@ -336,6 +653,17 @@ class Search {
             if (++iteration % kSegment == 0) {
                 adapt(w_destroy, score_d, uses_d);
                 adapt(w_repair, score_r, uses_r);
+                // the current plan may have drifted to where an exchange pays
+                const bool swapped = exchange_routes(s);
+                if (relocate_blocks(s) || swapped) {
+                    f_cur = s.objective(in_, soft);
+                    if (s.objective(in_) < f_best) {
+                        best = s;
+                        f_best = s.objective(in_);
+                        ++stats_.lns_improvements;
+                        last_gain = Clock::now();
+                    }
+                }
             }
         }
         stats_.lns_iterations = iteration;
@@ -360,9 +688,14 @@ class Search {
     }
 
   private:
-    static constexpr int kDestroyOps = 4;  // random, worst, related, route
+    static constexpr int kDestroyOps = 5;  // random, worst, related, route, segment
+    static constexpr int kSegmentOp = 4;
     static constexpr int kRepairOps = 6;   // {greedy, regret-2, regret-3} x {plain, noise}
     static constexpr int kSegment = 100;
+    static constexpr int kLiftTries = 8;  // insertions tried with the breaks placed again
+    static constexpr int kBlockSpan = 2;  // stretches between empty points a moved block spans
+    static constexpr int kMinRuin = 4;    // a destroy may take out this many, however few
+    static constexpr double kSmallProblem = 30;  // requests: below, hotter and finer moves
     static constexpr i64 kMissing = kInf / 8;
 
     struct Ejection {
@@ -484,12 +817,16 @@ class Search {
     }
 
     // -- destroy ----------------------------------------------------------------------
+    // How many requests a destroy takes out: a share of them, but on small problems
+    // up to kMinRuin (three rides that must swap places need three out at once) and
+    // down to one (one request put back at its best place: with three, taking out two
+    // at least misses that move).
     int removal_count(const Solution& s) {
         const int assigned = in_.n_req - s.unassigned();
+        const int share = static_cast<int>(std::ceil(params_.max_remove_share * in_.n_req));
         const int hi = std::max(
-            1, std::min({params_.max_remove, assigned,
-                         static_cast<int>(std::ceil(params_.max_remove_share * in_.n_req))}));
-        const int lo = std::min(params_.min_remove, hi);
+            1, std::min({params_.max_remove, assigned, std::max(share, kMinRuin)}));
+        const int lo = in_.n_req < kSmallProblem ? 1 : std::min(params_.min_remove, hi);
         return std::uniform_int_distribution<int>(lo, hi)(rng_);
     }
 
@@ -509,10 +846,48 @@ class Search {
             case 0: random_removal(q, removed); break;
             case 1: worst_removal(s, q, removed); break;
             case 2: related_removal(s, q, removed); break;
-            default: route_removal(s, q, removed); break;
+            case 3: route_removal(s, q, removed); break;
+            default: segment_removal(s, q, removed); break;
+        }
+        touched_.clear();
+        if (in_.general) {
+            for (int r : removed) touched_.push_back(s.route_of[r]);
+            std::sort(touched_.begin(), touched_.end());
+            touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
         }
         s.remove(in_, removed);
         out.insert(out.end(), removed.begin(), removed.end());
+        for (int v : touched_) reseat_breaks(s.routes[v]);
+    }
+
+    // Each break of a route to a random position among those that cost no more (where
+    // it is included): breaks often cost the same in many places (no hourly cost, or
+    // taken in idle time), and the place a break keeps decides which requests the
+    // repair can put around it (a ride limit that a lunch on board would break).
+    void reseat_breaks(Route& r) {
+        if (r.empty() || in_.v_breaks[r.v].empty()) return;
+        for (int b : in_.v_breaks[r.v]) {
+            const auto it = std::find(r.seq.begin(), r.seq.end(), b);
+            if (it == r.seq.end()) continue;
+            const int from = static_cast<int>(it - r.seq.begin());
+            scratch_ = r.seq;
+            scratch_.erase(scratch_.begin() + from);
+            options_k_.assign(1, from);
+            for (int k = 0; k <= static_cast<int>(scratch_.size()); ++k) {
+                if (k == from) continue;
+                scratch_.insert(scratch_.begin() + k, b);
+                i64 c = 0;
+                const int n = static_cast<int>(scratch_.size());
+                if (timer().evaluate(in_, r.v, scratch_.data(), n, c) && c <= r.cost)
+                    options_k_.push_back(k);
+                scratch_.erase(scratch_.begin() + k);
+            }
+            const int to = options_k_[pick(static_cast<int>(options_k_.size()))];
+            if (to == from) continue;
+            r.seq.erase(r.seq.begin() + from);
+            r.seq.insert(r.seq.begin() + to, b);
+            refresh(in_, r);
+        }
     }
 
     void random_removal(int q, std::vector<int>& removed) {
@@ -598,6 +973,56 @@ class Search {
             removed.push_back(rel[k].second);
             gone[rel[k].second] = 1;
         }
+    }
+
+    // Up to q requests one after another on one route (by their first stops; those
+    // bound to it stay), for `move_segment` to put into another vehicle together.
+    void segment_removal(const Solution& s, int q, std::vector<int>& removed) {
+        used_.clear();
+        for (int v = 0; v < in_.n_veh; ++v) {
+            if (!s.routes[v].empty()) used_.push_back(v);
+        }
+        segment_from_ = used_[pick(static_cast<int>(used_.size()))];
+        std::vector<int> heads;
+        for (int node : s.routes[segment_from_].seq) {
+            if (in_.is_break(node) || !in_.movable(node) || in_.bound_request(node >> 1)) continue;
+            if (node == in_.head(node >> 1)) heads.push_back(node >> 1);
+        }
+        if (heads.empty()) return;
+        const int from = pick(static_cast<int>(heads.size()));
+        const int count = 1 + pick(std::min<int>(q, static_cast<int>(heads.size()) - from));
+        removed.assign(heads.begin() + from, heads.begin() + from + count);
+    }
+
+    // The requests of a segment (`pool`) all into the one other vehicle where they cost
+    // least, inserted one by one cheapest first; left in the pool when none takes them.
+    void move_segment(Solution& s, std::vector<int>& pool, const std::vector<i64>& fixed) {
+        if (pool.empty()) return;
+        i64 best_delta = kInf;
+        int best_w = -1;
+        seen_class_.assign(in_.n_veh, 0);
+        for (int w = 0; w < in_.n_veh; ++w) {
+            const Route& r = s.routes[w];
+            if (w == segment_from_ || closed(w)) continue;
+            if (r.empty()) {
+                if (seen_class_[in_.v_class[w]]) continue;  // one unused per class
+                seen_class_[in_.v_class[w]] = 1;
+            }
+            if (!std::all_of(pool.begin(), pool.end(), [&](int req) { return in_.can(req, w); }))
+                continue;
+            moving_ = pool;
+            if (!rebuild(r, moving_, true)) continue;
+            const i64 delta = rebuilt_.cost + (r.empty() ? fixed[w] : -r.cost);
+            if (delta < best_delta) {
+                best_delta = delta;
+                best_w = w;
+                std::swap(segment_route_, rebuilt_);
+            }
+        }
+        if (best_w < 0) return;
+        s.routes[best_w] = std::move(segment_route_);
+        for (int req : pool) s.route_of[req] = best_w;
+        pool.clear();
     }
 
     // A whole short route, topped up with random requests up to q.
@@ -750,13 +1175,21 @@ class Search {
     Stats stats_;
     // scratch
     std::vector<char> seen_class_, active_;
-    std::vector<int> chosen_, one_, assigned_;
+    std::vector<int> chosen_, one_, assigned_, touched_, options_k_;
     std::vector<Insertion> options_, cache_;
     std::vector<i64> start_;
     std::vector<int> scratch_;
     Route trial_;
     Solution base_;
     Solution repaired_;  // LNS: the candidate before its ejection chain
+    Route swap_u_, swap_w_;  // route exchanges: the two routes on their new vehicles
+    Route rebuilt_;          // route exchanges: a route rebuilt by insertion
+    Route bare_, lifted_, best_lifted_;  // a route without its breaks; with them placed again
+    std::vector<int> moving_, left_;
+    Route unused_;  // route exchanges: a vehicle's empty route
+    std::vector<int> used_;
+    int segment_from_ = -1;  // the route the last segment removal took from
+    Route segment_route_;    // the best route found for a segment
     long ges_left_ = -1;
 };
 

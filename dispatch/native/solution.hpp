@@ -242,15 +242,21 @@ class Inserter {
         const int p = 2 * req, d = p + 1;
         const int lp = in.loc[p], ld = in.loc[d];
         const i64 base = r.empty() ? 0 : r.cost;
-        const auto dep_before = [&](int k) {
-            return k == 0 ? in.v_early[v] : r.early_at[k - 1] + in.node_service(r.seq[k - 1]);
+        // a lower bound on the arrival at a stop at `loc` put before position k (after
+        // the stop or break at k - 1, and the drive from the last stop with the breaks
+        // since: a break may be taken anywhere on its leg)
+        const auto arrival = [&](int k, int loc) {
+            if (k == 0) return in.v_early[v] + in.t(in.v_start[v], loc);
+            const i64 dep = r.early_at[k - 1] + in.node_service(r.seq[k - 1]);
+            const i64 drive = in.t(r.loc_at[k - 1], loc);
+            if (!in.legs) return dep + drive;  // the drive follows the breaks
+            return std::max(dep, r.real_dep_at[k - 1] + drive + r.rest_at[k - 1]);
         };
-        const auto loc_before = [&](int k) { return k == 0 ? in.v_start[v] : r.loc_at[k - 1]; };
         i64 c = 0;
         if (in.mode[req] == Instance::kDropOnly || in.mode[req] == Instance::kSingle) {
             if (in.mode[req] == Instance::kDropOnly && in.bound[req] != v) return;
             for (int j = r.lock_end; j <= n; ++j) {
-                if (dep_before(j) + in.t(loc_before(j), ld) > in.late[d]) break;
+                if (arrival(j, ld) > in.late[d]) break;
                 buf_.assign(r.seq.begin(), r.seq.begin() + j);
                 buf_.push_back(d);
                 buf_.insert(buf_.end(), r.seq.begin() + j, r.seq.end());
@@ -262,12 +268,12 @@ class Inserter {
         const i64* q = in.req_load(req);
         const i64* cap = in.cap(v);
         for (int i = r.lock_end; i <= n; ++i) {
-            if (dep_before(i) + in.t(loc_before(i), lp) > in.late[p]) break;
+            if (arrival(i, lp) > in.late[p]) break;
             if (!fits_general(r, i - 1, q, cap)) continue;
             for (int j = i; j <= n; ++j) {
                 if (j > i) {
                     if (!fits_general(r, j - 1, q, cap)) break;
-                    if (dep_before(j) + in.t(loc_before(j), ld) > in.late[d]) break;
+                    if (arrival(j, ld) > in.late[d]) break;
                 }
                 build(r, req, i, j, buf_);
                 if (!r.feasible && !loads_fit(in, v, buf_)) continue;
@@ -277,9 +283,12 @@ class Inserter {
     }
 
     // The cheapest feasible insertion of `req` into `r` costing less than `bound`
-    // (the vehicle's fixed cost included when the route is empty).
+    // (the vehicle's fixed cost included when the route is empty; in the fast mode so
+    // is the drive from its start to its end, which the detour of the first request is
+    // measured against but an unused vehicle never makes).
     Insertion best_in_route(const Route& r, int req, i64 bound = kInf) {
-        const i64 fixed = r.empty() ? fixed_[r.v] : 0;
+        i64 fixed = r.empty() ? fixed_[r.v] : 0;
+        if (r.empty() && !in_.general) fixed += in_.arc(r.v, in_.v_start[r.v], in_.v_end[r.v]);
         Insertion best;
         best.delta = bound;
         if (in_.general) {

@@ -467,3 +467,354 @@ def test_without_the_module_solve_warns_once_and_uses_ortools(monkeypatch, caplo
     assert check_plan(problem, first).ok()
     with pytest.raises(SolverError, match="not built"):
         solve(problem, SolutionLimit(5), config=SearchConfig(native=True))
+
+
+# -- found by the live-problem property (each failed before its fix) -------------------
+
+NO_EXCESS = CostWeights(excess_ride_per_hour=0)
+
+
+def steps_of(plan, vehicle_id):
+    return [(s.kind, s.request_id or s.break_id) for s in plan.route(vehicle_id).steps]
+
+
+def test_the_driver_may_drive_to_the_next_ride_first_and_take_the_lunch_there():
+    """The lunch is due at 1000 sharp; the ride waits 600 s away from 2800 to 2900. Rested
+    at the depot the car arrives at 3400; on the way (as OR-Tools and the checker allow a
+    break anywhere on its leg) it leaves at 400, rests from 1000 and picks up at 2800.
+    The native engine used to leave the ride out (1 000 000 yen against 360)."""
+    t, d = line_matrix([0, 600])
+    lunch = Break("lunch", TimeWindow(1000, 1000), 1800)
+    car = Vehicle("v0", 0, 0, TimeWindow(0, 7 * HOUR), (2, 0, 3), breaks=(lunch,), cost_per_hour=0)
+    ride = RideRequest("r0", 1, 0, pickup_window=TimeWindow(2800, 2900))
+    problem = Problem(t, d, (ride,), (car,))
+    ours, theirs = both_engines(problem, BUDGET)
+    assert_valid(problem, ours)
+    assert ours.summary.served == theirs.summary.served == 1
+    steps = ours.route("v0").steps
+    assert [s.kind for s in steps[:3]] == [StepKind.START, StepKind.BREAK, StepKind.PICKUP]
+    assert steps[0].departure < steps[1].service_start == 1000  # it left before the lunch
+    assert steps[2].service_start == 2800 and ours.summary.cost == theirs.summary.cost
+    # the live day times a lunch where the car rests (`dispatch.schedule`): not so there
+    rested = solve(problem, BUDGET, config=SearchConfig(breaks_on_legs=False))
+    assert_valid(problem, rested)
+    assert rested.summary.served == 0
+
+
+def test_a_lunch_between_two_rides_may_come_after_the_drive():
+    """Ride a ends at 1320 600 s from where b starts (3700-3800); the lunch is due at 1500
+    sharp. Resting first, b starts at 3900; driving first, at 3720."""
+    t, d = line_matrix([0, 600, 1200])
+    lunch = Break("lunch", TimeWindow(1500, 1500), 1800)
+    car = Vehicle("v0", 0, 0, TimeWindow(0, 7 * HOUR), (2, 0, 3), breaks=(lunch,))
+    rides = (
+        RideRequest("a", 0, 1, pickup_window=TimeWindow(600, 700)),
+        RideRequest("b", 2, 0, pickup_window=TimeWindow(3700, 3800)),
+    )
+    problem = Problem(t, d, rides, (car,))
+    for seed in range(3):
+        plan = solve(problem, BUDGET, seed=seed, config=NATIVE)
+        assert_valid(problem, plan)
+        assert plan.summary.served == 2
+        assert steps_of(plan, "v0")[3] == (StepKind.BREAK, "lunch")
+
+
+def test_a_lunch_moves_before_a_locked_pickup_to_make_room_for_the_rides_after_it():
+    """The car has picked up r2 (locked) and lunches in 7200-9000 for 30 min. Placed after
+    r2's pickup, the lunch leaves no room for the three short rides between 8647 and
+    10081; only before it do all fit. Shrunk from an example the property found
+    (`native_fail_case.json`): construction and route elimination never moved a break
+    for a ride that could open a car of its own, or that fitted nowhere."""
+    t, d = line_matrix([0, 1])
+    lunch = Break("lunch", TimeWindow(7200, 9000), 1800)
+    car = Vehicle("v0", 0, 0, TimeWindow(0, 7 * HOUR), (2, 0, 3), breaks=(lunch,), cost_per_hour=0)
+    rides = (
+        RideRequest("r0", 0, 0, pickup_window=TimeWindow(8881, 10081)),
+        RideRequest("r1", 0, 0, pickup_window=TimeWindow(8647, 9847)),
+        RideRequest("r2", 1, 0, pickup_window=TimeWindow(7512, 11112)),
+        RideRequest("r5", 0, 0, pickup_window=TimeWindow(7994, 9194)),
+    )
+    locked = {"v0": (StopRef("r2", StopKind.PICKUP),)}
+    problem = Problem(t, d, rides, (car,), locked=locked, weights=NO_EXCESS)
+    for seed in range(3):
+        plan = solve(problem, BUDGET, seed=seed, config=NATIVE)
+        assert_valid(problem, plan)
+        assert plan.summary.served == 4
+        first = plan.route("v0").steps[1]  # the lunch came before, on the route or not
+        assert first.request_id == "r2" and first.service_start > 9000
+
+
+def test_the_car_leaves_as_late_as_keeps_its_lunch_after_the_end():
+    """With one seat the car takes a (any time) and then b (3000-3100), home 200 s away;
+    the lunch is due at 3450 sharp. Leaving at 2610 it is home at 3450 and lunches
+    off the route (840 s paid); leaving as late as the windows allow (2680) puts the
+    lunch on the route (2640 s paid), which the native engine used to choose."""
+    t, d = line_matrix([0, 100, 200])
+    lunch = Break("lunch", TimeWindow(3450, 3450), 1800)
+    car = Vehicle(
+        "v0", 2, 2, TimeWindow(0, 7 * HOUR), (1, 0, 3), breaks=(lunch,), cost_per_hour=3600,
+        cost_per_km=0,
+    )  # fmt: skip
+    rides = (
+        RideRequest("a", 1, 0, pickup_window=TimeWindow(0, 5000)),
+        RideRequest("b", 1, 0, pickup_window=TimeWindow(3000, 3100)),
+    )
+    problem = Problem(t, d, rides, (car,), weights=NO_EXCESS)
+    ours, theirs = both_engines(problem, BUDGET)
+    assert_valid(problem, ours)
+    assert ours.summary.cost == theirs.summary.cost == 840
+    route = ours.route("v0")
+    assert route.steps[0].departure == 2610 and route.steps[-1].arrival == 3450
+    assert all(s.kind is not StepKind.BREAK for s in route.steps)
+
+
+def test_an_unused_car_is_not_made_cheaper_by_the_drive_home_it_never_makes():
+    """A car starting at 2 and ending at 0 used to be priced as if it drove 2 -> 0
+    anyway: the ride 1 -> 2 looked cheaper on it (1800 m of detour) than on the car at
+    0 (2000 m), though it costs it 2800 m."""
+    t, d = line_matrix([0, 100, 1000])
+    home = Vehicle("home", 0, 0, TimeWindow(0, 7 * HOUR), (2, 0, 3), cost_per_hour=0)
+    away = Vehicle("away", 2, 0, TimeWindow(0, 7 * HOUR), (2, 0, 3), cost_per_hour=0)
+    ride = RideRequest("r0", 1, 2, pickup_window=TimeWindow(3600, 4800))
+    problem = Problem(t, d, (ride,), (home, away), weights=NO_EXCESS)
+    for seed in range(3):
+        plan = solve(problem, BUDGET, seed=seed, config=NATIVE)
+        assert [r.vehicle_id for r in plan.routes] == ["home"]
+
+
+def test_a_whole_route_moves_to_the_car_paid_by_the_day():
+    """v0 is paid by the hour, v1 by the day (500 yen, no hourly rate). Both rides on v0
+    cost 867 yen, on v1 605; one on each costs more than either, so moving them one at a
+    time never starts (the native plan stayed on v0)."""
+    t = np.array([[0, 161, 0, 136], [161, 0, 161, 285], [0, 161, 0, 136], [136, 285, 136, 0]])
+    d = np.array([[0, 965, 0, 814], [965, 0, 965, 1705], [0, 965, 0, 814], [814, 1705, 814, 0]])
+    hourly = Vehicle("v0", 2, 2, TimeWindow(0, 25200), (4, 0, 3))
+    daily = Vehicle("v1", 3, 3, TimeWindow(0, 25200), (2, 0, 3), cost_per_hour=0, fixed_cost=500)
+    rides = (
+        RideRequest("r0", 1, 0, pickup_window=TimeWindow(5329, 8929)),
+        RideRequest("r1", 1, 1, pickup_window=TimeWindow(3600, 4800)),
+    )
+    problem = Problem(t, d, rides, (hourly, daily), horizon_s=28800, weights=NO_EXCESS)
+    ours, theirs = both_engines(problem, BUDGET)
+    assert [r.vehicle_id for r in ours.routes] == ["v1"]
+    assert ours.summary.cost <= theirs.summary.cost + 1e-6
+
+
+def test_two_routes_swap_cars():
+    """Two cars at different depots, each better placed for the other's work."""
+    t = np.array(
+        [[0, 289, 539, 442, 253], [289, 0, 312, 398, 150], [539, 312, 0, 691, 460],
+         [442, 398, 691, 0, 259], [253, 150, 460, 259, 0]]
+    )  # fmt: skip
+    d = np.array(
+        [[0, 1732, 3230, 2648, 1517], [1732, 0, 1867, 2384, 897], [3230, 1867, 0, 4144, 2757],
+         [2648, 2384, 4144, 0, 1551], [1517, 897, 2757, 1551, 0]]
+    )  # fmt: skip
+    cars = (
+        Vehicle("v0", 0, 0, TimeWindow(0, 25200), (3, 0, 3)),
+        Vehicle("v1", 3, 3, TimeWindow(0, 25200), (2, 0, 3)),
+    )
+    requests = (
+        RideRequest("r2", 2, 1, party_size=2, pickup_window=TimeWindow(12392, 19592)),
+        DeliveryOrder("d3", 3, 0, ready_at=3955, due_by=6355),
+    )
+    problem = Problem(t, d, requests, cars, horizon_s=28800, weights=NO_EXCESS)
+    ours, theirs = both_engines(problem, BUDGET)
+    assert_valid(problem, ours)
+    assert stops(ours, "v0") == [StopRef("r2", StopKind.PICKUP), StopRef("r2", StopKind.DROPOFF)]
+    assert ours.summary.cost <= theirs.summary.cost + 1e-6
+
+
+def test_two_rides_move_together_to_the_bigger_car_in_another_order():
+    """On the two-seat car r2 (two riders) and r5 go one after the other; the three-seat
+    car can carry them together, for less. Alone each ride is cheaper on the small car,
+    and its route in the same order does not fit the big one: it is rebuilt there."""
+    t = np.array(
+        [[0, 243, 169, 248, 276, 371, 279], [243, 0, 105, 17, 87, 514, 393],
+         [169, 105, 0, 118, 108, 502, 290], [248, 17, 118, 0, 101, 508, 407],
+         [276, 87, 108, 101, 0, 587, 356], [371, 514, 502, 508, 587, 0, 629],
+         [279, 393, 290, 407, 356, 629, 0]]
+    )  # fmt: skip
+    d = np.array(
+        [[0, 1456, 1014, 1488, 1653, 2224, 1674], [1456, 0, 628, 97, 517, 3081, 2356],
+         [1014, 628, 0, 708, 644, 3010, 1739], [1488, 97, 708, 0, 601, 3043, 2442],
+         [1653, 517, 644, 601, 0, 3518, 2132], [2224, 3081, 3010, 3043, 3518, 0, 3773],
+         [1674, 2356, 1739, 2442, 2132, 3773, 0]]
+    )  # fmt: skip
+    cars = (
+        Vehicle("big", 1, 1, TimeWindow(0, 25200), (3, 0, 3), cost_per_hour=0),
+        Vehicle("small", 0, 0, TimeWindow(0, 25200), (2, 0, 3), cost_per_hour=0),
+    )
+    rides = (
+        RideRequest("r2", 0, 6, party_size=2, pickup_window=TimeWindow(8139, 9339)),
+        RideRequest("r5", 4, 6, pickup_window=TimeWindow(8335, 11935)),
+    )
+    problem = Problem(t, d, rides, cars, horizon_s=28800, weights=NO_EXCESS)
+    ours, theirs = both_engines(problem, BUDGET)
+    assert [r.vehicle_id for r in ours.routes] == ["big"]
+    assert [ref.request_id for ref in stops(ours, "big")][:2] == ["r5", "r2"]
+    assert ours.summary.cost <= theirs.summary.cost + 1e-6
+
+
+def test_two_rides_served_together_move_together_to_another_car():
+    """r3 then r2 share v0's route; each alone is cheaper where it is, both together are
+    cheaper on v1 (a block of the route moved as one)."""
+    t = np.array(
+        [[0, 291, 262, 0, 74, 291], [291, 0, 368, 291, 249, 0], [262, 368, 0, 262, 316, 368],
+         [0, 291, 262, 0, 74, 291], [74, 249, 316, 74, 0, 249], [291, 0, 368, 291, 249, 0]]
+    )  # fmt: skip
+    d = np.array(
+        [[0, 2619, 2350, 0, 664, 2619], [2619, 0, 3305, 2619, 2239, 0],
+         [2350, 3305, 0, 2350, 2838, 3305], [0, 2619, 2350, 0, 664, 2619],
+         [664, 2239, 2838, 664, 0, 2239], [2619, 0, 3305, 2619, 2239, 0]]
+    )  # fmt: skip
+    cars = (
+        Vehicle("v0", 3, 3, TimeWindow(0, 25200), (2, 0, 3), cost_per_hour=0),
+        Vehicle("v1", 1, 1, TimeWindow(0, 25200), (2, 0, 3), cost_per_hour=0),
+    )
+    rides = (
+        RideRequest("r2", 2, 1, pickup_window=TimeWindow(10251, 13851)),
+        RideRequest("r3", 4, 2, pickup_window=TimeWindow(9035, 12635)),
+    )
+    problem = Problem(t, d, rides, cars, horizon_s=28800, weights=NO_EXCESS)
+    theirs = solve(problem, BUDGET, config=ORTOOLS)
+    for seed in range(3):
+        plan = solve(problem, BUDGET, seed=seed, config=NATIVE)
+        assert plan.summary.cost <= theirs.summary.cost + 1e-6
+
+
+def test_a_small_problem_is_searched_with_large_enough_moves():
+    """Five requests on one car: the cheaper order moves three of them at once (a share
+    of 35 % of five took out two at most), and each move is a large share of the cost
+    (the temperature has to let the search over such steps)."""
+    t = np.array(
+        [[0, 174, 190, 250, 129], [174, 0, 51, 391, 170], [190, 51, 0, 380, 213],
+         [250, 391, 380, 0, 373], [129, 170, 213, 373, 0]]
+    )  # fmt: skip
+    d = np.array(
+        [[0, 1558, 1703, 2245, 1156], [1558, 0, 456, 3516, 1522], [1703, 456, 0, 3415, 1913],
+         [2245, 3516, 3415, 0, 3352], [1156, 1522, 1913, 3352, 0]]
+    )  # fmt: skip
+    car = Vehicle("v0", 1, 1, TimeWindow(0, 25200), (2, 0, 3), cost_per_hour=0)
+    requests = (
+        RideRequest("r0", 1, 0, party_size=2, pickup_window=TimeWindow(6425, 13625)),
+        RideRequest("r1", 2, 4, pickup_window=TimeWindow(5092, 6292)),
+        RideRequest("r2", 2, 4, pickup_window=TimeWindow(5799, 12999)),
+        RideRequest("r3", 1, 4, pickup_window=TimeWindow(3600, 4800)),
+        DeliveryOrder("d4", 2, 0, ready_at=3600, due_by=7200),
+    )
+    locked = {"v0": (StopRef("r3", StopKind.PICKUP),)}
+    problem = Problem(t, d, requests, (car,), horizon_s=28800, locked=locked, weights=NO_EXCESS)
+    theirs = solve(problem, BUDGET, config=ORTOOLS)
+    for seed in range(4):
+        plan = solve(problem, BUDGET, seed=seed, config=NATIVE)
+        assert_valid(problem, plan)
+        assert plan.summary.cost <= theirs.summary.cost + 1e-6
+
+
+def test_a_lunch_free_to_go_anywhere_is_tried_elsewhere():
+    """No hourly rate: the lunch (9291-11091) costs the same at every place it fits, so it
+    never moved; r1 (arrive by 12172, two riders, a ride limit) fits around r6 only if
+    the lunch comes before both. Destroyed routes now seat their breaks afresh."""
+    t = np.array([[0, 383, 383, 218], [383, 0, 0, 351], [383, 0, 0, 351], [218, 351, 351, 0]])
+    d = np.array(
+        [[0, 3443, 3443, 1960], [3443, 0, 0, 3154], [3443, 0, 0, 3154], [1960, 3154, 3154, 0]]
+    )
+    lunch = Break("lunch", TimeWindow(9291, 11091), 1800)
+    car = Vehicle("v2", 3, 3, TimeWindow(0, 25200), (4, 0, 3), breaks=(lunch,), cost_per_hour=0)
+    rides = (
+        RideRequest("r1", 2, 0, party_size=2, arrive_by=12172),
+        RideRequest("r6", 2, 2, party_size=2, pickup_window=TimeWindow(10798, 14398)),
+    )
+    problem = Problem(t, d, rides, (car,), horizon_s=28800, weights=NO_EXCESS)
+    theirs = solve(problem, BUDGET, config=ORTOOLS)
+    for seed in range(3):
+        plan = solve(problem, BUDGET, seed=seed, config=NATIVE)
+        assert_valid(problem, plan)
+        assert plan.summary.cost <= theirs.summary.cost + 1e-6
+
+
+def test_an_ortools_break_never_overlaps_a_stop():
+    """The break's visit transits were read by OR-Tools per variable index but listed per
+    node: with the van's start and end at different places they were shifted, and its
+    lunch began during the 120 s pickup (the checker rejected the plan)."""
+    t = np.array([[0, 40, 460], [40, 0, 490], [460, 490, 0]])
+    d = t * 6
+    lunch = Break("lunch", TimeWindow(13320, 15120), 1800)
+    van = Vehicle(
+        "v0", 0, 1, TimeWindow(0, 25200), (2, 0, 3), breaks=(lunch,), cost_per_hour=0,
+        start_time=6000,
+    )  # fmt: skip
+    goods = DeliveryOrder("d0", 0, 2, ready_at=13280, due_by=15680)
+    problem = Problem(t, d, (goods,), (van,))
+    plan = solve(problem, BUDGET, config=ORTOOLS)
+    assert_valid(problem, plan)
+    pickup, lunch_step = plan.route("v0").steps[1:3]
+    assert lunch_step.kind is StepKind.BREAK and lunch_step.service_start >= pickup.departure
+
+
+def test_one_request_alone_goes_back_to_its_best_place_on_a_small_problem():
+    """Three requests on one car: the cheaper plan moves only the shop's goods d0, to
+    before r1's pickup. Taking out two requests at least, and putting one back before
+    the other, the search never made that move."""
+    t = np.array(
+        [[0, 646, 630, 534, 226], [646, 0, 289, 263, 424], [630, 289, 0, 495, 460],
+         [534, 263, 495, 0, 323], [226, 424, 460, 323, 0]]
+    )  # fmt: skip
+    d = np.array(
+        [[0, 3876, 3780, 3200, 1354], [3876, 0, 1731, 1578, 2540], [3780, 1731, 0, 2966, 2755],
+         [3200, 1578, 2966, 0, 1933], [1354, 2540, 2755, 1933, 0]]
+    )  # fmt: skip
+    car = Vehicle("v0", 0, 0, TimeWindow(0, 25200), (2, 0, 3), cost_per_hour=0)
+    requests = (
+        RideRequest(
+            "r1", 4, 3, pickup_window=TimeWindow(6040, 7240), max_ride_s=1223,
+            promise=TimeWindow(6040, 6940),
+        ),
+        RideRequest("r2", 2, 2, pickup_window=TimeWindow(3600, 7200), max_ride_s=900),
+        DeliveryOrder("d0", 1, 3, ready_at=3600, due_by=7200),
+    )  # fmt: skip
+    problem = Problem(t, d, requests, (car,), horizon_s=28800, weights=NO_EXCESS)
+    theirs = solve(problem, BUDGET, config=ORTOOLS)
+    for seed in range(3):
+        plan = solve(problem, BUDGET, seed=seed, config=NATIVE)
+        assert_valid(problem, plan)
+        assert plan.summary.cost <= theirs.summary.cost + 1e-6
+        assert [ref.request_id for ref in stops(plan, "v0")][:4] == ["r2", "r2", "d0", "r1"]
+
+
+def test_rides_around_a_rider_on_board_move_together_to_the_car_paid_by_the_day():
+    """v1 (by the hour) has r1 on board and fetches r2, r3 and r0 on the way to r1's
+    stop; v0 (500 yen a day, no hourly rate) does all three for less, but only all
+    together, and with r1's dropoff among them they are no block that leaves whole."""
+    t = np.array(
+        [[0, 132, 28, 147, 36, 41], [132, 0, 152, 193, 114, 103], [28, 152, 0, 169, 41, 67],
+         [147, 193, 169, 0, 176, 126], [36, 114, 41, 176, 0, 54], [41, 103, 67, 126, 54, 0]]
+    )  # fmt: skip
+    d = np.array(
+        [[0, 1184, 244, 1322, 317, 361], [1184, 0, 1360, 1733, 1024, 921],
+         [244, 1360, 0, 1518, 362, 602], [1322, 1733, 1518, 0, 1578, 1127],
+         [317, 1024, 362, 1578, 0, 479], [361, 921, 602, 1127, 479, 0]]
+    )  # fmt: skip
+    cars = (
+        Vehicle("v0", 4, 4, TimeWindow(0, 25200), (4, 0, 3), cost_per_hour=0, fixed_cost=500),
+        Vehicle("v1", 4, 5, TimeWindow(0, 25200), (4, 0, 3), start_time=10380),
+    )
+    rides = (
+        RideRequest(
+            "r0", 2, 5, pickup_window=TimeWindow(10946, 14546), promise=TimeWindow(10946, 11846)
+        ),
+        RideRequest(
+            "r1", 4, 0, party_size=2, pickup_window=TimeWindow(8492, 12092),
+            onboard=Onboard("v1", 10380),
+        ),
+        RideRequest("r2", 3, 3, arrive_by=11037),
+        RideRequest("r3", 2, 5, arrive_by=14208),
+    )  # fmt: skip
+    problem = Problem(t, d, rides, cars, horizon_s=28800, weights=NO_EXCESS)
+    theirs = solve(problem, BUDGET, config=ORTOOLS)
+    for seed in range(3):
+        plan = solve(problem, BUDGET, seed=seed, config=NATIVE)
+        assert_valid(problem, plan)
+        assert plan.summary.cost <= theirs.summary.cost + 1e-6
+        assert stops(plan, "v1") == [StopRef("r1", StopKind.DROPOFF)]

@@ -228,16 +228,17 @@ def test_no_improvement_stop_ends_the_native_search_early():
     assert plan.stats["total_seconds"] < 10  # patience, not the 20 s limit, ended it
 
 
-@given(random_problems(max_requests=5), st.integers(0, 10_000))
+@given(random_problems(max_requests=5), st.integers(0, 10_000), st.booleans())
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_native_route_cost_is_the_python_plan_cost(problem, seed):
+def test_native_route_cost_is_the_python_plan_cost(problem, seed, legs):
     """Random sequences with breaks anywhere: the native exact cost and verdict agree
-    with the Python route built by `native_route` (schedule + build_route)."""
+    with the Python route built by `native_route` (schedule + build_route), with breaks
+    anywhere on their legs or where the vehicle served."""
     tasks = screened_tasks(problem)
     if not tasks:
         return
     rng = random.Random(seed)
-    arrays = native.instance_arrays(problem, tasks, general=True)
+    arrays = native.instance_arrays(problem, tasks, general=True, legs=legs)
     v_idx = rng.randrange(len(problem.vehicles))
     vehicle = problem.vehicles[v_idx]
     first_break = 2 * len(tasks) + sum(len(v.breaks) for v in problem.vehicles[:v_idx])
@@ -264,15 +265,18 @@ def test_native_route_cost_is_the_python_plan_cost(problem, seed):
         if not chosen:
             assert costed is not None and costed[0] == 0
             continue
-        route = native.native_route(problem, vehicle, nodes) if fits else None
+        route = native.native_route(problem, vehicle, nodes, legs=legs) if fits else None
+        if costed is not None and costed[3]:
+            # only on the way to the first stop could the leading breaks be taken
+            route = native.native_route(problem, vehicle, nodes, lead_on_route=True, legs=legs)
         if route is None:
             assert costed is None
             continue
         assert costed is not None
-        cost, start, on_route = costed
-        if start > vehicle.earliest_departure or on_route:
+        cost, start, on_route, lead = costed
+        if start > vehicle.earliest_departure or on_route or lead:
             # the native engine left later (or kept a break on the route): time it so
-            route = native.native_route(problem, vehicle, nodes, start, on_route)
+            route = native.native_route(problem, vehicle, nodes, start, on_route, lead, legs=legs)
             assert route is not None
         plan = build_plan(problem, [route], [], {})
         native_cost = cost / native.GENERAL_COST_SCALE + vehicle.fixed_cost  # fixed: not in it

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 
 from dispatch.check import check_plan
 from dispatch.insertion import construct, empty_routes, find_insertion, route_view, to_plan
-from dispatch.model import Problem, RideRequest, TimeWindow
-from dispatch.schedule import dropoff_node, pickup_node, schedule
+from dispatch.model import Break, Problem, RideRequest, TimeWindow
+from dispatch.schedule import break_nodes, dropoff_node, pickup_node, schedule
 from tests.dispatch.instances import line_matrix, random_problems, sedan
 
 
@@ -48,6 +48,31 @@ def test_max_ride_time_pushes_the_first_pickup_later_or_fails():
         )
         is None
     )
+
+
+def test_a_break_rests_where_the_car_served_or_anywhere_on_its_leg():
+    """A lunch due at 1500 sharp between a (done at 1320, 600 s from b) and b (3700-3800).
+    Resting where it served, the car then drives: b at 3900, too late. With ``legs`` (the
+    plan's and the checker's rule) it drives first and rests where b starts: b at 3720,
+    and the lunch is still placed where the car served whenever that is on time."""
+    t, d = line_matrix([0, 600, 1200])
+    a = RideRequest("a", 0, 1, pickup_window=TimeWindow(600, 700), board_s=60, alight_s=60)
+    b = RideRequest("b", 2, 0, pickup_window=TimeWindow(3700, 3800), board_s=60, alight_s=60)
+    lunch = Break("lunch", TimeWindow(1500, 1500), 1800)
+    car = sedan(breaks=(lunch,))
+    p = Problem(t, d, (a, b), (car,))
+    ta, tb = p.tasks
+    (rest,) = break_nodes(car)
+    seq = [pickup_node(ta), dropoff_node(ta), rest, pickup_node(tb), dropoff_node(tb)]
+    assert schedule(p, car, seq) is None
+    sched = schedule(p, car, seq, legs=True)
+    assert sched is not None and sched.starts == (600, 1260, 1500, 3720, 4980)
+    early = Problem(
+        t, d, (a, b.__class__(**{**_fields(b), "pickup_window": TimeWindow(3900, 4000)})), (car,)
+    )
+    ta, tb = early.tasks
+    seq = [pickup_node(ta), dropoff_node(ta), rest, pickup_node(tb), dropoff_node(tb)]
+    assert schedule(early, car, seq).starts == schedule(early, car, seq, legs=True).starts
 
 
 def _fields(obj):

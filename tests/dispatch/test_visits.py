@@ -620,9 +620,9 @@ def test_native_cost_and_timing_of_sequences_with_visits_agree_with_python(probl
             assert costed is None
             continue
         assert costed is not None
-        cost, start, on_route = costed
-        if start > vehicle.earliest_departure or on_route:
-            route = native.native_route(problem, vehicle, nodes, start, on_route)
+        cost, start, on_route, lead = costed
+        if start > vehicle.earliest_departure or on_route or lead:
+            route = native.native_route(problem, vehicle, nodes, start, on_route, lead)
             assert route is not None
         plan = build_plan(problem, [route], [], {})
         assert cost / native.GENERAL_COST_SCALE + vehicle.fixed_cost == pytest.approx(

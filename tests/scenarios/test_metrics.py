@@ -132,3 +132,58 @@ def test_fixture_days_agree_with_their_own_figures():
     k = day_kpis(d)
     assert k["vehicle_km"] == pytest.approx(d.kpis["vehicle_km"])
     assert k["vehicle_hours"] == pytest.approx(d.kpis["vehicle_hours"])
+
+
+def test_journey_kpis_by_hand():
+    """A car ride, a bus journey and a feeder trip, each checked on paper."""
+    car = trip("c", TripStatus.SERVED, pickup=10 * H + 300, ride=900)  # 5 min after asked
+    bus = trip(
+        "b",
+        TripStatus.SERVED,
+        pickup=10 * H + 1200,  # leaves home 20 min after the asked time
+        ride=2400,
+        mode="fixed",
+        walk_m=600,
+        walk_s=720,
+        stop_wait_s=300,
+        transfers=1,
+    )
+    feeder = trip(
+        "f",
+        TripStatus.SERVED,
+        pickup=10 * H,
+        ride=1800,
+        mode="feeder",
+        walk_m=100,
+        walk_s=120,
+        stop_wait_s=480,
+        connection="kept",
+    )
+    stranded = trip(
+        "s", TripStatus.UNSERVED, reason="missed_connection", mode="feeder", connection="missed"
+    )
+    assert bus.door_to_door_s == 2400 and bus.on_board_s == 2400 - 720 - 300
+    assert bus.wait_s == 1200 + 300 and car.wait_s == 300 and feeder.wait_s == 480
+    assert stranded.wait_s is None and stranded.door_to_door_s is None
+    k = day_kpis(DayResult("s", "v", 0, trips=[car, bus, feeder, stranded]))
+    assert (k["served_by_drt"], k["served_by_fixed"], k["served_by_feeder"]) == (1, 1, 1)
+    assert k["mean_door_to_door_min"] == pytest.approx((900 + 2400 + 1800) / 3 / 60)
+    assert k["mean_wait_min"] == pytest.approx((300 + 1500 + 480) / 3 / 60)
+    assert k["mean_walk_m"] == pytest.approx(700 / 3)
+    assert k["mean_ride_time_min"] == pytest.approx((900 + 1380 + 1200) / 3 / 60)  # on board
+    assert (k["feeder_connections_kept"], k["feeder_connections_missed"]) == (1, 1)
+    assert k["feeder_stranded"] == 1
+    assert "feeder_connections_kept" not in day_kpis(DayResult("s", "v", 0, trips=[car]))
+    for key in ("mean_door_to_door_min", "mean_wait_min", "coverage_share", "feeder_stranded"):
+        assert key in KPI_LABELS
+
+
+def test_buses_cost_by_the_timetable_hour(tiny):
+    from scenarios.buses import BUS_TYPE
+
+    spec = tiny.with_overrides({"transit.bus_cost_yen_per_hour": 5000})
+    model = CostModel.of(spec)
+    assert model.by_type[BUS_TYPE] == VehicleCosts(5000, 0, 0, 650)
+    bus = vehicle("bus-01", BUS_TYPE, [LegRecord(9 * H, 9 * H + 600, 10_000, 3)])
+    k = day_kpis(DayResult("s", "v", 0, vehicles=[bus]), model)
+    assert k["cost_yen"] == pytest.approx(6 * 5000) and k["co2_kg"] == pytest.approx(6.5)

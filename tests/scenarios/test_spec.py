@@ -200,6 +200,62 @@ def test_a_spec_travels_to_workers_with_its_tables(tiny):
     assert copy == tiny and copy.pois == tiny.pois and copy.base_dir == tiny.base_dir
 
 
+# a format string (tiny.write_tiny): braces doubled
+TRANSIT_BAD = """
+[transit]
+serve = "mix"
+feed = "no-such-feed.zip"
+retime = {{ "1" = 0 }}
+run_hours = {{ "1" = [["10:00", "09:00"]] }}
+lines = {{ keep = ["1", "2"], cut = ["2"] }}
+
+[transit.mix]
+on_demand_hours = [["15:00", "09:00"]]
+feeder_districts = ["山奥"]
+
+[[review.options]]
+name = "a"
+set = {{ "review.options" = [] }}
+
+[[review.options]]
+name = "a"
+"""
+
+
+def test_transit_problems_are_named_by_key(tmp_path, town):
+    path = write_tiny(tmp_path, town, TINY + TRANSIT_BAD)
+    _spec, errors = spec_errors(path)
+    text = "\n".join(errors)
+    for words in (
+        "transit.feed: ",
+        "does not exist",
+        "transit: give exactly one of service_date and weekday",
+        "transit.lines: lines both kept and cut: 2",
+        "transit.retime.1: headway must be 1..600 minutes",
+        "transit.run_hours.1.0: must end after it starts",
+        "transit.mix.on_demand_hours.0: must end after it starts",
+        "transit.mix.feeder_districts.0: no district '山奥'",
+        "transit.mix.hub: feeders need a hub stop",
+        "review.options.0.set: an option cannot change the review",
+        "review.options: option names must be unique",
+    ):
+        assert words in text, (words, text)
+
+
+def test_buses_need_a_feed_and_a_good_spec_loads(tmp_path, town):
+    path = write_tiny(tmp_path, town, TINY + '\n[transit]\nserve = "fixed"\n')
+    _spec, errors = spec_errors(path)
+    assert errors == ["transit.feed: needed when transit.serve is 'fixed'"]
+    good = TINY + (
+        '\n[transit]\nserve = "mix"\nfeed = "."\nweekday = "mon"\n'
+        '[transit.mix]\nfeeder_districts = ["北部"]\nhub = "S0"\n'
+    )
+    spec = load_spec(write_tiny(tmp_path, town, good))
+    assert spec.feed_path() == tmp_path.resolve()
+    assert spec.transit.walk_kmh == 3.0 and spec.transit.max_walk_m == 500
+    assert spec.with_overrides({"transit.serve": "drt"}).transit.serve == "drt"
+
+
 def test_the_ina_weekday_says_how_it_is_published():
     spec = load_spec(INA.spec_path)
     assert spec.service.days == ("mon", "tue", "wed", "thu", "fri")
