@@ -55,7 +55,7 @@ from dispatch.shifts import (
     ShiftSearch,
     plan_shifts,
 )
-from scenarios.results import DayResult, TripRecord, VehicleRecord
+from scenarios.results import DayResult, TripRecord, TripStatus, VehicleRecord
 from scenarios.spec import ScenarioSpec, VehicleGroup, format_clock
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ Simulate = Callable[[ScenarioSpec, int, str], DayResult]
 ROSTER = "roster"
 WITHIN = "within_promise_share"
 SERVED = "served_share"
+#: What the planned vehicles carry (home visits are the clinic car's, which runs as before).
+DEMAND_KINDS = ("ride", "delivery")
 #: Bookings that needed a vehicle (held, expired and cancelled ones did not).
 COUNTED_STATUSES = ("confirmed", "picked_up", "done", "no_show", "promise_broken")
 
@@ -163,28 +165,29 @@ class RosterMeasure:
     start_s: int
     slot_s: int
     busy: tuple[float, ...]  # mean vehicles busy per slot
-    requests_per_day: float  # mean requests (rides, deliveries, visits)
+    requests_per_day: float  # mean requests the planned vehicles carry (`DEMAND_KINDS`)
     busy_s_per_request: float  # busy vehicle-seconds per request served
 
 
 def measure_roster(spec: ScenarioSpec, days: Sequence[DayResult], slot_s: int) -> RosterMeasure:
+    """Busy vehicles per slot and busy time per request, of the vehicles a plan replaces
+    (the clinic car and its visits are left out: they run as before)."""
     start, end = plan_window(spec, slot_s)
     n = (end - start) // slot_s
     types = {g.type for g in sized_groups(spec)}
     busy = busy_by_slot(days, types, start, slot_s, n)
-    served = statistics.fmean(d.kpis.get("served_rides", 0) + _served_other(d) for d in days)
-    busy_s = sum(busy) * slot_s
+    served = statistics.fmean(
+        sum(t.status is TripStatus.SERVED and t.vehicle_id in planned for t in d.trips)
+        for d in days
+        for planned in [{v.vehicle_id for v in d.vehicles if v.vehicle_type in types}]
+    )
     return RosterMeasure(
         start,
         slot_s,
         tuple(busy),
-        statistics.fmean(len(d.trips) for d in days),
-        busy_s / served if served else float("nan"),
+        statistics.fmean(sum(t.kind in DEMAND_KINDS for t in d.trips) for d in days),
+        sum(busy) * slot_s / served if served else float("nan"),
     )
-
-
-def _served_other(day: DayResult) -> float:
-    return day.kpis.get("served_deliveries", 0) + day.kpis.get("visits_made", 0)
 
 
 def requirement_from_busy(
@@ -227,7 +230,7 @@ def booking_profile(
 ) -> BookingProfile:
     """Bookings per slot over the last ``days`` service dates that have any.
 
-    A booking counts when it needed a vehicle (`COUNTED_STATUSES`); it is placed at its
+    A ride or delivery counts when it needed a vehicle (`COUNTED_STATUSES`); it is placed at its
     promised pickup window's start, else at the time asked (local time, ``timezone``).
     ``session`` is a SQLAlchemy session on the service's database (`api.db`).
     """
@@ -240,7 +243,7 @@ def booking_profile(
     dates = list(
         session.scalars(
             select(Booking.service_date)
-            .where(Booking.status.in_(COUNTED_STATUSES))
+            .where(Booking.status.in_(COUNTED_STATUSES), Booking.kind.in_(DEMAND_KINDS))
             .distinct()
             .order_by(Booking.service_date.desc())
             .limit(days)
@@ -250,7 +253,9 @@ def booking_profile(
         raise InputError("booking history: the database holds no bookings to plan from")
     rows = session.execute(
         select(Booking.service_date, Booking.promise_start, Booking.requested_at).where(
-            Booking.service_date.in_(dates), Booking.status.in_(COUNTED_STATUSES)
+            Booking.service_date.in_(dates),
+            Booking.status.in_(COUNTED_STATUSES),
+            Booking.kind.in_(DEMAND_KINDS),
         )
     ).all()
     tz = ZoneInfo(timezone)

@@ -104,6 +104,7 @@ def trip(rid: str, asked: int, status=TripStatus.SERVED, promise=None, pickup=No
         rid, "ride", "d", status, None, asked - 3600, asked, False, 1, 0, P, P, 600, 3000,
         promised_start=promise, promised_end=None if promise is None else promise + 900,
         pickup_time=pickup, dropoff_time=None if pickup is None else pickup + 600,
+        vehicle_id=None if pickup is None else "v1",
     )  # fmt: skip
 
 
@@ -166,9 +167,9 @@ def test_the_booking_history_gives_bookings_per_slot(tmp_path: Path) -> None:
     d1, d2, old = date(2026, 4, 2), date(2026, 4, 3), date(2026, 3, 1)
     now = datetime(2026, 4, 4, tzinfo=UTC)
 
-    def booking(i: int, day: date, status: str, promised=None, asked=None) -> Booking:
+    def booking(i: int, day: date, status: str, promised=None, asked=None, kind="ride"):
         return Booking(
-            id=f"b{i}", service_date=day, kind="ride", status=status,
+            id=f"b{i}", service_date=day, kind=kind, status=status,
             pickup_lon=P[0], pickup_lat=P[1], dropoff_lon=P[0], dropoff_lat=P[1],
             promise_start=promised, requested_at=asked, created_at=now, updated_at=now,
         )  # fmt: skip
@@ -182,6 +183,7 @@ def test_the_booking_history_gives_bookings_per_slot(tmp_path: Path) -> None:
                 booking(4, d2, "confirmed", promised=at(d2, 9, 20)),
                 booking(5, d2, "done"),  # no time: skipped
                 booking(6, old, "done", promised=at(old, 9, 0)),  # beyond --days 2
+                booking(7, d2, "done", promised=at(d2, 9, 0), kind="visit"),  # the clinic car's
             ]
         )
         s.commit()
