@@ -24,8 +24,9 @@ against the current roster?* `plan_and_verify` answers it in a loop:
 4. If the worst seed's within-promise share is below the target, the requirement
    rises by one vehicle in the ``raise_slots`` slots where most requests failed
    (counted by the time the pickup was asked or promised), and the loop plans again,
-   at most ``rounds`` times. The last plan is reported with its verified level, met
-   or not.
+   at most ``rounds`` times, and no longer once two rounds in a row have not raised
+   the level (the requests lost are then lost for reasons more vehicles do not fix).
+   The plan reported is the first that meets the target, else the best one reached.
 
 The simulation is a parameter (``simulate``): it is the hook for the travel-time
 noise model (``dispatch/noise.py``, not on main yet) — pass a noisy simulator and
@@ -42,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,6 +68,8 @@ Simulate = Callable[[ScenarioSpec, int, str], DayResult]
 
 ROSTER = "roster"
 WITHIN = "within_promise_share"
+#: Rounds in a row without a better level after which more vehicles are not tried.
+STALE_ROUNDS = 2
 SERVED = "served_share"
 #: What the planned vehicles carry (home visits are the clinic car's, which runs as before).
 DEMAND_KINDS = ("ride", "delivery")
@@ -351,6 +355,30 @@ class Round:
         return min(d.kpis[WITHIN] for d in self.days)
 
 
+class Stop(StrEnum):
+    """Why the loop stopped."""
+
+    MET = "met"  # a plan met the target
+    ROUNDS = "rounds"  # ``rounds`` plans were tried
+    STALLED = "stalled"  # `STALE_ROUNDS` rounds in a row did not raise the level
+    NOTHING_TO_RAISE = "nothing_to_raise"  # the failing slots are at the cap, or none is planned
+
+
+STOP_TEXT: dict[Stop, tuple[str, str]] = {
+    Stop.MET: ("目標に達した時点で止めました", "it stopped at the first plan meeting the target"),
+    Stop.ROUNDS: ("繰り返しの上限に達しました", "it stopped at its limit of rounds"),
+    Stop.STALLED: (
+        "車両を足しても約束時間内の割合が上がらなくなりました（残りは台数では解決しない理由で断られています）",
+        "more vehicles where requests failed stopped raising the level: the requests still "
+        "lost are lost for reasons more vehicles do not fix",
+    ),
+    Stop.NOTHING_TO_RAISE: (
+        "失敗した時間帯はすでに車両数の上限です",
+        "the slots where requests failed are already at the vehicle limit",
+    ),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ShiftStudy:
     """The roster's days, every round, and what was measured on the way."""
@@ -362,10 +390,16 @@ class ShiftStudy:
     measure: RosterMeasure
     rounds: tuple[Round, ...]
     source: str  # "simulation" | "database (N days)"
+    stop: Stop = Stop.MET
 
     @property
     def final(self) -> Round:
-        return self.rounds[-1]
+        """The plan reported: the first that met the target (the loop stops there), else
+        the best level reached, the cheapest among equals."""
+        last = self.rounds[-1]
+        if last.level >= self.settings.target:
+            return last
+        return max(self.rounds, key=lambda r: (r.level, -r.plan.cost_yen))
 
     @property
     def met(self) -> bool:
@@ -443,6 +477,8 @@ def plan_and_verify(
     req = Requirement(req.start_s, req.slot_s, tuple(min(n, cap) for n in req.vehicles))
     costs = shift_costs(spec)
     rounds: list[Round] = []
+    stale = 0
+    stop = Stop.ROUNDS
     for i in range(settings.rounds):
         plan = plan_shifts(req, rules, costs, max_vehicles=cap, search=settings.search)
         if not plan.shifts:
@@ -464,15 +500,22 @@ def plan_and_verify(
             100 * level,
         )
         if level >= settings.target:
+            stop = Stop.MET
+            break
+        best = max(r.level for r in rounds[:-1]) if len(rounds) > 1 else -1.0
+        stale = stale + 1 if level <= best else 0
+        if stale >= STALE_ROUNDS:
+            stop = Stop.STALLED
             break
         n = len(req.vehicles)
         more = raised(
             req, failures_by_slot(days, start, settings.slot_s, n), settings.raise_slots, cap
         )
         if more is None:
+            stop = Stop.NOTHING_TO_RAISE
             break
         req = more
-    return ShiftStudy(spec, settings, seeds, roster_days, measure, tuple(rounds), source)
+    return ShiftStudy(spec, settings, seeds, roster_days, measure, tuple(rounds), source, stop)
 
 
 def _rules_within(rules: ShiftRules, window: tuple[int, int]) -> ShiftRules:

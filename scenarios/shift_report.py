@@ -18,7 +18,15 @@ from dispatch.shifts import SHORTFALL_TEXT, ShiftRules
 from scenarios import plots
 from scenarios.report import ReportSection, ReportTable, figure, format_kpi
 from scenarios.results import DayResult
-from scenarios.shift_plan import SERVED, WITHIN, ShiftStudy, assign_groups, sized_groups
+from scenarios.shift_plan import (
+    SERVED,
+    STOP_TEXT,
+    WITHIN,
+    ShiftStudy,
+    Stop,
+    assign_groups,
+    sized_groups,
+)
 from scenarios.spec import format_clock
 
 
@@ -173,6 +181,14 @@ def shift_section(study: ShiftStudy) -> ReportSection:
                 "両方に含みます。",
                 f"Vehicles, vehicle hours and cost include, on both sides, the vehicles outside "
                 f"fleet.size that the plan leaves as they are ({', '.join(fixed)}).",
+            )
+        )
+    if study.stop is not Stop.MET:
+        ja, en = STOP_TEXT[study.stop]
+        paragraphs.append(
+            (
+                f"{len(study.rounds)} 回の計画で{ja}。示した計画は最も高い水準に届いたものです。",
+                f"After {len(study.rounds)} plans {en}; the plan shown is the best one reached.",
             )
         )
     for s in final.plan.shortfalls:

@@ -24,6 +24,7 @@ from scenarios.results import (
 from scenarios.shift_plan import (
     BookingProfile,
     PlanSettings,
+    Stop,
     assign_groups,
     booking_profile,
     busy_by_slot,
@@ -263,7 +264,23 @@ def test_the_loop_raises_the_requirement_where_requests_fail(tiny: ScenarioSpec)
 def test_the_loop_stops_at_its_round_limit_and_says_the_target_is_missed(tiny) -> None:
     settings = PlanSettings(target=1.0, utilisation=1.0, rounds=2, rules=ShiftRules(min_length_s=H))
     study = plan_and_verify(tiny, [0], fake_simulate, settings)
-    assert len(study.rounds) == 2 and not study.met
+    assert len(study.rounds) == 2 and not study.met and study.stop is Stop.ROUNDS
+    assert study.final is study.rounds[1]  # the better of the two
+
+
+def test_the_loop_stops_when_more_vehicles_do_not_help(tiny) -> None:
+    def hopeless(spec: ScenarioSpec, seed: int, variant: str) -> DayResult:
+        day = fake_simulate(spec, seed, variant)
+        lost = [trip(f"wheelchair{i}", 9 * H + 2400, status=TripStatus.REJECTED) for i in range(2)]
+        day.trips = [*day.trips[:8], *lost]  # the same two refused whatever the fleet
+        day.kpis["within_promise_share"] = 0.8
+        return day
+
+    settings = PlanSettings(target=0.95, utilisation=1.0, rules=ShiftRules(min_length_s=H))
+    study = plan_and_verify(tiny, [0], hopeless, settings)
+    assert study.stop is Stop.STALLED and len(study.rounds) == 3  # two rounds without gain
+    assert study.final is study.rounds[0]  # the same level for the least cost
+    assert study.final.plan.cost_yen < study.rounds[-1].plan.cost_yen
 
 
 def test_a_plan_from_the_history_is_verified_on_days_scaled_to_it(tiny) -> None:

@@ -43,8 +43,10 @@ def test_a_missed_target_is_said_plainly(tiny) -> None:
         target=1.0, utilisation=1.0, rounds=1, rules=ShiftRules(min_length_s=3600)
     )
     s = plan_and_verify(tiny, [0], fake_simulate, settings)
-    ja, en = shift_section(s).paragraphs[0]
+    paragraphs = shift_section(s).paragraphs
+    ja, en = paragraphs[0]
     assert "目標に届きません" in ja and "does not reach the target" in en
+    assert any("its limit of rounds" in en for _, en in paragraphs)
     assert "## 勤務計画 Shift plan" in section_markdown(shift_section(s))
 
 
