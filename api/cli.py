@@ -16,6 +16,7 @@ from dispatch.cli import solve_command
 from routing.cli import map_app
 from routing.transit.cli import transit_app
 from scenarios.cli import demo_command, export_flex_command, scenario_app
+from scenarios.plan_cli import plan_app
 
 app = typer.Typer(
     name="noriai",
@@ -40,6 +41,11 @@ app.add_typer(bench_app, name="bench", help="Benchmarks: JSON + markdown tables.
 app.command("demo")(demo_command)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(service_app, name="service")
+app.add_typer(
+    plan_app,
+    name="plan",
+    help="計画 Planning: shift and fleet plans (CP-SAT), verified by simulation.",
+)
 transit_app.command("export-flex")(export_flex_command)
 app.add_typer(
     transit_app,

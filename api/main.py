@@ -21,12 +21,11 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from api import __doc__ as package_doc
-from api.convert import ServiceClock
-from api.db.engine import make_engine, safe_url, session_factories
+from api.db.engine import safe_url
 from api.db.migrate import is_up_to_date, upgrade
 from api.problems import install_handlers
 from api.routes import api_router
-from api.runtime import Runtime
+from api.runtime import build_runtime
 from api.settings import Settings
 from api.web import mount_web
 from api.web.pages import graph_loader
@@ -67,15 +66,8 @@ def create_app(
         Returns the current aware datetime (tests and demos); default: the wall clock,
         or ``settings.fixed_now`` when set.
     """
-    service_clock = ServiceClock.named(settings.timezone)
-    if clock is None:
-        frozen = settings.fixed_now
-        clock = (
-            (lambda: frozen) if frozen is not None else (lambda: datetime.now(service_clock.zone))
-        )
-    engine = make_engine(settings.effective_database_url())
-    writer, reader = session_factories(engine)
-    runtime = Runtime(settings, engine, writer, reader, service_clock, clock)
+    runtime = build_runtime(settings, clock)
+    engine = runtime.engine
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.convert import ServiceClock
+from api.db.engine import make_engine, session_factories
 from api.live.roads import TownRoads
 from api.live.store import DayOptions, DayStore
 from api.live.sync import save_mirrors
@@ -52,3 +53,21 @@ class Runtime:
     @property
     def roads(self) -> TownRoads:
         return self.days.roads
+
+
+def build_runtime(settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
+    """The process's runtime for `settings` (the app's, or a CLI command's); the road
+    graph is attached later (`Runtime.attach_graph`).
+
+    `clock` returns the current aware datetime; default: ``settings.fixed_now`` when set,
+    else the wall clock in the service area's time zone.
+    """
+    service_clock = ServiceClock.named(settings.timezone)
+    if clock is None:
+        frozen = settings.fixed_now
+        clock = (
+            (lambda: frozen) if frozen is not None else (lambda: datetime.now(service_clock.zone))
+        )
+    engine = make_engine(settings.effective_database_url())
+    writer, reader = session_factories(engine)
+    return Runtime(settings, engine, writer, reader, service_clock, clock)

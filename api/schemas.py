@@ -485,6 +485,9 @@ class BookingPublic(BaseModel):
         description="「ドローン便（…）」 or 「車両便（…）」; null when no drone was in question.",
     )
     carrier_en: str | None = None
+    standing_booking_id: int | None = Field(
+        None, description="Rides made from a standing booking (定期予約): which one."
+    )
 
 
 class DeliveryCreate(In):
@@ -1068,3 +1071,144 @@ class AuditPublic(BaseModel):
     message_en: str
     actor: str | None
     changes: list[dict[str, Any]]
+
+
+# -- standing bookings (定期予約) ---------------------------------------------------------
+
+_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+def _clock(value: str) -> str:
+    if _CLOCK.fullmatch(value) is None:
+        raise ValueError(f"{value!r} is not a time of day HH:MM (e.g. 09:00)")
+    return value
+
+
+#: A time of day, local, ``HH:MM`` (00:00-23:59): the same time on every date.
+ClockTime = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=5),
+    AfterValidator(_clock),
+    Field(examples=["09:00"]),
+]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Weekdays = Annotated[
+    list[Weekday],
+    Field(min_length=1, max_length=7, description="Days of the week it rides (曜日)."),
+]
+SkipDates = Annotated[
+    list[date],
+    Field(max_length=366, description="Dates it does not ride (例外日: 休診日 etc.)."),
+]
+ReturnAfterMin = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=24 * 60 - 1,
+        description="Return ride: depart this many minutes after the outbound's asked time "
+        "(arrive by 09:00 + 240 min: depart 13:00).",
+    ),
+]
+
+
+class StandingBookingCreate(In):
+    """A ride that repeats every week (定期予約), e.g. dialysis on Tuesdays and Fridays:
+    arrive at the clinic by 09:00, go home 4 hours later. Give exactly one of
+    ``depart_at`` and ``arrive_by`` (local times of day), and at most one of
+    ``return_at`` and ``return_after_min``."""
+
+    rider_id: Id
+    pickup_place_id: Id = Field(description="A saved place or the rider's home.")
+    dropoff_place_id: Id
+    weekdays: Weekdays
+    depart_at: ClockTime | None = Field(None, description="Book by departure (出発希望時刻).")
+    arrive_by: ClockTime | None = Field(None, description="Book by arrival (到着希望時刻).")
+    return_at: ClockTime | None = Field(None, description="Return ride (帰り便) departs at.")
+    return_after_min: ReturnAfterMin | None = None
+    start_date: date | None = Field(None, description="First date (default: tomorrow).")
+    end_date: date | None = Field(None, description="Last date (none: until ended).")
+    skip_dates: SkipDates = Field(default_factory=list)
+    skip_holidays: bool = Field(False, description="No ride on public holidays (祝日).")
+    note: Text = ""
+
+
+class StandingBookingUpdate(In):
+    """Changes to a standing booking; fields left out keep their value.
+    ``add_skip_dates`` adds exceptions to those already there."""
+
+    pickup_place_id: Id | None = None
+    dropoff_place_id: Id | None = None
+    weekdays: Weekdays | None = None
+    depart_at: ClockTime | None = None
+    arrive_by: ClockTime | None = None
+    return_at: ClockTime | None = None
+    return_after_min: ReturnAfterMin | None = None
+    end_date: date | None = None
+    skip_dates: SkipDates | None = None
+    add_skip_dates: SkipDates | None = None
+    skip_holidays: bool | None = None
+    note: Text | None = None
+    active: bool | None = None
+
+
+class StandingBookingPublic(BaseModel):
+    id: int
+    rider_id: int
+    rider_name: str
+    pickup: StopPlace
+    dropoff: StopPlace
+    weekdays: list[Weekday]
+    depart_at: str | None = Field(description="HH:MM, booked by departure.")
+    arrive_by: str | None = Field(description="HH:MM, booked by arrival.")
+    return_at: str | None = Field(description="HH:MM the return departs (null: none).")
+    return_after_min: int | None
+    start_date: date
+    end_date: date | None
+    skip_dates: list[date]
+    skip_holidays: bool
+    note: str
+    active: bool
+    next_dates: list[date] = Field(description="The next dates it rides (up to 5).")
+    created_at: datetime
+    updated_at: datetime
+
+
+class StandingProblemPublic(BaseModel):
+    """A standing ride we cannot keep (確保できない便) on a date: why, and the times the
+    quote offered instead (book one with ``POST /quotes``, or add the date as an
+    exception)."""
+
+    id: int
+    standing_booking_id: int
+    rider_id: int
+    rider_name: str
+    service_date: date
+    leg: Literal["outbound", "return"]
+    depart_at: datetime | None
+    arrive_by: datetime | None
+    pickup: StopPlace
+    dropoff: StopPlace
+    reason: Reason
+    alternatives: list[AlternativePublic]
+    booking_id: str | None = Field(description="The ride, once a later run booked it.")
+    resolved_at: datetime | None
+    updated_at: datetime
+
+
+class ProblemSettle(In):
+    """How a standing ride we could not keep was settled: a ride booked at another time
+    (``booking_id``: the rider's ride that date, linked to the standing booking), or
+    nothing (the rider will not ride, or goes another way)."""
+
+    booking_id: BookingId | None = Field(None, description="The ride booked instead.")
+
+
+class MaterialiseOutcome(BaseModel):
+    """What one run for a date did: rides booked now, rides already there, problems."""
+
+    service_date: date
+    booked: list[BookingPublic]
+    already: int = Field(description="Rides made by an earlier run (or since cancelled).")
+    problems: list[StandingProblemPublic]
+    message_ja: str
+    message_en: str

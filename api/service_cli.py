@@ -1,13 +1,15 @@
-"""``noriai service``: run the booking service, set up its database, manage staff and tokens.
+"""``noriai service``: run the booking service, its database, staff, tokens, standing rides.
 
 Every command reads the database from ``NORIAI_DATABASE_URL`` (default: a SQLite file
-in ``NORIAI_STATE_DIR``). A token is printed once, when it is made; only its hash is
-stored, so a lost token is replaced (``token add``), never recovered.
+in ``NORIAI_STATE_DIR``). ``standing`` makes a date's standing-booking rides (定期予約)
+ahead, the evening before (e.g. from cron), like ``POST /standing-bookings/materialise``.
+A token is printed once, when it is made; only its hash is stored, so a lost token is
+replaced (``token add``), never recovered.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -18,6 +20,9 @@ from sqlalchemy import select
 from api.db.engine import make_engine, safe_url, session_factories
 from api.db.migrate import current_revision, upgrade
 from api.db.models import ApiToken, User
+from api.live.store import Actor
+from api.problems import ApiProblem
+from api.runtime import build_runtime
 from api.security import create_user, issue_token
 from api.settings import Settings
 from api.vocab import Role
@@ -175,3 +180,56 @@ def token_revoke(
     console.print(f"{len(rows)} token(s) revoked")
     if not rows:
         raise typer.Exit(1)
+
+
+#: Exit status of ``standing`` when some rides cannot be kept (a cron job can alert).
+SOME_NOT_KEPT = 3
+
+
+@service_app.command("standing")
+def standing(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Service date YYYY-MM-DD whose rides to make (default: tomorrow)."
+        ),
+    ] = None,
+) -> None:
+    """Make a date's standing-booking rides (定期予約) ahead; list those that cannot be kept.
+
+    Run it the evening before: every ride is quoted and confirmed like one taken on the
+    phone; running it again makes nothing twice. Exit status 3 when some ride cannot be
+    kept (they are listed, and shown on the operator page).
+    """
+    from api.deps import today
+    from api.routes.standing_bookings import materialise, materialise_date
+    from api.web.pages import graph_loader
+
+    settings = _settings(ctx)
+    _migrated_engine(settings).dispose()
+    rt = build_runtime(settings)
+    try:
+        service_date = date.fromisoformat(day) if day else today(rt) + timedelta(days=1)
+        materialise_date(rt, service_date, "--date")
+    except ValueError as exc:
+        err.print(f"[red]--date: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    except ApiProblem as exc:
+        err.print(f"[red]{exc.detail_ja} / {exc.detail_en}[/red]")
+        raise typer.Exit(2) from exc
+    rt.attach_graph(graph_loader(settings)())
+    with rt.writer() as session:
+        out = materialise(session, rt, service_date, Actor(None, "noriai service standing"), None)
+    rt.engine.dispose()
+    console.print(f"{out.message_ja} / {out.message_en} (already made: {out.already})")
+    for p in out.problems:  # one line each: read in a cron mail, found by grep
+        asked = p.arrive_by or p.depart_at
+        when = f"{'arrive by' if p.arrive_by else 'depart at'} {asked:%H:%M}" if asked else ""
+        instead = ", ".join(a.label_ja for a in p.alternatives) or "—"
+        print(
+            f"{p.service_date} {p.rider_name} {p.leg} {p.pickup.name} → {p.dropoff.name} "
+            f"{when}: {p.reason.message_ja} ({p.reason.code}); 代わりの時間 instead: {instead}"
+        )
+    if out.problems:
+        raise typer.Exit(SOME_NOT_KEPT)

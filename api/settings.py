@@ -145,6 +145,16 @@ class Settings(BaseSettings):
         le=30,
         description="Time limit of one drone schedule (CP-SAT, greedy fallback), s.",
     )
+    # -- standing bookings (定期予約) -------------------------------------------------
+    service_hours: str = Field(
+        default="07:00-19:00",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description=(
+            "The town's published service hours (運行時間), local ``HH:MM-HH:MM``: a "
+            "standing booking's rides must be asked inside them (each day's shifts still "
+            "decide what can be booked)."
+        ),
+    )
     fixed_now: AwareDatetime | None = Field(
         default=None,
         description="Stop the service clock at this instant (training, demos, tests only).",
@@ -161,6 +171,13 @@ class Settings(BaseSettings):
                 "(NORIAI_AT_RISK_PROBABILITY, e.g. 0.3) instead"
             )
         return self
+
+    def service_hours_s(self) -> tuple[int, int]:
+        """`service_hours` as seconds from local midnight (first, last)."""
+        first, last = (
+            int(hhmm[:2]) * 3600 + int(hhmm[3:]) * 60 for hhmm in self.service_hours.split("-")
+        )
+        return first, last
 
     def town_graph_path(self) -> Path:
         path = Path(self.town_graph)

@@ -604,4 +604,76 @@ def review_bars(sweep: SweepTable, kpis: Sequence[tuple[str, str, str, str]]) ->
         words = [ja, en] if japanese_font() else [en]
         ax.set_title("\n".join(textwrap.fill(w, 24) for w in words), fontsize=7)
         ax.grid(axis="y", alpha=0.3)
+
+
+# --- shift plans -----------------------------------------------------------------------
+
+#: One shift to draw: (label, start, end, break start, break end), seconds.
+ShiftBar = tuple[str, int, int, int | None, int | None]
+
+
+def shift_gantt(
+    planned: Sequence[ShiftBar],
+    roster: Sequence[ShiftBar],
+    *,
+    start_s: int,
+    slot_s: int,
+    required: Sequence[int],
+    covered: Sequence[int],
+    busy: Sequence[float],
+) -> Figure | None:
+    """Top: one row per shift, the plan (blue) above the current roster (grey), breaks
+    hatched. Bottom: per slot, the vehicles required, those the plan keeps on duty and
+    off break, and those the roster's simulated days kept busy."""
+    if not planned and not roster:
+        return None
+    rows = [(bar, "#4c72b0") for bar in planned] + [(bar, "#b0b0b0") for bar in roster]
+    fig = new_figure(10.0, 3.2 + 0.3 * len(rows))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[max(2, len(rows) // 3), 2])
+    for row, ((_name, a, z, bs, be), colour) in enumerate(rows):
+        y = len(rows) - 1 - row
+        top.broken_barh([(a, z - a)], (y - 0.35, 0.7), color=colour)
+        if bs is not None and be is not None:
+            top.broken_barh(
+                [(bs, be - bs)],
+                (y - 0.35, 0.7),
+                facecolor="white",
+                edgecolor="#2ca02c",
+                hatch="///",
+            )
+    top.set_yticks(range(len(rows)))
+    top.set_yticklabels([text(bar[0]) for bar, _ in reversed(rows)], fontsize=7)
+    if planned and roster:
+        top.axhline(len(roster) - 0.5, color="black", linewidth=0.8)
+    top.set_title(
+        label("勤務計画（青）と現行の勤務（灰）", "shift plan (blue) and current roster (grey)")
+    )
+    edges = [start_s + k * slot_s for k in range(len(required) + 1)]
+    bottom.stairs(  # wide, under the plan's line: both show where they agree
+        required, edges, color="#f4a6a6", linewidth=4, label=label("必要台数", "required")
+    )
+    bottom.stairs(
+        covered,
+        edges,
+        color="#4c72b0",
+        linewidth=1.5,
+        label=label("計画の稼働台数", "planned on duty"),
+    )
+    bottom.stairs(
+        busy,
+        edges,
+        color="#7f7f7f",
+        linestyle="--",
+        label=label("現行で走行中（平均）", "busy, roster (mean)"),
+    )
+    bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bottom.set_ylabel(label("台", "vehicles"))
+    bottom.legend(loc="upper right", fontsize=7)
+    lo = min([start_s, *(b[1] for b, _ in rows)])
+    hi = max([edges[-1], *(b[2] for b, _ in rows)])
+    bottom.set_xticks(range(lo // 3600 * 3600, hi + 3600, 3600))
+    bottom.xaxis.set_major_formatter(FuncFormatter(clock))
+    bottom.set_xlim(lo - 600, hi + 600)
+    for ax in (top, bottom):
+        ax.grid(axis="x", alpha=0.3)
     return fig

@@ -90,6 +90,27 @@ def figure(
     return None if png is None else ReportFigure(name, png, caption[0], caption[1])
 
 
+def section_markdown(section: ReportSection, figure_dir: str = "figures") -> str:
+    """A section as markdown (for notes and issues): title, paragraphs (Japanese, then
+    English), tables, and figures linked as ``figure_dir/<name>.png``."""
+    lines = [f"## {section.title_ja} {section.title_en}", ""]
+    for ja, en in section.paragraphs:
+        lines += [ja, "", en, ""]
+    for t in section.tables:
+        lines.append("| " + " | ".join(t.header) + " |")
+        lines.append("|" + "---|" * len(t.header))
+        lines += ["| " + " | ".join(row) + " |" for row in t.rows]
+        lines.append("")
+    for f in section.figures:
+        lines += [
+            f"![{f.caption_en}]({figure_dir}/{f.name}.png)",
+            "",
+            f"{f.caption_ja} — {f.caption_en}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def kpi_labels() -> dict[str, tuple[str, str, str]]:
     """``{kpi: (Japanese, English, unit)}`` from `scenarios.metrics`."""
     from scenarios.metrics import KPI_LABELS

@@ -244,7 +244,65 @@ class Booking(Base):
     #: `dispatch.drones.NoFlightReason` value)
     drone_id: Mapped[str | None] = mapped_column(String(64))
     van_reason: Mapped[str | None] = mapped_column(String(40))
+    #: rides made from a standing booking (定期予約, migration 0006): which one, and which
+    #: of its rides ("outbound" or "return"); None for rides booked one by one
+    standing_booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("standing_bookings.id"), index=True
+    )
+    standing_leg: Mapped[str | None] = mapped_column(String(10))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StandingBooking(Base):
+    """A rider's ride that repeats every week (定期予約): its days, times, return ride,
+    first and last date and exceptions (`dispatch.standing`). Each date's rides are made
+    ahead as ordinary bookings (`Booking.standing_booking_id`)."""
+
+    __tablename__ = "standing_bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rider_id: Mapped[int] = mapped_column(ForeignKey("riders.id"), index=True)
+    pickup_place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    dropoff_place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    weekdays: Mapped[list[Any]] = mapped_column(JSON)  # ["tue", "fri"]
+    #: the outbound's asked departure, or with by_arrival its asked arrival, and the
+    #: return's departure: seconds from local midnight of each date
+    outbound_s: Mapped[int] = mapped_column(Integer)
+    by_arrival: Mapped[bool] = mapped_column(Boolean, default=False)
+    return_at_s: Mapped[int | None] = mapped_column(Integer)
+    return_after_s: Mapped[int | None] = mapped_column(Integer)  # after the outbound's time
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    skip_dates: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ISO dates (例外日)
+    skip_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StandingProblem(Base):
+    """A standing ride that could not be booked for a date: the quote's reason and the
+    alternatives it offered, for the operator to settle before the day. Resolved (with
+    the booking) when a later run books it."""
+
+    __tablename__ = "standing_problems"
+    __table_args__ = (UniqueConstraint("standing_booking_id", "service_date", "leg"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standing_booking_id: Mapped[int] = mapped_column(ForeignKey("standing_bookings.id"))
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    leg: Mapped[str] = mapped_column(String(10))  # "outbound" or "return"
+    asked_at: Mapped[datetime]
+    reason_code: Mapped[str] = mapped_column(String(40))
+    message_ja: Mapped[str] = mapped_column(Text, default="")
+    message_en: Mapped[str] = mapped_column(Text, default="")
+    alternatives: Mapped[list[Any]] = mapped_column(JSON, default=list)  # AlternativePublic
+    booking_id: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

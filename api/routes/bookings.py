@@ -182,6 +182,7 @@ def _public(
         van_reason=van,
         carrier_ja=carrier_ja,
         carrier_en=carrier_en,
+        standing_booking_id=row.standing_booking_id if personal else None,
     )
 
 
@@ -197,12 +198,13 @@ def add_booking_row(
     pickup: tuple[int, Place | None],
     dropoff: tuple[int, Place | None],
     rider_id: int,
-    user_id: int,
+    user_id: int | None,
     **fields: object,
 ) -> None:
     """The office's row of a booking just made in the live day (its status follows the day).
 
-    `pickup` and `dropoff` are (location index, saved place or None for a point).
+    `pickup` and `dropoff` are (location index, saved place or None for a point);
+    `user_id` None: made by the service itself (standing bookings from the CLI).
     """
     ends: dict[str, object] = {}
     for end, (index, place) in (("pickup", pickup), ("dropoff", dropoff)):

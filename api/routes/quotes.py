@@ -221,6 +221,104 @@ def locate(od: OpenDay, where: Place | LonLat, field: str) -> tuple[int, Place |
     return od.locate_point(where.lon, where.lat, field_name=field, label=POINT_NAME), None
 
 
+def party_of(rider: Rider, companions: int | None, wheelchair: bool | None) -> tuple[int, int]:
+    """Party size and wheelchairs of a ride: as asked, else the rider's registration."""
+    companions = rider.companions if companions is None else companions
+    wheelchair = rider.wheelchair if wheelchair is None else wheelchair
+    return 1 + companions, int(wheelchair)
+
+
+def hold_ride(
+    od: OpenDay,
+    rider: Rider,
+    ends: tuple[Place | LonLat, Place | LonLat],
+    t: datetime,
+    time_field: str,
+    *,
+    party: int,
+    wheelchairs: int,
+    user_id: int | None,
+    note: str = "",
+    standing: tuple[int, str] | None = None,
+) -> Quote:
+    """Quote a ride in the open day and hold its seat (the booking's row added), or record
+    why not: the one way a ride is quoted, asked one by one or from a standing booking
+    (`standing`: its id and leg). 422 naming the field for a day without service, a party
+    no vehicle carries, a place off the road or pickup = dropoff."""
+    live = od.day(time_field)
+    check_fits_fleet(live, party, wheelchairs)
+    p_index, p_place = locate(od, ends[0], "pickup")
+    d_index, d_place = locate(od, ends[1], "dropoff")
+    if p_index == d_index:
+        raise invalid_field(
+            "dropoff_place_id",
+            "乗車地と降車地が同じです",
+            "pickup and dropoff are the same place",
+        )
+    ts = od.seconds(t)
+    board = ASSISTED_BOARD_S if rider.assistance else 60
+    ask = RideAsk(
+        p_index,
+        d_index,
+        depart_at=ts if time_field == "depart_at" else None,
+        arrive_by=ts if time_field == "arrive_by" else None,
+        rider_id=str(rider.id),
+        party_size=party,
+        wheelchairs=wheelchairs,
+        board_s=board,
+        alight_s=board,
+    )
+    q = live.quote(ask)
+    if q.ok:
+        booking_id = q.booking_id
+        assert booking_id is not None
+        add_booking_row(
+            od,
+            booking_id,
+            BookingKind.RIDE,
+            pickup=(p_index, p_place),
+            dropoff=(d_index, d_place),
+            rider_id=rider.id,
+            user_id=user_id,
+            by_arrival=time_field == "arrive_by",
+            requested_at=t,
+            party_size=party,
+            wheelchairs=wheelchairs,
+            cargo_units=0,
+            note=note,
+            standing_booking_id=None if standing is None else standing[0],
+            standing_leg=None if standing is None else standing[1],
+        )
+    else:
+        od.record(
+            "quote_rejected",
+            f"予約できません（{REJECTION_TEXT[q.reason][0]}）" if q.reason else "予約できません",
+            q.message_en,
+        )
+    return q
+
+
+def confirm_held(od: OpenDay, booking_id: str) -> None:
+    """Turn a held quote into a booking (予約確定); 409 unless it is held."""
+    b = od.day().booking(booking_id)
+    if b.status is BookingStatus.EXPIRED:
+        raise conflict(
+            "hold_expired",
+            "仮押さえの期限が切れました。もう一度お見積もりしてください",
+            "the hold expired; quote again",
+        )
+    if b.status is BookingStatus.CONFIRMED:
+        raise conflict("already_confirmed", "この予約はすでに確定しています", "already confirmed")
+    if b.status is not BookingStatus.HELD:
+        raise conflict(
+            "not_held",
+            f"この見積もりは「{b.status.value}」のため確定できません",
+            f"the quote is {b.status.value}, not held",
+        )
+    od.day().confirm(booking_id)
+    od.sync()
+
+
 # -- routes ------------------------------------------------------------------------------
 
 
@@ -251,61 +349,20 @@ def create_quote(
     t, time_field = asked_time(body, rt)
     pickup = stop_place(session, rider, body.pickup_place_id, body.pickup, "pickup")
     dropoff = stop_place(session, rider, body.dropoff_place_id, body.dropoff, "dropoff")
-    companions = rider.companions if body.companions is None else body.companions
-    wheelchair = rider.wheelchair if body.wheelchair is None else body.wheelchair
-    party, wheelchairs = 1 + companions, int(wheelchair)
+    party, wheelchairs = party_of(rider, body.companions, body.wheelchair)
     day = rt.clock.service_date(t)
     with rt.days.locked(session, day, actor_of(user)) as od:
-        live = od.day(time_field)
-        check_fits_fleet(live, party, wheelchairs)
-        p_index, p_place = locate(od, pickup, "pickup")
-        d_index, d_place = locate(od, dropoff, "dropoff")
-        if p_index == d_index:
-            raise invalid_field(
-                "dropoff_place_id",
-                "乗車地と降車地が同じです",
-                "pickup and dropoff are the same place",
-            )
-        ts = od.seconds(t)
-        board = ASSISTED_BOARD_S if rider.assistance else 60
-        ask = RideAsk(
-            p_index,
-            d_index,
-            depart_at=ts if time_field == "depart_at" else None,
-            arrive_by=ts if time_field == "arrive_by" else None,
-            rider_id=str(rider.id),
-            party_size=party,
+        q = hold_ride(
+            od,
+            rider,
+            (pickup, dropoff),
+            t,
+            time_field,
+            party=party,
             wheelchairs=wheelchairs,
-            board_s=board,
-            alight_s=board,
+            user_id=user.id,
+            note=body.note,
         )
-        q = live.quote(ask)
-        if q.ok:
-            booking_id = q.booking_id
-            assert booking_id is not None
-            add_booking_row(
-                od,
-                booking_id,
-                BookingKind.RIDE,
-                pickup=(p_index, p_place),
-                dropoff=(d_index, d_place),
-                rider_id=rider.id,
-                user_id=user.id,
-                by_arrival=time_field == "arrive_by",
-                requested_at=t,
-                party_size=party,
-                wheelchairs=wheelchairs,
-                cargo_units=0,
-                note=body.note,
-            )
-        else:
-            od.record(
-                "quote_rejected",
-                f"予約できません（{REJECTION_TEXT[q.reason][0]}）"
-                if q.reason
-                else "予約できません",
-                q.message_en,
-            )
         out = quote_public(q, od, by_arrival=time_field == "arrive_by", status_="held")
         code = status.HTTP_201_CREATED if q.ok else status.HTTP_200_OK
         claim.remember(code, out)
@@ -327,25 +384,7 @@ def confirm_quote(
         return claim
     row = booking_row(session, quote_id)
     with rt.days.locked(session, row.service_date, actor_of(user)) as od:
-        b = od.day().booking(quote_id)
-        if b.status is BookingStatus.EXPIRED:
-            raise conflict(
-                "hold_expired",
-                "仮押さえの期限が切れました。もう一度お見積もりしてください",
-                "the hold expired; quote again",
-            )
-        if b.status is BookingStatus.CONFIRMED:
-            raise conflict(
-                "already_confirmed", "この予約はすでに確定しています", "already confirmed"
-            )
-        if b.status is not BookingStatus.HELD:
-            raise conflict(
-                "not_held",
-                f"この見積もりは「{b.status.value}」のため確定できません",
-                f"the quote is {b.status.value}, not held",
-            )
-        od.day().confirm(quote_id)
-        od.sync()
+        confirm_held(od, quote_id)
         out = booking_public(session, row, personal=True, rt=rt)
         claim.remember(200, out)
     return out

@@ -38,10 +38,11 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
+from dispatch.cpsat import solve_model
 from dispatch.drones.eligibility import FlightOption, OrderAssessment, assess_orders
 from dispatch.drones.model import DroneProblem, Flight
 from dispatch.drones.result import DroneSchedule, NoFlightReason, NotFlown
-from dispatch.errors import InputError, SolverError
+from dispatch.errors import InputError
 
 __all__ = ["DroneSearch", "moved_to_van", "reschedule", "schedule_flights"]
 
@@ -235,13 +236,7 @@ def _cp_sat(
     _break_drone_symmetry(model, problem, [a.order_id for a in flyable], on_drone)
     model.maximize(weight * sum(flies.values()) - sum(delays))
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(search.time_limit_s)
-    solver.parameters.num_workers = search.workers
-    solver.parameters.random_seed = search.seed
-    status = solver.solve(model)
-    if status == cp_model.MODEL_INVALID:
-        raise SolverError(f"drones: CP-SAT model invalid: {model.validate()}")
+    solver, status = solve_model(model, search, "drones")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     chosen: _Choice = {}

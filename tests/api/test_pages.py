@@ -538,3 +538,40 @@ def test_board_lists_stops_at_risk_with_their_chance_and_reason() -> None:
         ("long_leg", "長い区間"),
     ):
         assert i18n.STRINGS[f"risk.{reason}"][0] == ja
+
+
+def test_operator_page_registers_standing_bookings_and_lists_rides_not_kept(
+    client: TestClient,
+) -> None:
+    html = client.get("/operator").text
+    for word in ("定期予約の登録", "帰り便", "祝日は運休", "明日の定期予約で確保できない便"):
+        assert word in html, word
+    assert i18n.STRINGS["st.skip.date"][0] == "例外日（乗らない日）"
+    page = parse(html)
+    ids = {v for _, n, v in page.attrs if n == "id"}
+    controls = {
+        "standing-from",
+        "standing-to",
+        "standing-time",
+        "standing-after",
+        "standing-back",
+        "standing-start",
+        "standing-end",
+    }
+    assert controls | {"standing-btn", "standing-problems-list", "standing-make"} <= ids
+    labelled = {v for t, n, v in page.attrs if t == "label" and n == "for"}
+    assert controls <= labelled
+    assert "standing-holidays" in page.in_label
+    days = [v for t, n, v in page.attrs if t == "input" and n == "value"]
+    assert {"mon", "tue", "wed", "thu", "fri", "sat", "sun"} <= set(days)
+    assert {"none", "after", "at"} <= set(days)
+    script = (STATIC_DIR / "operator.js").read_text()
+    assert 'api("/standing-bookings", { method: "POST", body: payload, idempotencyKey })' in script
+    assert 'api("/standing-bookings/problems"' in script and "tomorrowIso()" in script
+    assert "add_skip_dates" in script
+    # the exception date input made for each standing booking has its label
+    assert 'el("label", { for: dateId }, t("st.skip.date"))' in script
+    assert i18n.STRINGS["st.problems"] == (
+        "明日の定期予約で確保できない便",
+        "Standing rides we cannot keep tomorrow",
+    )

@@ -4,7 +4,8 @@ Bounded: a few positive and negative examples per operation (derandomised, no ex
 database), each sent with the token of a role allowed to call it, against a service
 holding a real day (saved places, vehicles, shifts, riders, confirmed rides and a
 delivery, a held quote: `tests.api.conftest.book_day`) and a drone fleet (a hall with
-a pad, a base at the supermarket, a drone: `add_drones`), so requests get past sign-in
+a pad, a base at the supermarket, a drone: `add_drones`) and a standing booking whose
+rides cannot be kept tomorrow (no car runs then), so requests get past sign-in
 and reach a day with routes and flights, not an empty database.
 """
 
@@ -20,6 +21,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from tests.api.conftest import BookedDay, book_day, iso
+from tests.api.routes.test_standing_bookings import dialysis, materialise, register
 from tests.api.test_roles import ENDPOINTS
 
 EXAMPLES = 6
@@ -62,6 +64,9 @@ def booked_day(client, staff, town) -> BookedDay:
     ).json()
     assert "visit" in [s["kind"] for s in manifest["stops"]]  # (it may carry rides too)
     day.confirmed.append(r.json()["id"])
+    # 定期予約, so its routes find one (id 1) and tomorrow has problems to list
+    register(client, staff, dialysis(town))
+    assert materialise(client, staff, "2025-06-03")["problems"]
     return day
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
 from api.db.engine import make_engine
 from api.db.migrate import current_revision, head_revision
+from tests.api.conftest import START
+from tests.api.routes.test_standing_bookings import add_shifts, dialysis, register
 
 
 def run(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
@@ -41,5 +44,39 @@ def test_init_db_users_and_tokens(tmp_path):
 def test_the_help_names_the_commands():
     r = run({}, "service", "--help")
     assert r.exit_code == 0
-    for command in ("run", "init-db", "user", "token"):
+    for command in ("run", "init-db", "user", "token", "standing"):
         assert command in r.stdout
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_standing_makes_tomorrows_rides_and_lists_those_not_kept(
+    client, staff, town, settings, tmp_path
+):
+    """The evening before: the return ride is booked, the 09:00 arrival (cars start at
+    10:00) is listed with its reason and alternatives, exit status 3; a second run makes
+    nothing new."""
+    add_shifts(client, staff, town, 1, (10, 17))
+    register(client, staff, dialysis(town))
+    env = {
+        "NORIAI_DATABASE_URL": settings.database_url,
+        "NORIAI_DATA_DIR": str(settings.data_dir),
+        "NORIAI_CACHE_DIR": str(tmp_path / "cli-cache"),
+        "NORIAI_FIXED_NOW": START.isoformat(),
+    }
+    first = run(env, "service", "standing")  # default: tomorrow, Tuesday 3 June
+    assert first.exit_code == 3, first.output
+    assert "1 便を予約しました" in first.stdout and "already made: 0" in first.stdout
+    assert "山田 花子" in first.stdout and "運行時間外です" in first.stdout
+    assert "10:15" in first.stdout  # an alternative the quote offered
+    again = run(env, "service", "standing", "--date", "2025-06-03")
+    assert again.exit_code == 3 and "0 便を予約しました" in again.stdout
+    assert "already made: 1" in again.stdout
+    rides = client.get(
+        "/api/v1/bookings", params={"service_date": "2025-06-03"}, headers=staff.headers("operator")
+    ).json()
+    assert len(rides) == 1 and rides[0]["status"] == "confirmed"
+    assert run(env, "service", "standing", "--date", "2025-06-01").exit_code == 2
+    assert run(env, "service", "standing", "--date", "3 June").exit_code == 2
+    far = run(env, "service", "standing", "--date", "2025-07-01")
+    assert far.exit_code == 2 and "14 日先まで" in far.output
+    assert run(env, "service", "standing", "--date", "2025-06-04").exit_code == 0

@@ -243,3 +243,26 @@ def test_district_levels_by_hand():
 )
 def test_format_kpi(value, unit, shown):
     assert format_kpi(value, unit) == shown
+
+
+def test_a_section_as_markdown_keeps_order_tables_and_figures():
+    from scenarios.report import ReportTable, section_markdown
+
+    section = ReportSection(
+        "勤務計画",
+        "Shift plan",
+        paragraphs=(("日本語の段落", "English paragraph"),),
+        figures=(ReportFigure("shift_gantt", b"png", "勤務表", "shifts"),),
+        tables=(ReportTable(("a", "b"), (("1", "2"),)),),
+    )
+    md = section_markdown(section)
+    assert md.splitlines()[:6] == [
+        "## 勤務計画 Shift plan",
+        "",
+        "日本語の段落",
+        "",
+        "English paragraph",
+        "",
+    ]
+    assert "| a | b |\n|---|---|\n| 1 | 2 |" in md
+    assert "![shifts](figures/shift_gantt.png)" in md and "勤務表 — shifts" in md

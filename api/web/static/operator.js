@@ -1,6 +1,7 @@
 // オペレーター予約受付: find the rider, choose places and time, quote (仮押さえ), confirm;
 // take a shop order (買い物支援) to the door or a community hall (公民館);
-// book a home visit (訪問診療) of the nurse car for the patient.
+// book a home visit (訪問診療) of the nurse car for the patient;
+// register a standing booking (定期予約) and see the standing rides we cannot keep tomorrow.
 import {
   api, clearError, el, errorText, flash, fmtCountdown, fmtTime, fmtWindow, initPage, lang, newKey, nowHHMM,
   onLangChange, showError, t, todayIso, tr, typing, zonedIso, ApiError,
@@ -21,6 +22,15 @@ const Api = {
   }),
   order: (payload, idempotencyKey) => api("/deliveries", { method: "POST", body: payload, idempotencyKey }),
   visit: (payload, idempotencyKey) => api("/visits", { method: "POST", body: payload, idempotencyKey }),
+  standing: (payload, idempotencyKey) => api("/standing-bookings", { method: "POST", body: payload, idempotencyKey }),
+  riderStanding: (riderId) => api("/standing-bookings", { query: { rider_id: riderId } }),
+  changeStanding: (id, payload) => api(`/standing-bookings/${id}`, { method: "PATCH", body: payload }),
+  endStanding: (id) => api(`/standing-bookings/${id}`, { method: "DELETE" }),
+  standingProblems: (day) => api("/standing-bookings/problems", { query: { service_date: day } }),
+  makeStanding: (day) => api("/standing-bookings/materialise", { method: "POST", query: { service_date: day } }),
+  settleProblem: (id, bookingId) => api(`/standing-bookings/problems/${id}/settle`, {
+    method: "POST", body: bookingId ? { booking_id: bookingId } : {},
+  }),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -40,6 +50,9 @@ const state = {
   visit: null, // the last home visit's answer shown
   lastVisit: null, // its payload (an alternative changes the wanted start only)
   visitAttempt: null, // {payload, key} of a visit whose answer never arrived
+  standingAttempt: null, // {payload, key} of a standing booking whose answer never arrived
+  standingList: [], // the chosen rider's standing bookings
+  problems: [], // tomorrow's standing rides we cannot keep
 };
 const SHOP_KINDS = ["supermarket", "shop"];
 // The service's clock (drawn into the page), not the browser's: today's date and the hour.
@@ -164,8 +177,11 @@ async function chooseRider(rider) {
   $("trip-fields").disabled = false;
   $("order-fields").disabled = false;
   $("visit-fields").disabled = !homeOf(rider);
+  $("standing-fields").disabled = false;
+  $("standing-start").value = tomorrowIso();
   resetResult();
   loadRiderBookings();
+  loadRiderStanding();
   $("trip-from").focus();
 }
 
@@ -177,6 +193,8 @@ function changeRider() {
   $("trip-fields").disabled = true;
   $("order-fields").disabled = true;
   $("visit-fields").disabled = true;
+  $("standing-fields").disabled = true;
+  $("rider-standing").hidden = true;
   resetResult();
   input.value = "";
   input.focus();
@@ -232,7 +250,8 @@ function placeName(p) {
 // ---------------------------------------------------------------- places and trip form
 function fillPlaces() {
   const home = state.rider ? homeOf(state.rider) : null;
-  for (const [id, defaultHome] of [["trip-from", true], ["trip-to", false]]) {
+  const selects = [["trip-from", true], ["trip-to", false], ["standing-from", true], ["standing-to", false]];
+  for (const [id, defaultHome] of selects) {
     const select = $(id);
     const previous = select.value;
     const groups = [];
@@ -779,6 +798,236 @@ onLangChange(() => {
   if (state.visit) renderVisit(state.visit);
 });
 
+// ---------------------------------------------------------------- standing bookings (定期予約)
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/** Tomorrow's date in the service's time zone, by the service's clock. */
+function tomorrowIso() {
+  return todayIso(new Date(serviceNow().getTime() + 24 * 3600 * 1000));
+}
+
+function returnChoice() {
+  return document.querySelector('input[name="standing_return"]:checked')?.value || "none";
+}
+
+function showReturnFields() {
+  $("standing-after-field").hidden = returnChoice() !== "after";
+  $("standing-back-field").hidden = returnChoice() !== "at";
+}
+for (const radio of document.querySelectorAll('input[name="standing_return"]')) radio.addEventListener("change", showReturnFields);
+
+function standingPayload() {
+  if (!state.rider) throw new Error(t("op.rider.none"));
+  const from = Number($("standing-from").value);
+  const to = Number($("standing-to").value);
+  if (from === to) throw new Error(t("op.same_place"));
+  const weekdays = [...document.querySelectorAll('input[name="standing_day"]:checked')].map((c) => c.value);
+  if (!weekdays.length) throw new Error(t("st.no_days"));
+  const mode = document.querySelector('input[name="standing_mode"]:checked').value;
+  const payload = {
+    rider_id: state.rider.id,
+    pickup_place_id: from,
+    dropoff_place_id: to,
+    weekdays,
+    skip_holidays: $("standing-holidays").checked,
+  };
+  payload[mode === "arrive" ? "arrive_by" : "depart_at"] = $("standing-time").value;
+  if (returnChoice() === "after") payload.return_after_min = Number($("standing-after").value || 0);
+  if (returnChoice() === "at") payload.return_at = $("standing-back").value;
+  if ($("standing-start").value) payload.start_date = $("standing-start").value;
+  if ($("standing-end").value) payload.end_date = $("standing-end").value;
+  return payload;
+}
+
+$("standing-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  let payload;
+  try {
+    payload = standingPayload();
+  } catch (err) {
+    showLocalError(err.message);
+    return;
+  }
+  clearError();
+  const button = $("standing-btn");
+  button.disabled = true;
+  // A retry of a registration that got no answer (network) reuses its key: never twice.
+  const same = state.standingAttempt && JSON.stringify(state.standingAttempt.payload) === JSON.stringify(payload);
+  const attempt = same ? state.standingAttempt : { payload, key: newKey("standing") };
+  state.standingAttempt = attempt;
+  try {
+    const saved = await Api.standing(payload, attempt.key);
+    state.standingAttempt = null;
+    flash(t("st.saved", { id: saved.id }));
+    loadRiderStanding();
+  } catch (err) {
+    if (err instanceof ApiError) state.standingAttempt = null;
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+/** 「火・金 9:00 着、帰り 13:00 発」 */
+function standingTerms(s) {
+  const days = s.weekdays.map((d) => t(`st.day.${d}`)).join("・");
+  const there = s.arrive_by ? t("st.arrive", { time: s.arrive_by }) : t("st.depart", { time: s.depart_at });
+  const back = s.return_at ? `、${t("st.back", { time: s.return_at })}` : "";
+  return `${days} ${there}${back}`;
+}
+
+function renderRiderStanding() {
+  const items = state.standingList;
+  $("rider-standing").hidden = !items.length;
+  $("rider-standing-list").replaceChildren(
+    ...items.map((s) => {
+      const dateId = `standing-skip-${s.id}`;
+      return el(
+        "li",
+        { dataset: { standingId: s.id } },
+        el("strong", {}, standingTerms(s)),
+        el("span", {}, `${placeName(s.pickup)} → ${placeName(s.dropoff)}`),
+        s.skip_holidays ? el("span", { class: "badge" }, t("st.holiday_skip")) : null,
+        el("span", { class: "help" }, t("st.next", { dates: s.next_dates.join("、") || "—" })),
+        s.skip_dates.length ? el("span", { class: "help" }, t("st.skips", { dates: s.skip_dates.join("、") })) : null,
+        el("label", { for: dateId }, t("st.skip.date")),
+        el("input", { id: dateId, type: "date", min: tomorrowIso(), value: s.next_dates[0] || "" }),
+        el("button", { type: "button", class: "btn", onclick: () => addException(s, $(dateId).value) }, t("st.skip.add")),
+        el("button", { type: "button", class: "btn btn-danger", onclick: () => endStanding(s) }, t("st.end_it")),
+      );
+    }),
+  );
+}
+
+async function loadRiderStanding() {
+  if (!state.rider) return;
+  try {
+    state.standingList = await Api.riderStanding(state.rider.id);
+    renderRiderStanding();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function addException(s, day) {
+  if (!day) return;
+  try {
+    await Api.changeStanding(s.id, { add_skip_dates: [day] });
+    flash(t("st.skip.added"));
+    loadRiderStanding();
+    loadRiderBookings();
+    loadProblems();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function endStanding(s) {
+  if (!window.confirm(t("st.end.confirm"))) return;
+  try {
+    await Api.endStanding(s.id);
+    flash(t("st.ended"));
+    loadRiderStanding();
+    loadRiderBookings();
+    loadProblems();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+/** One standing ride we cannot keep: who, which ride, when, why; a button per time the
+ * quote offered instead (books it and settles the problem) and one to settle it without. */
+function problemItem(p) {
+  const asked = p.arrive_by ? t("st.arrive", { time: fmtTime(p.arrive_by) }) : t("st.depart", { time: fmtTime(p.depart_at) });
+  const alts = p.alternatives || [];
+  return el(
+    "li",
+    { dataset: { problemId: p.id, standingId: p.standing_booking_id } },
+    el("strong", {}, p.rider_name),
+    el("span", { class: "badge" }, t(`st.leg.${p.leg}`)),
+    el("span", {}, `${placeName(p.pickup)} → ${placeName(p.dropoff)} ${asked}`),
+    el("span", { class: "no-reason" }, p.reason[`message_${lang()}`] || p.reason.message_ja),
+    alts.length ? el("span", { class: "help" }, t("st.instead.book")) : el("span", { class: "help" }, t("op.alternatives.none")),
+    ...alts.map((a) => el("button", {
+      type: "button", class: "btn alt-btn", onclick: () => bookInstead(p, a),
+    }, a[`label_${lang()}`] || a.label_ja)),
+    el("button", { type: "button", class: "btn btn-quiet", onclick: () => settleWithout(p) }, t("st.settle")),
+  );
+}
+
+/** Book the problem's ride at an alternative time, like any ride, and settle the problem. */
+async function bookInstead(p, alt) {
+  clearError();
+  const payload = {
+    rider_id: p.rider_id,
+    pickup_place_id: p.pickup.place_id,
+    dropoff_place_id: p.dropoff.place_id,
+  };
+  if (alt.arrive_by) payload.arrive_by = alt.arrive_by;
+  else payload.depart_at = alt.depart_at;
+  try {
+    const q = await Api.quote(payload, newKey("standing-alt"));
+    if (!q.feasible) {
+      showLocalError(reasonText(q));
+      await loadProblems();
+      return;
+    }
+    await Api.confirm(q.id);
+    await Api.settleProblem(p.id, q.id);
+    flash(t("op.confirmed", { id: q.id }));
+    await loadProblems();
+    loadRiderBookings();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function settleWithout(p) {
+  if (!window.confirm(t("st.settle.confirm"))) return;
+  try {
+    await Api.settleProblem(p.id, null);
+    flash(t("st.settled"));
+    await loadProblems();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function renderProblems() {
+  $("standing-problems-date").textContent = tomorrowIso();
+  $("standing-problems-list").replaceChildren(
+    ...(state.problems.length ? state.problems.map(problemItem) : [el("li", {}, t("st.problems.none"))]),
+  );
+}
+
+async function loadProblems() {
+  try {
+    state.problems = await Api.standingProblems(tomorrowIso());
+    renderProblems();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+$("standing-make").addEventListener("click", async () => {
+  const button = $("standing-make");
+  button.disabled = true;
+  try {
+    const out = await Api.makeStanding(tomorrowIso());
+    $("standing-made").textContent = t("st.made", { n: out.booked.length, k: out.problems.length });
+    await loadProblems();
+  } catch (err) {
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+onLangChange(() => {
+  renderProblems();
+  if (state.rider) renderRiderStanding();
+});
+
 // ---------------------------------------------------------------- keyboard shortcuts
 document.addEventListener("keydown", (ev) => {
   if (ev.key === "/" && !typing(ev)) {
@@ -825,6 +1074,7 @@ initPage({
     } catch (err) {
       showError(err);
     }
+    loadProblems();
     input.focus();
   },
 });

@@ -54,6 +54,7 @@ def test_migrations_ship_with_the_package():
         "0003_community_halls.py",
         "0004_drones.py",
         "0005_visits.py",
+        "0006_standing_bookings.py",
     ]
 
 

@@ -20,6 +20,13 @@ _VALUES = (
     "{party}, 0, 0, '', '2026-06-05 00:00:00+00', '2026-06-05 00:00:00+00'"
 )
 
+#: A ride booked one by one, as any revision since 0002 stores it.
+A_RIDE = (
+    f"INSERT INTO bookings ({_COLUMNS}) VALUES ('20260605-001', "
+    + _VALUES.format(party=1).replace("'confirmed'", "'ride', 'confirmed'", 1)
+    + ")"
+)
+
 
 def test_0005_adds_visit_terms_keeping_rows(database_url):
     """On both databases: a ride from before 0005 comes through with no visit terms, a
@@ -33,13 +40,7 @@ def test_0005_adds_visit_terms_keeping_rows(database_url):
         columns = {c["name"] for c in inspect(engine).get_columns("bookings")}
         assert not columns & VISIT_COLUMNS
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    f"INSERT INTO bookings ({_COLUMNS}) VALUES ('20260605-001', "
-                    + _VALUES.format(party=1).replace("'confirmed'", "'ride', 'confirmed'", 1)
-                    + ")"
-                )
-            )
+            conn.execute(text(A_RIDE))
         upgrade(engine, "0005")
         assert current_revision(engine) == "0005"
         columns = {c["name"] for c in inspect(engine).get_columns("bookings")}
