@@ -26,7 +26,9 @@ typo never silently keeps a default):
   ``[review]``: the options the bus-line review compares;
 - ``[noise]``: days that do not go to plan (`dispatch.noise`: travel, boarding, late
   drivers, riders not ready), off unless ``enabled``; ``[callers]``: how a caller
-  refused at the asked time takes an alternative, calls back or gives up.
+  refused at the asked time takes an alternative, calls back or gives up;
+  ``[standing]``: standing riders (定期予約, `scenarios.standing`) who ride by their
+  weekly rule on the date ``standing.on``, besides the generated demand.
 
 Clock times are ``"HH:MM"`` (``"-1 17:30"`` = the day before) and become int seconds
 from the start of the service day; distances are metres, durations minutes unless the
@@ -369,6 +371,55 @@ class VisitSpec(_Section):
     booked_at: Clock = -DAY + 15 * H  # booked the day before
 
 
+class StandingPurpose(_Section):
+    """One kind of standing trip: where to (a POI category), which days, what times."""
+
+    category: str = Field(min_length=1)
+    weekdays: tuple[Weekday, ...] = Field(min_length=1)
+    arrive_by: Clock | None = None
+    depart_at: Clock | None = None
+    return_after_min: Annotated[int, Field(ge=1, le=24 * 60 - 1)] | None = None
+    weight: Annotated[float, Field(gt=0)] = 1.0
+
+    @model_validator(mode="after")
+    def _one_time(self) -> StandingPurpose:
+        if (self.arrive_by is None) == (self.depart_at is None):
+            raise ValueError("give exactly one of arrive_by and depart_at")
+        return self
+
+
+DEFAULT_STANDING = {
+    "dialysis": StandingPurpose(
+        category="hospital",
+        weekdays=("tue", "fri"),
+        arrive_by=9 * H,
+        return_after_min=240,
+        weight=1.0,
+    ),
+    "day_care": StandingPurpose(
+        category="community_hall",
+        weekdays=("mon", "wed", "fri"),
+        arrive_by=9 * H + 1800,
+        return_after_min=360,
+        weight=1.5,
+    ),
+}
+
+
+class StandingSpec(_Section):
+    """Standing demand: ``share`` of a service day's rides (on average over Mon-Fri)."""
+
+    share: Share = 0.15
+    purposes: dict[str, StandingPurpose] = Field(
+        default_factory=lambda: dict(DEFAULT_STANDING), min_length=1
+    )
+    skip_holidays: bool = True
+    wheelchair_share: Share = 0.1
+    booked_at: Clock = -DAY + 18 * H  # made the evening before
+    # the date simulated: who rides is their weekly rule on it (a scenario needs it)
+    on: date | None = None
+
+
 class NoiseSpec(_Section):
     """Days that do not go to plan (`dispatch.noise`); off unless ``enabled``.
 
@@ -526,6 +577,7 @@ class ScenarioSpec(_Section):
     review: ReviewSpec = Field(default_factory=ReviewSpec)
     noise: NoiseSpec = Field(default_factory=NoiseSpec)
     callers: CallersSpec = Field(default_factory=CallersSpec)
+    standing: StandingSpec | None = None  # standing riders (定期予約) besides demand
 
     _base_dir: Path = PrivateAttr(default=Path("."))
     _pois: tuple[Poi, ...] = PrivateAttr(default=())
@@ -764,7 +816,30 @@ def cross_checks(spec: ScenarioSpec) -> list[Problem]:
         *_demand_checks(spec),
         *_service_point_checks(spec),
         *_transit_checks(spec),
+        *_standing_checks(spec),
     ]
+
+
+def _standing_checks(spec: ScenarioSpec) -> list[Problem]:
+    """Standing riders ride on a date, to places of the POI table (generated demand)."""
+    st = spec.standing
+    if st is None:
+        return []
+    out: list[Problem] = []
+    if st.on is None:
+        out.append((("standing", "on"), "needed: the date simulated (e.g. 2026-12-08)"))
+    if spec.demand.source != "generate":
+        out.append((("standing",), "standing riders come with generated demand only"))
+    have = {p.category for p in spec.pois}
+    for name, purpose in st.purposes.items():
+        if spec.pois and purpose.category not in have:
+            out.append(
+                (
+                    ("standing", "purposes", name, "category"),
+                    f"no place of category {purpose.category!r} in demand.pois_csv",
+                )
+            )
+    return out
 
 
 def _transit_checks(spec: ScenarioSpec) -> list[Problem]:

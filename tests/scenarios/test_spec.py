@@ -312,3 +312,9 @@ def test_the_ina_weekday_runs_noisy_days_with_callers():
     spec = load_spec(INA.spec_path)
     assert spec.noise.enabled and spec.callers.enabled and spec.dispatch.serve_late
     assert spec.noise.config() == NoiseConfig()  # the model's defaults, as documented
+
+
+def test_standing_needs_its_date():
+    ina = load_spec(INA.spec_path)
+    with pytest.raises(InputError, match=r"standing\.on: needed"):
+        ina.with_overrides({"standing": {"share": 0.1}})
