@@ -59,6 +59,16 @@ _TRIES = 3
 
 
 @dataclass(slots=True)
+class _Leg:
+    """The leg a car is on: the stop it heads to (booking, kind), when it really starts
+    there, and whether the live day has been told."""
+
+    stop: tuple[str, str]
+    start: int
+    reported: bool = False
+
+
+@dataclass(slots=True)
 class NoisyDriving:
     """The true course of every vehicle, reported to `live` (see the module docstring).
 
@@ -69,8 +79,7 @@ class NoisyDriving:
     cfg: NoiseConfig
     rng: np.random.Generator
     live: LiveDay
-    # vehicle -> the leg it is on: ((booking, stop kind), true start, reported)
-    _legs: dict[str, list] = field(default_factory=dict)
+    _legs: dict[str, _Leg] = field(default_factory=dict)
     _dwells: dict[tuple[str, str, str], int] = field(default_factory=dict)
     #: (vehicle, booking, stop kind) -> the true start of the last leg that ended there
     arrived: dict[tuple[str, str, str], int] = field(default_factory=dict)
@@ -79,16 +88,16 @@ class NoisyDriving:
     interventions: int = 0
 
     def next_report(self, until: int) -> tuple[int, str] | None:
-        """The earliest moment at or before `until` the clock must stop for a car:
-        (when, vehicle). A report is due then, or the car sets out then (its leg is
-        drawn the moment the live day has it leave, so its reports come in time): a
-        report due, a car waiting sets out, a car finishes its stop (and may set out)."""
+        """The earliest moment at or before `until` the clock must stop for a car, as
+        (when, vehicle): a report is due, or a car sets out or finishes its stop (and may
+        set out at once) — its leg is drawn the moment the live day has it leave, so its
+        report is never late."""
         best: tuple[int, str] | None = None
         now = self.live.now
         for vid, wr in self.live.state.routes.items():
             if not self.live.state.vehicles[vid].en_route and vid in self._legs:
-                (rid, kind), true, _ = self._legs.pop(vid)  # done, or diverted
-                self.arrived[vid, rid, kind] = true
+                leg = self._legs.pop(vid)  # done, or diverted
+                self.arrived[vid, *leg.stop] = leg.start
             due = self._due(vid)
             if due is not None:
                 at = max(now, due[0])
@@ -129,13 +138,13 @@ class NoisyDriving:
             self.interventions += moved(live, result, vid)
             later = self._planned(vid)  # a pickup kept for later: the car waits
             if later is not None and later > true and self._head(vid) == (key, true):
-                true = self._legs[vid][1] = later
+                true = self._legs[vid].start = later
         planned = self._planned(vid)
         head = self._head(vid)
         if head is not None and head[0] == key and planned is not None and planned != true:
             log.warning("vehicle %s: the plan keeps %d, the car starts at %d", vid, planned, true)
         if vid in self._legs:
-            self._legs[vid][2] = True
+            self._legs[vid].reported = True
 
     # -- the truth ---------------------------------------------------------------------
     def _first(self, vid: str) -> int:
@@ -161,22 +170,22 @@ class NoisyDriving:
         assert node.task is not None
         key = (node.task.id, node.kind.value)
         leg = self._legs.get(vid)
-        if leg is not None and leg[0] != key:
-            self.arrived[vid, *leg[0]] = leg[1]
-        if leg is None or leg[0] != key:
+        if leg is not None and leg.stop != key:
+            self.arrived[vid, *leg.stop] = leg.start
+        if leg is None or leg.stop != key:
             assert st.free_at is not None
             leave = self._leave(vid, st.free_at)
             here = st.position
             nominal = int(s.base.time_s[here, node.location])
             drive = travel(self.cfg, leave, nominal, int(s.base.distance_m[here, node.location]))
-            leg = [key, max(leave + drive.draw_s(self.rng), node.earliest), False]
+            leg = _Leg(key, max(leave + drive.draw_s(self.rng), node.earliest))
             self._legs[vid] = leg
-        return leg[0], leg[1]
+        return leg.stop, leg.start
 
     def _due(self, vid: str) -> tuple[int, int] | None:
         """(when the report is due, the true start) for a car whose plan is off."""
         head = self._head(vid)
-        if head is None or self._legs[vid][2]:
+        if head is None or self._legs[vid].reported:
             return None
         planned = self._planned(vid)
         true = head[1]
