@@ -187,12 +187,12 @@ KPI_LABELS: dict[str, tuple[str, str, str]] = {
         "件",
     ),
     "risk_forecasts": ("遅延のおそれの予測", "lateness forecasts with an outcome", "件"),
-    "risk_brier": ("予測の Brier スコア", "Brier score of the forecasts", ""),
+    "risk_brier": ("予測の Brier スコア", "Brier score of the forecasts", "score"),
     "risk_base_rate": ("遅れた停車の割合（予測時点）", "forecasts whose stop was late", "%"),
     "risk_brier_base_rate": (
         "Brier スコア（常に平均値を予測した場合）",
         "Brier score of always forecasting the base rate",
-        "",
+        "score",
     ),
     **{
         key: (f"お迎え − 約束の終わり {label} 分", f"pickup − promise end, {label} min", "件")
@@ -212,7 +212,7 @@ KPI_LABELS: dict[str, tuple[str, str, str]] = {
         "forecasts of stops within the board's hour",
         "件",
     ),
-    "risk_brier_horizon": ("Brier スコア（1時間以内）", "Brier score within the hour", ""),
+    "risk_brier_horizon": ("Brier スコア（1時間以内）", "Brier score within the hour", "score"),
     "risk_base_rate_horizon": ("遅れた割合（1時間以内）", "late share within the hour", "%"),
     "risk_flagged_stops": ("遅延のおそれと表示した停車", "stops the board flagged at risk", "件"),
     "risk_flagged_late": ("表示後に実際に遅れた停車", "flagged stops that were late", "件"),

@@ -119,7 +119,8 @@ def kpi_labels() -> dict[str, tuple[str, str, str]]:
 
 
 def format_kpi(value: float | None, unit: str) -> str:
-    """A KPI as a planner reads it: shares as %, yen with separators, one decimal."""
+    """A KPI as a planner reads it: shares as %, yen with separators, scores to three
+    decimals, else two (one from 100)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     u = unit.strip().lower()
@@ -127,6 +128,8 @@ def format_kpi(value: float | None, unit: str) -> str:
         return f"{value * 100:.1f} %"
     if u in ("¥", "yen", "円", "jpy"):
         return f"¥{value:,.0f}"
+    if u == "score":  # a Brier score: its hundredths and thousandths matter
+        return f"{value:.3f}"
     if float(value).is_integer() and (abs(value) >= 1 or value == 0):
         return f"{int(value):,}"
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"

@@ -266,3 +266,34 @@ def test_a_section_as_markdown_keeps_order_tables_and_figures():
     ]
     assert "| a | b |\n|---|---|\n| 1 | 2 |" in md
     assert "![shifts](figures/shift_gantt.png)" in md and "勤務表 — shifts" in md
+
+
+def test_a_score_keeps_its_thousandths():
+    assert format_kpi(0.0473, "score") == "0.047"
+
+
+def test_noisy_days_get_the_histogram_and_the_reliability_table_seeds_pooled():
+    from scenarios.forecasts import bin_key
+    from scenarios.metrics import LATENESS_BINS
+    from scenarios.report import noise_section, summary_table
+    from scenarios.results import DayResult
+
+    def noisy(seed, late, n4):
+        kpis = {key: 0.0 for key, *_ in LATENESS_BINS}
+        kpis["pickup_margin_bin_late_2"] = late
+        kpis["pickup_margin_bin_early_0"] = 10.0
+        kpis.update({bin_key(4, "n"): n4, bin_key(4, "late"): 1.0, bin_key(4, "p_sum"): 0.9 * n4})
+        kpis.update({"risk_forecasts": n4, "risk_brier": 0.05})
+        return DayResult("s", "noisy", seed, kpis=kpis)
+
+    days = [noisy(0, 1.0, 2.0), noisy(1, 3.0, 3.0), DayResult("s", "exact", 0, kpis={"x": 1.0})]
+    section = noise_section(days)
+    hist, rel = section.tables
+    assert hist.header[1:] == ("noisy (n=2)",)  # the exact day has no column
+    rows = {r[0]: r[1] for r in hist.rows}
+    assert rows["0〜2"].startswith("4 ") and rows["−5〜0"].startswith("20 ")
+    assert dict((r[0], r[1]) for r in rel.rows)["0.8–1.0"] == "0.90 → 0.40 (n=5)"
+    assert noise_section(days[2:]) is None
+    shown = {row[1] for row in summary_table(days).rows}  # English labels
+    assert "Brier score of the forecasts" in shown
+    assert not any(en.startswith(("pickup − promise end", "forecast bin")) for en in shown)
