@@ -13,6 +13,7 @@ from dispatch.errors import InputError
 from dispatch.events import BrokenWhat
 from dispatch.live import LiveDay
 from dispatch.live.preview import preview
+from dispatch.live.summary import day_summary
 from dispatch.quote import RideAsk
 from dispatch.reassign import move_options
 from tests.dispatch.test_live import H8, H9, HOUR, book, car, new_day
@@ -155,3 +156,26 @@ def test_move_options_refuse_a_booking_that_cannot_move():
         move_options(day, a)
     with pytest.raises(InputError):
         move_options(day, "nope")
+
+
+def test_day_summary_counts_outcomes_and_km_done_against_planned():
+    day = new_day(car("v1"), car("v2"))
+    a = book(day, RideAsk(1, 3, depart_at=H9))
+    b = book(day, RideAsk(2, 4, depart_at=H9 + 2 * HOUR))
+    c = book(day, RideAsk(1, 2, depart_at=H9 + HOUR))
+    day.cancel(c)
+    start = day_summary(day)
+    assert (start.served, start.cancelled, start.no_shows, start.late) == (0, 1, 0, 0)
+    assert start.distance_m_done == 0 and start.vehicle_s_done == 0
+    assert start.distance_m_planned == day.plan.summary.distance_m
+    assert start.vehicle_s_planned == day.plan.summary.duration_s
+    day.advance_to(H9 + 2 * HOUR - 1200)  # a is done; b's car waits at 2
+    assert (day.route_of(a), day.route_of(b)) == (None, "v2")
+    day.no_show(b)
+    day.advance_to(13 * HOUR)
+    end = day_summary(day)
+    assert (end.served, end.cancelled, end.no_shows, end.late) == (1, 1, 1, 0)
+    # v1: depot 0 -> 1 -> 3 -> depot; v2: depot -> 2 (no-show) -> depot; 10 m a second
+    assert end.distance_m_done == end.distance_m_planned == 36_000 + 24_000
+    # v1 out 08:40-09:42, v2 out 10:30-11:00
+    assert end.vehicle_s_done == end.vehicle_s_planned == 3720 + 1800
