@@ -216,7 +216,7 @@ class PlanVersion(Base):
     at: Mapped[datetime]
     live_version: Mapped[int] = mapped_column(Integer)
     audit_len: Mapped[int] = mapped_column(Integer)
-    snapshot: Mapped[str] = deferred(mapped_column(Text))
+    snapshot: Mapped[str] = deferred(mapped_column(Text, nullable=False))
 
 
 class Booking(Base):

@@ -114,6 +114,18 @@ class DayCache:
             self._items.pop(day, None)
 
 
+def running(live: LiveDay | None, day: date, field_name: str = "service_date") -> LiveDay:
+    """`live`, or 422 naming `field_name` when no vehicle runs on `day`."""
+    if live is None:
+        raise invalid_field(
+            field_name,
+            f"{day:%Y-%m-%d} は運行日ではありません（運行する車両がありません）",
+            f"no vehicle runs on {day.isoformat()}",
+            code="no_service",
+        )
+    return live
+
+
 @dataclass
 class OpenDay:
     """A service day opened for a change; locked until the transaction ends."""
@@ -138,14 +150,7 @@ class OpenDay:
 
     def day(self, field_name: str = "service_date") -> LiveDay:
         """The live day, or 422 when no vehicle runs that day."""
-        if self.live is None:
-            raise invalid_field(
-                field_name,
-                f"{self.service_date:%Y-%m-%d} は運行日ではありません（運行する車両がありません）",
-                f"no vehicle runs on {self.service_date.isoformat()}",
-                code="no_service",
-            )
-        return self.live
+        return running(self.live, self.service_date, field_name)
 
     # -- locations ------------------------------------------------------------------
     def locate_place(self, place: models.Place, *, field_name: str) -> int:
