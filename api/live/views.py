@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +37,7 @@ from api.live.halls import place_id_of
 from api.live.locations import DayLocations
 from api.live.store import ReadDay
 from api.settings import Settings
-from api.vocab import PlaceKind
+from api.vocab import PlaceKind, Role
 from dispatch.audit import PlanChange
 from dispatch.events import Booking, BookingStatus, BrokenPromise, DoneStop
 from dispatch.live import LiveDay
@@ -46,6 +47,9 @@ from dispatch.model import DeliveryOrder, RideRequest, TimeWindow, VisitRequest
 from dispatch.reassign import MoveOption
 from dispatch.result import REASON_TEXT, Step, StepKind
 from dispatch.risk import RiskPolicy, StopRisk, day_risks
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 HOME_JA = "自宅"
 
@@ -202,6 +206,18 @@ class DayView:
             lookup,
             clock,
             risk_policy=risk_policy,
+        )
+
+    @classmethod
+    def for_user(cls, session: Session, read: ReadDay, rt: Runtime, user: models.User) -> DayView:
+        """`of` for a signed-in user: personal data as their role allows, the service's
+        risk policy."""
+        return cls.of(
+            session,
+            read,
+            rt.clock,
+            personal=Role(user.role).sees_personal_data,
+            risk_policy=risk_policy(rt.settings),
         )
 
     def at(self, seconds: int) -> datetime:

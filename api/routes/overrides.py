@@ -25,7 +25,7 @@ from api.deps import (
     check_service_date,
     today,
 )
-from api.live.store import ReadDay, running
+from api.live.store import running
 from api.live.views import DayView, risk_policy
 from api.problems import ApiProblem, conflict, invalid_field
 from api.routes.bookings import booking_row
@@ -157,7 +157,7 @@ def preview_move(
             dropoff_pos=body.dropoff_pos,
         ),
     )
-    return _view(session, read, rt).preview(outcome)
+    return DayView.for_user(session, read, rt, user).preview(outcome)
 
 
 @router.get("/move/options", response_model=MoveOptionsPublic, responses=problems(404, 409, 422))
@@ -183,8 +183,4 @@ def move_choices(
             "この予約は乗せ替えできません（乗車中・完了・取消・運行中）",
             str(exc),
         ) from exc
-    return _view(session, read, rt).move_options(booking_id, options)
-
-
-def _view(session: ReadSession, read: ReadDay, rt: RuntimeDep) -> DayView:
-    return DayView.of(session, read, rt.clock, personal=True, risk_policy=risk_policy(rt.settings))
+    return DayView.for_user(session, read, rt, user).move_options(booking_id, options)

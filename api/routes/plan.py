@@ -31,7 +31,7 @@ from api.deps import (
     actor_of,
     today,
 )
-from api.live.views import DayView, risk_policy
+from api.live.views import DayView
 from api.problems import ApiProblem, invalid_field
 from api.routes.common import problems
 from api.schemas import (
@@ -42,7 +42,6 @@ from api.schemas import (
     ReoptimiseRequest,
     ReoptOutcomePublic,
 )
-from api.vocab import Role
 from dispatch.live import solve_in_worker
 
 router = APIRouter(prefix="/plan", tags=["plan"])
@@ -55,10 +54,7 @@ def read_plan(
     """Every vehicle's route with its stops, unassigned bookings and broken promises."""
     day = service_date or today(rt)
     read = rt.days.read(session, day)
-    personal = Role(user.role).sees_personal_data
-    view = DayView.of(
-        session, read, rt.clock, personal=personal, risk_policy=risk_policy(rt.settings)
-    )
+    view = DayView.for_user(session, read, rt, user)
     return view.plan(read.version, read.now)
 
 
@@ -92,10 +88,7 @@ def read_plan_at(
             "この時刻より前の計画は記録されていません",
             f"no plan of {day.isoformat()} was stored at or before {when.isoformat()}",
         )
-    personal = Role(user.role).sees_personal_data
-    view = DayView.of(
-        session, read, rt.clock, personal=personal, risk_policy=risk_policy(rt.settings)
-    )
+    view = DayView.for_user(session, read, rt, user)
     plan = view.plan(read.version, when.astimezone(rt.clock.zone))
     return PastPlanPublic(**plan.model_dump(), as_of=when.astimezone(rt.clock.zone))
 
@@ -127,13 +120,7 @@ def day_summary(
         .select_from(AuditRecord)
         .where(AuditRecord.service_date == day, AuditRecord.event.in_(REFUSED_EVENTS))
     )
-    view = DayView.of(
-        session,
-        read,
-        rt.clock,
-        personal=Role(user.role).sees_personal_data,
-        risk_policy=risk_policy(rt.settings),
-    )
+    view = DayView.for_user(session, read, rt, user)
     return view.summary(read.now, int(refused or 0))
 
 

@@ -300,11 +300,5 @@ def preview_event(
     live = running(read.live, read.service_date)
     _in_fleet(live, vehicle_id)
     outcome = preview(live, lambda d: vehicle_event(d, vehicle_id, body))
-    view = DayView.of(
-        session,
-        read,
-        rt.clock,
-        personal=Role(user.role).sees_personal_data,
-        risk_policy=risk_policy(rt.settings),
-    )
+    view = DayView.for_user(session, read, rt, user)
     return view.preview(outcome)

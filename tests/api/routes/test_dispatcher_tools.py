@@ -7,25 +7,14 @@ and predicts what applying the same body does.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.api.conftest import iso, quote_body, seed_town
+from tests.api.conftest import iso, quote_body
+from tests.api.routes import test_vehicles
 
 V = "/api/v1/vehicles"
 OV = "/api/v1/overrides"
 
-
-@pytest.fixture
-def one_car(client, staff):
-    return seed_town(client, staff, vehicles=(("car-1", 3, 0),))
-
-
-def book(client, staff, town, rider="yamada", **kw) -> str:
-    op = staff.headers("operator")
-    q = client.post("/api/v1/quotes", json=quote_body(town, rider, **kw), headers=op)
-    assert q.status_code == 201 and q.json()["feasible"], q.text
-    assert client.post(f"/api/v1/quotes/{q.json()['id']}/confirm", headers=op).status_code == 200
-    return q.json()["id"]
+one_car = test_vehicles.one_car  # the town with car-1 only (a fixture)
+book = test_vehicles.book
 
 
 def plan(client, staff) -> dict:
