@@ -322,13 +322,15 @@ class DayStore:
             self.clock,
             self._on_save,
         )
+        new = False
         if od.live is None:
             if row.snapshot:
                 m = self.roads.matrix(day, locations.points())
                 od.live = LiveDay.from_snapshot(json.loads(row.snapshot), m.time_s, m.distance_m)
             else:
                 od.live = self._new_live(session, day, od.locations, now_s)
-        if od.live is not None and row.snapshot is not None:
+                new = True
+        if od.live is not None and not new:  # as stored: a save past it stores a version
             od.loaded_version = od.live.version
         if od.live is not None:
             _advance(od.live, now_s, keep_to_plan=not self.options.auto_complete)
