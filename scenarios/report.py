@@ -5,7 +5,8 @@ plus CSV files a spreadsheet can open.
 
 - ``report.html`` — summary table of KPIs per variant, optional study sections (the
   answer to the planners' question), the sweep's fleet curve and table, service-quality
-  distributions, fairness by district, a vehicle Gantt chart and a map of demand and
+  distributions, on noisy days the lateness histogram and the lateness risk's reliability
+  table, fairness by district, a vehicle Gantt chart and a map of demand and
   routes. Figures are embedded as base64 PNG (the page works offline, by e-mail, with no
   CDN) and also written to ``figures/`` for slides;
 - ``kpis.csv`` — one row per simulated day (scenario, variant, seed, every KPI);
@@ -28,7 +29,8 @@ from typing import Any
 import jinja2
 
 from routing.errors import InputError
-from scenarios import plots
+from scenarios import forecasts, plots
+from scenarios.metrics import LATENESS_BINS, TABLE_ONLY_PREFIXES
 from scenarios.results import DayResult
 from scenarios.sweep import SweepTable
 
@@ -176,6 +178,8 @@ def summary_table(results: Sequence[DayResult]) -> ReportTable:
     header = ("指標", "KPI", "単位 unit", *(f"{v} (n={len(rs)})" for v, rs in groups.items()))
     rows = []
     for key in kpi_order(results, labels):
+        if key.startswith(TABLE_ONLY_PREFIXES):
+            continue  # drawn in its own table (`noise_section`)
         ja, en, unit = labels.get(key, (key, key, ""))
         cells = []
         for rs in groups.values():
@@ -195,6 +199,62 @@ def summary_table(results: Sequence[DayResult]) -> ReportTable:
                 )
         rows.append((ja, en, unit, *cells))
     return ReportTable(header, tuple(rows))
+
+
+def _pooled(rs: Sequence[DayResult], key: str) -> float:
+    """A count KPI summed over seeds (missing: 0)."""
+    return sum(float(r.kpis.get(key, 0.0)) for r in rs)
+
+
+def noise_section(results: Sequence[DayResult]) -> ReportSection | None:
+    """How the promises held on noisy days: the lateness histogram and the reliability
+    table of the lateness risk, seeds pooled (None: no noisy day among `results`)."""
+    groups = {v: rs for v, rs in plots.by_variant(results).items() if _noisy(rs)}
+    if not groups:
+        return None
+    head = tuple(f"{v} (n={len(rs)})" for v, rs in groups.items())
+    hist = []
+    for key, _, _, label in LATENESS_BINS:
+        cells = []
+        for rs in groups.values():
+            n = _pooled(rs, key)
+            total = sum(_pooled(rs, k) for k, *_ in LATENESS_BINS)
+            bar = "█" * round(20 * n / total) if total else ""
+            cells.append(f"{n:.0f} {bar}")
+        hist.append((label, *cells))
+    rel = []
+    for k in range(forecasts.BINS):
+        lo, hi = k / forecasts.BINS, (k + 1) / forecasts.BINS
+        cells = []
+        for rs in groups.values():
+            n = _pooled(rs, forecasts.bin_key(k, "n"))
+            late = _pooled(rs, forecasts.bin_key(k, "late"))
+            p = _pooled(rs, forecasts.bin_key(k, "p_sum"))
+            cells.append(f"{p / n:.2f} → {late / n:.2f} (n={n:.0f})" if n else "–")
+        rel.append((f"{lo:.1f}–{hi:.1f}", *cells))
+    return ReportSection(
+        "計画どおりにいかない日：約束の守られ方",
+        "Days that do not go to plan: how the promises held",
+        paragraphs=(
+            (
+                "車は雑音モデル（dispatch.noise）のとおりに走り、遅れと早着を運行中の"
+                "配車に報告します。お迎え − 約束時間帯の終わり（分）の分布と、"
+                "遅延のおそれの予測（予測 → 実際に遅れた割合）です。",
+                "Cars drive as the noise model (dispatch.noise) draws it and report their "
+                "delays and early arrivals to the live dispatch. Below: pickup minus the "
+                "promised window's end (minutes), and the lateness risk's forecasts "
+                "(predicted → share observed late), seeds pooled.",
+            ),
+        ),
+        tables=(
+            ReportTable(("お迎え − 約束の終わり（分）", *head), tuple(hist)),
+            ReportTable(("予測確率 predicted", *head), tuple(rel)),
+        ),
+    )
+
+
+def _noisy(rs: Sequence[DayResult]) -> bool:
+    return any("risk_forecasts" in r.kpis or "delay_reports" in r.kpis for r in rs)
 
 
 def sweep_table(sweep: SweepTable) -> ReportTable:
@@ -325,6 +385,9 @@ def write_report(
     out_dir = Path(out_dir)
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
+    noisy = noise_section(results)
+    if noisy is not None:
+        sections = [*sections, noisy]
     figs = standard_figures(results, sweep)
     for fig in [*figs.values(), *(f for s in sections for f in s.figures)]:
         (fig_dir / f"{fig.name}.png").write_bytes(fig.png)
