@@ -665,12 +665,9 @@ def test_every_sartori_sample_instance_reproduces_its_bks() -> None:
 
 # -- Cordeau & Laporte (2003): the other published layout -------------------------------------
 
-# Three requests in the 2003 layout, after the published description and pr01's shape:
-# "K N T Q L" with N the number of nodes (2n = 6, not the 3 requests), the depot line 0
-# only at the start (routes return to it), service 10 at every stop, outbound requests
-# with a tight window on the drop-off, inbound ones on the pickup.
-CORDEAU_2003 = """\
-2 6 480 6 90
+# Three requests after the published description and pr01's shape: service 10 at every
+# stop, outbound requests with a tight window on the drop-off, inbound ones on the pickup.
+_NODES = """\
   0   -1.044    2.000  0  0    0 1440
   1   -2.973    6.414 10  1    0 1440
   2   -3.066    0.546 10  1  111  152
@@ -679,18 +676,11 @@ CORDEAU_2003 = """\
   5   -4.933    3.337 10 -1    0 1440
   6    5.740    2.382 10 -2  209  252
 """
+#: 2003 layout: "K N T Q L" with N the number of nodes (2n = 6, not the 3 requests), the
+#: depot line 0 only at the start (routes return to it).
+CORDEAU_2003 = "2 6 480 6 90\n" + _NODES
 #: The same instance in the 2006 layout: n = 3 requests, and the closing depot line 7.
-CORDEAU_2006 = """\
-2 3 480 6 90
-  0   -1.044    2.000  0  0    0 1440
-  1   -2.973    6.414 10  1    0 1440
-  2   -3.066    0.546 10  1  111  152
-  3    5.164    0.547 10  2    0 1440
-  4   -5.476    1.437 10 -1  258  287
-  5   -4.933    3.337 10 -1    0 1440
-  6    5.740    2.382 10 -2  209  252
-  7   -1.044    2.000  0  0    0 1440
-"""
+CORDEAU_2006 = "2 3 480 6 90\n" + _NODES + "  7   -1.044    2.000  0  0    0 1440\n"
 
 
 def test_cordeau_2003_layout_reads_to_the_same_problem_as_2006(tmp_path: Path) -> None:
