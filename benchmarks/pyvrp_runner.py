@@ -39,6 +39,11 @@ def _pyvrp() -> Any:
         import pyvrp
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SolverError("pyvrp is not installed (pip install 'noriai[bench]')") from exc
+    if not hasattr(pyvrp, "Shipment"):  # pragma: no cover - depends on the environment
+        raise SolverError(
+            f"pyvrp {getattr(pyvrp, '__version__', '?')} has no shipments (paired pickup "
+            "and delivery): it needs pyvrp >= 0.14 (pip install 'noriai[bench]')"
+        )
     return pyvrp
 
 

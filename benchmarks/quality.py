@@ -469,6 +469,11 @@ def per_instance(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return list(seen.values())
 
 
+def _solvers(peers: Sequence[str]) -> list[tuple[str, str, bool]]:
+    """(label, column prefix, seeded) of ours and each of `peers`."""
+    return [("ours", "", True)] + [(p, f"{p}_", PEERS[p].seeded) for p in peers]
+
+
 def quality_summary(
     rows: Sequence[Mapping[str, Any]],
     fmt: Format,
@@ -487,9 +492,7 @@ def quality_summary(
         "seeds": len(seeds),
         "runs": len(rows),
     }
-    for label, prefix, seeded in [("ours", "", True)] + [
-        (p, f"{p}_", PEERS[p].seeded) for p in peers
-    ]:
+    for label, prefix, seeded in _solvers(peers):
         counted = rows if seeded else per_instance(rows)
         if label != "ours":
             summary[f"{label}_runs"] = len(counted)
@@ -564,9 +567,7 @@ def fair_summary(rows: Sequence[Mapping[str, Any]], peers: Sequence[str]) -> dic
         if all(r.get(prefix + "gap_pct") is not None for prefix in prefixes for r in runs)
     ]
     out: dict[str, Any] = {"all_bks_vehicles_instances": len(fair)}
-    for label, prefix, seeded in [("ours", "", True)] + [
-        (p, f"{p}_", PEERS[p].seeded) for p in peers
-    ]:
+    for label, prefix, seeded in _solvers(peers):
         gaps = [
             r[prefix + "gap_pct"]
             for n in fair
