@@ -26,7 +26,7 @@ import pytest
 from api.main import create_app
 from api.settings import Settings
 from tests.api.conftest import BookedDay, TestClient, book_day
-from tests.api.e2e.conftest import Site
+from tests.api.e2e.conftest import Site, wait_for_search_focus
 from tests.api.e2e.test_drone_panel import add_fleet, fly_one
 from tests.api.e2e.test_hall_orders import choose_rider
 
@@ -236,3 +236,133 @@ def test_page_passes_the_audit(new_page, site: Site, artifacts: Path, path: str)
     assert seen >= set(spec.accepted), f"no longer violated, drop: {set(spec.accepted) - seen}"
     elsewhere = [u for u in asked if not u.startswith((site.url, "data:", "blob:"))]
     assert not elsewhere, elsewhere
+
+
+# -- the keyboard alone ---------------------------------------------------------------------
+
+#: how the focused element shows its focus: whether it matches :focus-visible, and the
+#: best contrast of its ring's colours (outline, box-shadow) against what is around it
+#: (the first opaque background of its parents); WCAG 1.4.11 asks 3:1
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const contrast = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  let around = [255, 255, 255];
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const c = rgb(getComputedStyle(p).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] === 1)) { around = c.slice(0, 3); break; }
+  }
+  const rings = [];
+  if (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2) {
+    rings.push(rgb(style.outlineColor).slice(0, 3));
+  }
+  for (const m of style.boxShadow.matchAll(/rgba?\\([^)]*\\)/g)) rings.push(rgb(m[0]).slice(0, 3));
+  return {
+    what: el.tagName.toLowerCase() + (el.id ? "#" + el.id : ""),
+    visible: el.matches(":focus-visible"),
+    contrast: Math.max(0, ...rings.map((c) => contrast(c, around))),
+  };
+}"""
+
+HAS_FOCUS_VISIBLE_RULE = """() => [...document.styleSheets].some((sheet) =>
+  [...sheet.cssRules].some((rule) => (rule.selectorText || "").includes(":focus-visible")))"""
+
+
+def assert_focus_seen(page: Any) -> dict[str, Any]:
+    """The focused element has a ring drawn that stands out 3:1."""
+    ring = page.evaluate(FOCUS_RING)
+    assert ring["contrast"] >= 3, ring
+    return ring
+
+
+def tab_to(page: Any, selector: str, *, key: str = "Tab", limit: int = 80) -> list[str]:
+    """Press Tab (or `key`, e.g. Shift+Tab) until the focus is on `selector`, checking the
+    focus can be seen at every step; the elements passed on the way."""
+    passed: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        passed.append(assert_focus_seen(page)["what"])
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return passed
+    raise AssertionError(f"{selector} not reached in {limit} Tabs: {passed}")
+
+
+def open_by_keyboard(new_page: Any, site: Site, path: str, role: str, **size: int) -> Any:
+    page, _ = new_page(**size)
+    page.clock.install(time=site.clock())
+    page.goto(site.url + path)
+    assert page.evaluate(HAS_FOCUS_VISIBLE_RULE)
+    sign_in_by_keyboard(page, site.staff.tokens[role])
+    return page
+
+
+def test_operator_books_a_ride_with_the_keyboard_alone(
+    new_page, site: Site, artifacts: Path
+) -> None:
+    page = open_by_keyboard(new_page, site, "/operator", "operator")
+    wait_for_search_focus(page)
+    page.keyboard.type("やまだ")
+    page.locator("#rider-results li").first.wait_for()
+    page.keyboard.press("Enter")
+    assert page.locator("#rider-name").inner_text() == "山田 花子"
+    ring = assert_focus_seen(page)  # the script moved the focus after a key: still shown
+    assert ring["what"] == "select#trip-from" and ring["visible"], ring
+    tab_to(page, "#trip-to")
+    chosen = "document.activeElement.selectedOptions[0]?.text"
+    for _ in range(20):  # the saved places, one arrow press at a time
+        if page.evaluate(chosen) == "中央病院":
+            break
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate(chosen) == "中央病院"
+    tab_to(page, "#trip-time")
+    page.keyboard.type("1000")  # hours, then minutes
+    assert page.locator("#trip-time").input_value() == "10:00"
+    page.keyboard.press("Enter")  # check availability
+    page.locator("#quote-ok").wait_for(state="visible")
+    promise = page.locator("#promise").inner_text()
+    assert WINDOW.fullmatch(promise), promise
+    page.keyboard.press("Alt+Enter")  # 予約確定
+    page.locator("#quote-confirmed").wait_for(state="visible")
+    assert page.locator("#confirmed-promise").inner_text() == promise
+    page.screenshot(path=str(artifacts / "keyboard-operator-booked.png"), full_page=True)
+    booking_id = page.locator("#result").get_attribute("data-booking-id")
+    with site.http() as http:
+        b = http.get(
+            f"/api/v1/bookings/{booking_id}", headers=site.staff.headers("operator")
+        ).json()
+    assert b["status"] == "confirmed" and b["rider_name"] == "山田 花子", b
+
+
+def test_dispatcher_reaches_a_stop_and_a_manifest_with_the_keyboard_alone(
+    new_page, site: Site, artifacts: Path
+) -> None:
+    busy_day(site)
+    page = open_by_keyboard(
+        new_page, site, "/dispatcher?refresh_s=60", "dispatcher", width=1400, height=1000
+    )
+    page.locator("body[data-loaded=true]").wait_for()
+    alert = page.locator('#alerts li[data-state="at_risk"]').first
+    booking_id = alert.get_attribute("data-booking-id")
+    passed = tab_to(page, '#alerts li[data-state="at_risk"] button')
+    assert "div#map" in passed  # the map takes the focus on the way (arrows pan it)
+    page.keyboard.press("Enter")  # to the stop's row in its vehicle's manifest
+    row = page.evaluate(
+        "({booking: document.activeElement.dataset.bookingId,"
+        " vehicle: document.activeElement.closest('article')?.dataset.vehicleId})"
+    )
+    assert row == {"booking": booking_id, "vehicle": "van-1"}, row
+    assert assert_focus_seen(page)["visible"]
+    page.screenshot(path=str(artifacts / "keyboard-dispatcher-stop.png"))
+    # back from the row to the other vehicle's manifest
+    tab_to(page, '#manifests article[data-vehicle-id="car-1"] button', key="Shift+Tab")
+    manifest = page.locator('#manifests article[data-vehicle-id="car-1"]')
+    assert manifest.locator("tr[data-booking-id]").first.is_visible()
+    assert manifest.locator("h3").inner_text() == "car-1 号車"
