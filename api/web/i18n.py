@@ -441,6 +441,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "print.col.window": ("お迎え予定時間帯", "Promised window"),
     "print.col.status": ("状態", "Status"),
     "print.none": ("この日の運行はありません。", "No routes on this day."),
+    "time.bad": (
+        "{field}: 「{value}」は時刻として読めません（例 09:30）。",
+        "{field}: cannot read {value} as a time (e.g. 09:30).",
+    ),
 }
 
 

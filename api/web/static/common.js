@@ -406,6 +406,46 @@ export function describeDates(root = document) {
   }
 }
 
+/**
+ * "09:30" from a time of day as an operator types it on the phone: "9:30", "0930", "930",
+ * "9時30分", "9時", full-width digits; null when it is not one (24-hour, 00:00-23:59).
+ */
+export function parseTime(text) {
+  const s = String(text ?? "").trim()
+    .replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/[：時]/g, ":").replace(/分$/, "");
+  const m = /^(\d{1,2}):?(\d{2})?$/.exec(s.length === 3 || s.length === 4 ? s.replace(/^(\d{1,2})(\d{2})$/, "$1:$2") : s);
+  if (!m) return null;
+  const h = Number(m[1]);
+  const min = Number(m[2] ?? 0);
+  if (h > 23 || min > 59) return null;
+  return `${String(h).padStart(2, "0")}:${String(min).padStart(2, "0")}`;
+}
+
+/** The time in a 24-hour field (`input.time-field`), or an Error that names the field. */
+export function timeOf(input) {
+  const value = parseTime(input.value);
+  if (value === null) {
+    const label = input.labels?.[0]?.textContent?.trim() || input.id;
+    throw new Error(t("time.bad", { field: label, value: input.value }));
+  }
+  return value;
+}
+
+/**
+ * 24-hour time fields: text inputs (the browser's own time field follows its locale,
+ * "09:30 AM"), written back as "HH:MM" when left, marked invalid when not a time.
+ */
+export function setupTimeFields(root = document) {
+  for (const input of root.querySelectorAll("input.time-field")) {
+    input.addEventListener("change", () => {
+      const value = parseTime(input.value);
+      if (value !== null) input.value = value;
+      input.setAttribute("aria-invalid", value === null && input.value ? "true" : "false");
+    });
+  }
+}
+
 /** Offset of the service zone at `date`, as "+09:00". */
 function zoneOffset(date) {
   const parts = Object.fromEntries(

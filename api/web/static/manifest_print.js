@@ -34,7 +34,7 @@ export function manifestTable(route, serviceDate) {
           const win = s.promise;
           return el("tr", { dataset: { kind: s.kind, bookingId: s.booking_id || "" } },
             el("td", { class: "col-no" }, String(i + 1)),
-            el("td", { class: "col-time" }, fmtTime(s.arrival)),
+            el("td", { class: "col-time" }, fmtTime(s.service_start || s.arrival)), // the promised moment, not the early arrival
             el("td", { class: "col-kind" }, [t(`kind.${s.kind}`), s.hall ? ` ${t("hall.badge")}` : ""].join("")),
             el("td", { class: "col-place" }, s.place?.name || ""),
             el("td", { class: "col-who" }, whoText(s)),

@@ -4,7 +4,7 @@
 // register a standing booking (定期予約) and see the standing rides we cannot keep tomorrow.
 import {
   addDaysIso, api, clearError, describeDates, el, errorText, flash, fmtCountdown, fmtDate, fmtTime, fmtWindow,
-  initPage, lang, newKey, nowHHMM, onLangChange, serviceNow, setWareki, showError, t, todayIso, tr, typing, wareki, zonedIso,
+  initPage, lang, newKey, nowHHMM, onLangChange, serviceNow, setupTimeFields, setWareki, showError, timeOf, t, todayIso, tr, typing, wareki, zonedIso,
   ApiError,
 } from "./common.js";
 
@@ -415,7 +415,7 @@ function tripPayload() {
   if (!state.rider) throw new Error(t("op.rider.none"));
   if (from === to) throw new Error(t("op.same_place"));
   const mode = document.querySelector('input[name="mode"]:checked').value;
-  const at = zonedIso($("trip-date").value, $("trip-time").value);
+  const at = zonedIso($("trip-date").value, timeOf($("trip-time")));
   const payload = {
     rider_id: state.rider.id,
     pickup_place_id: from,
@@ -804,8 +804,8 @@ function visitPayload() {
   if (!state.rider) throw new Error(t("op.rider.none"));
   const date = $("visit-date").value;
   const payload = { rider_id: state.rider.id, duration_min: Number($("visit-duration").value || 30) };
-  if (visitMode() === "wanted") payload.wanted_at = zonedIso(date, $("visit-wanted").value);
-  else payload.appointment = { start: zonedIso(date, $("visit-start").value), end: zonedIso(date, $("visit-end").value) };
+  if (visitMode() === "wanted") payload.wanted_at = zonedIso(date, timeOf($("visit-wanted")));
+  else payload.appointment = { start: zonedIso(date, timeOf($("visit-start"))), end: zonedIso(date, timeOf($("visit-end"))) };
   return payload;
 }
 
@@ -964,9 +964,9 @@ function standingPayload() {
     weekdays,
     skip_holidays: $("standing-holidays").checked,
   };
-  payload[mode === "arrive" ? "arrive_by" : "depart_at"] = $("standing-time").value;
+  payload[mode === "arrive" ? "arrive_by" : "depart_at"] = timeOf($("standing-time"));
   if (returnChoice() === "after") payload.return_after_min = Number($("standing-after").value || 0);
-  if (returnChoice() === "at") payload.return_at = $("standing-back").value;
+  if (returnChoice() === "at") payload.return_at = timeOf($("standing-back"));
   if ($("standing-start").value) payload.start_date = $("standing-start").value;
   if ($("standing-end").value) payload.end_date = $("standing-end").value;
   return payload;
@@ -1237,6 +1237,7 @@ function showToday() {
 }
 
 $("wareki-toggle").checked = wareki();
+setupTimeFields();
 $("wareki-toggle").addEventListener("change", () => setWareki($("wareki-toggle").checked));
 
 // ---------------------------------------------------------------- start
