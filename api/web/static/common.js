@@ -414,7 +414,7 @@ export function parseTime(text) {
   const s = String(text ?? "").trim()
     .replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
     .replace(/[：時]/g, ":").replace(/分$/, "");
-  const m = /^(\d{1,2}):?(\d{2})?$/.exec(s.length === 3 || s.length === 4 ? s.replace(/^(\d{1,2})(\d{2})$/, "$1:$2") : s);
+  const m = /^(\d{1,2})(?::(\d{1,2})?)?$/.exec(s) || /^(\d{1,2})(\d{2})$/.exec(s); // 9:5, 9, 0930
   if (!m) return null;
   const h = Number(m[1]);
   const min = Number(m[2] ?? 0);
