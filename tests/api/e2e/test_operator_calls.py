@@ -186,18 +186,25 @@ def test_repeat_a_booking_and_cancel_one_with_its_reason_by_keyboard(
     assert "キャンセル理由: その他（息子さんが送る）" in [h["message_ja"] for h in history]
 
 
-def pdf_text(pdf: bytes) -> tuple[int, list[str], tuple[float, float]]:
-    """Pages, each page's text, and the first page's size in points."""
+def pdf_text(pdf: bytes) -> tuple[list[str], tuple[float, float]]:
+    """Each sheet's text, and the first sheet's size in points."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
     box = reader.pages[0].mediabox
-    return len(reader.pages), [p.extract_text() for p in reader.pages], (box.width, box.height)
+    return [p.extract_text() for p in reader.pages], (box.width, box.height)
 
 
-def assert_a4(size: tuple[float, float]) -> None:
-    width, height = size
-    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, size  # 210 x 297 mm
+def print_a4(page: Any, artifacts: Path, name: str) -> list[str]:
+    """Print the page to an A4 PDF as Chromium does (kept, with a screenshot of the print
+    view); each sheet's text."""
+    pdf = page.pdf(format="A4", print_background=True)
+    (artifacts / f"{name}-a4.pdf").write_bytes(pdf)
+    page.emulate_media(media="print")
+    page.screenshot(path=str(artifacts / f"{name}-print.png"), full_page=True)
+    texts, (width, height) = pdf_text(pdf)
+    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, (width, height)  # 210 x 297 mm
+    return texts
 
 
 def test_driver_manifest_and_day_schedule_print_on_a4(
@@ -227,18 +234,13 @@ def test_driver_manifest_and_day_schedule_print_on_a4(
         const rows = [...body.rows]; for (let i = 0; i < 11; i++)
         for (const r of rows) body.append(r.cloneNode(true)); }"""
     )
-    pdf = page.pdf(format="A4", print_background=True)
-    (artifacts / "driver-manifest-a4.pdf").write_bytes(pdf)
-    page.emulate_media(media="print")
-    page.screenshot(path=str(artifacts / "driver-manifest-print.png"), full_page=True)
-    pages, texts, size = pdf_text(pdf)
-    assert_a4(size)
+    texts = print_a4(page, artifacts, "driver-manifest")
     text = "\n".join(texts)
     for words in ("運行表", "2025年6月2日(月)", "お迎え予定時間帯", "山田 花子", "佐藤"):
         assert words in text, (words, text)
     assert "現在地を報告" not in text and "予約受付" not in text  # no buttons, no navigation
     assert text.count("「") >= 3  # the promised windows
-    assert pages >= 2
+    assert len(texts) >= 2
     for one in texts:  # each page is headed by the vehicle, the date and the columns
         assert "car-1 号車 ・ 2025年6月2日(月)" in one and "お迎え予定時間帯" in one, one
     # the day's schedule: every vehicle with stops, each on its own sheet
@@ -247,15 +249,8 @@ def test_driver_manifest_and_day_schedule_print_on_a4(
     assert board.locator("#print-date-words").inner_text() == "2025年6月2日(月)"
     sheets = board.locator("#print-sheets .print-route")
     assert sheets.count() >= 1
-    pdf = board.pdf(format="A4", print_background=True)
-    (artifacts / "day-schedule-a4.pdf").write_bytes(pdf)
-    board.emulate_media(media="print")
-    board.screenshot(path=str(artifacts / "day-schedule-print.png"), full_page=True)
-    pages, texts, size = pdf_text(pdf)
-    assert_a4(size)
-    assert pages >= sheets.count()
+    texts = print_a4(board, artifacts, "day-schedule")
+    assert len(texts) >= sheets.count()  # each vehicle starts a sheet
     text = "\n".join(texts)
-    assert "運行表" in text and "2025年6月2日(月)" in text and "山田 花子" in text
-    assert "表示" not in text.split("\n")[0]  # the form is not printed
-    vehicle = board.locator("#print-sheets .print-route").first.get_attribute("data-vehicle-id")
-    assert vehicle
+    assert "運行表 car-1 号車 ・ 2025年6月2日(月)" in text and "山田 花子" in text
+    assert "印刷（A4）" not in text and "配車ボード" not in text  # no form, no navigation
