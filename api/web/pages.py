@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from api.deps import check_service_date
 from api.vocab import CancelReason
 from api.web import i18n
 from api.web.roads import MAX_PATH_POINTS, RoadClass, RoadMapCache
@@ -159,6 +160,9 @@ def build_router(
         ] = None,
     ) -> HTMLResponse:
         """Every vehicle's manifest of the day, each on its own A4 sheet."""
+        runtime = getattr(request.app.state, "runtime", None)
+        if day is not None and runtime is not None:  # the dates the API serves, else 422
+            check_service_date(runtime, day, field="date")
         return render(
             request,
             "schedule_print.html",

@@ -31,7 +31,7 @@ def test_print_page_takes_a_date_and_rejects_bad_ones(client) -> None:
     assert r.status_code == 200 and 'data-date="2025-06-03"' in r.text
     assert "運行計画（印刷用）" in r.text and 'id="print-btn"' in r.text
     assert 'data-date=""' in client.get("/dispatcher/print").text  # the script takes today
-    for bad in ("2025-13-01", "tomorrow", "2025-06-31"):
+    for bad in ("2025-13-01", "tomorrow", "2025-06-31", "0001-01-01", "9999-12-31"):
         r = client.get("/dispatcher/print", params={"date": bad})
         assert r.status_code == 422, bad
 
