@@ -166,6 +166,8 @@ def read_rider(rider_id: IdPath, _user: PersonalDataUser, session: ReadSession) 
 #: how far back the usual places look, and how many the operator gets (keys 1-9)
 HISTORY_ROWS = 50
 USUAL_PLACES = 9
+#: saved places nobody asks to go to: homes are personal, the depot is the vehicles'
+NOT_USUAL = (PlaceKind.HOME.value, PlaceKind.DEPOT.value)
 
 
 @router.get("/{rider_id}/recent", response_model=RiderRecent, responses=problems(404, 422))
@@ -195,7 +197,7 @@ def rider_recent(
 
 def usual_places(session: Session, rider: Rider, history: list[Booking]) -> list[UsualPlace]:
     """Places the rider's `history` goes from or to, most used first (ties: by name),
-    then saved places, up to `USUAL_PLACES`; home is always one of them."""
+    then saved places (not depots), up to `USUAL_PLACES`; home is always one of them."""
     uses = Counter(
         p for b in history for p in (b.pickup_place_id, b.dropoff_place_id) if p is not None
     )
@@ -204,7 +206,7 @@ def usual_places(session: Session, rider: Rider, history: list[Booking]) -> list
     known = {p.id: p for p in session.scalars(select(Place).where(Place.id.in_(list(uses))))}
     saved = session.scalars(
         select(Place)
-        .where(Place.active.is_(True), Place.kind != PlaceKind.HOME.value)
+        .where(Place.active.is_(True), Place.kind.notin_(NOT_USUAL))
         .order_by(Place.name, Place.id)
     )
     ranked = sorted(

@@ -71,6 +71,10 @@ def test_forms_and_board_follow_the_services_clock_in_japanese(
     assert page.locator("#standing-problems-date").inner_text() == "2025年6月3日(火)"
     page.locator("#trip-date").fill("2025-06-04")
     assert page.locator("#trip-date-words").inner_text() == "2025年6月4日(水)"
+    text = page.locator("main").inner_text()
+    assert "2026" not in text and "AM" not in text and "PM" not in text
+    assert "/2025" not in text and "12/" not in text  # no US-style dates anywhere
+    page.screenshot(path=str(artifacts / "operator-service-clock.png"), full_page=True)
     page.locator("#trip-time").fill("9時5分")  # typed the way it is said
     page.locator("#trip-time").press("Tab")
     assert page.locator("#trip-time").input_value() == "09:05"
@@ -79,10 +83,6 @@ def test_forms_and_board_follow_the_services_clock_in_japanese(
     assert page.locator("#trip-time").get_attribute("aria-invalid") == "true"
     assert "「25:00」は時刻として読めません" in page.locator("#error").inner_text()
     page.locator("#trip-time").fill("8:40")
-    text = page.locator("main").inner_text()
-    assert "2026" not in text and "AM" not in text and "PM" not in text
-    assert "/2025" not in text and "12/" not in text  # no US-style dates anywhere
-    page.screenshot(path=str(artifacts / "operator-service-clock.png"), full_page=True)
     page.locator("#wareki-toggle").check()  # 和暦
     assert page.locator("#service-today").inner_text() == "令和7年6月2日(月)"
     assert page.locator("#trip-date-words").inner_text() == "令和7年6月4日(水)"

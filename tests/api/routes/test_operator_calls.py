@@ -108,6 +108,7 @@ def test_recent_of_a_rider_with_no_history_offers_home_and_saved_places(client, 
         "home": True,
     }
     assert {p["place_id"] for p in out["places"][1:]} <= set(town.places.values())
+    assert town.places["depot"] not in {p["place_id"] for p in out["places"]}
 
 
 @pytest.mark.parametrize(
