@@ -23,6 +23,7 @@ from api.settings import Settings
 from tests.api.conftest import TOKYO, FakeClock, iso, make_staff, quote_body, seed_town
 from tests.api.e2e.conftest import Site, serve_in_thread
 from tests.api.e2e.test_home_visits import choose_rider, open_as, open_operator
+from tests.api.e2e.test_page_shells import shell_url  # noqa: F401 (the pages alone)
 
 pytestmark = pytest.mark.e2e
 
@@ -254,3 +255,40 @@ def test_driver_manifest_and_day_schedule_print_on_a4(
     text = "\n".join(texts)
     assert "運行表 car-1 号車 ・ 2025年6月2日(月)" in text and "山田 花子" in text
     assert "印刷（A4）" not in text and "配車ボード" not in text  # no form, no navigation
+
+
+FORMATS = """async () => {
+  const c = await import("/web/static/common.js");
+  const out = {};
+  out.morning = c.fmtDateTime("2026-12-04T22:40:00Z");  // 07:40 the next day in Tokyo
+  out.plain = c.fmtDate("2026-12-05");
+  out.noWeekday = c.fmtDate("2026-12-05", { weekday: false });
+  out.yearEnd = c.addDaysIso("2025-12-31", 1);
+  const typed = ["9:30", "0930", "930", "9時5分", "０９：３０", "24:00", "9:60", "abc"];
+  out.times = typed.map(c.parseTime);
+  localStorage.setItem("noriai.wareki", "1");
+  out.heisei = c.fmtDate("2019-04-30");
+  out.gannen = c.fmtDate("2019-05-01");
+  out.reiwa8 = c.fmtDate("2026-12-05");
+  localStorage.setItem("noriai.wareki", "0");
+  c.setLang("en", { remember: false });
+  out.english = c.fmtDateTime("2026-12-04T22:40:00Z");
+  return out;
+}"""
+
+
+def test_one_formatter_for_dates_and_times_whatever_the_browser(new_page, request) -> None:
+    page, _ = new_page(locale="en-US", timezone_id="America/New_York")
+    page.goto(request.getfixturevalue("shell_url") + "/operator")
+    page.locator("#login").wait_for(state="visible")
+    assert page.evaluate(FORMATS) == {
+        "morning": "2026年12月5日(土) 07:40",
+        "plain": "2026年12月5日(土)",
+        "noWeekday": "2026年12月5日",
+        "yearEnd": "2026-01-01",
+        "times": ["09:30", "09:30", "09:30", "09:05", "09:30", None, None, None],
+        "heisei": "平成31年4月30日(火)",
+        "gannen": "令和元年5月1日(水)",
+        "reiwa8": "令和8年12月5日(土)",
+        "english": "Sat 5 Dec 2026 07:40",
+    }
