@@ -1252,3 +1252,106 @@ class MaterialiseOutcome(BaseModel):
     problems: list[StandingProblemPublic]
     message_ja: str
     message_en: str
+
+
+# -- the dispatcher's tools: previews, the reassign assistant, time travel, the summary --
+
+
+class PlanChangePublic(BaseModel):
+    """One booking's place in the plan before and after (None: not in the plan)."""
+
+    booking_id: str
+    rider_name: str | None
+    before_vehicle: str | None
+    after_vehicle: str | None
+    before_pickup: datetime | None
+    after_pickup: datetime | None
+    before_dropoff: datetime | None
+    after_dropoff: datetime | None
+
+
+class PlanTotalsPublic(BaseModel):
+    """The remaining plan's size: bookings served, metres, seconds, cost (yen)."""
+
+    served: int
+    distance_m: int
+    duration_s: int
+    cost: float
+
+
+class PreviewPublic(BaseModel):
+    """What an event or a move would do, found on a copy of the day (nothing applied).
+
+    ``applies`` is False for a move the checker refuses (``violations`` say why).
+    ``moved``: bookings that change vehicle; ``retimed``: stops moved by more than
+    ``retime_min`` minutes; ``dropped``: bookings left without a vehicle (refused,
+    no-show, promise broken); ``broken``: the promises it breaks and why.
+    """
+
+    event: str
+    applies: bool
+    message: str
+    retime_min: int
+    moved: list[PlanChangePublic]
+    retimed: list[PlanChangePublic]
+    dropped: list[PlanChangePublic]
+    broken: list[BrokenPromisePublic]
+    violations: list[str]
+    before: PlanTotalsPublic
+    after: PlanTotalsPublic
+
+
+class MoveOptionPublic(BaseModel):
+    """One vehicle that could take a booking: whether the move keeps every promise
+    (else the checker's violations), what it adds to the plan, and its lateness risk."""
+
+    vehicle_id: str
+    vehicle_name: str
+    keeps_promise: bool
+    violations: list[str]
+    added_distance_m: int
+    added_duration_s: int
+    added_cost: float
+    pickup_at: datetime | None
+    dropoff_at: datetime | None
+    late_probability: float | None
+    at_risk: bool
+
+
+class MoveOptionsPublic(BaseModel):
+    """The reassign assistant's answer: the other vehicles in service, best first."""
+
+    booking_id: str
+    current_vehicle_id: str | None
+    options: list[MoveOptionPublic]
+
+
+class PastPlanPublic(PlanPublic):
+    """The plan as it stood at ``as_of`` (read-only; ``now`` is that moment)."""
+
+    as_of: datetime
+
+
+class PlanMomentsPublic(BaseModel):
+    """When the day's plan changed (the moments time travel can show), oldest first."""
+
+    service_date: date
+    now: datetime
+    moments: list[datetime]
+
+
+class DaySummaryPublic(BaseModel):
+    """The day so far (本日の実績): bookings by outcome, and km and vehicle hours so
+    far against planned (so far plus what the plan still has to drive)."""
+
+    service_date: date
+    now: datetime
+    served: int = Field(description="Bookings done (降車済み・お届け済み・訪問済み).")
+    refused: int = Field(description="Asks we could not book (予約できません).")
+    cancelled: int
+    no_shows: int
+    late: int = Field(description="Bookings whose promise was reported broken.")
+    distance_m_done: int
+    distance_m_planned: int
+    vehicle_s_done: int
+    vehicle_s_planned: int

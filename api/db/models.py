@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -198,6 +199,26 @@ class ServiceDay(Base):
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
+class PlanVersion(Base):
+    """The day's plan as it stood after one stored change (for time travel on the board).
+
+    ``snapshot`` is the `LiveDay` snapshot then, without its matrix and its audit
+    trail: the trail is append-only, so that moment's entries are the first
+    ``audit_len`` of the day's current trail. ``live_version`` is the day's own
+    version counter then; ``at`` the service's clock.
+    """
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (Index("ix_plan_versions_service_date_at", "service_date", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime]
+    live_version: Mapped[int] = mapped_column(Integer)
+    audit_len: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[str] = deferred(mapped_column(Text, nullable=False))
+
+
 class Booking(Base):
     """A ride, delivery or home visit as the office sees it; status and promise mirror the
     live day."""
@@ -250,7 +271,7 @@ class Booking(Base):
         ForeignKey("standing_bookings.id"), index=True
     )
     standing_leg: Mapped[str | None] = mapped_column(String(10))
-    #: cancelled bookings (migration 0007): why (an `api.vocab.CancelReason` value) and the
+    #: cancelled bookings (migration 0008): why (an `api.vocab.CancelReason` value) and the
     #: operator's words; None: not cancelled, or cancelled before reasons were kept
     cancel_reason: Mapped[str | None] = mapped_column(String(30))
     cancel_note: Mapped[str | None] = mapped_column(Text)

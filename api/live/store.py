@@ -11,6 +11,12 @@ raised inside rolls the whole change back.
 
 `DayStore.read` gives a private copy of the day moved to now (holds expired, stops
 done), for pages that only look; nothing is written.
+
+Every save that changed the day also stores the plan as it then stood (a
+`models.PlanVersion`: the snapshot without its append-only audit trail), so
+`DayStore.read_at` rebuilds the day exactly as `read` showed it at any earlier time
+T: the last version stored at or before T, moved to T the way `read` moves a day to
+now (time travel on the dispatch board).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from api.convert import ServiceClock
 from api.db import models
@@ -108,6 +114,18 @@ class DayCache:
             self._items.pop(day, None)
 
 
+def running(live: LiveDay | None, day: date, field_name: str = "service_date") -> LiveDay:
+    """`live`, or 422 naming `field_name` when no vehicle runs on `day`."""
+    if live is None:
+        raise invalid_field(
+            field_name,
+            f"{day:%Y-%m-%d} は運行日ではありません（運行する車両がありません）",
+            f"no vehicle runs on {day.isoformat()}",
+            code="no_service",
+        )
+    return live
+
+
 @dataclass
 class OpenDay:
     """A service day opened for a change; locked until the transaction ends."""
@@ -127,17 +145,12 @@ class OpenDay:
     office_events: list[models.AuditRecord] = field(default_factory=list)
     #: audit entries from this number on are the actor's (earlier: the clock's)
     actor_from_seq: int = 1
+    #: the live day's version as loaded (None: new today); a save past it stores a version
+    loaded_version: int | None = None
 
     def day(self, field_name: str = "service_date") -> LiveDay:
         """The live day, or 422 when no vehicle runs that day."""
-        if self.live is None:
-            raise invalid_field(
-                field_name,
-                f"{self.service_date:%Y-%m-%d} は運行日ではありません（運行する車両がありません）",
-                f"no vehicle runs on {self.service_date.isoformat()}",
-                code="no_service",
-            )
-        return self.live
+        return running(self.live, self.service_date, field_name)
 
     # -- locations ------------------------------------------------------------------
     def locate_place(self, place: models.Place, *, field_name: str) -> int:
@@ -309,12 +322,16 @@ class DayStore:
             self.clock,
             self._on_save,
         )
+        new = False
         if od.live is None:
             if row.snapshot:
                 m = self.roads.matrix(day, locations.points())
                 od.live = LiveDay.from_snapshot(json.loads(row.snapshot), m.time_s, m.distance_m)
             else:
                 od.live = self._new_live(session, day, od.locations, now_s)
+                new = True
+        if od.live is not None and not new:  # as stored: a save past it stores a version
+            od.loaded_version = od.live.version
         if od.live is not None:
             _advance(od.live, now_s, keep_to_plan=not self.options.auto_complete)
             od.actor_from_seq = len(od.live.audit) + 1
@@ -340,6 +357,19 @@ class DayStore:
         row.locations = od.locations.to_plain()
         row.arrivals = dict(od.arrivals)
         row.updated_at = od.now
+        if od.live is not None and od.live.version != od.loaded_version:
+            od.session.add(
+                models.PlanVersion(
+                    service_date=od.service_date,
+                    at=od.now,
+                    live_version=od.live.version,
+                    audit_len=len(od.live.audit),
+                    snapshot=json.dumps(
+                        {k: v for k, v in snapshot.items() if k != "audit"},
+                        separators=(",", ":"),
+                    ),
+                )
+            )
         self._on_save(od)
         for record in od.office_events:
             od.session.add(record)
@@ -376,6 +406,53 @@ class DayStore:
         if live is not None:
             _advance(live, now_s, keep_to_plan=not self.options.auto_complete, quiet=True)
         return ReadDay(day, version, live, locations, arrivals, now)
+
+    def read_at(self, session: Session, day: date, at: datetime) -> ReadDay | None:
+        """A private copy of `day` as `read` showed it at `at` (None: nothing stored
+        by then): the last `models.PlanVersion` stored at or before `at`, its audit
+        trail the first entries of today's, moved to `at`."""
+        version = session.execute(
+            select(models.PlanVersion)
+            .where(models.PlanVersion.service_date == day, models.PlanVersion.at <= at)
+            .order_by(models.PlanVersion.at.desc(), models.PlanVersion.id.desc())
+            .limit(1)
+            .options(undefer(models.PlanVersion.snapshot))
+        ).scalar_one_or_none()
+        current = session.execute(
+            select(models.ServiceDay)
+            .where(models.ServiceDay.service_date == day)
+            .options(undefer(models.ServiceDay.snapshot), undefer(models.ServiceDay.locations))
+            .options(undefer(models.ServiceDay.arrivals))
+        ).scalar_one_or_none()
+        if version is None or current is None or not current.snapshot:
+            return None
+        data = json.loads(version.snapshot)
+        data["audit"] = json.loads(current.snapshot)["audit"][: version.audit_len]
+        locations = DayLocations.from_plain(current.locations)
+        m = self.roads.matrix(day, locations.points())
+        live = LiveDay.from_snapshot(data, m.time_s, m.distance_m)
+        _advance(
+            live,
+            self.clock.seconds(at, day),
+            keep_to_plan=not self.options.auto_complete,
+            quiet=True,
+        )
+        arrivals = {
+            k: v
+            for k, v in (current.arrivals or {}).items()
+            if datetime.fromisoformat(str(v)) <= at
+        }
+        return ReadDay(day, version.live_version, live, locations, arrivals, at)
+
+    def moments(self, session: Session, day: date) -> list[datetime]:
+        """When the day's plan changed (the versions stored), oldest first."""
+        return list(
+            session.scalars(
+                select(models.PlanVersion.at)
+                .where(models.PlanVersion.service_date == day)
+                .order_by(models.PlanVersion.at, models.PlanVersion.id)
+            )
+        )
 
 
 def _advance(live: LiveDay, now_s: int, *, keep_to_plan: bool, quiet: bool = False) -> None:

@@ -23,8 +23,9 @@ length (``duration_min``). A no-show at a patient's home stays a ``visit`` stop.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,12 +37,19 @@ from api.live.halls import place_id_of
 from api.live.locations import DayLocations
 from api.live.store import ReadDay
 from api.settings import Settings
-from api.vocab import PlaceKind
+from api.vocab import PlaceKind, Role
+from dispatch.audit import PlanChange
 from dispatch.events import Booking, BookingStatus, BrokenPromise, DoneStop
 from dispatch.live import LiveDay
+from dispatch.live.preview import RETIME_S, Preview
+from dispatch.live.summary import DaySummary, day_summary
 from dispatch.model import DeliveryOrder, RideRequest, TimeWindow, VisitRequest
+from dispatch.reassign import MoveOption
 from dispatch.result import REASON_TEXT, Step, StepKind
 from dispatch.risk import RiskPolicy, StopRisk, day_risks
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 HOME_JA = "自宅"
 
@@ -198,6 +206,18 @@ class DayView:
             lookup,
             clock,
             risk_policy=risk_policy,
+        )
+
+    @classmethod
+    def for_user(cls, session: Session, read: ReadDay, rt: Runtime, user: models.User) -> DayView:
+        """`of` for a signed-in user: personal data as their role allows, the service's
+        risk policy."""
+        return cls.of(
+            session,
+            read,
+            rt.clock,
+            personal=Role(user.role).sees_personal_data,
+            risk_policy=risk_policy(rt.settings),
         )
 
     def at(self, seconds: int) -> datetime:
@@ -469,4 +489,75 @@ class DayView:
                 for u in plan.unassigned
             ],
             broken_promises=self.broken(),
+        )
+
+    # -- the dispatcher's tools -------------------------------------------------------------
+    def change(self, c: PlanChange) -> schemas.PlanChangePublic:
+        """One booking's place before and after a previewed event."""
+
+        def at(t: int | None) -> datetime | None:
+            return None if t is None else self.at(t)
+
+        return schemas.PlanChangePublic(
+            booking_id=c.booking_id,
+            rider_name=self.lookup.rider_name(c.booking_id),
+            before_vehicle=c.before_vehicle,
+            after_vehicle=c.after_vehicle,
+            before_pickup=at(c.before_pickup),
+            after_pickup=at(c.after_pickup),
+            before_dropoff=at(c.before_dropoff),
+            after_dropoff=at(c.after_dropoff),
+        )
+
+    def preview(self, p: Preview, retime_s: int = RETIME_S) -> schemas.PreviewPublic:
+        """A dry run as the board shows it (see `dispatch.live.preview`)."""
+        return schemas.PreviewPublic(
+            event=p.event,
+            applies=p.applied,
+            message=p.message,
+            retime_min=retime_s // 60,
+            moved=[self.change(c) for c in p.moved],
+            retimed=[self.change(c) for c in p.retimed],
+            dropped=[self.change(c) for c in p.dropped],
+            broken=broken_public(self.clock, self.day, p.broken),
+            violations=list(p.violations),
+            before=schemas.PlanTotalsPublic(**asdict(p.before)),
+            after=schemas.PlanTotalsPublic(**asdict(p.after)),
+        )
+
+    def move_options(
+        self, booking_id: str, options: Iterable[MoveOption]
+    ) -> schemas.MoveOptionsPublic:
+        """The reassign assistant's options (see `dispatch.reassign`)."""
+        assert self.live is not None
+        threshold = self.risk_policy.threshold
+        return schemas.MoveOptionsPublic(
+            booking_id=booking_id,
+            current_vehicle_id=self.live.route_of(booking_id),
+            options=[
+                schemas.MoveOptionPublic(
+                    vehicle_id=o.vehicle_id,
+                    vehicle_name=self.lookup.vehicle_name(o.vehicle_id),
+                    keeps_promise=o.keeps_promise,
+                    violations=list(o.violations),
+                    added_distance_m=o.added_distance_m,
+                    added_duration_s=o.added_duration_s,
+                    added_cost=o.added_cost,
+                    pickup_at=None if o.pickup_at is None else self.at(o.pickup_at),
+                    dropoff_at=None if o.dropoff_at is None else self.at(o.dropoff_at),
+                    late_probability=None
+                    if o.late_probability is None
+                    else round(o.late_probability, 3),
+                    at_risk=(o.late_probability or 0.0) >= threshold,
+                )
+                for o in options
+            ],
+        )
+
+    def summary(self, now: datetime, refused: int) -> schemas.DaySummaryPublic:
+        """The day so far (see `dispatch.live.summary`); `refused` asks come from the
+        office's records."""
+        s = day_summary(self.live) if self.live is not None else DaySummary(0, 0, 0, 0, 0, 0, 0, 0)
+        return schemas.DaySummaryPublic(
+            service_date=self.day, now=now, refused=refused, **asdict(s)
         )

@@ -4,12 +4,23 @@
 copy: looking never changes the day. Planners get it without names and with homes
 rounded. ``POST /plan/reoptimise`` runs a full solve in a worker process while the
 day stays open for bookings, then offers the result to the day as it is *then*.
+
+Time travel: ``GET /plan/at?at=...`` is the plan as ``GET /plan`` showed it at an
+earlier time of the day, rebuilt from the version stored at the last change before
+it (`api.live.store.DayStore.read_at`); ``GET /plan/moments`` lists when it changed.
+``GET /plan/summary`` is the day so far: bookings served, refused, cancelled,
+no-shows, late, and km and vehicle hours done against planned.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+
+from api.db.models import AuditRecord
 from api.deps import (
     DateQuery,
     DispatcherUser,
@@ -20,10 +31,17 @@ from api.deps import (
     actor_of,
     today,
 )
-from api.live.views import DayView, risk_policy
+from api.live.views import DayView
+from api.problems import ApiProblem, invalid_field
 from api.routes.common import problems
-from api.schemas import PlanPublic, ReoptimiseRequest, ReoptOutcomePublic
-from api.vocab import Role
+from api.schemas import (
+    DaySummaryPublic,
+    PastPlanPublic,
+    PlanMomentsPublic,
+    PlanPublic,
+    ReoptimiseRequest,
+    ReoptOutcomePublic,
+)
 from dispatch.live import solve_in_worker
 
 router = APIRouter(prefix="/plan", tags=["plan"])
@@ -36,11 +54,74 @@ def read_plan(
     """Every vehicle's route with its stops, unassigned bookings and broken promises."""
     day = service_date or today(rt)
     read = rt.days.read(session, day)
-    personal = Role(user.role).sees_personal_data
-    view = DayView.of(
-        session, read, rt.clock, personal=personal, risk_policy=risk_policy(rt.settings)
-    )
+    view = DayView.for_user(session, read, rt, user)
     return view.plan(read.version, read.now)
+
+
+#: Office records of asks the day could not book (quotes, deliveries, home visits).
+REFUSED_EVENTS = ("quote_rejected", "delivery_rejected", "visit_rejected")
+
+
+@router.get("/at", response_model=PastPlanPublic, responses=problems(404, 422))
+def read_plan_at(
+    at: Annotated[datetime, Query(description="A time of the service day, not after now.")],
+    user: PlanUser,
+    session: ReadSession,
+    rt: RuntimeDep,
+    service_date: DateQuery = None,
+) -> PastPlanPublic:
+    """The plan as it stood at `at` (過去の計画), read-only: what ``GET /plan`` showed then."""
+    day = service_date or today(rt)
+    when = at if at.tzinfo is not None else at.replace(tzinfo=rt.clock.zone)
+    now = rt.now()
+    if when > now:
+        raise invalid_field(
+            "at",
+            "これから先の計画は表示できません（現在より前の時刻を指定してください）",
+            f"at {when.isoformat()} is after now ({now.isoformat()})",
+        )
+    read = rt.days.read_at(session, day, when)
+    if read is None:
+        raise ApiProblem(
+            404,
+            "no_plan_then",
+            "この時刻より前の計画は記録されていません",
+            f"no plan of {day.isoformat()} was stored at or before {when.isoformat()}",
+        )
+    view = DayView.for_user(session, read, rt, user)
+    plan = view.plan(read.version, when.astimezone(rt.clock.zone))
+    return PastPlanPublic(**plan.model_dump(), as_of=when.astimezone(rt.clock.zone))
+
+
+@router.get("/moments", response_model=PlanMomentsPublic, responses=problems(422))
+def plan_moments(
+    _user: PlanUser, session: ReadSession, rt: RuntimeDep, service_date: DateQuery = None
+) -> PlanMomentsPublic:
+    """When the day's plan changed (the moments ``GET /plan/at`` can show), oldest first."""
+    day = service_date or today(rt)
+    zone = rt.clock.zone
+    return PlanMomentsPublic(
+        service_date=day,
+        now=rt.now().astimezone(zone),
+        moments=[m.astimezone(zone) for m in rt.days.moments(session, day)],
+    )
+
+
+@router.get("/summary", response_model=DaySummaryPublic, responses=problems(422))
+def day_summary(
+    user: PlanUser, session: ReadSession, rt: RuntimeDep, service_date: DateQuery = None
+) -> DaySummaryPublic:
+    """The day so far (本日の実績): served, refused, cancelled, no-shows, late, and km and
+    vehicle hours done against planned."""
+    day = service_date or today(rt)
+    read = rt.days.read(session, day)
+    refused = session.scalar(
+        select(func.count())
+        .select_from(AuditRecord)
+        .where(AuditRecord.service_date == day, AuditRecord.event.in_(REFUSED_EVENTS))
+    )
+    view = DayView.for_user(session, read, rt, user)
+    return view.summary(read.now, int(refused or 0))
 
 
 @router.post("/reoptimise", response_model=ReoptOutcomePublic, responses=problems(422, 503))

@@ -31,7 +31,7 @@ from api.deps import (
     actor_of,
     today,
 )
-from api.live.store import OpenDay
+from api.live.store import OpenDay, running
 from api.live.views import DayView, broken_public, risk_policy
 from api.problems import conflict, forbidden, invalid_field, not_found
 from api.routes.common import office_audit, problems
@@ -41,11 +41,14 @@ from api.schemas import (
     EventOutcome,
     ManifestPublic,
     PositionReport,
+    PreviewPublic,
     VehicleCreate,
     VehiclePublic,
 )
 from api.vocab import PlaceKind, Role
 from dispatch.events import EventResult
+from dispatch.live import LiveDay
+from dispatch.live.preview import preview
 from dispatch.result import REQUEST_STEPS, StepKind
 
 router = APIRouter(prefix="/vehicles", tags=["vehicles"])
@@ -146,19 +149,19 @@ def manifest(
 # -- driver events ---------------------------------------------------------------------
 
 
-def next_stop(od: OpenDay, vehicle_id: str) -> tuple[str, StepKind] | None:
+def next_stop(live: LiveDay, vehicle_id: str) -> tuple[str, StepKind] | None:
     """(booking id, pickup/dropoff/visit) of the vehicle's next stop, or None."""
-    route = od.day().plan.route(vehicle_id)
+    route = live.plan.route(vehicle_id)
     for step in route.steps if route is not None else ():
         if step.kind in REQUEST_STEPS and step.request_id:
             return step.request_id, step.kind
     return None
 
 
-def _require_next(od: OpenDay, vehicle_id: str, event: DriverEvent, kind: StepKind) -> str:
+def _require_next(live: LiveDay, vehicle_id: str, event: DriverEvent, kind: StepKind) -> str:
     if not event.booking_id:
         raise invalid_field("booking_id", "予約番号を指定してください", "booking_id is required")
-    nxt = next_stop(od, vehicle_id)
+    nxt = next_stop(live, vehicle_id)
     if nxt is None or nxt[0] != event.booking_id or nxt[1] is not kind:
         expected = f"{nxt[0]} ({nxt[1].value})" if nxt else "none"
         raise conflict(
@@ -170,8 +173,8 @@ def _require_next(od: OpenDay, vehicle_id: str, event: DriverEvent, kind: StepKi
     return event.booking_id
 
 
-def _in_fleet(od: OpenDay, vehicle_id: str) -> None:
-    if vehicle_id not in {v.id for v in od.day().fleet}:
+def _in_fleet(live: LiveDay, vehicle_id: str) -> None:
+    if vehicle_id not in {v.id for v in live.fleet}:
         raise invalid_field(
             "vehicle_id",
             "この車両はこの日は運行していません",
@@ -182,31 +185,40 @@ def _in_fleet(od: OpenDay, vehicle_id: str) -> None:
 def apply_event(od: OpenDay, vehicle_id: str, event: DriverEvent) -> EventResult:
     """Do what the driver reported to the live day."""
     live = od.day()
-    _in_fleet(od, vehicle_id)
+    _in_fleet(live, vehicle_id)
+    if event.type in DISPATCHER_EVENTS:
+        return vehicle_event(live, vehicle_id, event)
     if event.type == "arrived":
         bid = event.booking_id or ""
-        nxt = next_stop(od, vehicle_id)
+        nxt = next_stop(live, vehicle_id)
         kind = nxt[1] if nxt and nxt[0] == bid else StepKind.PICKUP
-        bid = _require_next(od, vehicle_id, event, kind)
+        bid = _require_next(live, vehicle_id, event, kind)
         od.arrivals[f"{bid}:{kind.value}"] = od.now.isoformat()
         task = live.problem().task(bid)
         spec = task.pickup if kind is StepKind.PICKUP else task.dropoff
         assert spec is not None
         return live.vehicle_position(vehicle_id, spec.location)
     if event.type == "picked_up":
-        _require_next(od, vehicle_id, event, StepKind.PICKUP)
+        _require_next(live, vehicle_id, event, StepKind.PICKUP)
         return live.complete_next_stop(vehicle_id)
     if event.type == "dropped_off":
-        _require_next(od, vehicle_id, event, StepKind.DROPOFF)
+        _require_next(live, vehicle_id, event, StepKind.DROPOFF)
         return live.complete_next_stop(vehicle_id)
-    if event.type == "visited":
-        bid = _require_next(od, vehicle_id, event, StepKind.VISIT)
-        return complete_visit(live, vehicle_id, bid)
+    bid = _require_next(live, vehicle_id, event, StepKind.VISIT)  # visited
+    return complete_visit(live, vehicle_id, bid)
+
+
+#: What a dispatcher may preview before applying it (the board's buttons).
+DISPATCHER_EVENTS = ("no_show", "delayed", "breakdown")
+
+
+def vehicle_event(live: LiveDay, vehicle_id: str, event: DriverEvent) -> EventResult:
+    """A no-show, delay or breakdown on `live`: the one path for applying and previewing."""
     if event.type == "no_show":  # at a pickup, or nobody at home for a visit
-        nxt = next_stop(od, vehicle_id)
+        nxt = next_stop(live, vehicle_id)
         at_home = nxt is not None and nxt[0] == event.booking_id and nxt[1] is StepKind.VISIT
-        bid = _require_next(od, vehicle_id, event, StepKind.VISIT if at_home else StepKind.PICKUP)
-        return live.no_show(bid)
+        kind = StepKind.VISIT if at_home else StepKind.PICKUP
+        return live.no_show(_require_next(live, vehicle_id, event, kind))
     if event.type == "delayed":
         if event.delay_min is None:
             raise invalid_field(
@@ -247,7 +259,7 @@ def report_position(
     vehicle_or_404(session, vehicle_id)
     day = today(rt)
     with rt.days.locked(session, day, actor_of(user)) as od:
-        _in_fleet(od, vehicle_id)
+        _in_fleet(od.day(), vehicle_id)
         index = od.locate_point(
             body.lon,
             body.lat,
@@ -258,3 +270,35 @@ def report_position(
         result = od.day().vehicle_position(vehicle_id, index)
         broken = broken_public(od.clock, day, result.broken)
     return EventOutcome(event="position", changed=list(result.changed), broken=broken)
+
+
+@router.post(
+    "/{vehicle_id}/events/preview",
+    response_model=PreviewPublic,
+    responses=problems(404, 409, 422),
+)
+def preview_event(
+    vehicle_id: KeyPath,
+    body: DriverEvent,
+    user: VehicleCrewUser,
+    session: ReadSession,
+    rt: RuntimeDep,
+) -> PreviewPublic:
+    """What a no-show, delay or breakdown would do, before it is reported: bookings
+    moved between vehicles, stops re-timed, bookings left without a vehicle, promises
+    broken and why — found on a copy of the day; nothing is stored or audited. The
+    same body posted to ``/events`` then applies it."""
+    own_vehicle_only(user, vehicle_id)
+    vehicle_or_404(session, vehicle_id)
+    if body.type not in DISPATCHER_EVENTS:
+        raise invalid_field(
+            "type",
+            "確認できるのは 不在・遅れ・故障 だけです",
+            f"only {', '.join(DISPATCHER_EVENTS)} can be previewed, got {body.type!r}",
+        )
+    read = rt.days.read(session, today(rt))
+    live = running(read.live, read.service_date)
+    _in_fleet(live, vehicle_id)
+    outcome = preview(live, lambda d: vehicle_event(d, vehicle_id, body))
+    view = DayView.for_user(session, read, rt, user)
+    return view.preview(outcome)

@@ -1,5 +1,9 @@
 // 配車ボード: town map with every vehicle's route, manifests, late stops, audit trail, overrides,
 // and the drone panel (ドローン便: flights per drone, grounded periods, the dispatcher's switch).
+// The dispatcher's tools: a delay, breakdown or no-show is previewed (what it changes, which
+// promises it breaks) before it is applied; the reassign assistant ranks the vehicles that
+// could take a booking; time travel shows the plan as it stood earlier (read-only); and the
+// day so far (本日の実績).
 import {
   api, clearError, el, flash, fmtTime, fmtWindow, initPage, lang, onLangChange, PALETTE, showError, t, tr, typing,
   zonedIso,
@@ -21,6 +25,13 @@ const Api = {
   grounded: () => api("/drones/grounded"),
   ground: (body) => api("/drones/grounded", { method: "POST", body }),
   lift: (id) => api(`/drones/grounded/${encodeURIComponent(id)}/lift`, { method: "POST" }),
+  eventPreview: (vehicleId, body) => api(`/vehicles/${encodeURIComponent(vehicleId)}/events/preview`, { method: "POST", body }),
+  event: (vehicleId, body) => api(`/vehicles/${encodeURIComponent(vehicleId)}/events`, { method: "POST", body }),
+  movePreview: (bookingId, vehicleId) => api("/overrides/move/preview", { method: "POST", body: { booking_id: bookingId, vehicle_id: vehicleId } }),
+  moveOptions: (bookingId) => api("/overrides/move/options", { query: { booking_id: bookingId } }),
+  planAt: (at) => api("/plan/at", { query: { at } }),
+  moments: () => api("/plan/moments"),
+  summary: () => api("/plan/summary"),
   path: (points) => api("/map/path", { query: { points: points.map(([lon, lat]) => `${lon.toFixed(6)},${lat.toFixed(6)}`).join(";") } }),
 };
 
@@ -29,6 +40,7 @@ const refreshS = Number(document.body.dataset.refreshS || 5);
 const state = {
   plan: null, audit: [], timer: 0, busy: false, colours: new Map(), paths: new Map(),
   drones: [], flights: [], grounded: [], groundDefaults: false,
+  past: null, pending: null, moments: null, summary: null, ttInit: false,
 };
 const MAX_PATH_POINTS = 64;
 
@@ -106,7 +118,7 @@ function statusKey(s) {
 
 // ---------------------------------------------------------------- render
 function render() {
-  const plan = state.plan;
+  const plan = shownPlan();
   if (!plan) return;
   const routes = routesOf(plan);
   // map
@@ -142,6 +154,9 @@ function render() {
   renderOverrideChoices(routes, plan.unassigned || []);
   renderAudit();
   renderDrones();
+  renderEventChoices(routes);
+  renderSummary();
+  renderTimeTravel();
   $("updated").replaceChildren(tr("updated", { time: fmtDateTime(serviceNow()) }));
 }
 
@@ -176,8 +191,10 @@ function renderManifests(routes) {
           locked ? el("span", { class: "badge" }, tr("dp.locked")) : null,
           el("button", {
             type: "button", class: "btn", dataset: { action: locked ? "unlock" : "lock", vehicleId: r.vehicle_id },
+            disabled: Boolean(state.past),
             onclick: () => act(() => (locked ? Api.unlock(r.vehicle_id) : Api.lock(r.vehicle_id))),
-          }, tr(locked ? "dp.unlock" : "dp.lock"))),
+          }, tr(locked ? "dp.unlock" : "dp.lock")),
+          ...eventButtons(r)),
         el("div", { class: "table-wrap" },
           el("table", { class: "table" },
             el("thead", {}, el("tr", {},
@@ -205,7 +222,7 @@ function renderAlerts(routes) {
       el("span", {}, `${r.vehicle_name || r.vehicle_id} ${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${whoOf(s)}`),
       st === "at_risk" ? riskNote(s) : null,
       el("button", { type: "button", class: "btn btn-quiet", onclick: () => focusStopRow({ key: stopKey(r.vehicle_id, s, i) }) }, "→")));
-  for (const b of state.plan.broken_promises || []) {
+  for (const b of shownPlan().broken_promises || []) {
     items.push(el("li", { dataset: { state: "late", bookingId: b.booking_id } },
       el("span", { class: "badge badge-late" }, tr("late")),
       el("span", {}, `${b.booking_id} ${b[`message_${document.documentElement.lang}`] || b.message_ja}`
@@ -248,7 +265,8 @@ function keepChoice(select, options) {
 }
 
 function renderAudit() {
-  const rows = state.audit.map((a) =>
+  const asOf = state.past ? new Date(state.past.as_of) : null; // travelling: the trail until then
+  const rows = state.audit.filter((a) => !asOf || new Date(a.at) <= asOf).map((a) =>
     el("tr", { dataset: { event: a.event || a.kind || "" } },
       el("td", {}, fmtTime(a.at || a.created_at || a.time)),
       el("td", {}, a[`message_${document.documentElement.lang}`] || a.message || a.event || ""),
@@ -375,8 +393,12 @@ async function refresh() {
   if (state.busy) return;
   state.busy = true;
   try {
-    const [plan, audit, drones] = await Promise.all([Api.plan(), Api.audit(), loadDrones()]);
+    const [plan, audit, drones, summary, moments] = await Promise.all([
+      Api.plan(), Api.audit(), loadDrones(), Api.summary(), Api.moments(),
+    ]);
     state.plan = plan;
+    state.summary = summary;
+    state.moments = moments;
     state.audit = Array.isArray(audit) ? audit : audit.items || audit.entries || [];
     Object.assign(state, drones);
     render();
@@ -430,7 +452,19 @@ $("override-form").addEventListener("submit", (ev) => {
   const action = ev.submitter?.value || "pin";
   const booking = $("ov-booking").value;
   const vehicle = $("ov-vehicle").value;
-  if (!booking || !vehicle) return;
+  if (!booking || state.past) return;
+  if (action === "options") {
+    findOptions(booking);
+    return;
+  }
+  if (!vehicle) return;
+  if (action === "preview") {
+    clearError();
+    Api.movePreview(booking, vehicle)
+      .then((p) => showPreview(p, `${booking} → ${vehicleName(vehicle)}`, () => Api.move(booking, vehicle)))
+      .catch(showError);
+    return;
+  }
   act(() => (action === "move" ? Api.move(booking, vehicle) : Api.pin(booking, vehicle)));
 });
 document.addEventListener("keydown", (ev) => {
@@ -458,3 +492,297 @@ initPage({
     schedule();
   },
 });
+
+// ---------------------------------------------------------------- the dispatcher's tools
+/** The plan on the board: the one of an earlier time while travelling, else today's now. */
+function shownPlan() {
+  return state.past || state.plan;
+}
+
+function vehicleName(id) {
+  if (!id) return "—";
+  const r = routesOf(state.plan || {}).find((x) => x.vehicle_id === id);
+  return r?.vehicle_name || id;
+}
+
+/** The booking of a vehicle's next stop when it is a pickup or a home visit (no-show). */
+function nextPickup(route) {
+  const next = (route?.stops || []).find((s) => s.status === "planned" && s.booking_id);
+  return next && (next.kind === "pickup" || next.kind === "visit") ? next : null;
+}
+
+/** 遅れ… 故障… 不在… on a manifest: fill the report form, then preview. */
+function eventButtons(r) {
+  if (state.past || r.in_service === false) return [];
+  const name = r.vehicle_name || r.vehicle_id;
+  const next = nextPickup(r);
+  const button = (type, key, extra = {}) => el("button", {
+    type: "button", class: "btn btn-quiet", dataset: { event: type, vehicleId: r.vehicle_id },
+    "aria-label": t("dpx.for", { what: t(key), who: name }),
+    onclick: () => chooseEvent(r.vehicle_id, type, extra.bookingId),
+  }, tr(key));
+  return [
+    button("delayed", "dpx.delay_btn"),
+    button("breakdown", "dpx.breakdown_btn"),
+    next ? button("no_show", "dpx.no_show_btn", { bookingId: next.booking_id }) : null,
+  ];
+}
+
+function chooseEvent(vehicleId, type, bookingId) {
+  $("ev-vehicle").value = vehicleId;
+  $("ev-type").value = type;
+  showEventFields();
+  if (bookingId) $("ev-booking").value = bookingId;
+  if (type === "delayed") {
+    $("ev-delay").focus();
+    $("ev-delay").select();
+  } else {
+    previewEvent();
+  }
+}
+
+function renderEventChoices(routes) {
+  keepChoice($("ev-vehicle"), routes.filter((r) => r.in_service !== false).map((r) => [r.vehicle_id, r.vehicle_name || r.vehicle_id]));
+  showEventFields();
+}
+
+/** The delay field for a delay, the booking for a no-show (the vehicle's next pickup). */
+function showEventFields() {
+  const type = $("ev-type").value;
+  $("ev-delay-field").hidden = type !== "delayed";
+  $("ev-booking-field").hidden = type !== "no_show";
+  const route = routesOf(state.plan || {}).find((r) => r.vehicle_id === $("ev-vehicle").value);
+  const next = nextPickup(route);
+  keepChoice($("ev-booking"), next ? [[next.booking_id, `${next.booking_id} ${next.rider_name || ""}`]] : [["", t("dpx.ev.no_pickup")]]);
+}
+
+function eventBody() {
+  const type = $("ev-type").value;
+  const body = { type };
+  if (type === "delayed") body.delay_min = Number($("ev-delay").value);
+  if (type === "no_show") body.booking_id = $("ev-booking").value || null;
+  return body;
+}
+
+async function previewEvent() {
+  const vehicleId = $("ev-vehicle").value;
+  if (!vehicleId) return;
+  const body = eventBody();
+  const kind = { delayed: "dpx.ev.delayed", breakdown: "dpx.ev.breakdown", no_show: "dpx.ev.no_show" }[body.type];
+  let what = `${vehicleName(vehicleId)} ${t(kind)}`;
+  if (body.type === "delayed") what += ` ${t("minutes", { n: body.delay_min })}`;
+  if (body.type === "no_show") what += ` ${body.booking_id || ""}`;
+  clearError();
+  try {
+    const p = await Api.eventPreview(vehicleId, body);
+    showPreview(p, what, () => Api.event(vehicleId, body));
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function changeText(c) {
+  const when = (p, d) => (p ? fmtTime(p) : d ? fmtTime(d) : "—");
+  return t("dpx.change", {
+    booking: c.booking_id,
+    who: c.rider_name || "",
+    from: `${vehicleName(c.before_vehicle)} ${when(c.before_pickup, c.before_dropoff)}`,
+    to: c.after_vehicle ? `${vehicleName(c.after_vehicle)} ${when(c.after_pickup, c.after_dropoff)}` : "—",
+  });
+}
+
+/** The checker's answer before anything is applied: moves, re-timed stops, broken promises. */
+function showPreview(p, what, apply) {
+  state.pending = { apply };
+  const parts = [el("p", {}, el("strong", {}, tr("dpx.preview.what", { what })))];
+  if (!p.applies) {
+    parts.push(el("p", {}, el("span", { class: "badge badge-late" }, tr("dpx.preview.refused"))));
+    parts.push(el("ul", { class: "violations" }, p.violations.map((v) => el("li", {}, v))));
+  } else if (p.broken.length) {
+    parts.push(el("p", {}, el("span", { class: "badge badge-late" }, tr("dpx.preview.broken", { n: p.broken.length }))));
+    parts.push(el("ul", { class: "broken" }, p.broken.map((b) =>
+      el("li", { dataset: { bookingId: b.booking_id } },
+        `${b.booking_id} ${b[`message_${lang()}`] || b.message_ja}`
+          + (b.by_s ? ` (${t("minutes", { n: Math.ceil(b.by_s / 60) })})` : ""),
+        el("small", {}, ` — ${b.cause}`)))));
+  } else {
+    parts.push(el("p", {}, el("span", { class: "badge badge-ok" }, tr("dpx.preview.ok"))));
+  }
+  const lists = [["moved", "dpx.preview.moved", {}], ["retimed", "dpx.preview.retimed", { n: p.retime_min }], ["dropped", "dpx.preview.dropped", {}]];
+  for (const [key, label, vars] of lists) {
+    if (!p[key].length) continue;
+    parts.push(el("h3", {}, tr(label, vars)));
+    parts.push(el("ul", { dataset: { list: key } }, p[key].map((c) => el("li", { dataset: { bookingId: c.booking_id } }, changeText(c)))));
+  }
+  if (p.applies && !p.moved.length && !p.retimed.length && !p.dropped.length) parts.push(el("p", { class: "help" }, tr("dpx.preview.nothing")));
+  const km = (m) => (m / 1000).toFixed(1);
+  parts.push(el("p", { class: "help" }, tr("dpx.preview.totals", {
+    served_b: p.before.served, served_a: p.after.served, km_b: km(p.before.distance_m), km_a: km(p.after.distance_m),
+  })));
+  const box = $("preview");
+  box.replaceChildren(...parts);
+  box.dataset.applies = String(p.applies);
+  box.dataset.broken = String(p.broken.length);
+  $("preview-apply").hidden = !p.applies;
+  $("preview-discard").hidden = false;
+  $("preview-card").scrollIntoView({ block: "nearest" });
+  (p.applies ? $("preview-apply") : $("preview-discard")).focus();
+}
+
+function clearPreview() {
+  state.pending = null;
+  const box = $("preview");
+  box.replaceChildren(el("p", { class: "help" }, tr("dpx.preview.none")));
+  delete box.dataset.applies;
+  delete box.dataset.broken;
+  $("preview-apply").hidden = true;
+  $("preview-discard").hidden = true;
+}
+
+async function applyPending() {
+  const pending = state.pending;
+  if (!pending || state.past) return;
+  await act(async () => {
+    await pending.apply();
+    clearPreview();
+    flash(t("dpx.preview.applied"));
+  }, { quiet: true });
+}
+
+// reassign assistant (乗せ替えの候補)
+async function findOptions(bookingId) {
+  clearError();
+  try {
+    renderOptions(await Api.moveOptions(bookingId));
+  } catch (err) {
+    $("ov-option-list").replaceChildren();
+    showError(err);
+  }
+}
+
+function renderOptions(out) {
+  const items = out.options.map((o, i) => {
+    const p = o.late_probability === null ? "—" : Math.round(o.late_probability * 100);
+    return el("li", { dataset: { vehicleId: o.vehicle_id, keeps: String(o.keeps_promise), rank: String(i + 1) } },
+      el("strong", {}, `${i + 1}. ${o.vehicle_name}`),
+      el("span", { class: `badge ${o.keeps_promise ? (o.at_risk ? "badge-at_risk" : "badge-ok") : "badge-late"}` },
+        tr(o.keeps_promise ? "dpx.reassign.keeps" : "dpx.reassign.breaks")),
+      o.keeps_promise
+        ? el("span", {}, tr("dpx.reassign.detail", {
+          pickup: fmtTime(o.pickup_at || o.dropoff_at), km: (o.added_distance_m / 1000).toFixed(1),
+          min: Math.round(o.added_duration_s / 60), yen: Math.round(o.added_cost), p,
+        }))
+        : el("small", {}, o.violations[0] || ""),
+      o.keeps_promise
+        ? el("button", {
+          type: "button", class: "btn", dataset: { action: "move-here" }, disabled: Boolean(state.past),
+          onclick: () => act(async () => {
+            await Api.move(out.booking_id, o.vehicle_id);
+            $("ov-option-list").replaceChildren();
+          }),
+        }, tr("dpx.reassign.apply", { vehicle: o.vehicle_name }))
+        : null);
+  });
+  $("ov-option-list").replaceChildren(...(items.length ? items : [el("li", {}, tr("dpx.reassign.none"))]));
+}
+
+// time travel (時刻をさかのぼる)
+function minutesOf(value) {
+  const [h, m] = fmtTime(value).split(":").map(Number);
+  return h * 60 + m;
+}
+
+function hhmmOf(minutes) {
+  return `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+}
+
+function renderTimeTravel() {
+  const m = state.moments;
+  if (!m) return;
+  const range = $("tt-range");
+  const first = m.moments.length ? minutesOf(m.moments[0]) : minutesOf(m.now);
+  range.min = String(first);
+  range.max = String(Math.max(first, minutesOf(m.now)));
+  if (!state.ttInit) {
+    range.value = range.max;
+    $("tt-time").value = hhmmOf(Number(range.value));
+    state.ttInit = true;
+  }
+  range.setAttribute("aria-valuetext", $("tt-time").value);
+}
+
+async function travelTo(hhmm) {
+  const day = state.plan?.service_date;
+  if (!day || !hhmm) return;
+  clearError();
+  try {
+    state.past = await Api.planAt(zonedIso(day, hhmm));
+    const banner = $("past-banner");
+    banner.replaceChildren(el("strong", {}, tr("dpx.tt.banner", { time: fmtTime(state.past.as_of) })));
+    banner.hidden = false;
+    $("tt-now").hidden = false;
+    clearPreview();
+    readOnly(true);
+    render();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function backToNow() {
+  state.past = null;
+  $("past-banner").hidden = true;
+  $("tt-now").hidden = true;
+  readOnly(false);
+  render();
+}
+
+/** While the board shows an earlier plan, nothing can be changed from it. */
+function readOnly(on) {
+  document.body.dataset.past = String(on);
+  for (const id of ["reopt-btn", "ov-pin", "ov-move", "ov-preview", "ov-options", "ev-preview", "preview-apply"]) $(id).disabled = on;
+}
+
+// the day so far (本日の実績)
+function renderSummary() {
+  const s = state.summary;
+  if (!s) return;
+  const km = (m) => (m / 1000).toFixed(1);
+  const h = (x) => (x / 3600).toFixed(1);
+  const rows = [
+    ["served", "dpx.sum.served", String(s.served)],
+    ["refused", "dpx.sum.refused", String(s.refused)],
+    ["cancelled", "dpx.sum.cancelled", String(s.cancelled)],
+    ["no_shows", "dpx.sum.no_shows", String(s.no_shows)],
+    ["late", "dpx.sum.late", String(s.late)],
+    ["km", "dpx.sum.km", tr("dpx.sum.km.value", { done: km(s.distance_m_done), planned: km(s.distance_m_planned) })],
+    ["hours", "dpx.sum.hours", tr("dpx.sum.hours.value", { done: h(s.vehicle_s_done), planned: h(s.vehicle_s_planned) })],
+  ];
+  $("summary").replaceChildren(...rows.flatMap(([key, label, value]) => [
+    el("dt", {}, tr(label)),
+    el("dd", { dataset: { key }, style: "margin:0" }, value),
+  ]));
+}
+
+$("ev-type").addEventListener("change", showEventFields);
+$("ev-vehicle").addEventListener("change", showEventFields);
+$("event-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  if (!state.past) previewEvent();
+});
+$("preview-apply").addEventListener("click", applyPending);
+$("preview-discard").addEventListener("click", clearPreview);
+$("tt-range").addEventListener("input", () => {
+  $("tt-time").value = hhmmOf(Number($("tt-range").value));
+  $("tt-range").setAttribute("aria-valuetext", $("tt-time").value);
+});
+$("tt-range").addEventListener("change", () => travelTo($("tt-time").value));
+$("tt-time").addEventListener("change", () => {
+  const [h, m] = $("tt-time").value.split(":").map(Number);
+  if (!Number.isNaN(h)) $("tt-range").value = String(h * 60 + m);
+});
+$("tt-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  travelTo($("tt-time").value);
+});
+$("tt-now").addEventListener("click", backToNow);

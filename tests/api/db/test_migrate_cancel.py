@@ -1,5 +1,5 @@
-"""Migration 0007 (キャンセル理由): a booking keeps why it was cancelled; rows from before
-come through with no reason, and 0007 goes down again."""
+"""Migration 0008 (キャンセル理由): a booking keeps why it was cancelled; rows from before
+come through with no reason, and 0008 goes down again."""
 
 from __future__ import annotations
 
@@ -13,20 +13,20 @@ from tests.api.db.test_migrate_visits import A_RIDE
 COLUMNS = {"cancel_reason", "cancel_note"}
 
 
-def test_0007_adds_cancel_reasons_keeping_rows(database_url):
+def test_0008_adds_cancel_reasons_keeping_rows(database_url):
     engine = make_engine(database_url)
     try:
-        _downgrade(engine, "0006")
+        _downgrade(engine, "0007")
         assert not {c["name"] for c in inspect(engine).get_columns("bookings")} & COLUMNS
         with engine.begin() as conn:
             conn.execute(text(A_RIDE))
-        upgrade(engine, "0007")
-        assert current_revision(engine) == "0007"
+        upgrade(engine, "0008")
+        assert current_revision(engine) == "0008"
         with engine.begin() as conn:
             old = conn.execute(text("SELECT cancel_reason, cancel_note FROM bookings")).one()
             assert tuple(old) == (None, None)
             conn.execute(text("UPDATE bookings SET cancel_reason = 'unwell', cancel_note = '熱'"))
-        _downgrade(engine, "0006")
+        _downgrade(engine, "0007")
         assert not {c["name"] for c in inspect(engine).get_columns("bookings")} & COLUMNS
         with engine.connect() as conn:
             assert conn.execute(text("SELECT id FROM bookings")).scalar_one() == "20260605-001"
