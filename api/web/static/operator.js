@@ -1024,12 +1024,13 @@ function renderRiderStanding() {
         el("span", { class: "help" }, t("st.next", { dates: s.next_dates.map((d) => fmtDate(d)).join("、") || "—" })),
         s.skip_dates.length ? el("span", { class: "help" }, t("st.skips", { dates: s.skip_dates.map((d) => fmtDate(d)).join("、") })) : null,
         el("label", { for: dateId }, t("st.skip.date")),
-        el("input", { id: dateId, type: "date", min: tomorrowIso(), value: s.next_dates[0] || "" }),
+        el("input", { id: dateId, type: "date", lang: "ja", min: tomorrowIso(), value: s.next_dates[0] || "" }),
         el("button", { type: "button", class: "btn", onclick: () => addException(s, $(dateId).value) }, t("st.skip.add")),
         el("button", { type: "button", class: "btn btn-danger", onclick: () => endStanding(s) }, t("st.end_it")),
       );
     }),
   );
+  describeDates($("rider-standing-list"));
 }
 
 async function loadRiderStanding() {

@@ -75,6 +75,7 @@ def test_register_make_tomorrows_rides_and_settle_the_one_not_kept(
     assert "outside service hours" in problem.inner_text()
     page.locator("#lang-toggle").click()
     item.get_by_label("例外日（乗らない日）").fill("2025-06-03")
+    assert "2025年6月3日(火)" in item.locator(".date-words").inner_text()
     item.get_by_role("button", name="例外日を追加").click()
     page.locator("#standing-problems-list li:not([data-problem-id])").wait_for()
     assert "例外日: 2025年6月3日(火)" in page.locator("#rider-standing-list li").first.inner_text()
