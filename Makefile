@@ -29,10 +29,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/noriai bench matrix
 	$(BIN)/noriai bench quality --format lilim --time-limit 10
+	$(BIN)/noriai bench quality --format sartori --time-limit 10
 	$(BIN)/noriai bench quality --format cordeau --time-limit 30
 
 bench-quick: $(STAMP)
 	$(BIN)/noriai bench quality --format lilim --quick
+	$(BIN)/noriai bench quality --format sartori --quick
 	$(BIN)/noriai bench quality --format cordeau --quick
 
 clean:

@@ -88,6 +88,7 @@ def create_app(
         version="1",
         lifespan=lifespan,
         docs_url=None,  # served below from local files: the town's office may be offline
+        redoc_url=None,  # ReDoc's page loads its script from a CDN
     )
     _mount_offline_docs(app)
     app.state.runtime = runtime
@@ -108,13 +109,15 @@ def _mount_offline_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{app.title} — API",
             swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
         )
+        # the page's language, for screen readers (Swagger UI's text is English)
+        return HTMLResponse(bytes(page.body).replace(b"<html>", b'<html lang="en">', 1))
 
 
 def app_from_env() -> FastAPI:

@@ -1,6 +1,7 @@
-"""Benchmark instances as `dispatch` problems: Li & Lim PDPTW and Cordeau DARP.
+"""Benchmark instances as `dispatch` problems: Li & Lim PDPTW, Sartori & Buriol PDPTW on
+real road networks, and Cordeau DARP (the 2006 a-series and the 2003 layout).
 
-The published instances live on the Euclidean plane with real-valued distances and
+Li & Lim and Cordeau live on the Euclidean plane with real-valued distances and
 travel time = distance. `dispatch` wants int matrices, so every reader multiplies by an
 integer ``scale`` and rounds:
 
@@ -33,9 +34,15 @@ Rounding
     and says by how much they break anything, and the cost we report is `true_cost`,
     the unrounded Euclidean length, comparable with the best-known tables.
 
+Sartori & Buriol (``--format sartori``) give an explicit, asymmetric travel-time matrix
+in integer minutes instead (coordinates are for display only): it is the exact plane
+of those instances, used as given for `true_cost` and `exact_violations`, and scaled
+by ``SARTORI_SCALE = 60`` into seconds (exact: the file holds integers). The objective
+is travel time, so the problem's distance matrix is that same matrix.
+
 Node ids of the files are kept as matrix locations: location ``i`` is task ``i`` of a
-Li & Lim file, node ``i`` of a Cordeau file (whose end depot ``2n + 1`` is a separate
-location at the start depot's coordinates).
+Li & Lim file, node ``i`` of a Sartori or Cordeau file (whose end depot ``2n + 1`` is
+a separate location at the start depot's coordinates).
 """
 
 from __future__ import annotations
@@ -73,20 +80,32 @@ from dispatch.result import (
     build_route,
 )
 
-Format = Literal["lilim", "cordeau"]
+Format = Literal["lilim", "sartori", "cordeau"]
 Rounding = Literal["nearest", "ceil"]
 
 #: Default integer factor for Li & Lim (lc2xx horizon 3 390 x 1000 <= MAX_HORIZON_S).
 LILIM_SCALE = 1000
 #: Default integer factor for Cordeau's a-series (horizon <= 1 440 x 1000).
 CORDEAU_SCALE = 1000
-DEFAULT_SCALE: dict[str, int] = {"lilim": LILIM_SCALE, "cordeau": CORDEAU_SCALE}
+#: Default integer factor for Sartori & Buriol: their integer minutes as seconds.
+SARTORI_SCALE = 60
+DEFAULT_SCALE: dict[str, int] = {
+    "lilim": LILIM_SCALE,
+    "sartori": SARTORI_SCALE,
+    "cordeau": CORDEAU_SCALE,
+}
+#: Sets whose objective is hierarchical: fewest vehicles first, then distance.
+HIERARCHICAL: tuple[str, ...] = ("lilim", "sartori")
 #: Yen per km such that a route's cost is its scaled distance (1 yen per scaled unit).
 COST_PER_KM = 1000
 #: Absolute tolerance (instance units) of the double-precision checks.
 EXACT_TOL = 1e-6
 
-DATA_SUBDIRS: dict[str, str] = {"lilim": "pdptw/lilim100", "cordeau": "darp/cordeau2006"}
+DATA_SUBDIRS: dict[str, str] = {
+    "lilim": "pdptw/lilim100",
+    "sartori": "pdptw/sartori_buriol_sample",
+    "cordeau": "darp/cordeau2006",
+}
 
 
 # -- data location ------------------------------------------------------------------
@@ -118,18 +137,23 @@ def list_instances(directory: Path | str, fmt: Format) -> list[Path]:
     """Instance files of `fmt` in `directory`, in natural order (lc101 < lc201 < lr101).
 
     A ``.txt`` file counts when its first line has the header shape of the format
-    (3 numbers for Li & Lim, 5 for Cordeau), so notes and tables beside the instances
-    (``ortools_sanity.txt``) are skipped.
+    (3 numbers for Li & Lim, 5 for Cordeau, ``NAME:`` for Sartori), so notes and
+    tables beside the instances (``ortools_sanity.txt``, a README) are skipped.
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: benchmark directory does not exist")
-    n_header = {"lilim": 3, "cordeau": 5}[fmt]
+    if fmt not in DATA_SUBDIRS:
+        raise InputError(f"benchmark format must be one of {sorted(DATA_SUBDIRS)}, got {fmt!r}")
+    n_header = {"lilim": 3, "cordeau": 5}.get(fmt)
     found = []
     for path in directory.glob("*.txt"):
         with path.open() as fh:
             first = fh.readline().split()
-        if len(first) == n_header and all(_is_number(tok) for tok in first):
+        if n_header is None:
+            if first and first[0].upper() == "NAME:":
+                found.append(path)
+        elif len(first) == n_header and all(_is_number(tok) for tok in first):
             found.append(path)
     return sorted(found, key=lambda p: _natural_key(p.stem))
 
@@ -149,8 +173,11 @@ def _is_number(tok: str) -> bool:
 class BenchInstance:
     """A benchmark instance: the `Problem` plus what it takes to score it exactly.
 
-    ``coords[i]`` is location ``i`` (= the file's node id) in instance units;
-    ``pairs[k]`` the (pickup, delivery) node ids of ``problem.requests[k]``;
+    ``coords[i]`` is location ``i`` (= the file's node id) in instance units (Sartori:
+    ``(lon, lat)``, for display only); ``travel[i, j]`` the exact travel time (=
+    distance) from ``i`` to ``j`` in instance units, double precision: the Euclidean
+    distance, or Sartori's matrix as given; ``pairs[k]`` the (pickup, delivery) node
+    ids of ``problem.requests[k]``;
     ``scale`` the factor from instance units to the problem's ints; ``service`` and
     ``windows`` (rows ``[e, l]``) are per node, unscaled; ``max_ride`` and
     ``max_duration`` are the DARP's L and T (None for the PDPTW).
@@ -161,6 +188,7 @@ class BenchInstance:
     path: Path
     problem: Problem
     coords: np.ndarray
+    travel: np.ndarray
     pairs: tuple[tuple[int, int], ...]
     scale: int
     n_vehicles: int
@@ -298,30 +326,144 @@ def read_lilim(
     capacity = lines.integer(head_no, q_f, "Q (capacity)")
     if n_vehicles < 1 or capacity < 1:
         raise lines.error(head_no, f"K and Q must be >= 1, got K={n_vehicles} Q={capacity}")
+    rows = _task_rows(lines, lines.rows[1:])
+    coords = np.array([[v[1], v[2]] for _, v in rows], dtype=np.float64)
+    depot_no, depot = rows[0]
+    horizon = lines.integer(depot_no, depot[5], "depot l (horizon)")
+    return _pdptw_instance(
+        lines,
+        "lilim",
+        rows,
+        coords=coords,
+        travel=euclidean(coords),
+        n_vehicles=n_vehicles,
+        capacity=capacity,
+        horizon_raw=horizon,
+        scale=scale,
+        time_rounding=time_rounding,
+    )
 
+
+def read_sartori(
+    path: Path | str, *, scale: int = SARTORI_SCALE, time_rounding: Rounding = "nearest"
+) -> BenchInstance:
+    """Read a Sartori & Buriol (2020) PDPTW file: ``KEY: value`` header lines (``SIZE``,
+    ``ROUTE-TIME``, ``CAPACITY``, ...), ``NODES`` then SIZE lines ``id lat lon demand e l
+    s p d`` (Li & Lim's task columns, with latitude and longitude for x and y), ``EDGES``
+    then SIZE rows of SIZE integer travel times in minutes (row i: from i), ``EOF``.
+
+    The requests and vehicles are built as by `read_lilim`; the explicit matrix (never
+    the coordinates) gives travel times *and* the distance the objective sums (the
+    published objective is total travel time). The fleet is unlimited in the paper:
+    it gets one vehicle per request, enough whenever each request can be served alone,
+    and the fixed cost per vehicle makes the solvers use as few as they can. Vehicles
+    work from the depot's window start to ``min(ROUTE-TIME, depot l)``. The data are
+    integers, so scaling (60 by default: minutes to seconds) and `time_rounding` are
+    exact.
+    """
+    _check_scale(scale)
+    lines = _Lines(Path(path))
+    if not lines.rows:
+        raise lines.error(None, "empty file")
+    header: dict[str, tuple[int, str]] = {}
+    i = 0
+    while i < len(lines.rows) and lines.rows[i][1][0].upper() not in ("NODES", "NODES:"):
+        lineno, toks = lines.rows[i]
+        key, sep, value = " ".join(toks).partition(":")
+        if not sep:
+            raise lines.error(lineno, f"expected 'KEY: value' or NODES, got {' '.join(toks)!r}")
+        header[key.strip().upper()] = (lineno, value.strip())
+        i += 1
+    if i == len(lines.rows):
+        raise lines.error(None, "no NODES section")
+
+    def field(key: str) -> tuple[int, int]:
+        if key not in header:
+            raise lines.error(None, f"header has no {key}: line")
+        lineno, value = header[key]
+        (number,) = lines.numbers(lineno, [value], 1, key)
+        return lineno, lines.integer(lineno, number, key)
+
+    size_no, size = field("SIZE")
+    route_no, route_time = field("ROUTE-TIME")
+    cap_no, capacity = field("CAPACITY")
+    if size < 3 or size % 2 == 0:
+        raise lines.error(size_no, f"SIZE must be 2 x requests + 1 >= 3, got {size}")
+    if capacity < 1:
+        raise lines.error(cap_no, f"CAPACITY must be >= 1, got {capacity}")
+    if route_time < 1:
+        raise lines.error(route_no, f"ROUTE-TIME must be >= 1, got {route_time}")
+    node_lines = lines.rows[i + 1 : i + 1 + size]
+    rows = _task_rows(lines, node_lines)
+    if len(rows) != size:
+        raise lines.error(None, f"SIZE {size} but {len(rows)} node lines before EDGES")
+    at = i + 1 + size
+    if at >= len(lines.rows) or lines.rows[at][1][0].upper() not in ("EDGES", "EDGES:"):
+        where = lines.rows[at][0] if at < len(lines.rows) else None
+        raise lines.error(where, f"expected EDGES after the {size} node lines")
+    edge_rows = lines.rows[at + 1 : at + 1 + size]
+    if len(edge_rows) != size:
+        raise lines.error(None, f"EDGES needs {size} rows, got {len(edge_rows)}")
+    travel = np.zeros((size, size), dtype=np.float64)
+    for r, (lineno, toks) in enumerate(edge_rows):
+        if len(toks) != size:
+            raise lines.error(lineno, f"EDGES row {r} has {len(toks)} entries, expected {size}")
+        vals = lines.numbers(lineno, toks, size, f"EDGES row {r}")
+        for c, v in enumerate(vals):
+            if v < 0:
+                raise lines.error(lineno, f"EDGES row {r}, column {c}: negative time {v:g}")
+            lines.integer(lineno, v, f"EDGES row {r}, column {c}")
+        travel[r] = vals
+    rest = lines.rows[at + 1 + size :]
+    if rest and [t.upper() for t in rest[0][1]] == ["EOF"]:
+        rest = rest[1:]
+    if rest:
+        raise lines.error(rest[0][0], "unexpected lines after EDGES (and EOF)")
+    depot_no, depot = rows[0]
+    depot_close = lines.integer(depot_no, depot[5], "depot l")
+    coords = np.array([[v[2], v[1]] for _, v in rows], dtype=np.float64)  # (lon, lat)
+    return _pdptw_instance(
+        lines,
+        "sartori",
+        rows,
+        coords=coords,
+        travel=travel,
+        n_vehicles=(size - 1) // 2,
+        capacity=capacity,
+        horizon_raw=min(route_time, depot_close),
+        scale=scale,
+        time_rounding=time_rounding,
+    )
+
+
+def _task_rows(
+    lines: _Lines, raw: Sequence[tuple[int, list[str]]]
+) -> list[tuple[int, list[float]]]:
+    """Task lines ``id x y demand e l s p d`` (ids 0, 1, ... in order), with windows and
+    service times checked; at least a depot and one pair."""
     rows: list[tuple[int, list[float]]] = []
-    for lineno, toks in lines.rows[1:]:
+    for lineno, toks in raw:
         vals = lines.numbers(lineno, toks, 9, "id x y demand e l s p d")
         if lines.integer(lineno, vals[0], "id") != len(rows):
             raise lines.error(lineno, f"task id {vals[0]:g} out of sequence, expected {len(rows)}")
+        if vals[5] < vals[4]:
+            raise lines.error(lineno, f"time window [{vals[4]:g}, {vals[5]:g}] is empty")
+        if vals[6] < 0:
+            raise lines.error(lineno, f"service time must be >= 0, got {vals[6]:g}")
         rows.append((lineno, vals))
     if len(rows) < 3:
         raise lines.error(None, "needs a depot and at least one pickup/delivery pair")
+    return rows
+
+
+def _sibling_pairs(
+    lines: _Lines, rows: list[tuple[int, list[float]]], demand: list[int], capacity: int
+) -> list[tuple[int, int]]:
+    """(pickup, delivery) task ids from the ``p``/``d`` sibling columns, both ends and
+    the demands checked against each other and the capacity."""
     n = len(rows)
-    coords = np.array([[v[1], v[2]] for _, v in rows], dtype=np.float64)
-    demand = [lines.integer(no, v[3], "demand") for no, v in rows]
     sib_p = [lines.integer(no, v[7], "p") for no, v in rows]
     sib_d = [lines.integer(no, v[8], "d") for no, v in rows]
-    for no, v in rows:
-        if v[5] < v[4]:
-            raise lines.error(no, f"time window [{v[4]:g}, {v[5]:g}] is empty")
-        if v[6] < 0:
-            raise lines.error(no, f"service time must be >= 0, got {v[6]:g}")
-    depot_no, depot = rows[0]
-    horizon_raw = lines.integer(depot_no, depot[5], "depot l (horizon)")
-    _check_horizon(lines, depot_no, horizon_raw, scale)
-    horizon = horizon_raw * scale
-
     pairs: list[tuple[int, int]] = []
     for i in range(1, n):
         no = rows[i][0]
@@ -343,10 +485,33 @@ def read_lilim(
             pairs.append((i, d))
         elif sib_d[p] != i:
             raise lines.error(no, f"delivery {i} names pickup {p}, whose delivery is {sib_d[p]}")
+    return pairs
 
-    dist = euclidean(coords)
-    matrix = scaled_matrix(dist, scale)
-    times = scaled_matrix(dist, scale, time_rounding)
+
+def _pdptw_instance(
+    lines: _Lines,
+    fmt: Format,
+    rows: list[tuple[int, list[float]]],
+    *,
+    coords: np.ndarray,
+    travel: np.ndarray,
+    n_vehicles: int,
+    capacity: int,
+    horizon_raw: int,
+    scale: int,
+    time_rounding: Rounding,
+) -> BenchInstance:
+    """The PDPTW `BenchInstance` of checked task `rows` on the exact matrix `travel`:
+    requests as in `read_lilim`, `n_vehicles` vehicles from the depot's window start to
+    `horizon_raw` (instance units) with a fixed cost above any total distance."""
+    depot_no = rows[0][0]
+    _check_horizon(lines, depot_no, horizon_raw, scale)
+    horizon = horizon_raw * scale
+    n = len(rows)
+    demand = [lines.integer(no, v[3], "demand") for no, v in rows]
+    pairs = _sibling_pairs(lines, rows, demand, capacity)
+    matrix = scaled_matrix(travel, scale)
+    times = scaled_matrix(travel, scale, time_rounding)
     service = np.array([v[6] for _, v in rows], dtype=np.float64)
     windows = np.array([[v[4], v[5]] for _, v in rows], dtype=np.float64)
 
@@ -388,10 +553,11 @@ def read_lilim(
     problem = _problem(lines, times, matrix, requests, vehicles, horizon, n_vehicles, fixed)
     return BenchInstance(
         name=lines.path.stem,
-        format="lilim",
+        format=fmt,
         path=lines.path,
         problem=problem,
         coords=coords,
+        travel=travel,
         pairs=tuple(pairs),
         scale=scale,
         n_vehicles=n_vehicles,
@@ -427,11 +593,46 @@ def _problem(
         raise lines.error(None, str(exc)) from exc
 
 
+CordeauLayout = Literal["2006", "2003"]
+
+
+def cordeau_layout(header_n: int, node_lines: int) -> CordeauLayout:
+    """Which published Cordeau layout a file follows, from its header's second field
+    and its number of node lines (ids 0, 1, ... in order).
+
+    * ``"2006"`` (Cordeau 2006; Ropke, Cordeau & Laporte 2007, the a/b-series): the
+      field is n, the number of *requests*; 2n + 2 node lines, the start depot 0 and
+      the end depot 2n + 1 (at the same place).
+    * ``"2003"`` (Cordeau & Laporte 2003, pr01-pr20 / R1a-R10b): the field is the
+      number of *nodes* other than the depot, 2n; 2n + 1 node lines, the depot 0 only
+      (routes return to it).
+
+    The two cannot be confused (2n + 2 != 2n + 1); anything else is an `InputError`
+    saying what either layout would need.
+    """
+    if node_lines == 2 * header_n + 2:
+        return "2006"
+    if node_lines == header_n + 1 and header_n % 2 == 0:
+        return "2003"
+    raise InputError(
+        f"header field n/N = {header_n} fits neither Cordeau layout: 2006 (n requests) "
+        f"needs {2 * header_n + 2} node lines (depot 0, pickups, drop-offs, end depot "
+        f"{2 * header_n + 1}); 2003 (N nodes, N even) needs {header_n + 1} (depot 0, "
+        f"then N nodes, no closing depot); got {node_lines}"
+    )
+
+
 def read_cordeau(
     path: Path | str, *, scale: int = CORDEAU_SCALE, time_rounding: Rounding = "nearest"
 ) -> BenchInstance:
-    """Read a Cordeau DARP file (``K n T Q L``, depot 0, pickups 1..n, drop-offs
-    n+1..2n, end depot 2n+1; node lines ``id x y s q e l``).
+    """Read a Cordeau DARP file in either published layout (`cordeau_layout`).
+
+    2006: ``K n T Q L``, depot 0, pickups 1..n, drop-offs n+1..2n, end depot 2n+1.
+    2003: ``K N T Q L`` with N = 2n nodes, depot 0, pickups 1..n, drop-offs n+1..2n,
+    no end-depot line: the end depot 2n+1 is added at the depot's place, with its
+    window, so that both layouts of one instance read to the same problem. Node lines
+    ``id x y s q e l`` in both; T is the maximum route duration, L the maximum ride
+    time (the horizon is the depot's window).
 
     Request i picks up at node i and drops off at n+i, party = q_i, ``max_ride_s`` = L.
     K vehicles of capacity (Q, 0, 0) leave node 0 and end at node 2n+1 within the depot
@@ -445,9 +646,9 @@ def read_cordeau(
     head_no, head = lines.rows[0]
     k_f, n_f, t_max, q_f, l_max = lines.numbers(head_no, head, 5, "K n T Q L")
     n_vehicles = lines.integer(head_no, k_f, "K (vehicles)")
-    n_req = lines.integer(head_no, n_f, "n (requests)")
+    header_n = lines.integer(head_no, n_f, "n (requests; 2003: N nodes)")
     capacity = lines.integer(head_no, q_f, "Q (capacity)")
-    if n_vehicles < 1 or n_req < 1 or capacity < 1 or t_max <= 0 or l_max <= 0:
+    if n_vehicles < 1 or header_n < 1 or capacity < 1 or t_max <= 0 or l_max <= 0:
         raise lines.error(head_no, "K, n, T, Q and L must all be positive")
     rows: list[tuple[int, list[float]]] = []
     for lineno, toks in lines.rows[1:]:
@@ -455,15 +656,24 @@ def read_cordeau(
         if lines.integer(lineno, vals[0], "id") != len(rows):
             raise lines.error(lineno, f"node id {vals[0]:g} out of sequence, expected {len(rows)}")
         rows.append((lineno, vals))
-    n_nodes = 2 * n_req + 2
-    if len(rows) != n_nodes:
-        raise lines.error(None, f"expected {n_nodes} node lines for n={n_req}, got {len(rows)}")
+    try:
+        layout = cordeau_layout(header_n, len(rows))
+    except InputError as exc:
+        raise lines.error(None, str(exc)) from None
+    if layout == "2003":
+        depot_no, depot = rows[0]
+        rows.append((depot_no, [float(len(rows)), *depot[1:]]))  # the end depot, 2n+1
+    n_req = (len(rows) - 2) // 2
+    n_nodes = len(rows)
     for no, v in rows:
         if v[6] < v[5]:
             raise lines.error(no, f"time window [{v[5]:g}, {v[6]:g}] is empty")
         if v[3] < 0:
             raise lines.error(no, f"service time must be >= 0, got {v[3]:g}")
     load = [lines.integer(no, v[4], "q") for no, v in rows]
+    for i in (0, n_nodes - 1):
+        if load[i] != 0:
+            raise lines.error(rows[i][0], f"depot {i} must have load 0, got {load[i]}")
     for i in range(1, n_req + 1):
         no = rows[i][0]
         if load[i] <= 0 or load[n_req + i] != -load[i]:
@@ -527,6 +737,7 @@ def read_cordeau(
         path=lines.path,
         problem=problem,
         coords=coords,
+        travel=dist,
         pairs=tuple((i, n_req + i) for i in range(1, n_req + 1)),
         scale=scale,
         n_vehicles=n_vehicles,
@@ -546,11 +757,11 @@ def read_instance(
     scale: int | None = None,
     time_rounding: Rounding = "nearest",
 ) -> BenchInstance:
-    """`read_lilim` or `read_cordeau`, with the format's default scale."""
-    if fmt not in DEFAULT_SCALE:
-        raise InputError(f"benchmark format must be 'lilim' or 'cordeau', got {fmt!r}")
-    reader = read_lilim if fmt == "lilim" else read_cordeau
-    return reader(path, scale=scale or DEFAULT_SCALE[fmt], time_rounding=time_rounding)
+    """`read_lilim`, `read_sartori` or `read_cordeau`, with the format's default scale."""
+    readers = {"lilim": read_lilim, "sartori": read_sartori, "cordeau": read_cordeau}
+    if fmt not in readers:
+        raise InputError(f"benchmark format must be one of {sorted(readers)}, got {fmt!r}")
+    return readers[fmt](path, scale=scale or DEFAULT_SCALE[fmt], time_rounding=time_rounding)
 
 
 # -- best-known solutions -------------------------------------------------------------
@@ -560,8 +771,8 @@ def read_instance(
 class Bks:
     """A best-known solution: vehicles and distance (instance units).
 
-    For Li & Lim ``vehicles`` is the BKS's vehicle count (the first objective); for
-    Cordeau it is the fleet size K of the instance, not a count to match.
+    For Li & Lim and Sartori ``vehicles`` is the BKS's vehicle count (the first
+    objective); for Cordeau it is the fleet size K of the instance, not a count to match.
     """
 
     instance: str
@@ -576,8 +787,10 @@ class Bks:
 def read_bks(directory: Path | str) -> dict[str, Bks]:
     """``bks.csv`` of a benchmark folder, by instance name; {} when there is none.
 
-    Accepts both layouts: Li & Lim (``instance,vehicles,distance,...,solution_file``)
-    and Cordeau (``instance,vehicles,requests,bks_cost,...,verification``).
+    Accepts the three layouts: Li & Lim (``instance,vehicles,distance,...,
+    solution_file``), Cordeau (``instance,vehicles,requests,bks_cost,...,verification``)
+    and Sartori (``instance,...,requests,...,bks_vehicles,bks_cost,...,
+    bks_solution_file``).
     """
     path = Path(directory) / "bks.csv"
     if not path.is_file():
@@ -587,6 +800,8 @@ def read_bks(directory: Path | str) -> dict[str, Bks]:
         reader = csv.DictReader(fh)
         fields = set(reader.fieldnames or ())
         cost_col = "distance" if "distance" in fields else "bks_cost"
+        vehicles_col = "bks_vehicles" if "bks_vehicles" in fields else "vehicles"
+        file_col = "bks_solution_file" if "bks_solution_file" in fields else "solution_file"
         missing = {"instance", cost_col} - fields
         if missing:
             raise InputError(f"{path}:1: missing column(s) {sorted(missing)}")
@@ -596,7 +811,7 @@ def read_bks(directory: Path | str) -> dict[str, Bks]:
                 raise InputError(f"{path}:{lineno}: empty instance name")
             try:
                 cost = float(row[cost_col])
-                vehicles = _opt_int(row.get("vehicles"))
+                vehicles = _opt_int(row.get(vehicles_col))
                 requests = _opt_int(row.get("requests"))
             except (TypeError, ValueError) as exc:
                 raise InputError(f"{path}:{lineno}: {exc}") from None
@@ -605,8 +820,8 @@ def read_bks(directory: Path | str) -> dict[str, Bks]:
                 vehicles=vehicles,
                 cost=cost,
                 requests=requests,
-                solution_file=(row.get("solution_file") or "").strip() or None,
-                source=(row.get("source") or "").strip(),
+                solution_file=(row.get(file_col) or "").strip() or None,
+                source=(row.get("source") or row.get("bks_reference") or "").strip(),
                 verification=(row.get("verification") or "").strip(),
             )
     return out
@@ -735,16 +950,15 @@ def _as_routes(instance: BenchInstance, routes: Plan | Sequence[Sequence[int]]) 
 
 
 def true_cost(instance: BenchInstance, routes: Plan | Sequence[Sequence[int]]) -> float:
-    """Total Euclidean length, in double precision and instance units, of `routes`
-    (node-id lists without depots, or a Plan), each from the start depot to the end
-    depot. This is the figure comparable with the best-known tables."""
+    """Total length (Euclidean, or Sartori's matrix), in double precision and instance
+    units, of `routes` (node-id lists without depots, or a Plan), each from the start
+    depot to the end depot. This is the figure comparable with the best-known tables."""
     vehicle = instance.problem.vehicles[0]
-    xy = instance.coords
     total = 0.0
     for route in _as_routes(instance, routes):
         path = [vehicle.start, *route, vehicle.end]
         for a, b in itertools.pairwise(path):
-            total += math.hypot(xy[b, 0] - xy[a, 0], xy[b, 1] - xy[a, 1])
+            total += float(instance.travel[a, b])
     return total
 
 
@@ -799,7 +1013,7 @@ def _sequence_violations(
     """Pairing, capacity, and windows on the earliest-start schedule, of one route."""
     index = _node_index(instance)
     vehicle = instance.problem.vehicles[0]
-    xy, win, serv = instance.coords, instance.windows, instance.service
+    win, serv = instance.windows, instance.service
     tag = f"route {r_no}"
     found: list[ExactViolation] = []
 
@@ -807,7 +1021,7 @@ def _sequence_violations(
         found.append(ExactViolation(kind, float(amount), r_no, node, f"{tag}: {message}"))
 
     def hop(a: int, b: int) -> float:
-        return math.hypot(xy[b, 0] - xy[a, 0], xy[b, 1] - xy[a, 1])
+        return float(instance.travel[a, b])
 
     loc, t, load = vehicle.start, float(win[vehicle.start, 0]), 0
     picked: set[int] = set()
@@ -859,7 +1073,7 @@ def _ride_and_duration(
     """DARP limits of one route whose windows alone can be met (see `exact_violations`)."""
     index = _node_index(instance)
     vehicle = instance.problem.vehicles[0]
-    xy, win, serv = instance.coords, instance.windows, instance.service
+    win, serv = instance.windows, instance.service
     nodes = [vehicle.start, *route, vehicle.end]
     m = len(nodes)  # variables 0..m-1 are service starts; m is the zero reference
     base: list[tuple[int, int, float]] = []  # (u, v, w): x_v - x_u <= w
@@ -868,9 +1082,7 @@ def _ride_and_duration(
         base.append((i, m, -float(win[node, 0])))
         if i:
             prev = nodes[i - 1]
-            step = (serv[prev] if i > 1 else 0.0) + math.hypot(
-                xy[node, 0] - xy[prev, 0], xy[node, 1] - xy[prev, 1]
-            )
+            step = (serv[prev] if i > 1 else 0.0) + float(instance.travel[prev, node])
             base.append((i, i - 1, -step))
     pos = {node: i for i, node in enumerate(nodes) if 0 < i < m - 1}
     rides = []

@@ -1,34 +1,37 @@
-"""Solver quality against best-known solutions: Li & Lim PDPTW and Cordeau DARP.
+"""Solver quality against best-known solutions: Li & Lim PDPTW, Sartori & Buriol PDPTW
+on real road networks, and Cordeau DARP.
 
 Protocol (PyVRP-style): a fixed time limit per instance, one or more seeds, every plan
 checked by `dispatch.check` (independent of the solver) and re-checked *exactly*: its
-route sequences re-timed on the unrounded plane in double precision
-(`exact_violations`), its cost the unrounded Euclidean length (`true_cost`),
-compared with the best-known table.
+route sequences re-timed in double precision on the unrounded instance (the Euclidean
+plane, or Sartori's explicit matrix) (`exact_violations`), its cost the unrounded
+length (`true_cost`), compared with the best-known table.
 
 What counts (``valid``): a plan counts only when it is complete (every request served),
 clean on the checker (``check_ok`` not False) and clean on the exact check
 (``exact_ok``). Then:
 
-* Li & Lim: the objective is hierarchical, vehicles first. A BKS-vehicle *match*
+* Li & Lim and Sartori: the objective is hierarchical, vehicles first. A BKS-vehicle *match*
   (``bks_match``) is a valid plan with exactly the BKS's vehicle count; the gap in
   distance is reported only for matches. An incomplete plan that uses the BKS's
   vehicle count is not a match.
 * Cordeau: distance only (the "vehicles" of the table are the fleet size); the gap is
   reported for every valid plan.
 
-For Li & Lim, VROOM runs side by side on the same integers (exploration level 5, one
-thread, the same time limit as an upper bound). VROOM has no seed and is deterministic,
-so it runs once per instance: its figures repeat on every seed's row of the table, but
-the summary counts it once per instance. Mean gaps are given over every plan with a
-gap and over the *fair* set: the instances where VROOM and our solver (in every seed)
-both reach the BKS vehicle count.
+On the PDPTW sets the peers (`benchmarks.peers`: VROOM and PyVRP, ``--peers``) run side
+by side on the same integers, one thread each, with the same time limit. VROOM has no
+seed and is deterministic, so it runs once per instance: its figures repeat on every
+seed's row of the table, but the summary counts it once per instance. PyVRP is seeded:
+it runs once per instance and seed, with the seed of the row, and is counted per run.
+Mean gaps are given over every plan with a gap and over the *fair* set: the instances
+where every solver (ours and each seeded peer in every seed) reaches the BKS vehicle
+count.
 
 Each row names the engine that produced the plan (``stats["engine"]``, or
 ``stats["solver"]`` where the solver does not name it yet).
 
-``--validate-bks`` instead checks every Li & Lim BKS route file: it must pass the
-checker and reproduce the table's distance within 1e-3.
+``--validate-bks`` instead checks every BKS route file of a PDPTW set (Li & Lim,
+Sartori): it must pass the checker and reproduce the table's cost within 1e-3.
 
 Entry point: `cli` (registered as ``noriai bench quality``).
 """
@@ -51,6 +54,7 @@ import typer
 
 from benchmarks.instances import (
     DEFAULT_SCALE,
+    HIERARCHICAL,
     BenchInstance,
     Bks,
     Format,
@@ -64,6 +68,7 @@ from benchmarks.instances import (
     read_lilim_solution,
     true_cost,
 )
+from benchmarks.peers import PEERS, default_peers, parse_peers, solver_of
 from benchmarks.report import write_results
 from dispatch.errors import InputError
 from dispatch.result import Plan
@@ -74,6 +79,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 #: Instances of ``--quick``: one per family, small enough for CI at 1 s each.
 QUICK_INSTANCES: dict[str, tuple[str, ...]] = {
     "lilim": ("lc101", "lr101", "lrc101"),
+    "sartori": ("bar-n100-1", "nyc-n100-1"),
     "cordeau": ("a2-16", "a3-18", "a4-16"),
 }
 QUICK_TIME_LIMIT_S = 1.0
@@ -104,7 +110,7 @@ QUALITY_COLUMNS = (
     "bks_vehicles",
     "bks_cost",
     *SIDE_COLUMNS,
-    *(f"vroom_{c}" for c in SIDE_COLUMNS),
+    *(f"{peer}_{c}" for peer in PEERS for c in SIDE_COLUMNS),
 )
 VALIDATION_COLUMNS = (
     "instance",
@@ -123,6 +129,7 @@ VALIDATION_COLUMNS = (
 
 class BenchFormat(StrEnum):
     lilim = "lilim"
+    sartori = "sartori"
     cordeau = "cordeau"
 
 
@@ -170,7 +177,7 @@ def _violation_kind(v: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One solve: our solver with a seed, or VROOM (seed None)."""
+    """One solve: our solver or a seeded peer with a seed, or VROOM (seed None)."""
 
     path: Path
     fmt: Format
@@ -206,7 +213,7 @@ def _side(instance: BenchInstance, plan: Plan, seconds: float, bks: Bks | None) 
     cost = true_cost(instance, plan)
     complete = plan.summary.unassigned == 0
     valid = complete and verdict.ok is not False and not exact
-    hierarchical = instance.format == "lilim"
+    hierarchical = instance.format in HIERARCHICAL
     vehicle_diff = None
     bks_match = None
     gap = None
@@ -265,10 +272,8 @@ def run_job(job: Job) -> dict[str, Any]:
 
 
 def _solve_side(job: Job, instance: BenchInstance, bks: Bks | None) -> dict[str, Any]:
-    if job.solver == "vroom":
-        from benchmarks.vroom_runner import solve_vroom
-
-        run = solve_vroom(instance, job.time_limit_s)
+    if job.solver in PEERS:
+        run = solver_of(job.solver)(instance, job.time_limit_s, job.seed or 0)
         plan, seconds = run.plan, run.seconds
     else:
         from dispatch.solver import solve
@@ -350,6 +355,28 @@ def select_instances(
     return [by_name[n] for n in names]
 
 
+def resolve_peers(
+    fmt: Format, peers: Sequence[str] | str | None, vroom: bool | None
+) -> tuple[str, ...]:
+    """The peers of a run: `peers` (names, or a ``--peers`` comma list), else every peer
+    that models `fmt` (both on the PDPTW sets, none on the DARP); ``vroom`` False drops
+    VROOM from them (``--no-vroom``), True requires it (``--vroom``)."""
+    if peers is None:
+        chosen = list(default_peers(fmt))
+    else:
+        text = peers if isinstance(peers, str) else ",".join(peers)
+        chosen = list(parse_peers(text, fmt))
+    if vroom is False:
+        if peers is not None and "vroom" in chosen:
+            raise InputError("--no-vroom contradicts --peers naming vroom")
+        chosen = [p for p in chosen if p != "vroom"]
+    elif vroom is True and "vroom" not in chosen:
+        if peers is not None:
+            raise InputError("--vroom contradicts --peers leaving vroom out")
+        chosen = list(parse_peers(",".join([*chosen, "vroom"]), fmt))
+    return tuple(p for p in PEERS if p in chosen)
+
+
 def run_quality(
     fmt: Format,
     directory: Path | None = None,
@@ -357,6 +384,7 @@ def run_quality(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     seeds: Sequence[int] = (1,),
     names: Sequence[str] | None = None,
+    peers: Sequence[str] | str | None = None,
     vroom: bool | None = None,
     jobs: int = 1,
     scale: int | None = None,
@@ -364,9 +392,11 @@ def run_quality(
     config: str = "",
     on_done: Callable[[Job, dict[str, Any]], None] | None = None,
 ) -> QualityResult:
-    """Solve each instance once per seed (and with VROOM once), and tabulate.
+    """Solve each instance once per seed with ours and each seeded peer (PyVRP), once
+    with each unseeded peer (VROOM), and tabulate.
 
-    `vroom` defaults to on for Li & Lim (VROOM does not model DARP ride times).
+    `peers` defaults to both on the PDPTW sets and none on Cordeau (neither peer
+    models DARP ride times); `vroom` as in `resolve_peers`.
     `jobs` solves that many instances at once in separate processes: keep it at or
     below the number of cores, or the time limits stop meaning the same thing.
     """
@@ -375,9 +405,7 @@ def run_quality(
         raise InputError("seeds: give at least one seed")
     if time_limit_s <= 0:
         raise InputError(f"time limit must be > 0 s, got {time_limit_s}")
-    use_vroom = (fmt == "lilim") if vroom is None else vroom
-    if use_vroom and fmt != "lilim":
-        raise InputError("--vroom: VROOM is compared on Li & Lim only (no ride-time limits)")
+    chosen = resolve_peers(fmt, peers, vroom)
     parse_config(config)  # a bad config fails here, not in every job
     paths = select_instances(directory, fmt, names)
     job_list: list[Job] = []
@@ -385,29 +413,38 @@ def run_quality(
         job_list += [
             Job(path, fmt, scale, time_limit_s, "ours", s, time_rounding, config) for s in seeds
         ]
-        if use_vroom:
-            job_list.append(Job(path, fmt, scale, time_limit_s, "vroom", None, time_rounding))
+        for peer in chosen:
+            peer_seeds: Sequence[int | None] = seeds if PEERS[peer].seeded else (None,)
+            job_list += [
+                Job(path, fmt, scale, time_limit_s, peer, s, time_rounding) for s in peer_seeds
+            ]
     results = _run_all(job_list, jobs, on_done or (lambda job, res: None))
 
-    vroom_by_instance = {
-        r["base"]["instance"]: r["side"] for r in results if r["solver"] == "vroom"
+    peer_sides = {
+        (r["solver"], r["base"]["instance"], r["seed"]): r["side"]
+        for r in results
+        if r["solver"] != "ours"
     }
     rows = []
     for r in results:
         if r["solver"] != "ours":
             continue
-        row = {"instance": r["base"]["instance"], "seed": r["seed"], **r["base"], **r["side"]}
-        vside = vroom_by_instance.get(r["base"]["instance"])
-        for c in SIDE_COLUMNS:
-            row[f"vroom_{c}"] = None if vside is None else vside[c]
+        name = r["base"]["instance"]
+        row = {"instance": name, "seed": r["seed"], **r["base"], **r["side"]}
+        for peer in chosen:
+            key = (peer, name, r["seed"] if PEERS[peer].seeded else None)
+            pside = peer_sides.get(key)
+            for c in SIDE_COLUMNS:
+                row[f"{peer}_{c}"] = None if pside is None else pside[c]
         rows.append(row)
-    summary = quality_summary(rows, fmt, instances=len(paths), vroom=use_vroom)
+    summary = quality_summary(rows, fmt, instances=len(paths), peers=chosen)
     params = {
         "format": fmt,
         "dir": str(directory),
         "time_limit_s": time_limit_s,
         "seeds": ",".join(str(s) for s in seeds),
-        "vroom": use_vroom,
+        "peers": ",".join(chosen) or "none",
+        "vroom": "vroom" in chosen,
         "jobs": jobs,
         "scale": scale or DEFAULT_SCALE[fmt],
         "time_rounding": time_rounding,
@@ -432,12 +469,22 @@ def per_instance(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return list(seen.values())
 
 
+def _solvers(peers: Sequence[str]) -> list[tuple[str, str, bool]]:
+    """(label, column prefix, seeded) of ours and each of `peers`."""
+    return [("ours", "", True)] + [(p, f"{p}_", PEERS[p].seeded) for p in peers]
+
+
 def quality_summary(
-    rows: Sequence[Mapping[str, Any]], fmt: Format, *, instances: int, vroom: bool
+    rows: Sequence[Mapping[str, Any]],
+    fmt: Format,
+    *,
+    instances: int,
+    peers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The summary of a quality run: our solver over every (instance, seed) run, VROOM
-    once per instance, and the mean gaps of both on the fair set (`fair_summary`)."""
-    hierarchical = fmt == "lilim"
+    """The summary of a quality run: ours and each seeded peer over every (instance,
+    seed) run, each unseeded peer (VROOM) once per instance, and the mean gaps of all
+    of them on the fair set (`fair_summary`)."""
+    hierarchical = fmt in HIERARCHICAL
     seeds = sorted({r["seed"] for r in rows if r.get("seed") is not None})
     summary: dict[str, Any] = {
         "format": fmt,
@@ -445,25 +492,27 @@ def quality_summary(
         "seeds": len(seeds),
         "runs": len(rows),
     }
-    summary.update(side_summary(rows, "ours", "", hierarchical=hierarchical))
-    if len(seeds) > 1:
-        by_seed = {s: [r["gap_pct"] for r in rows if r["seed"] == s] for s in seeds}
-        summary["ours_mean_gap_pct_by_seed"] = " / ".join(
-            f"{s}: {_mean([g for g in gaps if g is not None])}" for s, gaps in by_seed.items()
-        )
-    if vroom:
-        once = per_instance(rows)
-        summary["vroom_runs"] = len(once)
-        summary.update(side_summary(once, "vroom", "vroom_", hierarchical=hierarchical))
-        summary.update(fair_summary(rows))
+    for label, prefix, seeded in _solvers(peers):
+        counted = rows if seeded else per_instance(rows)
+        if label != "ours":
+            summary[f"{label}_runs"] = len(counted)
+        summary.update(side_summary(counted, label, prefix, hierarchical=hierarchical))
+        if seeded and len(seeds) > 1:
+            gaps = {s: [r.get(prefix + "gap_pct") for r in rows if r["seed"] == s] for s in seeds}
+            summary[f"{label}_mean_gap_pct_by_seed"] = " / ".join(
+                f"{s}: {_mean([g for g in gs if g is not None])}" for s, gs in gaps.items()
+            )
+    if peers:
+        summary.update(fair_summary(rows, peers))
     return summary
 
 
 def side_summary(
     rows: Sequence[Mapping[str, Any]], label: str, prefix: str, *, hierarchical: bool
 ) -> dict[str, Any]:
-    """Summary figures of one solver's columns (`prefix` "" for ours, "vroom_") over
-    `rows`, each counted once: pass VROOM's rows through `per_instance` first.
+    """Summary figures of one solver's columns (`prefix` "" for ours, "vroom_", ...)
+    over `rows`, each counted once: pass an unseeded peer's rows through
+    `per_instance` first.
 
     Counts are "k/n" of the rows. ``bks_vehicles_matched`` counts only matches (valid
     plans with the BKS vehicle count); ``vehicles_over_bks`` sums the positive vehicle
@@ -500,27 +549,32 @@ def side_summary(
     return out
 
 
-def fair_summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Mean gaps where both solvers reach the BKS vehicle count.
+def fair_summary(rows: Sequence[Mapping[str, Any]], peers: Sequence[str]) -> dict[str, Any]:
+    """Mean gaps on the instances where every solver reaches the BKS vehicle count.
 
-    The fair set: instances where VROOM's plan and ours *in every seed* have a gap
-    (for Li & Lim: valid plans with the BKS vehicle count). Ours is averaged over those
-    instances' runs (every seed), VROOM over the instances (once each).
+    The fair set: instances where our plan and each seeded peer's *in every seed*, and
+    each unseeded peer's plan, have a gap (for the hierarchical sets: valid plans with
+    the BKS vehicle count). Ours and seeded peers are averaged over those instances'
+    runs (every seed), unseeded peers over the instances (once each).
     """
     by_instance: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         by_instance.setdefault(row["instance"], []).append(row)
+    prefixes = [""] + [f"{p}_" for p in peers]
     fair = [
         name
         for name, runs in by_instance.items()
-        if runs[0].get("vroom_gap_pct") is not None
-        and all(r.get("gap_pct") is not None for r in runs)
+        if all(r.get(prefix + "gap_pct") is not None for prefix in prefixes for r in runs)
     ]
-    return {
-        "both_bks_vehicles_instances": len(fair),
-        "ours_mean_gap_pct_both": _mean([r["gap_pct"] for n in fair for r in by_instance[n]]),
-        "vroom_mean_gap_pct_both": _mean([by_instance[n][0]["vroom_gap_pct"] for n in fair]),
-    }
+    out: dict[str, Any] = {"all_bks_vehicles_instances": len(fair)}
+    for label, prefix, seeded in _solvers(peers):
+        gaps = [
+            r[prefix + "gap_pct"]
+            for n in fair
+            for r in (by_instance[n] if seeded else by_instance[n][:1])
+        ]
+        out[f"{label}_mean_gap_pct_all"] = _mean(gaps)
+    return out
 
 
 #: The by-solver table of the markdown: (column, summary key after the solver label).
@@ -532,7 +586,7 @@ SOLVER_TABLE = (
     ("vehicles over BKS", "vehicles_over_bks"),
     ("mean gap % (all with a gap)", "mean_gap_pct"),
     ("plans with a gap", "gap_runs"),
-    ("mean gap % (both reach BKS vehicles)", "mean_gap_pct_both"),
+    ("mean gap % (all solvers reach BKS vehicles)", "mean_gap_pct_all"),
     ("max gap %", "max_gap_pct"),
     ("checker-clean", "checker_clean"),
     ("exact-clean", "exact_clean"),
@@ -541,22 +595,26 @@ SOLVER_TABLE = (
 
 
 def solver_table(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Rows (ours, VROOM) and columns of the by-solver summary table: what each count
-    is taken over (our runs; VROOM's instances, once each) is its second column."""
-    counted = {
-        "ours": f"{summary['runs']} runs ({summary['instances']} instances x "
-        f"{summary['seeds']} seeds)",
-        "vroom": f"{summary.get('vroom_runs')} instances (once each: deterministic, no seed)",
-    }
-    both = summary.get("both_bks_vehicles_instances")
+    """Rows (ours, then each peer) and columns of the by-solver summary table: what
+    each count is taken over (runs, or an unseeded peer's instances, once each) is its
+    second column."""
+    runs = f"{summary['runs']} runs ({summary['instances']} instances x {summary['seeds']} seeds)"
+    counted = {"ours": runs}
+    for peer in PEERS.values():
+        counted[peer.name] = (
+            f"{runs}, seeded"
+            if peer.seeded
+            else f"{summary.get(f'{peer.name}_runs')} instances (once each: deterministic, no seed)"
+        )
+    both = summary.get("all_bks_vehicles_instances")
     rows = []
-    for label in ("ours", "vroom"):
+    for label in ("ours", *PEERS):
         if f"{label}_complete" not in summary:
             continue
         row: dict[str, Any] = {"solver": label, "counted over": counted[label]}
         for column, key in SOLVER_TABLE:
             value = summary.get(f"{label}_{key}")
-            if key == "mean_gap_pct_both" and both is not None:
+            if key == "mean_gap_pct_all" and both is not None:
                 value = f"{value} (on {both} instances)"
             row[column] = value
         rows.append(row)
@@ -572,17 +630,21 @@ def solver_table(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
 def validate_bks(
     directory: Path | None = None,
     *,
+    fmt: Format = "lilim",
     scale: int | None = None,
     time_rounding: Rounding = "nearest",
     tol: float = BKS_TOL,
 ) -> QualityResult:
-    """Check every Li & Lim BKS route file: checker-clean, distance within `tol`."""
-    directory = Path(directory) if directory is not None else default_instance_dir("lilim")
+    """Check every BKS route file of a PDPTW set (Li & Lim, Sartori): checker-clean,
+    exact-clean, cost within `tol` of the table."""
+    if fmt not in HIERARCHICAL:
+        raise InputError(f"--validate-bks needs a PDPTW set with route files, not {fmt}")
+    directory = Path(directory) if directory is not None else default_instance_dir(fmt)
     solutions = directory / "bks_solutions"
     if not solutions.is_dir():
         raise InputError(f"{directory}: no bks_solutions/ folder to validate")
     table = read_bks(directory)
-    instances = {p.stem: p for p in list_instances(directory, "lilim")}
+    instances = {p.stem: p for p in list_instances(directory, fmt)}
     rows = []
     for sol_path in sorted(solutions.glob("*.txt")):
         name = sol_path.name.split(".")[0]
@@ -591,7 +653,13 @@ def validate_bks(
         bks = table.get(name)
         rows.append(
             validate_solution(
-                instances[name], sol_path, bks, scale=scale, time_rounding=time_rounding, tol=tol
+                instances[name],
+                sol_path,
+                bks,
+                fmt=fmt,
+                scale=scale,
+                time_rounding=time_rounding,
+                tol=tol,
             )
         )
     n = len(rows)
@@ -609,9 +677,10 @@ def validate_bks(
         ),
     }
     params = {
+        "format": fmt,
         "dir": str(directory),
         "tol": tol,
-        "scale": scale or DEFAULT_SCALE["lilim"],
+        "scale": scale or DEFAULT_SCALE[fmt],
         "time_rounding": time_rounding,
     }
     return QualityResult(rows, summary, params)
@@ -622,12 +691,13 @@ def validate_solution(
     solution_path: Path,
     bks: Bks | None,
     *,
+    fmt: Format = "lilim",
     scale: int | None = None,
     time_rounding: Rounding = "nearest",
     tol: float = BKS_TOL,
 ) -> dict[str, Any]:
     """One row of the BKS validation table."""
-    instance = read_instance(instance_path, "lilim", scale=scale, time_rounding=time_rounding)
+    instance = read_instance(instance_path, fmt, scale=scale, time_rounding=time_rounding)
     routes = read_lilim_solution(solution_path)
     plan = plan_from_task_routes(instance, routes)
     verdict = check(instance, plan)
@@ -674,28 +744,38 @@ def default_out(fmt: str, *, quick: bool = False, validate: bool = False) -> Pat
 
 
 NOTES = (
-    "cost = Euclidean route length in double precision (true_cost), comparable with BKS.",
+    "cost = route length in double precision (true_cost): Euclidean for Li & Lim and "
+    "Cordeau, the explicit travel-time matrix (minutes) for Sartori; comparable with BKS.",
     "check_ok: dispatch.check on the scaled integer problem; exact_ok: the same route "
-    "sequences re-timed on the unrounded plane in double precision "
+    "sequences re-timed on the unrounded instance in double precision "
     "(benchmarks.instances.exact_violations), exact_excess: by how much at most, in "
     "instance units.",
-    "valid = complete (unassigned 0) and check_ok and exact_ok. bks_match (Li & Lim) = "
-    "valid with exactly the BKS's vehicle count: an incomplete or inexact plan never "
-    "counts as reaching the BKS vehicles. vehicle_diff = our vehicles - BKS vehicles.",
-    "gap_pct only for valid plans and, for Li & Lim, only for matches.",
+    "valid = complete (unassigned 0) and check_ok and exact_ok. bks_match (Li & Lim, "
+    "Sartori) = valid with exactly the BKS's vehicle count: an incomplete or inexact plan "
+    "never counts as reaching the BKS vehicles. vehicle_diff = vehicles - BKS vehicles.",
+    "gap_pct only for valid plans and, for Li & Lim and Sartori, only for matches.",
+    "Every peer's routes are rebuilt into our Plan and judged by the same checker and "
+    "exact re-check as ours (prefix vroom_, pyvrp_).",
     "VROOM (no seed, deterministic) runs once per instance: its columns repeat on each "
-    "seed's row, but every vroom_* summary figure counts each instance once.",
-    "Mean gaps: over every plan with a gap, and over the instances where VROOM and ours "
-    "(in every seed) both reach the BKS vehicle count (both_bks_vehicles_instances).",
-    "engine: the plan's stats['engine'], else stats['solver'] (native, ortools, vroom...).",
+    "seed's row, but every vroom_* summary figure counts each instance once. PyVRP is "
+    "seeded: it runs once per instance and seed (the row's seed) and counts per run.",
+    "Mean gaps: over every plan with a gap, and over the instances where every solver "
+    "(ours and PyVRP in every seed, VROOM once) reaches the BKS vehicle count "
+    "(all_bks_vehicles_instances, *_mean_gap_pct_all).",
+    "Vehicles first for every solver through the same fixed cost per vehicle, above any "
+    "total distance; one solve each within the time limit (no separate fleet "
+    "minimisation stage for PyVRP or VROOM).",
+    "engine: the plan's stats['engine'], else stats['solver'] (native, ortools, vroom, pyvrp).",
     "seconds = wall clock of the solve call; VROOM: exploration level 5, 1 thread, the "
-    "time limit as a timeout.",
+    "time limit as a timeout; PyVRP: its default iterated local search, 1 thread, "
+    "MaxRuntime(time limit).",
 )
 
 
 def cli(
     fmt: Annotated[
-        BenchFormat, typer.Option("--format", help="Benchmark set: lilim or cordeau.")
+        BenchFormat,
+        typer.Option("--format", help="Benchmark set: lilim, sartori or cordeau."),
     ] = BenchFormat.lilim,
     directory: Annotated[
         Path | None,
@@ -712,9 +792,17 @@ def cli(
     instances: Annotated[
         str | None, typer.Option("--instances", help="Comma list of names, e.g. lc101,lr201.")
     ] = None,
+    peers: Annotated[
+        str | None,
+        typer.Option(
+            "--peers",
+            help="Peer solvers run side by side, comma list of vroom,pyvrp or 'none' "
+            "(default: both for lilim and sartori, none for cordeau).",
+        ),
+    ] = None,
     vroom: Annotated[
         bool | None,
-        typer.Option("--vroom/--no-vroom", help="Run VROOM side by side (default: on for lilim)."),
+        typer.Option("--vroom/--no-vroom", help="Add VROOM to / drop it from the peers."),
     ] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", min=1, help="Instances solved in parallel processes.")
@@ -760,13 +848,16 @@ def cli(
     if time_rounding is None:
         time_rounding = TimeRounding.ceil if fmt_s == "cordeau" else TimeRounding.nearest
     if validate:
-        if fmt_s != "lilim":
-            raise typer.BadParameter("--validate-bks needs --format lilim (BKS route files)")
-        result = validate_bks(directory, scale=scale, time_rounding=time_rounding.value)
+        if fmt_s not in HIERARCHICAL:
+            raise typer.BadParameter(
+                "--validate-bks needs --format lilim or sartori (BKS route files)"
+            )
+        result = validate_bks(directory, fmt=fmt_s, scale=scale, time_rounding=time_rounding.value)
         target = out or default_out(fmt_s, validate=True)
+        title = {"lilim": "Li & Lim", "sartori": "Sartori & Buriol"}[fmt_s]
         paths = write_results(
             target,
-            title="Li & Lim BKS route files: checker and distance",
+            title=f"{title} BKS route files: checker and distance",
             rows=result.rows,
             columns=VALIDATION_COLUMNS,
             summary=result.summary,
@@ -789,7 +880,7 @@ def cli(
         side = res["side"]
         seconds = "-" if side["seconds"] is None else f"{side['seconds']:.1f}"
         console.print(
-            f"{res['base']['instance']:>8} {job.solver:<5} seed={job.seed} "
+            f"{res['base']['instance']:>10} {job.solver:<5} seed={job.seed} "
             f"engine={side['engine']} vehicles={side['vehicles']} cost={side['cost']} "
             f"gap={side['gap_pct']} valid={side['valid']} {seconds}s"
         )
@@ -800,6 +891,7 @@ def cli(
         time_limit_s=limit,
         seeds=_parse_seeds(seeds),
         names=names,
+        peers=peers,
         vroom=vroom,
         jobs=jobs,
         scale=scale,
@@ -808,7 +900,8 @@ def cli(
         on_done=progress,
     )
     target = out or default_out(fmt_s, quick=quick)
-    columns = [c for c in QUALITY_COLUMNS if result.params["vroom"] or not c.startswith("vroom_")]
+    left_out = [f"{p}_" for p in PEERS if p not in result.params["peers"].split(",")]
+    columns = [c for c in QUALITY_COLUMNS if not c.startswith(tuple(left_out))]
     paths = write_results(
         target,
         title=f"Solver quality vs best-known: {fmt_s}",

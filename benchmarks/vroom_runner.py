@@ -1,11 +1,12 @@
-"""Solve a Li & Lim instance with VROOM (pyvroom), as a yardstick for our solver.
+"""Solve a PDPTW instance (Li & Lim, Sartori & Buriol) with VROOM (pyvroom), as a
+yardstick for our solver.
 
 VROOM sees exactly the integers our solver sees: scaled travel times as durations,
 scaled distances as costs (the same matrix unless times are rounded up), scaled windows
 and service times, the same fleet and the same fixed cost per vehicle (its only lever
 for fewer vehicles: VROOM has no explicit vehicle-minimisation stage). Its routes are
-re-timed into a `Plan` by `plan_from_task_routes`, so the same checker and the same
-double-precision cost judge both solvers.
+re-timed into a `Plan` by `benchmarks.peers.peer_plan`, so the same checker and the same
+double-precision cost judge every solver.
 
 pyvroom is an optional dependency (the ``bench`` extra); it is imported on first use.
 """
@@ -13,34 +14,19 @@ pyvroom is an optional dependency (the ``bench`` extra); it is imported on first
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.instances import BenchInstance, plan_from_task_routes
+from benchmarks.instances import BenchInstance
+from benchmarks.peers import PEERS, PeerRun, peer_plan
 from dispatch.errors import InputError, SolverError
-from dispatch.result import Plan
-
-logger = logging.getLogger(__name__)
 
 #: VROOM's strongest search setting.
 EXPLORATION_LEVEL = 5
 
 
-@dataclass(frozen=True, slots=True)
-class VroomRun:
-    """One VROOM solve: node-id routes, the plan built from them, wall-clock seconds."""
-
-    routes: list[list[int]]
-    plan: Plan
-    seconds: float
-    vroom_cost: int
-    unassigned: int
-
-
 def vroom_input(instance: BenchInstance) -> Any:
-    """A `vroom.Input` for a Li & Lim `instance` (shipments = the requests).
+    """A `vroom.Input` for a PDPTW `instance` (shipments = the requests).
 
     Returns ``vroom.Input``; typed Any since pyvroom is imported on first use.
     """
@@ -48,8 +34,11 @@ def vroom_input(instance: BenchInstance) -> Any:
         import vroom
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SolverError("pyvroom is not installed (pip install 'noriai[bench]')") from exc
-    if instance.format != "lilim":
-        raise InputError(f"{instance.name}: the VROOM runner handles Li & Lim instances only")
+    if instance.format not in PEERS["vroom"].formats:
+        raise InputError(
+            f"{instance.name}: the VROOM runner handles {', '.join(PEERS['vroom'].formats)} "
+            f"instances only, not {instance.format} (no ride-time limits)"
+        )
     problem = instance.problem
     inp = vroom.Input()
     inp.set_durations_matrix("car", problem.time_s.tolist())
@@ -89,7 +78,7 @@ def vroom_input(instance: BenchInstance) -> Any:
 
 def solve_vroom(
     instance: BenchInstance, time_limit_s: float | None, *, threads: int = 1
-) -> VroomRun:
+) -> PeerRun:
     """Solve `instance` with VROOM (exploration level 5, `threads` threads, stopped
     after `time_limit_s` seconds when given) and rebuild its routes as our `Plan`."""
     inp = vroom_input(instance)
@@ -98,26 +87,9 @@ def solve_vroom(
     solution = inp.solve(exploration_level=EXPLORATION_LEVEL, nb_threads=threads, timeout=timeout)
     seconds = time.perf_counter() - started
     out = solution.to_dict()
-    routes = []
-    for route in sorted(out.get("routes", []), key=lambda r: r["vehicle"]):
-        nodes = [int(s["id"]) for s in route["steps"] if s["type"] in ("pickup", "delivery")]
-        if nodes:
-            routes.append(nodes)
-    stats = {"solver": "vroom", "solve_seconds": round(seconds, 3)}
-    plan = plan_from_task_routes(instance, routes, stats=stats)
-    summary = out.get("summary", {})
-    logger.info(
-        "vroom %s: %d routes, %d unassigned, cost %s, %.2f s",
-        instance.name,
-        len(routes),
-        summary.get("unassigned", 0),
-        summary.get("cost"),
-        seconds,
-    )
-    return VroomRun(
-        routes=routes,
-        plan=plan,
-        seconds=seconds,
-        vroom_cost=int(summary.get("cost", 0)),
-        unassigned=len(plan.unassigned),
-    )
+    routes = [
+        [int(s["id"]) for s in route["steps"] if s["type"] in ("pickup", "delivery")]
+        for route in sorted(out.get("routes", []), key=lambda r: r["vehicle"])
+    ]
+    cost = int(out.get("summary", {}).get("cost", 0))
+    return peer_plan(instance, "vroom", routes, seconds=seconds, peer_cost=cost)

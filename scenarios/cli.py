@@ -130,12 +130,15 @@ def _load(path: Path) -> Any:
 
 def kpi_table(kpis: dict[str, float], title: str | None = None) -> Table:
     """A rich table: Japanese label, English label, value, unit (rejection reasons
-    that did not occur are left out)."""
+    that did not occur, and the bins of the report's histogram and reliability table,
+    are left out)."""
+    from scenarios.metrics import TABLE_ONLY_PREFIXES
     from scenarios.report import format_kpi, kpi_labels
 
     labels = kpi_labels()
     table = Table("指標", "KPI", "value 値", "unit 単位", title=title)
     keys = [*(k for k in labels if k in kpis), *(k for k in kpis if k not in labels)]
+    keys = [k for k in keys if not k.startswith(TABLE_ONLY_PREFIXES)]
     for key in (k for k in keys if not (k.startswith("rejected_") and kpis[k] == 0)):
         ja, en, unit = labels.get(key, (key, key, ""))
         table.add_row(ja, en, format_kpi(kpis[key], unit), unit)

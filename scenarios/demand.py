@@ -17,7 +17,10 @@ Generated days follow the way elderly residents use a shared taxi:
   earlier day (``advance_share``); a return is often booked in the same call;
 - fates fixed in advance: cancellations and no-shows at their rates;
 - **shop orders** come in from ``deliveries.order_from`` to the cut-off, a few after
-  it (they are refused, as a phone operator would).
+  it (they are refused, as a phone operator would);
+- with ``[standing]``, **standing riders** (定期予約: dialysis, day care) ride by their
+  weekly rule on ``standing.on``, booked the evening before (`scenarios.standing`),
+  besides the generated rides.
 
 Everything is drawn from ``seed`` in independent streams (homes, rides, deliveries),
 never from the fleet: every variant of a sweep sees the same callers.
@@ -28,6 +31,7 @@ Replayed days (``demand.source = "replay"``) turn recorded bookings into the sam
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -38,6 +42,7 @@ from routing.snapping import Snapper, random_points_near_roads
 from scenarios.calls import Call, LonLat
 from scenarios.districts import Districts, distance_m
 from scenarios.spec import ScenarioSpec, parse_clock
+from scenarios.standing import standing_calls, standing_riders
 from scenarios.tables import Poi
 
 #: Relative density of homes along a road of each OSM class.
@@ -101,12 +106,25 @@ def make_demand(spec: ScenarioSpec, seed: int, graph: RoadGraph | None) -> Deman
         *ride_calls(spec, homes, rng_rides),
         *delivery_calls(spec, homes, rng_orders),
         *visit_calls(spec, homes, rng_visits),
+        *standing_demand(spec, homes, seed),
     ]
     where = districts_of(spec)
     calls = [replace(c, district=where.of(c.home)) for c in calls]
     calls = hand_over(spec, calls, rng_hand_over)
     calls.sort(key=lambda c: (c.booked_at, c.request_id))
     return Demand(tuple(calls), tuple(homes))
+
+
+def standing_demand(spec: ScenarioSpec, homes: Sequence[LonLat], seed: int) -> list[Call]:
+    """The standing riders' calls on ``standing.on`` (none without ``[standing]``): the
+    riders come from the seed's own stream, so the other callers stay the same."""
+    st = spec.standing
+    if st is None:
+        return []
+    assert st.on is not None  # the spec's checks ask for it
+    rides = spec.demand.rides_per_day * spec.demand.scale
+    riders = standing_riders(st, homes, spec.pois, rides_per_day=rides, seed=seed)
+    return standing_calls(st, riders, st.on)
 
 
 # -- homes --------------------------------------------------------------------------------

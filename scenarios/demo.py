@@ -4,7 +4,8 @@
 town's roads (the settings' ``NORIAI_TOWN_GRAPH``, speed factor and snapping distance
 replace the study's map settings), simulates one seeded day — phone calls from 8:30,
 quotes and promises, shop orders by 11:00, re-optimisation, vehicles driving the plan
-— and reports its KPIs. The plan is checked by the independent checker at every
+as the study's noise has it (late legs, slow boarding: `scenarios.noisy`), refused
+callers taking another time or calling back — and reports its KPIs. The plan is checked by the independent checker at every
 re-optimisation.
 """
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from dispatch.quote import REJECTION_TEXT, QuoteRejection
 from routing.transit.journeys import NO_JOURNEY_TEXT
+from scenarios.forecasts import BINS, bin_key
 from scenarios.results import DayResult, TripRecord, TripStatus, VehicleRecord
 
 NAN = float("nan")
@@ -49,6 +50,20 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
     **{r.value: REJECTION_TEXT[r] for r in QuoteRejection},
     **SIM_REJECTIONS,
 }
+
+#: The lateness histogram: (KPI, low, high, label) of pickup − promised window end, in
+#: minutes (low excluded, high included; negative: before the window closed).
+LATENESS_BINS: tuple[tuple[str, float, float, str], ...] = (
+    ("pickup_margin_bin_early_10", -math.inf, -10.0, "≤ −10"),
+    ("pickup_margin_bin_early_5", -10.0, -5.0, "−10〜−5"),
+    ("pickup_margin_bin_early_0", -5.0, 0.0, "−5〜0"),
+    ("pickup_margin_bin_late_2", 0.0, 2.0, "0〜2"),
+    ("pickup_margin_bin_late_5", 2.0, 5.0, "2〜5"),
+    ("pickup_margin_bin_late_10", 5.0, 10.0, "5〜10"),
+    ("pickup_margin_bin_late_more", 10.0, math.inf, "> 10"),
+)
+#: KPIs that only feed a report table (histogram, reliability bins), not the summary.
+TABLE_ONLY_PREFIXES = ("pickup_margin_bin_", "risk_bin")
 
 KPI_LABELS: dict[str, tuple[str, str, str]] = {
     "requests": ("申込み", "requests", "件"),
@@ -157,6 +172,56 @@ KPI_LABELS: dict[str, tuple[str, str, str]] = {
     "reopt_accepted": ("採用された再最適化", "re-optimisations adopted", "回"),
     "plan_checks": ("計画の検査", "independent plan checks", "回"),
     "plan_violations": ("制約違反", "constraint violations found", "件"),
+    "pickup_late_share": ("お迎えが約束より遅れた割合", "pickups after the promised window", "%"),
+    "pickup_late_p50_min": ("お迎えの遅れ（中央値）", "pickup lateness, median", "分"),
+    "pickup_late_p90_min": ("お迎えの遅れ（90パーセンタイル）", "pickup lateness, 90th pct", "分"),
+    "pickup_late_max_min": ("お迎えの遅れ（最大）", "pickup lateness, worst", "分"),
+    "promises_made": ("約束した予約", "promises made", "件"),
+    "promises_broken": ("守れなかった約束", "promises reported broken", "件"),
+    "promises_kept_share": ("約束を守れた割合", "promises kept (none reported broken)", "%"),
+    "delay_reports": ("遅れの報告", "delay reports by cars", "件"),
+    "position_reports": ("早着の報告", "early-arrival (position) reports", "件"),
+    "dispatcher_interventions": (
+        "配車担当の介入（別の車へ・配車不能）",
+        "dispatcher interventions (a delay moved a booking to another car, or off every car)",
+        "件",
+    ),
+    "risk_forecasts": ("遅延のおそれの予測", "lateness forecasts with an outcome", "件"),
+    "risk_brier": ("予測の Brier スコア", "Brier score of the forecasts", ""),
+    "risk_base_rate": ("遅れた停車の割合（予測時点）", "forecasts whose stop was late", "%"),
+    "risk_brier_base_rate": (
+        "Brier スコア（常に平均値を予測した場合）",
+        "Brier score of always forecasting the base rate",
+        "",
+    ),
+    **{
+        key: (f"お迎え − 約束の終わり {label} 分", f"pickup − promise end, {label} min", "件")
+        for key, _, _, label in LATENESS_BINS
+    },
+    **{
+        bin_key(k, what): (f"予測 {k}/{BINS}：{ja}", f"forecast bin {k}/{BINS}: {en}", "")
+        for k in range(BINS)
+        for what, ja, en in (
+            ("n", "件数", "count"),
+            ("late", "遅れた件数", "late"),
+            ("p_sum", "予測確率の合計", "sum of predictions"),
+        )
+    },
+    "risk_forecasts_horizon": (
+        "1時間以内の停車の予測",
+        "forecasts of stops within the board's hour",
+        "件",
+    ),
+    "risk_brier_horizon": ("Brier スコア（1時間以内）", "Brier score within the hour", ""),
+    "risk_base_rate_horizon": ("遅れた割合（1時間以内）", "late share within the hour", "%"),
+    "risk_flagged_stops": ("遅延のおそれと表示した停車", "stops the board flagged at risk", "件"),
+    "risk_flagged_late": ("表示後に実際に遅れた停車", "flagged stops that were late", "件"),
+    "risk_late_stops": ("遅れた停車（予測あり）", "late stops (forecast)", "件"),
+    "callers_took_alternative": ("代わりの時間で予約", "took an alternative time", "件"),
+    "callers_called_back": ("かけ直した人", "callers who called back", "件"),
+    "callers_booked_on_call_back": ("かけ直して予約", "booked on calling back", "件"),
+    "callers_served_on_call_back": ("かけ直して乗車", "served after calling back", "件"),
+    "callers_gave_up": ("あきらめた人", "callers who gave up", "件"),
 }
 
 
@@ -207,11 +272,37 @@ def _mean(xs: Iterable[float]) -> float:
     return statistics.fmean(xs) if xs else NAN
 
 
-def _p95(xs: Sequence[float]) -> float:
+def _quantile(xs: Sequence[float], q: float) -> float:
+    """The nearest-rank `q` quantile (NaN when empty)."""
     if not xs:
         return NAN
     ordered = sorted(xs)
-    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))]
+
+
+def _p95(xs: Sequence[float]) -> float:
+    return _quantile(xs, 0.95)
+
+
+def lateness_kpis(rides: Sequence[TripRecord]) -> dict[str, float]:
+    """How late rides served were picked up against the promised window's end: the share
+    late, p50 / p90 / max of the minutes late (0 when on time) and the histogram of
+    pickup − window end (`LATENESS_BINS`, counts)."""
+    margins = [
+        (t.pickup_time - t.promised_end) / 60
+        for t in rides
+        if t.pickup_time is not None and t.promised_end is not None
+    ]
+    late = [max(0.0, m) for m in margins]
+    out = {
+        "pickup_late_share": _share(sum(m > 0 for m in margins), len(margins)),
+        "pickup_late_p50_min": _quantile(late, 0.5),
+        "pickup_late_p90_min": _quantile(late, 0.9),
+        "pickup_late_max_min": max(late, default=NAN),
+    }
+    for key, lo, hi, _ in LATENESS_BINS:
+        out[key] = float(sum(lo < m <= hi for m in margins))
+    return out
 
 
 def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]:
@@ -256,6 +347,7 @@ def day_kpis(day: DayResult, costs: CostModel | None = None) -> dict[str, float]
         t.shift_from_asked_s / 60 for t in rides if t.shift_from_asked_s is not None
     )
     out["mean_ride_time_min"] = _mean(t.on_board_s / 60 for t in rides if t.on_board_s is not None)
+    out.update(lateness_kpis(rides))
     out.update(_journey_kpis(trips, rides))
     detours = [t.ride_time_s / t.direct_time_s for t in rides if t.ride_time_s and t.direct_time_s]
     out["mean_detour_ratio"] = _mean(detours)

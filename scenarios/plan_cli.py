@@ -110,7 +110,7 @@ def shifts_command(
     from dispatch.shifts import ShiftRules, ShiftSearch
     from scenarios.report import section_markdown, write_report
     from scenarios.shift_plan import PlanSettings, plan_and_verify, plan_window
-    from scenarios.shift_report import shift_section
+    from scenarios.shift_report import shift_answer, shift_section
     from scenarios.simulate import simulate_day
 
     console = Console()
@@ -152,11 +152,13 @@ def shifts_command(
         wall = time.perf_counter() - t0
         out_dir = out or Path("reports") / f"{spec.stem}-shifts"
         section = shift_section(study)
+        opening, rest = shift_answer(section)
         report = write_report(
             out_dir,
             [*study.roster_days, *study.final.days],
             title=f"{loaded.name} — 勤務計画 shift plan",
-            sections=[section],
+            sections=[rest],
+            answer=opening,
         )
         (out_dir / "shifts.md").write_text(section_markdown(section), encoding="utf-8")
         _write_shifts_csv(out_dir / "shifts.csv", study)

@@ -604,6 +604,7 @@ def review_bars(sweep: SweepTable, kpis: Sequence[tuple[str, str, str, str]]) ->
         words = [ja, en] if japanese_font() else [en]
         ax.set_title("\n".join(textwrap.fill(w, 24) for w in words), fontsize=7)
         ax.grid(axis="y", alpha=0.3)
+    return fig
 
 
 # --- shift plans -----------------------------------------------------------------------

@@ -33,6 +33,9 @@ class Outcome:
     promise: TimeWindow | None = None  # the window told to the caller
     booked: bool = False  # a booking exists in the live day
     cancel_reason: str = "caller_cancelled"
+    callbacks: int = 0  # times the refused caller called back (``[callers]``)
+    alternative: bool = False  # booked at an alternative time the caller took
+    gave_up: bool = False  # refused, the caller gave up (``[callers]``)
 
 
 _ENDED = {

@@ -3,9 +3,12 @@ plus CSV files a spreadsheet can open.
 
 ``write_report(out_dir, results, sweep, title=...)`` writes into ``out_dir``:
 
-- ``report.html`` — summary table of KPIs per variant, optional study sections (the
-  answer to the planners' question), the sweep's fleet curve and table, service-quality
-  distributions, fairness by district, a vehicle Gantt chart and a map of demand and
+- ``report.html`` — it opens with the answer: the planners' question and its answer in
+  a sentence or two, read from the results (`ReportAnswer`; `read_answer` when the caller
+  has no question of its own), then the two or three key figures; the long tables
+  follow: KPIs per variant, study sections, the sweep's table, service-quality
+  distributions, on noisy days the lateness histogram and the lateness risk's reliability
+  table, fairness by district, a vehicle Gantt chart and a map of demand and
   routes. Figures are embedded as base64 PNG (the page works offline, by e-mail, with no
   CDN) and also written to ``figures/`` for slides;
 - ``kpis.csv`` — one row per simulated day (scenario, variant, seed, every KPI);
@@ -28,7 +31,8 @@ from typing import Any
 import jinja2
 
 from routing.errors import InputError
-from scenarios import plots
+from scenarios import forecasts, plots
+from scenarios.metrics import LATENESS_BINS, TABLE_ONLY_PREFIXES
 from scenarios.results import DayResult
 from scenarios.sweep import SweepTable
 
@@ -78,6 +82,95 @@ class ReportSection:
     figures: tuple[ReportFigure, ...] = ()
     tables: tuple[ReportTable, ...] = ()
     emphasis: bool = False  # the answer box
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAnswer:
+    """What a report opens with: the question and its answer, one or two sentences each
+    as (Japanese, English), and the caller's own key figures (a study's fleet curve)."""
+
+    question: tuple[str, str]
+    answer: tuple[str, str]
+    figures: tuple[ReportFigure, ...] = ()
+    #: standard figures that `figures` stand for (left out of the page)
+    instead_of: tuple[str, ...] = ()
+
+
+#: The standard figures that may follow the answer, best first (up to `KEY_FIGURES` in all).
+KEY_FIGURE_ORDER = (
+    "fleet_within_promise_share",
+    "fleet_served_share",
+    "wait_vs_promise",
+    "districts",
+    "map",
+)
+KEY_FIGURES = 3
+
+
+def read_answer(results: Sequence[DayResult], sweep: SweepTable | None = None) -> ReportAnswer:
+    """The answer the data give when the caller asks no question of its own: with several
+    variants, which one keeps the most requests within the promised window (and the
+    least); with one, how many requests it served and kept within the promise."""
+    means = _variant_means(results, sweep)
+    within = {v: m[_WITHIN] for v, m in means.items() if m.get(_WITHIN) is not None}
+    if len(within) >= 2:
+        best = max(within, key=within.__getitem__)
+        worst = min(within, key=within.__getitem__)
+        b, w = format_kpi(within[best], "%"), format_kpi(within[worst], "%")
+        return ReportAnswer(
+            (
+                f"{len(within)}通りのうち、約束時間内に運べる予約が最も多いのはどれか。",
+                f"Of the {len(within)} variants, which keeps the most requests within the "
+                "promised window?",
+            ),
+            (
+                f"{best}：約束時間内 {b}。最も低いのは {worst} の {w}。",
+                f"{best}: {b} within the promise; the lowest is {worst}, at {w}.",
+            ),
+        )
+    if not means:
+        raise InputError("report: no KPIs to read an answer from")
+    variant, m = next(iter(means.items()))
+    served, kept = format_kpi(m.get("served_share"), "%"), format_kpi(m.get(_WITHIN), "%")
+    n = format_kpi(m.get("requests"), "件")
+    return ReportAnswer(
+        (
+            f"{variant}：申込みをどれだけ運び、約束どおりの時間に迎えられたか。",
+            f"{variant}: how many requests were carried, and picked up on time?",
+        ),
+        (
+            f"申込み {n}件（1日平均）のうち {served} を運び、約束時間内は {kept}。",
+            f"Of {n} requests a day, {served} were carried and {kept} picked up within "
+            "the promised window.",
+        ),
+    )
+
+
+_WITHIN = "within_promise_share"
+
+
+def _variant_means(
+    results: Sequence[DayResult], sweep: SweepTable | None
+) -> dict[str, dict[str, float | None]]:
+    """Per variant (in order), each KPI's mean over seeds: the sweep's when given."""
+    if sweep is not None and sweep.variants():
+        return {v: {k: sweep.mean(v, k) for k in sweep.kpi_names()} for v in sweep.variants()}
+    out: dict[str, dict[str, float | None]] = {}
+    for variant, days in plots.by_variant(results).items():
+        keys = dict.fromkeys(k for d in days for k in d.kpis)
+        out[variant] = {
+            k: statistics.fmean(float(d.kpis[k]) for d in days if k in d.kpis) for k in keys
+        }
+    return out
+
+
+def key_figures(
+    answer: ReportAnswer, figs: Mapping[str, ReportFigure], limit: int = KEY_FIGURES
+) -> list[ReportFigure]:
+    """The figures that follow the answer: its own, then the standard ones, best first."""
+    out = list(answer.figures[:limit])
+    standard = [n for n in KEY_FIGURE_ORDER if n in figs and n not in answer.instead_of]
+    return out + [figs[n] for n in standard][: limit - len(out)]
 
 
 def figure(
@@ -176,6 +269,8 @@ def summary_table(results: Sequence[DayResult]) -> ReportTable:
     header = ("指標", "KPI", "単位 unit", *(f"{v} (n={len(rs)})" for v, rs in groups.items()))
     rows = []
     for key in kpi_order(results, labels):
+        if key.startswith(TABLE_ONLY_PREFIXES):
+            continue  # drawn in its own table (`noise_section`)
         ja, en, unit = labels.get(key, (key, key, ""))
         cells = []
         for rs in groups.values():
@@ -195,6 +290,62 @@ def summary_table(results: Sequence[DayResult]) -> ReportTable:
                 )
         rows.append((ja, en, unit, *cells))
     return ReportTable(header, tuple(rows))
+
+
+def _pooled(rs: Sequence[DayResult], key: str) -> float:
+    """A count KPI summed over seeds (missing: 0)."""
+    return sum(float(r.kpis.get(key, 0.0)) for r in rs)
+
+
+def noise_section(results: Sequence[DayResult]) -> ReportSection | None:
+    """How the promises held on noisy days: the lateness histogram and the reliability
+    table of the lateness risk, seeds pooled (None: no noisy day among `results`)."""
+    groups = {v: rs for v, rs in plots.by_variant(results).items() if _noisy(rs)}
+    if not groups:
+        return None
+    head = tuple(f"{v} (n={len(rs)})" for v, rs in groups.items())
+    hist = []
+    for key, _, _, label in LATENESS_BINS:
+        cells = []
+        for rs in groups.values():
+            n = _pooled(rs, key)
+            total = sum(_pooled(rs, k) for k, *_ in LATENESS_BINS)
+            bar = "█" * round(20 * n / total) if total else ""
+            cells.append(f"{n:.0f} {bar}")
+        hist.append((label, *cells))
+    rel = []
+    for k in range(forecasts.BINS):
+        lo, hi = k / forecasts.BINS, (k + 1) / forecasts.BINS
+        cells = []
+        for rs in groups.values():
+            n = _pooled(rs, forecasts.bin_key(k, "n"))
+            late = _pooled(rs, forecasts.bin_key(k, "late"))
+            p = _pooled(rs, forecasts.bin_key(k, "p_sum"))
+            cells.append(f"{p / n:.2f} → {late / n:.2f} (n={n:.0f})" if n else "–")
+        rel.append((f"{lo:.1f}–{hi:.1f}", *cells))
+    return ReportSection(
+        "計画どおりにいかない日：約束の守られ方",
+        "Days that do not go to plan: how the promises held",
+        paragraphs=(
+            (
+                "車は雑音モデル（dispatch.noise）のとおりに走り、遅れと早着を運行中の"
+                "配車に報告します。お迎え − 約束時間帯の終わり（分）の分布と、"
+                "遅延のおそれの予測（予測 → 実際に遅れた割合）です。",
+                "Cars drive as the noise model (dispatch.noise) draws it and report their "
+                "delays and early arrivals to the live dispatch. Below: pickup minus the "
+                "promised window's end (minutes), and the lateness risk's forecasts "
+                "(predicted → share observed late), seeds pooled.",
+            ),
+        ),
+        tables=(
+            ReportTable(("お迎え − 約束の終わり（分）", *head), tuple(hist)),
+            ReportTable(("予測確率 predicted", *head), tuple(rel)),
+        ),
+    )
+
+
+def _noisy(rs: Sequence[DayResult]) -> bool:
+    return any("risk_forecasts" in r.kpis or "delay_reports" in r.kpis for r in rs)
 
 
 def sweep_table(sweep: SweepTable) -> ReportTable:
@@ -313,20 +464,28 @@ def write_report(
     *,
     title: str,
     sections: Sequence[ReportSection] = (),
+    answer: ReportAnswer | None = None,
 ) -> Path:
     """Write ``report.html`` and its CSVs into ``out_dir``; return the HTML's path.
 
     ``results`` are the days to describe (the first one is drawn as Gantt chart and
     map); ``sweep`` adds the fleet curves, the sweep table and ``sweep.csv``;
-    ``sections`` (from a study) come right after the summary.
+    ``answer`` opens the page (`read_answer` of the data when None), its key figures
+    after it; ``sections`` (from a study) come right after the summary table.
     """
     if not results and sweep is None:
         raise InputError("report: nothing to report (no days and no sweep)")
     out_dir = Path(out_dir)
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
+    noisy = noise_section(results)
+    if noisy is not None:
+        sections = [*sections, noisy]
+    answer = answer if answer is not None else read_answer(results, sweep)
     figs = standard_figures(results, sweep)
-    for fig in [*figs.values(), *(f for s in sections for f in s.figures)]:
+    key = key_figures(answer, figs)
+    shown = {f.name for f in key} | set(answer.instead_of)
+    for fig in [*figs.values(), *answer.figures, *(f for s in sections for f in s.figures)]:
         (fig_dir / f"{fig.name}.png").write_bytes(fig.png)
     files = []
     if results:
@@ -343,9 +502,11 @@ def write_report(
         variants=list(plots.by_variant(results)),
         seeds=sorted({r.seed for r in results}),
         n_days=len(results),
+        answer=answer,
+        key_figs=key,
         summary=summary_table(results) if results else None,
         sections=sections,
-        figs=figs,
+        figs={n: f for n, f in figs.items() if n not in shown},  # each figure shown once
         sweep=sweep,
         sweep_table=sweep_table(sweep) if sweep is not None else None,
         failed=sweep.failed() if sweep is not None else [],
@@ -407,6 +568,7 @@ figure { margin: 1em 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .9em; }
 .answer { background: #fff8e1; border: 2px solid #f0b400; padding: .6em 1em; font-size: 1.1em; }
+.question { font-weight: bold; }
 .error { color: #b00020; white-space: pre-wrap; font-family: monospace; font-size: .85em; }
 footer { margin-top: 3em; font-size: .8em; color: #666; }
 </style>
@@ -419,6 +581,21 @@ footer { margin-top: 3em; font-size: .8em; color: #666; }
 <span class="en">Scenario {{ scenarios | join(", ") }} · {{ n_days }} simulated days
 ({{ variants | length }} variants, seeds {{ seeds | join(", ") }})
 · generated {{ generated }}</span></p>
+
+<section id="answer">
+<h2>答え <span class="en">Answer</span></h2>
+<p class="question">問い：{{ answer.question[0] }}<br>
+<span class="en">Question: {{ answer.question[1] }}</span></p>
+<p class="answer">{{ answer.answer[0] }}<br>
+<span class="en">{{ answer.answer[1] }}</span></p>
+</section>
+
+{% if key_figs %}
+<section id="key-figures">
+<h2>主な図 <span class="en">Key figures</span></h2>
+{% for f in key_figs %}{{ fig(f) }}{% endfor %}
+</section>
+{% endif %}
 
 {% if summary %}
 <h2>要約 <span class="en">Summary</span></h2>
@@ -438,7 +615,8 @@ footer { margin-top: 3em; font-size: .8em; color: #666; }
 {% endfor %}
 
 {% if sweep %}
-<h2>車両数と変数の比較 <span class="en">Sweep: {{ sweep.variants() | length }} variants</span></h2>
+<h2 id="sweep">車両数と変数の比較
+<span class="en">Sweep: {{ sweep.variants() | length }} variants</span></h2>
 {% for name, f in figs.items() if name.startswith("fleet_") %}{{ fig(f) }}{% endfor %}
 {{ table(sweep_table) }}
 {% if failed %}
@@ -457,9 +635,9 @@ footer { margin-top: 3em; font-size: .8em; color: #666; }
 <h2>乗車時間と迂回 <span class="en">Ride time and detour</span></h2>
 {{ fig(figs["ride_detour"]) }}
 {% endif %}
-{% if "districts" in figs %}
+{% if district_rows %}
 <h2>地区別のサービス水準 <span class="en">Service level by district (fairness)</span></h2>
-{{ fig(figs["districts"]) }}
+{% if "districts" in figs %}{{ fig(figs["districts"]) }}{% endif %}
 <table>
 <tr><th>variant</th><th>地区 district</th><th>予約 requests</th><th>運んだ served</th>
 <th>約束時間内 within promise</th>

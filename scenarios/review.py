@@ -9,9 +9,10 @@ from vehicle-hours (buses from the timetable, cars from their shifts), CO2, stop
 coverage and by district. Without ``[review]`` the options are the three the issue
 asks for: today's lines only, on demand only, and the mix of ``[transit.mix]``.
 
-The report opens with the side-by-side table, then what each option means for the
-remote districts (the worst district per option), the service maps and the usual
-sections of a sweep report.
+The report opens with the answer (which option carries the most callers, which costs
+least a trip) and the options' main KPIs as bars, then the side-by-side table, what
+each option means for the remote districts (the worst district per option), the
+service maps and the usual sections of a sweep report.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from routing.errors import InputError
 from scenarios import plots
 from scenarios.metrics import MIN_DISTRICT_REQUESTS, district_rows
 from scenarios.report import (
+    ReportAnswer,
     ReportSection,
     ReportTable,
     figure,
@@ -131,12 +133,57 @@ def worst_districts(
     return out
 
 
+def review_answer(table: SweepTable, options: Sequence[ReviewOption]) -> ReportAnswer:
+    """What the review's report opens with: which option carries the most callers and
+    which costs least a trip (seed means), and the options' main KPIs as bars."""
+    served = {o.name: table.mean(o.name, "served_share") for o in options}
+    cost = {o.name: table.mean(o.name, "cost_per_trip_yen") for o in options}
+    ranked = [o for o in options if served[o.name] is not None]
+    if not ranked:
+        raise InputError("review: no option has a served share to compare")
+    best = max(ranked, key=lambda o: served[o.name] or 0.0)
+    priced = [o for o in options if cost[o.name] is not None]
+    cheap = min(priced, key=lambda o: cost[o.name] or 0.0) if priced else best
+    (b_ja, b_en), (c_ja, c_en) = option_title(best), option_title(cheap)
+    b_served, b_cost = format_kpi(served[best.name], "%"), format_kpi(cost[best.name], "円")
+    if cheap is best:
+        answer = (
+            f"{b_ja}が、運んだ割合（{b_served}）でも1回あたりの費用（{b_cost}）でも最もよい案です。",
+            f"{b_en} carries the most ({b_served}) at the lowest cost a trip ({b_cost}).",
+        )
+    else:
+        c_cost = format_kpi(cost[cheap.name], "円")
+        answer = (
+            f"最も多く運ぶのは{b_ja}（{b_served}、1回あたり {b_cost}）、"
+            f"1回あたり最も安いのは{c_ja}（{c_cost}）です。",
+            f"{b_en} carries the most ({b_served}, {b_cost} a trip); {c_en} costs least a "
+            f"trip ({c_cost}).",
+        )
+    labels = kpi_labels()
+    bars = figure(
+        "review_kpis",
+        plots.review_bars,
+        table,
+        [(k, *labels.get(k, (k, k, ""))) for k in BAR_KPIS],
+        caption=("案ごとの主な指標（種の平均と範囲）", "Main KPIs per option (seed mean, range)"),
+    )
+    return ReportAnswer(
+        (
+            f"{len(options)}つの案（路線を残す・デマンド交通に置き換える・組み合わせる）のうち、"
+            "どれが最も多く運び、どれが最も安いか。",
+            f"Of the {len(options)} options (keep the lines, replace them on demand, mix), "
+            "which carries the most callers and which costs least?",
+        ),
+        answer,
+        () if bars is None else (bars,),
+    )
+
+
 def sections(
     table: SweepTable, options: Sequence[ReviewOption], results: Sequence[DayResult]
 ) -> list[ReportSection]:
-    """The review's part of the report: the options side by side, the answer in words,
-    the remote districts, and the figures."""
-    labels = kpi_labels()
+    """The review's part of the report after its answer (`review_answer`): the options
+    side by side in words and as a table, the remote districts, the service maps."""
     paras = []
     for o in options:
         ja, en = option_title(o)
@@ -173,18 +220,7 @@ def sections(
             "their shifts).",
         )
     )
-    bars = [(k, *labels.get(k, (k, k, ""))) for k in BAR_KPIS]
     figs = [
-        figure(
-            "review_kpis",
-            plots.review_bars,
-            table,
-            bars,
-            caption=(
-                "案ごとの主な指標（種の平均と範囲）",
-                "Main KPIs per option (seed mean, range)",
-            ),
-        ),
         figure(
             "review_service_maps",
             plots.service_maps,
@@ -200,9 +236,8 @@ def sections(
             "案の比較",
             "The options side by side",
             tuple(paras),
-            tuple(f for f in figs[:1] if f is not None),
+            (),
             (side_by_side(table, options),),
-            emphasis=True,
         )
     ]
     worst = worst_districts(results, options)
@@ -226,7 +261,7 @@ def sections(
                     "Per option, the district with the lowest served share (5 requests or more).",
                 ),
             ),
-            tuple(f for f in figs[1:] if f is not None),
+            tuple(f for f in figs if f is not None),
             (
                 ReportTable(
                     (
@@ -281,6 +316,7 @@ def run_review(
         table,
         title=title,
         sections=sections(table, options, table.results),
+        answer=review_answer(table, options),
     )
     log.info("review %s: %d options x %d seeds (report %s)", spec.name, len(options), seeds, path)
     return path, table

@@ -10,13 +10,14 @@ count requests the rider did not end.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dispatch.shifts import SHORTFALL_TEXT, ShiftRules
 from scenarios import plots
-from scenarios.report import ReportSection, ReportTable, figure, format_kpi
+from scenarios.report import ReportAnswer, ReportSection, ReportTable, figure, format_kpi
 from scenarios.results import DayResult
 from scenarios.shift_plan import (
     SERVED,
@@ -226,6 +227,23 @@ def shift_section(study: ShiftStudy) -> ReportSection:
         tables=(comparison_table(study), shifts_table(study), rounds_table(study)),
         emphasis=True,
     )
+
+
+SHIFT_QUESTION = (
+    "目標の水準を保つ勤務計画は何台・何車両時間か。現行の勤務と比べてどうか。",
+    "Which shift plan keeps the target level, in vehicles and vehicle hours, and how does "
+    "it compare with the current roster?",
+)
+
+
+def shift_answer(section: ReportSection) -> tuple[ReportAnswer, ReportSection]:
+    """What the HTML report opens with (the section's answer and its Gantt), and the rest
+    of the section for after the summary."""
+    answer = ReportAnswer(SHIFT_QUESTION, section.paragraphs[0], section.figures)
+    rest = dataclasses.replace(
+        section, paragraphs=section.paragraphs[1:], figures=(), emphasis=False
+    )
+    return answer, rest
 
 
 def rounds_table(study: ShiftStudy) -> ReportTable:

@@ -19,7 +19,13 @@ exactly as phone operators and drivers would:
   it keeps every promise and costs less). It runs synchronously with a solution limit
   (``dispatch.reopt_solutions``), never a time limit, so the day is reproducible;
 - between events the clock moves in ``time_step_s`` steps (`LiveDay.advance_to`),
-  which drives the vehicles along the plan: stops whose time has come are done.
+  which drives the vehicles along the plan: stops whose time has come are done;
+- with ``[noise]`` the day does not go to plan (`scenarios.noisy`): cars report their
+  delays (`LiveDay.vehicle_delayed`) and early arrivals (`LiveDay.vehicle_position`)
+  as they happen, and every ``noise.forecast_every_min`` the lateness risk of each
+  upcoming stop is recorded to meet its outcome (`scenarios.forecasts`);
+- with ``[callers]`` a refused caller takes an alternative time, calls back later or
+  gives up (`scenarios.callers`).
 
 With ``[transit]`` the same calls are first shared out by mode (`scenarios.modes`):
 on-demand calls and the car legs of feeder trips play through this loop, bus trips are
@@ -38,18 +44,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dispatch.errors import InputError as DispatchInputError
 from dispatch.errors import SolverError
 from dispatch.events import BookingStatus
 from dispatch.live import LiveConfig, LiveDay, solve_job
 from dispatch.model import RideTimePolicy, TimeWindow
-from dispatch.quote import Ask, DeliveryAsk, QuoteConfig, RideAsk, VisitAsk
+from dispatch.quote import Ask, DeliveryAsk, Quote, QuoteConfig, RideAsk, VisitAsk
 from dispatch.result import StepKind
 from dispatch.stop import MaxRuntime, SolutionLimit
 from routing.transit.journeys import Journey
 from routing.transit.timetable import Timetable
 from scenarios import metrics, records
 from scenarios.buses import bus_of_trip
+from scenarios.callers import Choice, choose
 from scenarios.calls import Call
 from scenarios.demand import Demand, districts_of, make_demand, radius_ok
 from scenarios.fixed import (
@@ -61,7 +70,9 @@ from scenarios.fixed import (
     fixed_record,
     transit_service,
 )
+from scenarios.forecasts import Forecasts
 from scenarios.modes import Feeder, Mode, feeder_record, mode_of, on_demand_district, plan_feeder
+from scenarios.noisy import STEP_S, NoisyDriving
 from scenarios.records import Outcome
 from scenarios.results import DayResult, TripRecord, TripStatus, VehicleRecord
 from scenarios.spec import ScenarioSpec
@@ -73,6 +84,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[..., None]
 
 H = 3600
+NAN = float("nan")
 #: A cancellation lands at least this long before the promised pickup window opens.
 CANCEL_BEFORE_S = 300
 #: Re-optimisation runs the engine from the live plan under a solution-count stop, so
@@ -82,8 +94,11 @@ REOPT_GUARD_S = 3.0
 #: After the last shift the clock runs this much longer (late riders are delivered);
 #: the engine's horizon lies beyond it.
 OVERTIME_S = 3 * H
+#: The stream of the seed the noise draws from (demand keeps its own, so the callers are
+#: the same with and without noise).
+NOISE_STREAM = 5
 # event kinds, in the order they are handled at one moment
-_GROUND, _CANCEL, _CALL, _REOPT = -1, 0, 1, 2
+_GROUND, _CANCEL, _CALL, _FORECAST, _REOPT = -1, 0, 1, 2, 3
 
 
 @dataclass(slots=True)
@@ -156,6 +171,8 @@ def simulate_day(
         }
     )
     if run is not None:
+        day.kpis.update(run.noise_kpis())
+        day.kpis.update(run.caller_kpis())
         day.kpis.update(drone_kpis(run.live))
         day.kpis.update(nurse_kpis(run.live, world, spec.visits.feature))
     if service is not None:
@@ -295,7 +312,7 @@ def live_config(spec: ScenarioSpec) -> tuple[LiveConfig, RideTimePolicy]:
     policy = RideTimePolicy(
         alpha=d.max_ride_factor, beta_s=d.max_ride_plus_min * 60, cap_s=d.max_ride_cap_min * 60
     )
-    return LiveConfig(quote=quote), policy
+    return LiveConfig(quote=quote, late_rather_than_never=d.serve_late), policy
 
 
 @dataclass(slots=True)
@@ -315,6 +332,8 @@ class DayRun:
     _calls: dict[str, Call] = field(default_factory=dict)
     _clock: tuple[int, int] = (0, 1)
     _progress: Progress | None = None
+    noisy: NoisyDriving | None = None
+    forecasts: Forecasts | None = None
 
     def __post_init__(self) -> None:
         config, policy = live_config(self.spec)
@@ -341,12 +360,58 @@ class DayRun:
         if self.world.drones is not None:
             for start, end in self.spec.drones.grounded:  # the weather turns at its start
                 self._push(max(start, self.live.now), _GROUND, (start, end))
+        noise = self.spec.noise
+        if noise.enabled:
+            cfg = noise.config()
+            rng = np.random.default_rng([self.seed, NOISE_STREAM])
+            self.noisy = NoisyDriving(cfg, rng, self.live)
+            self.forecasts = Forecasts(cfg)
+            t = self.spec.booking.opens
+            while t <= self._clock[1]:
+                self._push(t, _FORECAST, None)
+                t += noise.forecast_every_min * 60
         every = self.spec.dispatch.reopt_every_min * 60
         if every:
             t = self.spec.booking.opens + every
             while t <= self.spec.service.end:
                 self._push(t, _REOPT, None)
                 t += every
+
+    # -- what the day adds to the KPIs ---------------------------------------------
+    def noise_kpis(self) -> dict[str, float]:
+        """Promises kept, the cars' reports, interventions and the risk's calibration
+        on a noisy day (exact days: {})."""
+        if self.noisy is None or self.forecasts is None:
+            return {}
+        promised = {p.booking_id for p in self.live.ledger}
+        broken = {bp.booking_id for bp in self.live.broken_promises} & promised
+        n = self.noisy
+        return {
+            "promises_made": float(len(promised)),
+            "promises_broken": float(len(broken)),
+            "promises_kept_share": 1 - len(broken) / len(promised) if promised else NAN,
+            "delay_reports": float(n.delay_reports),
+            "position_reports": float(n.position_reports),
+            "dispatcher_interventions": float(n.interventions),
+            **self.forecasts.kpis(self.live),
+        }
+
+    def caller_kpis(self) -> dict[str, float]:
+        """What refused callers did (without ``[callers]``: {})."""
+        if not self.spec.callers.enabled:
+            return {}
+        outs = self.outcomes.values()
+        back = [(rid, o) for rid, o in self.outcomes.items() if o.callbacks]
+        done = BookingStatus.DONE
+        return {
+            "callers_took_alternative": float(sum(o.alternative for o in outs)),
+            "callers_called_back": float(len(back)),
+            "callers_booked_on_call_back": float(sum(o.booked for _, o in back)),
+            "callers_served_on_call_back": float(
+                sum(o.booked and self.live.booking(rid).status is done for rid, o in back)
+            ),
+            "callers_gave_up": float(sum(o.gave_up for o in outs)),
+        }
 
     # -- the loop -------------------------------------------------------------------
     def play(self, progress: Progress | None = None) -> None:
@@ -360,6 +425,9 @@ class DayRun:
                 self._cancel(payload)
             elif kind == _GROUND:
                 self.live.ground_drones(*payload, cause="weather", note="scenario weather")
+            elif kind == _FORECAST:
+                assert self.forecasts is not None
+                self.forecasts.record(self.live)
             else:
                 self._reoptimise()
         self._move_to(self._clock[1])
@@ -377,11 +445,20 @@ class DayRun:
         self._progress(min(max(now - lo, 0), hi - lo), hi - lo)
 
     def _move_to(self, t: int) -> None:
-        """Advance the clock to ``t`` in time steps, stopping for no-shows on the way."""
+        """Advance the clock to ``t`` in time steps, stopping for the cars' reports of a
+        noisy day and for no-shows on the way."""
         live = self.live
         step = self.spec.time_step_s
+        if self.noisy is not None:
+            step = min(step, STEP_S)
         while live.now < t:
             target = min(t, live.now + step)
+            report = self.noisy.next_report(target) if self.noisy is not None else None
+            if report is not None:
+                at, vid = report
+                live.advance_to(max(live.now, at))
+                self.noisy.report(vid)  # type: ignore[union-attr]
+                continue
             due = self._next_no_show(target)
             if due is not None:
                 at, bid = due
@@ -431,6 +508,11 @@ class DayRun:
             # the operator offers the door or another hall; the caller takes the first
             other = quote.alternatives[0].hall_id
             quote = self.live.quote(replace(ask, hall_id=other), booking_id=call.request_id)
+        if not quote.ok and self.spec.callers.enabled and isinstance(ask, RideAsk):
+            answer = self._caller_choice(call, ask, quote)
+            if answer is None:
+                return  # calls back later
+            quote = answer
         if not quote.ok:
             assert quote.reason is not None
             out.rejected = quote.reason.value
@@ -442,6 +524,36 @@ class DayRun:
         cancel_at = self._cancel_time(call, quote.promise)
         if cancel_at is not None:
             self._push(max(cancel_at, self.live.now), _CANCEL, call.request_id)
+
+    def _caller_choice(self, call: Call, ask: RideAsk, quote: Quote) -> Quote | None:
+        """A refused caller's choice (`scenarios.callers`): the quote of the alternative
+        taken, the refusal when they give up, None when they call back later."""
+        out = self.outcomes[call.request_id]
+        choice, alt = choose(
+            self.spec.callers,
+            self.seed,
+            call.request_id,
+            out.callbacks,
+            call.asked_time,
+            quote.alternatives,
+        )
+        if choice is Choice.CALL_BACK:
+            out.callbacks += 1
+            later = self.live.now + self.spec.callers.callback_after_min * 60
+            self._push(later, _CALL, call.request_id)
+            return None
+        if choice is Choice.ACCEPT:
+            assert alt is not None
+            if ask.depart_at is not None:
+                moved = replace(ask, depart_at=alt.time)
+            else:
+                moved = replace(ask, arrive_by=alt.time)
+            taken = self.live.quote(moved, booking_id=call.request_id)
+            if taken.ok:
+                out.alternative = True
+                return taken
+        out.gave_up = True
+        return quote
 
     def _screen(self, call: Call) -> str | None:
         return screen_call(self.spec, self.world, call)

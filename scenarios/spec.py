@@ -23,7 +23,12 @@ typo never silently keeps a default):
   run (kept, cut, retimed, hours), how riders walk and change, bus costs, and who
   serves the callers: the on-demand fleet (``serve = "drt"``, the default), the buses
   (``"fixed"``) or both by time of day and district with feeders (``"mix"``);
-  ``[review]``: the options the bus-line review compares.
+  ``[review]``: the options the bus-line review compares;
+- ``[noise]``: days that do not go to plan (`dispatch.noise`: travel, boarding, late
+  drivers, riders not ready), off unless ``enabled``; ``[callers]``: how a caller
+  refused at the asked time takes an alternative, calls back or gives up;
+  ``[standing]``: standing riders (定期予約, `scenarios.standing`) who ride by their
+  weekly rule on the date ``standing.on``, besides the generated demand.
 
 Clock times are ``"HH:MM"`` (``"-1 17:30"`` = the day before) and become int seconds
 from the start of the service day; distances are metres, durations minutes unless the
@@ -38,6 +43,7 @@ Errors are pydantic `ValidationError`s whose locations are key paths
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -53,9 +59,12 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from dispatch.errors import InputError as DispatchInputError
+from dispatch.noise import NoiseConfig
 from routing.errors import InputError
 from scenarios.tables import NamedPoint, Poi, WeightedPoint, read_centres, read_pois
 from scenarios.tables import read_population as read_population_csv
@@ -188,6 +197,9 @@ class DispatchSpec(_Section):
     delivery_slot_min: int = Field(60, ge=0, le=600)  # hand-over slot promised
     reopt_every_min: int = Field(30, ge=0, le=600)  # 0: never re-optimise
     reopt_solutions: int = Field(20, ge=1, le=10_000)  # per re-optimisation (deterministic)
+    # a car running late picks its rider up late (promise reported broken) rather than
+    # leaving them without a car (`dispatch.live.LiveConfig.late_rather_than_never`)
+    serve_late: bool = False
 
 
 class BreakSpec(_Section):
@@ -359,6 +371,132 @@ class VisitSpec(_Section):
     booked_at: Clock = -DAY + 15 * H  # booked the day before
 
 
+class StandingPurpose(_Section):
+    """One kind of standing trip: where to (a POI category), which days, what times."""
+
+    category: str = Field(min_length=1)
+    weekdays: tuple[Weekday, ...] = Field(min_length=1)
+    arrive_by: Clock | None = None
+    depart_at: Clock | None = None
+    return_after_min: Annotated[int, Field(ge=1, le=24 * 60 - 1)] | None = None
+    weight: Annotated[float, Field(gt=0)] = 1.0
+
+    @model_validator(mode="after")
+    def _one_time(self) -> StandingPurpose:
+        if (self.arrive_by is None) == (self.depart_at is None):
+            raise ValueError("give exactly one of arrive_by and depart_at")
+        return self
+
+
+DEFAULT_STANDING = {
+    "dialysis": StandingPurpose(
+        category="hospital",
+        weekdays=("tue", "fri"),
+        arrive_by=9 * H,
+        return_after_min=240,
+        weight=1.0,
+    ),
+    "day_care": StandingPurpose(
+        category="community_hall",
+        weekdays=("mon", "wed", "fri"),
+        arrive_by=9 * H + 1800,
+        return_after_min=360,
+        weight=1.5,
+    ),
+}
+
+
+class StandingSpec(_Section):
+    """Standing demand: ``share`` of a service day's rides (on average over Mon-Fri)."""
+
+    share: Share = 0.15
+    purposes: dict[str, StandingPurpose] = Field(
+        default_factory=lambda: dict(DEFAULT_STANDING), min_length=1
+    )
+    skip_holidays: bool = True
+    wheelchair_share: Share = 0.1
+    booked_at: Clock = -DAY + 18 * H  # made the evening before
+    # the date simulated: who rides is their weekly rule on it (a scenario needs it)
+    on: date | None = None
+
+
+class NoiseSpec(_Section):
+    """Days that do not go to plan (`dispatch.noise`); off unless ``enabled``.
+
+    Off by default so that a spec written before keeps its figures: every study's
+    numbers stay comparable with what was published, and a planner turns the noise
+    on to ask how well the promises hold. A key left out takes the default of
+    `dispatch.noise.NoiseConfig` (the one statement of the defaults and their grounds);
+    the draws come from their own stream of the scenario's seed, so the callers are
+    the same with and without noise.
+    """
+
+    enabled: bool = False
+    travel_median: float | None = None
+    travel_median_peak: float | None = None
+    residential_sigma: float | None = None
+    residential_sigma_peak: float | None = None
+    arterial_sigma: float | None = None
+    arterial_sigma_peak: float | None = None
+    peak_hours: tuple[tuple[int, int], ...] | None = None
+    residential_kmh: float | None = None
+    arterial_kmh: float | None = None
+    service_sigma: float | None = None
+    companion_sigma: float | None = None
+    wheelchair_sigma: float | None = None
+    driver_late_p: float | None = None
+    driver_late_median_s: float | None = None
+    driver_late_sigma: float | None = None
+    rider_late_p: float | None = None
+    rider_late_median_s: float | None = None
+    rider_late_sigma: float | None = None
+    # how often the lateness risk of every upcoming stop is recorded (its calibration)
+    forecast_every_min: int = Field(15, ge=1, le=600)
+
+    @model_validator(mode="after")
+    def _model(self) -> NoiseSpec:
+        try:
+            self.config()
+        except (DispatchInputError, TypeError) as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def config(self) -> NoiseConfig:
+        """The noise model: the keys given, `NoiseConfig`'s defaults for the rest."""
+        keep = {"enabled", "forecast_every_min"}
+        given = {k: v for k, v in self.model_dump().items() if k not in keep and v is not None}
+        return NoiseConfig.from_plain(given)
+
+
+class CallersSpec(_Section):
+    """How a caller refused at the asked time behaves (off: every refused caller gives up).
+
+    Offered alternatives (代わりの時間), the caller takes the nearest with probability
+    ``accept_max / (1 + exp((shift - accept_half_min) / accept_scale_min))`` of its
+    shift from the asked time in minutes: a logistic fall, because a small shift hardly
+    matters to a shopping trip while a large one misses the appointment or the bus.
+    The defaults (assumptions, to be fitted to a town's call logs): 5 in 6 take a time
+    5 minutes off, 3 in 4 at 15, 45 % at 30, 1 in 6 at 45, 4 % an hour off. A caller
+    who does not take it calls back ``callback_after_min`` later with probability
+    ``callback_p``, asking the same time again, at most ``max_callbacks`` times; else
+    gives up. Each caller's draws come from the seed and the call, so every fleet
+    variant meets the same callers.
+    """
+
+    enabled: bool = False
+    accept_max: Share = 0.9
+    accept_half_min: float = Field(30.0, ge=0, le=600)
+    accept_scale_min: float = Field(10.0, gt=0, le=600)
+    callback_p: Share = 0.5
+    callback_after_min: int = Field(20, ge=1, le=600)
+    max_callbacks: int = Field(2, ge=0, le=10)
+
+    def accept_p(self, shift_s: int) -> float:
+        """The chance a caller takes a time `shift_s` seconds off the asked one."""
+        z = (abs(shift_s) / 60 - self.accept_half_min) / self.accept_scale_min
+        return self.accept_max / (1 + math.exp(min(z, 700.0)))
+
+
 class LinesSpec(_Section):
     """Which of the feed's lines run (route ids or the numbers on the buses)."""
 
@@ -437,6 +575,9 @@ class ScenarioSpec(_Section):
     visits: VisitSpec = Field(default_factory=VisitSpec)
     transit: TransitSpec = Field(default_factory=TransitSpec)
     review: ReviewSpec = Field(default_factory=ReviewSpec)
+    noise: NoiseSpec = Field(default_factory=NoiseSpec)
+    callers: CallersSpec = Field(default_factory=CallersSpec)
+    standing: StandingSpec | None = None  # standing riders (定期予約) besides demand
 
     _base_dir: Path = PrivateAttr(default=Path("."))
     _pois: tuple[Poi, ...] = PrivateAttr(default=())
@@ -675,7 +816,30 @@ def cross_checks(spec: ScenarioSpec) -> list[Problem]:
         *_demand_checks(spec),
         *_service_point_checks(spec),
         *_transit_checks(spec),
+        *_standing_checks(spec),
     ]
+
+
+def _standing_checks(spec: ScenarioSpec) -> list[Problem]:
+    """Standing riders ride on a date, to places of the POI table (generated demand)."""
+    st = spec.standing
+    if st is None:
+        return []
+    out: list[Problem] = []
+    if st.on is None:
+        out.append((("standing", "on"), "needed: the date simulated (e.g. 2026-12-08)"))
+    if spec.demand.source != "generate":
+        out.append((("standing",), "standing riders come with generated demand only"))
+    have = {p.category for p in spec.pois}
+    for name, purpose in st.purposes.items():
+        if spec.pois and purpose.category not in have:
+            out.append(
+                (
+                    ("standing", "purposes", name, "category"),
+                    f"no place of category {purpose.category!r} in demand.pois_csv",
+                )
+            )
+    return out
 
 
 def _transit_checks(spec: ScenarioSpec) -> list[Problem]:

@@ -18,73 +18,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dispatch.standing import WEEKDAY_NAMES, StandingBooking
 from routing.errors import InputError
 from scenarios.calls import Call, LonLat
-from scenarios.spec import DAY, Clock, H, Share, Weekday
+from scenarios.spec import DEFAULT_STANDING, StandingPurpose, StandingSpec
 from scenarios.tables import Poi
+
+__all__ = [
+    "DEFAULT_STANDING",
+    "StandingPurpose",
+    "StandingRider",
+    "StandingSpec",
+    "standing_calls",
+    "standing_riders",
+]
 
 #: Any date before the simulated ones: standing riders are registered already.
 REGISTERED = date(2000, 1, 3)
 #: Weekdays of a service week, to spread a rider's rides over (Mon-Fri service).
 SERVICE_DAYS_A_WEEK = 5
 _STREAM = 20_261_205
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StandingPurpose(_Spec):
-    """One kind of standing trip: where to (a POI category), which days, what times."""
-
-    category: str = Field(min_length=1)
-    weekdays: tuple[Weekday, ...] = Field(min_length=1)
-    arrive_by: Clock | None = None
-    depart_at: Clock | None = None
-    return_after_min: Annotated[int, Field(ge=1, le=24 * 60 - 1)] | None = None
-    weight: Annotated[float, Field(gt=0)] = 1.0
-
-    @model_validator(mode="after")
-    def _one_time(self) -> StandingPurpose:
-        if (self.arrive_by is None) == (self.depart_at is None):
-            raise ValueError("give exactly one of arrive_by and depart_at")
-        return self
-
-
-DEFAULT_STANDING = {
-    "dialysis": StandingPurpose(
-        category="hospital",
-        weekdays=("tue", "fri"),
-        arrive_by=9 * H,
-        return_after_min=240,
-        weight=1.0,
-    ),
-    "day_care": StandingPurpose(
-        category="community_hall",
-        weekdays=("mon", "wed", "fri"),
-        arrive_by=9 * H + 1800,
-        return_after_min=360,
-        weight=1.5,
-    ),
-}
-
-
-class StandingSpec(_Spec):
-    """Standing demand: ``share`` of a service day's rides (on average over Mon-Fri)."""
-
-    share: Share = 0.15
-    purposes: dict[str, StandingPurpose] = Field(
-        default_factory=lambda: dict(DEFAULT_STANDING), min_length=1
-    )
-    skip_holidays: bool = True
-    wheelchair_share: Share = 0.1
-    booked_at: Clock = -DAY + 18 * H  # made the evening before
 
 
 @dataclass(frozen=True, slots=True)

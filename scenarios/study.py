@@ -24,7 +24,14 @@ from pathlib import Path
 
 from routing.errors import InputError
 from scenarios import plots
-from scenarios.report import ReportFigure, ReportSection, ReportTable, format_kpi, kpi_labels
+from scenarios.report import (
+    ReportAnswer,
+    ReportFigure,
+    ReportSection,
+    ReportTable,
+    format_kpi,
+    kpi_labels,
+)
 from scenarios.sweep import SweepRow, SweepTable, read_variants, run_sweep
 
 log = logging.getLogger(__name__)
@@ -208,11 +215,10 @@ def _variant_with(
     return None
 
 
-def sections(table: SweepTable, ans: StudyAnswer, study: FleetStudy = INA) -> list[ReportSection]:
-    """The study's part of the report: the answer, the fleet curve with the target line,
-    pooling's savings and the per-fleet comparison table."""
-    labels = kpi_labels()
-    ja_w, en_w, _ = labels.get(WITHIN_PROMISE, ("約束時間内の割合", "within promise", "%"))
+def report_answer(table: SweepTable, ans: StudyAnswer, study: FleetStudy = INA) -> ReportAnswer:
+    """What the study's report opens with: its question, the answer in a sentence and
+    the fleet curve with the target line (for the plain curve of the sweep)."""
+    ja_w, en_w, _ = kpi_labels().get(WITHIN_PROMISE, ("約束時間内の割合", "within promise", "%"))
     marks = {
         table.group_of(n.variant, study.fleet_key): n.vehicles
         for n in (ans.pooled, ans.unpooled)
@@ -239,7 +245,30 @@ def sections(table: SweepTable, ans: StudyAnswer, study: FleetStudy = INA) -> li
             ),
         )
     ja, en = ans.sentence()
-    paras = [(ja, en)]
+    hours = next((s for s in ans.savings if s.kpi == "vehicle_hours" and s.saved_share), None)
+    if hours is not None and hours.saved_share is not None:
+        share = f"{abs(hours.saved_share):.0%}"
+        more = hours.saved_share < 0
+        ja += f"相乗りで車両時間は {share} {'増えます' if more else '減ります'}。"
+        en += f" Pooling {'adds' if more else 'saves'} {share} of vehicle hours."
+    t = f"{study.target:.0%}"
+    return ReportAnswer(
+        (
+            f"{t}以上の予約を約束時間内に迎えるには何台必要か。相乗りで何が減るか。",
+            f"How many vehicles pick up {t} of requests within the promised window, and "
+            "what does pooling save?",
+        ),
+        (ja, en),
+        figs,
+        instead_of=(f"fleet_{WITHIN_PROMISE}",),
+    )
+
+
+def sections(table: SweepTable, ans: StudyAnswer, study: FleetStudy = INA) -> list[ReportSection]:
+    """The study's part of the report after its answer (`report_answer`): how the answer
+    was read, pooling's savings and the per-fleet comparison table."""
+    labels = kpi_labels()
+    paras = []
     p, u = ans.pooled, ans.unpooled
     for need, name_ja, name_en in ((p, "相乗りあり", "pooling"), (u, "相乗りなし", "no pooling")):
         if need.vehicles is not None:
@@ -260,7 +289,7 @@ def sections(table: SweepTable, ans: StudyAnswer, study: FleetStudy = INA) -> li
             f"meet {study.target:.0%}.",
         )
     )
-    out = [ReportSection("答え", "Answer", tuple(paras), figs, emphasis=True)]
+    out = [ReportSection("答えの根拠", "How the answer was read", tuple(paras))]
     if ans.savings and ans.compared:
         a, b = ans.compared
         if ans.same_level:
@@ -422,6 +451,7 @@ def run_study(
         table,
         title=f"{study.title_ja} — {study.title_en}",
         sections=parts,
+        answer=report_answer(table, ans, study),
     )
     ja, _ = ans.sentence()
     log.info("study %s: %s (report %s)", study.name, ja, path)

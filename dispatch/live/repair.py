@@ -2,7 +2,9 @@
 
 When an event leaves a route that can no longer be timed, `repair` keeps the riders
 on board, re-inserts every other booking of the route (on the same vehicle if it
-still fits, else anywhere) and reports each one that fits nowhere. Riders on board
+still fits, else anywhere) and reports each one that fits nowhere (with
+``LiveConfig.late_rather_than_never``, a ride is first fitted late, its promise
+reported broken by how much: the rider is still fetched). Riders on board
 must be delivered: their arrival limits are relaxed only if nothing else works,
 and each relaxed promise is reported with how late it will be. `report_broken` is
 the one way a promise is reported broken: a `BrokenPromise` (what, when, by how
@@ -18,12 +20,16 @@ from dataclasses import replace
 from dispatch.audit import AuditEvent, diff
 from dispatch.errors import SolverError
 from dispatch.events import BookingStatus, BrokenPromise, BrokenWhat, EventResult
+from dispatch.insertion import Insertion
 from dispatch.live.routes import apply, find, refresh, remove, route_of, set_request, timetable
 from dispatch.live.state import DayState
-from dispatch.model import RideRequest
+from dispatch.model import RideRequest, TimeWindow
 from dispatch.result import StepKind
 
 logger = logging.getLogger(__name__)
+#: How late past its window a ride is tried, step by step, so that the cheapest fit
+#: is also among the earliest (up to ``LiveConfig.rescue_window_s``).
+_LATE_STEPS_S = (300, 600, 1200, 1800)
 
 
 def report_broken(
@@ -191,6 +197,8 @@ def reinsert(
             found = find(s, task, [prefer])
         if found is None:
             found = find(s, task)
+        if found is None and s.config.late_rather_than_never:
+            found = _late(s, bid)
         if found is None:
             what = BrokenWhat.APPOINTMENT if task.is_visit else BrokenWhat.PICKUP_WINDOW
             broken.append(report_broken(s, bid, what, cause))
@@ -198,6 +206,33 @@ def reinsert(
         vid, ins = found
         apply(s, vid, ins.nodes, ins.sched)
     return broken
+
+
+def _late(s: DayState, bid: str) -> tuple[str, Insertion] | None:
+    """An insertion of a ride picked up after its promised window, as little after as
+    the steps allow (at most ``rescue_window_s``), its request changed to say so; None
+    (the request unchanged) if no car can, or it is not a ride waiting for its pickup."""
+    b = s.bookings[bid]
+    r = b.request
+    promise = s.ledger.get(bid)
+    if not isinstance(r, RideRequest) or r.onboard is not None or promise is None:
+        return None
+    now0 = max(s.now, 0)
+    rescue = s.config.rescue_window_s
+    for extra in sorted({min(step, rescue) for step in (*_LATE_STEPS_S, rescue)}):
+        end = min(s.horizon_s, max(now0, promise.window.end) + extra)
+        late = replace(
+            r,
+            pickup_window=TimeWindow(now0, end),
+            arrive_by=None,
+            arrive_earliest=None,
+            promise=None,
+        )
+        found = find(s, set_request(s, bid, late))
+        if found is not None:
+            return found
+    set_request(s, bid, r)
+    return None
 
 
 def take_out(

@@ -37,7 +37,11 @@ class LiveConfig:
     ``id_prefix`` and ``id_digits`` shape the booking ids the day hands out
     (``b00001``; the service uses ``20260605-001``). ``depot_wait_s``: a vehicle
     whose next stop leaves it at least this long at the depot waits there (車庫待機,
-    `dispatch.depot_wait`) instead of at the kerb.
+    `dispatch.depot_wait`) instead of at the kerb. ``late_rather_than_never``: a ride
+    a re-plan cannot fit within its promised window any more is picked up late (the
+    earliest any car can, within ``rescue_window_s`` of the window's end), its promise
+    reported broken by how much, instead of being left without a car until someone
+    quotes it again — what an office does when a car runs a few minutes late.
     """
 
     quote: QuoteConfig = field(default_factory=QuoteConfig)
@@ -47,6 +51,7 @@ class LiveConfig:
     id_prefix: str = "b"
     id_digits: int = 5
     depot_wait_s: int = 900
+    late_rather_than_never: bool = False
 
     def __post_init__(self) -> None:
         for name in ("hold_s", "rescue_window_s", "id_digits", "depot_wait_s"):

@@ -20,3 +20,10 @@ def lilim_dir(data_dir: Path) -> Path:
 def cordeau_dir(data_dir: Path) -> Path:
     """Cordeau's (2006) DARP a-series (with ``bks.csv``)."""
     return require_data(default_instance_dir("cordeau", data_dir), "Cordeau instances")
+
+
+@pytest.fixture(scope="session")
+def sartori_dir(data_dir: Path) -> Path:
+    """The Sartori & Buriol (2020) sample: 8 real-road PDPTW instances, ``bks.csv``,
+    ``bks_solutions/``."""
+    return require_data(default_instance_dir("sartori", data_dir), "Sartori & Buriol instances")

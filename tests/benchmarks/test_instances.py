@@ -1,4 +1,5 @@
-"""Benchmark readers: real Li & Lim / Cordeau files, tiny hand-checkable files, BKS.
+"""Benchmark readers: real Li & Lim / Sartori / Cordeau files, tiny hand-checkable files
+(Cordeau in both published layouts), BKS.
 
 The real files come from the shared data dir (``$NORIAI_DATA_DIR`` or
 ``<repo>/../shared/data``); those tests skip when it is absent.
@@ -15,8 +16,10 @@ import pytest
 from benchmarks.instances import (
     CORDEAU_SCALE,
     LILIM_SCALE,
+    SARTORI_SCALE,
     BenchInstance,
     bks_solution_path,
+    cordeau_layout,
     data_dir,
     default_instance_dir,
     euclidean,
@@ -25,8 +28,10 @@ from benchmarks.instances import (
     plan_from_task_routes,
     read_bks,
     read_cordeau,
+    read_instance,
     read_lilim,
     read_lilim_solution,
+    read_sartori,
     scaled_matrix,
     task_routes,
     true_cost,
@@ -38,9 +43,11 @@ from dispatch.result import Plan, StepKind
 
 LILIM_DIR = default_instance_dir("lilim")
 CORDEAU_DIR = default_instance_dir("cordeau")
+SARTORI_DIR = default_instance_dir("sartori")
 #: Skip without the data set, fail on CI (tests/benchmarks/conftest.py).
 needs_lilim = pytest.mark.usefixtures("lilim_dir")
 needs_cordeau = pytest.mark.usefixtures("cordeau_dir")
+needs_sartori = pytest.mark.usefixtures("sartori_dir")
 
 
 def _lilim_bks_files() -> list[str]:
@@ -283,7 +290,7 @@ def test_bad_lilim_files_name_file_and_line(
     ("text", "line", "message"),
     [
         ("1 2 90 3\n", 1, "expected 5 fields"),
-        ("\n".join(TINY_CORDEAU.splitlines()[:-1]) + "\n", None, "expected 6 node lines"),
+        ("\n".join(TINY_CORDEAU.splitlines()[:-1]) + "\n", None, "fits neither Cordeau layout"),
         (TINY_CORDEAU.replace("3.0 4.0 2 1", "3.0 4.0 2 0"), 3, "load 0 must be > 0"),
         (TINY_CORDEAU.replace("0.0 3.0 2 -2", "0.0 3.0 2 -1"), 4, "minus drop-off 4's"),
         (
@@ -518,3 +525,209 @@ def test_the_optimum_guard_catches_a_looser_model(tmp_path: Path) -> None:
     inst, plan = _a2_16_solved(loose, 0.5)
     assert plan.summary.unassigned == 0 and check_plan(inst.problem, plan).ok()
     assert true_cost(inst, plan) < A2_16_OPTIMUM - 1.0
+
+
+# -- Sartori & Buriol: explicit, asymmetric matrices ------------------------------------------
+
+# Two requests, 1 -> 3 and 2 -> 4, on a hand-made asymmetric matrix in minutes. The
+# depot closes at 120 but ROUTE-TIME is 100: routes end by 100. Node 3's window ends at
+# 10, which 0 -> 1 -> 3 meets exactly (5 + 2 service + 3) and the transposed matrix
+# would miss (5 + 2 + 4 = 11).
+TINY_SARTORI = """\
+NAME: tiny-n5
+LOCATION: Nowhere
+COMMENT:  hand-made, after Sartori and Buriol (2020)
+TYPE: PDPTW
+SIZE: 5
+DISTRIBUTION: random
+DEPOT: central
+ROUTE-TIME: 100
+TIME-WINDOW: 60
+CAPACITY: 10
+NODES
+0 35.0 139.0 0 0 120 0 0 0
+1 35.1 139.1 4 0 60 2 0 3
+2 35.2 139.2 3 10 80 2 0 4
+3 35.3 139.3 -4 0 10 3 1 0
+4 35.4 139.4 -3 20 95 3 2 0
+EDGES
+0 5 7 9 11
+6 0 4 3 8
+8 5 0 6 2
+10 4 7 0 5
+12 9 3 6 0
+EOF
+"""
+
+
+def test_tiny_sartori_matrix_requests_and_fleet(tmp_path: Path) -> None:
+    inst = read_sartori(_write(tmp_path, "tiny-n5.txt", TINY_SARTORI))
+    p = inst.problem
+    assert (inst.name, inst.format, inst.scale) == ("tiny-n5", "sartori", SARTORI_SCALE)
+    assert inst.travel[0].tolist() == [0, 5, 7, 9, 11] and inst.travel[1, 0] == 6
+    # minutes as seconds, exactly; the objective's "distance" is the same matrix
+    assert p.time_s.tolist() == (inst.travel * 60).astype(int).tolist()
+    assert p.distance_m.tolist() == p.time_s.tolist()
+    assert inst.pairs == ((1, 3), (2, 4))
+    r1, r2 = p.requests
+    assert (r1.id, r1.party_size, r2.party_size) == ("1-3", 4, 3)
+    assert (r1.board_s, r1.alight_s) == (120, 180)
+    assert (r2.pickup_window.start, r2.pickup_window.end) == (600, 4800)
+    assert (r2.arrive_earliest, r2.arrive_by) == (1200, 5700)
+    # unlimited fleet in the paper: one vehicle per request, working until ROUTE-TIME
+    assert len(p.vehicles) == inst.n_vehicles == 2
+    v = p.vehicles[0]
+    assert (v.start, v.end, v.shift.start, v.shift.end, v.capacity) == (0, 0, 0, 6000, (10, 0, 0))
+    assert v.fixed_cost > p.distance_m.max() * 7
+    assert inst.coords[1].tolist() == [139.1, 35.1]  # (lon, lat), for display only
+    assert read_instance(tmp_path / "tiny-n5.txt", "sartori").problem.time_s[0, 1] == 300
+
+
+def test_tiny_sartori_cost_and_exact_check_follow_the_matrix_direction(tmp_path: Path) -> None:
+    inst = read_sartori(_write(tmp_path, "tiny-n5.txt", TINY_SARTORI))
+    assert true_cost(inst, [[1, 3]]) == 18.0  # 5 + 3 + 10; transposed 6 + 4 + 9 = 19
+    assert true_cost(inst, [[1, 3], [2, 4]]) == 18.0 + 21.0
+    assert exact_violations(inst, [[1, 3], [2, 4]]) == []
+    plan = plan_from_task_routes(inst, [[1, 3], [2, 4]])
+    assert check_plan(inst.problem, plan).ok() and plan.summary.unassigned == 0
+    assert plan.summary.distance_m == 39 * 60
+    # 2 first: node 3 is reached at 10 (start at 2) + 2 + 5 + 2 + 3 = 22 > 10, 12 late
+    (late,) = exact_violations(inst, [[2, 1, 3, 4]])
+    assert (late.kind, late.node, late.amount) == ("time_window", 3, 12.0)
+    assert not check_plan(inst.problem, plan_from_task_routes(inst, [[2, 1, 3, 4]])).ok()
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "message"),
+    [
+        (("SIZE: 5\n", ""), None, "header has no SIZE"),
+        (("SIZE: 5", "SIZE: 4"), 5, "SIZE must be 2 x requests + 1"),
+        (("CAPACITY: 10", "CAPACITY: 0"), 10, "CAPACITY must be >= 1"),
+        (("TYPE: PDPTW", "TYPE PDPTW"), 4, "expected 'KEY: value'"),
+        (("EDGES\n", ""), 17, "expected EDGES after the 5 node lines"),
+        (("6 0 4 3 8", "6 0 4 3"), 19, "EDGES row 1 has 4 entries, expected 5"),
+        (("8 5 0 6 2", "8 5 0 -6 2"), 20, "negative time"),
+        (("8 5 0 6 2", "8 5 0 6.5 2"), 20, "must be an integer"),
+        (("EOF", "EOF\n1 2 3"), 24, "unexpected lines after EDGES"),
+        (("3 35.3 139.3 -4", "3 35.3 139.3 -5"), 13, "minus delivery 3's"),
+        (("2 35.2 139.2 3 10 80", "2 35.2 139.2 3 90 80"), 14, "is empty"),
+    ],
+)
+def test_bad_sartori_files_name_file_and_line(
+    tmp_path: Path, edit: tuple[str, str], line: int | None, message: str
+) -> None:
+    assert edit[0] in TINY_SARTORI
+    path = _write(tmp_path, "bad.txt", TINY_SARTORI.replace(edit[0], edit[1], 1))
+    where = f"{path}:{line}: " if line is not None else f"{path}: "
+    with pytest.raises(InputError) as info:
+        read_sartori(path)
+    assert str(info.value).startswith(where), str(info.value)
+    assert message in str(info.value)
+
+
+def test_sartori_without_nodes_and_the_bks_layout(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no NODES section"):
+        read_sartori(_write(tmp_path, "x.txt", "NAME: x\nSIZE: 5\n"))
+    tmp_path = tmp_path / "set"
+    tmp_path.mkdir()
+    (tmp_path / "bks.csv").write_text(
+        "instance,file,n_locations,requests,city,distribution,horizon,tw_width,service_time,"
+        "capacity,depot,bks_vehicles,bks_cost,bks_reference,bks_date,bks_solution_file\n"
+        "tiny-n5,tiny-n5.txt,5,2,Nowhere,random,100,60,2,10,central,2,39,SB,01-jan-20,"
+        "bks_solutions/tiny-n5.2_39.txt\n"
+    )
+    (bks,) = read_bks(tmp_path).values()
+    assert (bks.instance, bks.vehicles, bks.cost, bks.requests) == ("tiny-n5", 2, 39.0, 2)
+    assert (bks.solution_file, bks.source) == ("bks_solutions/tiny-n5.2_39.txt", "SB")
+    _write(tmp_path, "tiny-n5.txt", TINY_SARTORI)
+    _write(tmp_path, "notes.txt", "3 4 5\n")
+    assert [p.stem for p in list_instances(tmp_path, "sartori")] == ["tiny-n5"]
+
+
+@needs_sartori
+def test_every_sartori_sample_instance_reproduces_its_bks() -> None:
+    table = read_bks(SARTORI_DIR)
+    paths = list_instances(SARTORI_DIR, "sartori")
+    assert len(paths) == 8 and len(table) == 8
+    for path in paths:
+        inst = read_sartori(path)
+        bks = table[inst.name]
+        assert inst.n_requests == bks.requests == 50 and inst.problem.n_locations == 101
+        routes = read_lilim_solution(bks_solution_path(SARTORI_DIR, inst.name, bks))
+        assert len(routes) == bks.vehicles
+        plan = plan_from_task_routes(inst, routes)
+        assert plan.summary.unassigned == 0
+        assert check_plan(inst.problem, plan).ok(), inst.name
+        assert exact_violations(inst, routes) == []
+        assert true_cost(inst, routes) == bks.cost  # integer minutes: exactly
+        assert plan.summary.distance_m == bks.cost * SARTORI_SCALE
+
+
+# -- Cordeau & Laporte (2003): the other published layout -------------------------------------
+
+# Three requests after the published description and pr01's shape: service 10 at every
+# stop, outbound requests with a tight window on the drop-off, inbound ones on the pickup.
+_NODES = """\
+  0   -1.044    2.000  0  0    0 1440
+  1   -2.973    6.414 10  1    0 1440
+  2   -3.066    0.546 10  1  111  152
+  3    5.164    0.547 10  2    0 1440
+  4   -5.476    1.437 10 -1  258  287
+  5   -4.933    3.337 10 -1    0 1440
+  6    5.740    2.382 10 -2  209  252
+"""
+#: 2003 layout: "K N T Q L" with N the number of nodes (2n = 6, not the 3 requests), the
+#: depot line 0 only at the start (routes return to it).
+CORDEAU_2003 = "2 6 480 6 90\n" + _NODES
+#: The same instance in the 2006 layout: n = 3 requests, and the closing depot line 7.
+CORDEAU_2006 = "2 3 480 6 90\n" + _NODES + "  7   -1.044    2.000  0  0    0 1440\n"
+
+
+def test_cordeau_2003_layout_reads_to_the_same_problem_as_2006(tmp_path: Path) -> None:
+    old = read_cordeau(_write(tmp_path, "pr00.txt", CORDEAU_2003))
+    new = read_cordeau(_write(tmp_path, "a2-3.txt", CORDEAU_2006))
+    assert old.problem.requests == new.problem.requests
+    assert old.problem.vehicles == new.problem.vehicles
+    assert old.problem.horizon_s == new.problem.horizon_s == 1_440_000
+    assert np.array_equal(old.problem.time_s, new.problem.time_s)
+    assert np.array_equal(old.problem.distance_m, new.problem.distance_m)
+    assert np.array_equal(old.coords, new.coords) and np.array_equal(old.travel, new.travel)
+    assert np.array_equal(old.windows, new.windows)
+    assert np.array_equal(old.service, new.service)
+    assert old.pairs == new.pairs == ((1, 4), (2, 5), (3, 6))
+    assert (old.max_ride, old.max_duration) == (new.max_ride, new.max_duration) == (90.0, 480.0)
+    v = old.problem.vehicles[0]
+    assert (len(old.problem.vehicles), v.end, v.max_duration_s) == (2, 7, 480_000)
+    assert old.problem.requests[2].party_size == 2
+    assert old.problem.requests[0].board_s == 10_000
+    assert true_cost(old, [[1, 2, 4, 5], [3, 6]]) == true_cost(new, [[1, 2, 4, 5], [3, 6]])
+
+
+def test_cordeau_layout_is_detected_explicitly() -> None:
+    assert cordeau_layout(3, 8) == "2006"
+    assert cordeau_layout(6, 7) == "2003"
+    assert cordeau_layout(48, 49) == "2003"  # pr01: "3 48 480 6 90", 49 node lines
+    assert cordeau_layout(16, 34) == "2006"  # a2-16
+    assert cordeau_layout(6, 14) == "2006"  # 6 requests, not 6 nodes
+    for header_n, lines in ((3, 4), (6, 8), (6, 6)):  # odd N; neither; neither
+        with pytest.raises(InputError, match="fits neither Cordeau layout"):
+            cordeau_layout(header_n, lines)
+
+
+def test_cordeau_file_in_neither_layout_says_what_each_needs(tmp_path: Path) -> None:
+    # the 2003 file with one drop-off missing: 6 lines for N = 6
+    text = "\n".join(CORDEAU_2003.splitlines()[:-1]) + "\n"
+    with pytest.raises(InputError) as info:
+        read_cordeau(_write(tmp_path, "cut.txt", text))
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'cut.txt'}: ")
+    assert "needs 14 node lines" in message and "needs 7" in message and "got 6" in message
+    # a 2003 header whose N is odd cannot pair its nodes
+    odd = CORDEAU_2003.replace("2 6 480", "2 5 480", 1)
+    odd = "\n".join(odd.splitlines()[:-1]) + "\n"
+    with pytest.raises(InputError, match="fits neither Cordeau layout"):
+        read_cordeau(_write(tmp_path, "odd.txt", odd))
+    # a depot line with a load is no depot
+    loaded = CORDEAU_2006.replace("  7   -1.044    2.000  0  0", "  7   -1.044    2.000  0  1")
+    with pytest.raises(InputError, match=r"loaded.txt:9: depot 7 must have load 0"):
+        read_cordeau(_write(tmp_path, "loaded.txt", loaded))

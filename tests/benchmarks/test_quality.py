@@ -1,8 +1,9 @@
 """The quality harness: summary arithmetic by hand, then ``--quick`` end to end.
 
-The end-to-end runs solve 3 instances at 1 s each (plus VROOM for Li & Lim), so each
-takes a few seconds; they skip when the shared data dir is absent (and fail on CI).
-VROOM (pyvroom, the ``bench`` extra that ``make`` installs) is required.
+The end-to-end runs solve 1-3 instances at 1 s each (plus VROOM and PyVRP on the PDPTW
+sets), so each takes a few seconds; they skip when the shared data dir is absent (and
+fail on CI). VROOM and PyVRP (pyvroom, pyvrp: the ``bench`` extra that ``make``
+installs) are required.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from benchmarks.instances import Bks, default_instance_dir, plan_from_task_routes, read_lilim
+from benchmarks.instances import (
+    BenchInstance,
+    Bks,
+    default_instance_dir,
+    plan_from_task_routes,
+    read_cordeau,
+    read_lilim,
+)
 from benchmarks.quality import (
     QUALITY_COLUMNS,
     SIDE_COLUMNS,
@@ -25,6 +33,7 @@ from benchmarks.quality import (
     parse_config,
     plan_engine,
     quality_summary,
+    resolve_peers,
     run_quality,
     side_summary,
     solver_table,
@@ -36,6 +45,7 @@ CORDEAU_DIR = default_instance_dir("cordeau")
 #: Skip without the data set, fail on CI (tests/benchmarks/conftest.py).
 needs_lilim = pytest.mark.usefixtures("lilim_dir")
 needs_cordeau = pytest.mark.usefixtures("cordeau_dir")
+needs_sartori = pytest.mark.usefixtures("sartori_dir")
 
 TINY_LILIM = """\
 2\t10\t1
@@ -101,34 +111,37 @@ def test_side_summary_by_hand() -> None:
     )
 
 
-def _run(instance: str, seed: int, gap: float | None, vgap: float | None, **kw: object) -> dict:
-    """A hand-made Li & Lim row: ours with `gap` (None: no match), VROOM with `vgap`."""
-    ours = {
-        "engine": "native",
+def _cols(engine: str, gap: float | None, seconds: float) -> dict:
+    """One solver's hand-made Li & Lim columns: a match with `gap`, or one vehicle over."""
+    return {
+        "engine": engine,
         "vehicle_diff": 0 if gap is not None else 1,
         "gap_pct": gap,
         "unassigned": 0,
-        "seconds": 1.0,
+        "seconds": seconds,
         "check_ok": True,
         "exact_ok": True,
         "exact_excess": 0.0,
         "valid": True,
         "bks_match": gap is not None,
     }
-    vroom = {
-        "engine": "vroom",
-        "vehicle_diff": 0 if vgap is not None else 1,
-        "gap_pct": vgap,
-        "unassigned": 0,
-        "seconds": 2.0,
-        "check_ok": True,
-        "exact_ok": True,
-        "exact_excess": 0.0,
-        "valid": True,
-        "bks_match": vgap is not None,
-    }
-    row = {"instance": instance, "seed": seed, **ours}
-    row.update({f"vroom_{k}": v for k, v in vroom.items()}, **kw)
+
+
+def _run(
+    instance: str,
+    seed: int,
+    gap: float | None,
+    vgap: float | None,
+    pgap: float | None = None,
+    *,
+    pyvrp: bool = False,
+) -> dict:
+    """A hand-made Li & Lim row: ours with `gap` (None: no match), VROOM with `vgap`,
+    and with `pyvrp` PyVRP with `pgap`."""
+    row = {"instance": instance, "seed": seed, **_cols("native", gap, 1.0)}
+    row.update({f"vroom_{k}": v for k, v in _cols("vroom", vgap, 2.0).items()})
+    if pyvrp:
+        row.update({f"pyvrp_{k}": v for k, v in _cols("pyvrp", pgap, 1.5).items()})
     return row
 
 
@@ -139,7 +152,7 @@ def test_vroom_is_counted_once_per_instance_with_three_seeds() -> None:
         *(_run("b", s, 1.0, None) for s in (1, 2, 3)),
         *(_run("c", s, 0.0, 4.0) for s in (1, 2, 3)),
     ]
-    s = quality_summary(rows, "lilim", instances=3, vroom=True)
+    s = quality_summary(rows, "lilim", instances=3, peers=("vroom",))
     assert (s["instances"], s["seeds"], s["runs"], s["vroom_runs"]) == (3, 3, 9, 3)
     assert s["ours_bks_vehicles_matched"] == "9/9"
     assert s["vroom_bks_vehicles_matched"] == "2/3"  # not 6/9
@@ -153,10 +166,10 @@ def test_vroom_is_counted_once_per_instance_with_three_seeds() -> None:
     assert rows_md[0]["counted over"] == "9 runs (3 instances x 3 seeds)"
     assert rows_md[1]["counted over"].startswith("3 instances (once each")
     assert rows_md[1]["BKS vehicles (valid)"] == "2/3"
-    assert "mean gap % (both reach BKS vehicles)" in columns
+    assert "mean gap % (all solvers reach BKS vehicles)" in columns
 
 
-def test_mean_gap_where_both_reach_the_bks_vehicles() -> None:
+def test_mean_gap_where_ours_and_vroom_reach_the_bks_vehicles() -> None:
     rows = [
         *(_run("a", s, g, 2.0) for s, g in ((1, 0.5), (2, 1.5))),  # both: ours 0.5, 1.5
         *(_run("b", s, 1.0, None) for s in (1, 2)),  # VROOM misses the vehicles
@@ -164,20 +177,70 @@ def test_mean_gap_where_both_reach_the_bks_vehicles() -> None:
         _run("c", 2, None, 4.0),
         *(_run("d", s, 0.0, 6.0) for s in (1, 2)),  # both
     ]
-    s = quality_summary(rows, "lilim", instances=4, vroom=True)
-    assert s["both_bks_vehicles_instances"] == 2
-    assert s["ours_mean_gap_pct_both"] == 0.5  # (0.5 + 1.5 + 0 + 0) / 4 runs of a and d
-    assert s["vroom_mean_gap_pct_both"] == 4.0  # (2 + 6) / 2 instances
+    s = quality_summary(rows, "lilim", instances=4, peers=("vroom",))
+    assert s["all_bks_vehicles_instances"] == 2
+    assert s["ours_mean_gap_pct_all"] == 0.5  # (0.5 + 1.5 + 0 + 0) / 4 runs of a and d
+    assert s["vroom_mean_gap_pct_all"] == 4.0  # (2 + 6) / 2 instances
     # over everything with a gap: ours 7 runs, VROOM 3 instances
     assert s["ours_gap_runs"] == 7 and s["ours_mean_gap_pct"] == 1.0
     assert s["vroom_gap_runs"] == 3 and s["vroom_mean_gap_pct"] == 4.0
-    nobody = quality_summary([_run("a", 1, None, 1.0)], "lilim", instances=1, vroom=True)
-    assert nobody["both_bks_vehicles_instances"] == 0
-    assert nobody["ours_mean_gap_pct_both"] is None and nobody["vroom_mean_gap_pct_both"] is None
-    cordeau = quality_summary([_run("a", 1, 0.2, None)], "cordeau", instances=1, vroom=False)
-    assert "both_bks_vehicles_instances" not in cordeau and "vroom_runs" not in cordeau
+    nobody = quality_summary([_run("a", 1, None, 1.0)], "lilim", instances=1, peers=("vroom",))
+    assert nobody["all_bks_vehicles_instances"] == 0
+    assert nobody["ours_mean_gap_pct_all"] is None and nobody["vroom_mean_gap_pct_all"] is None
+    cordeau = quality_summary([_run("a", 1, 0.2, None)], "cordeau", instances=1)
+    assert "all_bks_vehicles_instances" not in cordeau and "vroom_runs" not in cordeau
     assert "ours_bks_vehicles_matched" not in cordeau
     assert [r["solver"] for r in solver_table(cordeau)[0]] == ["ours"]
+
+
+def test_pyvrp_is_counted_per_seed_and_joins_the_fair_set() -> None:
+    rows = [
+        # a: everyone matches in every seed
+        _run("a", 1, 0.5, 2.0, 1.0, pyvrp=True),
+        _run("a", 2, 1.5, 2.0, 3.0, pyvrp=True),
+        # b: PyVRP misses the vehicles in seed 2: b leaves the fair set
+        _run("b", 1, 1.0, 2.0, 1.0, pyvrp=True),
+        _run("b", 2, 1.0, 2.0, None, pyvrp=True),
+        # c: everyone matches
+        _run("c", 1, 0.0, 6.0, 0.0, pyvrp=True),
+        _run("c", 2, 0.0, 6.0, 2.0, pyvrp=True),
+    ]
+    s = quality_summary(rows, "lilim", instances=3, peers=("vroom", "pyvrp"))
+    assert s["vroom_runs"] == 3 and s["pyvrp_runs"] == 6  # VROOM once, PyVRP per seed
+    assert s["pyvrp_bks_vehicles_matched"] == "5/6" and s["pyvrp_vehicles_over_bks"] == 1
+    assert s["pyvrp_mean_gap_pct"] == 1.4  # (1 + 3 + 1 + 0 + 2) / 5
+    assert s["pyvrp_mean_gap_pct_by_seed"] == "1: 0.667 / 2: 2.5"
+    assert s["all_bks_vehicles_instances"] == 2  # a and c
+    assert s["ours_mean_gap_pct_all"] == 0.5  # (0.5 + 1.5 + 0 + 0) / 4
+    assert s["vroom_mean_gap_pct_all"] == 4.0  # (2 + 6) / 2 instances
+    assert s["pyvrp_mean_gap_pct_all"] == 1.5  # (1 + 3 + 0 + 2) / 4
+    table, _ = solver_table(s)
+    assert [r["solver"] for r in table] == ["ours", "vroom", "pyvrp"]
+    assert table[2]["counted over"] == "6 runs (3 instances x 2 seeds), seeded"
+    assert table[2]["mean gap % (all solvers reach BKS vehicles)"] == "1.5 (on 2 instances)"
+    # without PyVRP in the run, b's PyVRP columns do not matter
+    s2 = quality_summary(rows, "lilim", instances=3, peers=("vroom",))
+    assert s2["all_bks_vehicles_instances"] == 3 and "pyvrp_runs" not in s2
+
+
+def test_peers_default_to_both_on_the_pdptw_sets_and_none_on_the_darp() -> None:
+    assert resolve_peers("lilim", None, None) == ("vroom", "pyvrp")
+    assert resolve_peers("sartori", None, None) == ("vroom", "pyvrp")
+    assert resolve_peers("cordeau", None, None) == ()
+    assert resolve_peers("lilim", None, False) == ("pyvrp",)  # --no-vroom keeps working
+    assert resolve_peers("lilim", "pyvrp", None) == ("pyvrp",)
+    assert resolve_peers("lilim", "pyvrp, vroom", None) == ("vroom", "pyvrp")
+    assert resolve_peers("lilim", "none", None) == ()
+    assert resolve_peers("lilim", ["vroom"], True) == ("vroom",)
+    for fmt, peers, vroom, message in (
+        ("lilim", "ortools", None, "unknown peer"),
+        ("cordeau", "pyvrp", None, "not cordeau"),
+        ("cordeau", None, True, "not cordeau"),
+        ("lilim", "vroom", False, "contradicts"),
+        ("lilim", "pyvrp", True, "contradicts"),
+    ):
+        with pytest.raises(InputError, match=message):
+            resolve_peers(fmt, peers, vroom)
 
 
 def test_gap_only_with_the_bks_vehicle_count(tmp_path: Path) -> None:
@@ -244,7 +307,7 @@ def test_bad_requests(tmp_path: Path) -> None:
     (tmp_path / "lc101.txt").write_text(TINY_LILIM)
     with pytest.raises(InputError, match="no lilim instance named zz1"):
         run_quality("lilim", tmp_path, names=["zz1"])
-    with pytest.raises(InputError, match="VROOM"):
+    with pytest.raises(InputError, match="vroom is compared on"):
         run_quality("cordeau", tmp_path, vroom=True)
     with pytest.raises(InputError, match="seed"):
         run_quality("lilim", tmp_path, seeds=())
@@ -305,13 +368,15 @@ def test_quick_lilim_end_to_end(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = _load(out)
     assert data["params"]["time_limit_s"] == 1.0 and data["params"]["vroom"] is True
+    assert data["params"]["peers"] == "vroom,pyvrp"
     assert [r["instance"] for r in data["rows"]] == ["lc101", "lr101", "lrc101"]
     for row in data["rows"]:
         assert set(QUALITY_COLUMNS) <= set(row)
         assert row["bks_vehicles"] is not None and row["cost"] > 0
-        assert row["vroom_vehicles"] is not None
+        assert row["vroom_vehicles"] is not None and row["pyvrp_vehicles"] is not None
         assert row["engine"] and row["vroom_engine"] == "vroom"
-        for prefix in ("", "vroom_"):
+        assert row["pyvrp_engine"] == "pyvrp"
+        for prefix in ("", "vroom_", "pyvrp_"):
             assert row[f"{prefix}check_ok"] is True, row
             if row[f"{prefix}bks_match"]:
                 assert row[f"{prefix}gap_pct"] is not None
@@ -322,9 +387,11 @@ def test_quick_lilim_end_to_end(tmp_path: Path) -> None:
                 "vroom_bks_vehicles_matched", "vroom_mean_seconds"):  # fmt: skip
         assert key in summary
     assert summary["vroom_runs"] == 3 and summary["vroom_engines"] == "vroom: 3"
+    assert summary["pyvrp_runs"] == 3 and summary["pyvrp_engines"] == "pyvrp: 3"
+    assert "all_bks_vehicles_instances" in summary and "pyvrp_mean_gap_pct_all" in summary
     md = out.with_suffix(".md").read_text()
-    assert "## Summary" in md and "vroom_cost" in md and "lrc101" in md
-    assert "## By solver" in md and "3 instances (once each" in md
+    assert "## Summary" in md and "vroom_cost" in md and "pyvrp_cost" in md and "lrc101" in md
+    assert "## By solver" in md and "3 instances (once each" in md and "seeded" in md
     assert "| engine |" in md or " engine |" in md
 
 
@@ -334,14 +401,50 @@ def test_quick_cordeau_end_to_end(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["--format", "cordeau", "--quick", "--out", str(out)])
     assert result.exit_code == 0, result.output
     data = _load(out)
-    assert data["params"]["vroom"] is False
+    assert data["params"]["vroom"] is False and data["params"]["peers"] == "none"
     assert len(data["rows"]) == 3
     for row in data["rows"]:
         assert row["check_ok"] is True, row
-        assert row["vroom_cost"] is None
+        assert "vroom_cost" not in row and "pyvrp_cost" not in row
         if row["unassigned"] == 0:
             assert row["gap_pct"] is not None  # distance only: no vehicle condition
-    assert "vroom_cost" not in out.with_suffix(".md").read_text()
+    md = out.with_suffix(".md").read_text()
+    assert "vroom_cost" not in md and "pyvrp_cost" not in md
+
+
+@needs_sartori
+def test_sartori_with_both_peers_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "sartori.json"
+    args = ["--format", "sartori", "--instances", "nyc-n100-2", "--time-limit", "1"]
+    result = CliRunner().invoke(_app(), [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = _load(out)
+    assert data["params"]["scale"] == 60 and data["params"]["peers"] == "vroom,pyvrp"
+    (row,) = data["rows"]
+    assert (row["instance"], row["bks_vehicles"], row["bks_cost"]) == ("nyc-n100-2", 4, 563.0)
+    for prefix in ("", "vroom_", "pyvrp_"):
+        assert row[f"{prefix}check_ok"] is True, row
+        # costs are sums of the matrix's integer minutes, never below the best known
+        assert row[f"{prefix}cost"] == int(row[f"{prefix}cost"]) >= 563
+        if row[f"{prefix}bks_match"]:
+            assert row[f"{prefix}gap_pct"] == pytest.approx(
+                100 * (row[f"{prefix}cost"] - 563) / 563, abs=1e-3
+            )
+    assert data["summary"]["pyvrp_runs"] == 1 and data["summary"]["vroom_runs"] == 1
+
+
+@needs_sartori
+def test_validate_sartori_bks_files(tmp_path: Path) -> None:
+    out = tmp_path / "bks.json"
+    args = ["--format", "sartori", "--validate-bks", "--out", str(out)]
+    result = CliRunner().invoke(_app(), args)
+    assert result.exit_code == 0, result.output
+    data = _load(out)
+    assert data["summary"]["files"] == 8
+    for key in ("reproduced", "checker_clean", "exact_clean", "bks_vehicles_match"):
+        assert data["summary"][key] == "8/8", key
+    assert data["summary"]["max_abs_diff"] == 0.0  # integer minutes, exactly the table
+    assert "Sartori & Buriol BKS route files" in out.with_suffix(".md").read_text()
 
 
 @needs_lilim
@@ -358,7 +461,8 @@ def test_parallel_jobs_and_seeds(tmp_path: Path) -> None:
         ("lr201", 2),
     ]
     assert data["summary"]["runs"] == 4 and data["summary"]["instances"] == 2
-    assert "vroom_complete" not in data["summary"]
+    assert "vroom_complete" not in data["summary"]  # --no-vroom drops VROOM only
+    assert data["summary"]["pyvrp_runs"] == 4 and data["params"]["peers"] == "pyvrp"
 
 
 def test_a_failing_solve_becomes_an_error_row(
@@ -371,7 +475,7 @@ def test_a_failing_solve_becomes_an_error_row(
 
     monkeypatch.setattr(dispatch.solver, "solve", broken)
     (tmp_path / "tiny.txt").write_text(TINY_LILIM)
-    result = run_quality("lilim", tmp_path, time_limit_s=0.1, vroom=False)
+    result = run_quality("lilim", tmp_path, time_limit_s=0.1, peers="none")
     (row,) = result.rows
     assert row["violations"] == "error: RuntimeError" and row["check_ok"] is False
     assert row["cost"] is None and row["bks_cost"] is None
@@ -381,7 +485,6 @@ def test_a_failing_solve_becomes_an_error_row(
 
 
 def test_vroom_on_a_tiny_instance(tmp_path: Path) -> None:
-    from benchmarks.instances import read_cordeau
     from benchmarks.vroom_runner import solve_vroom
     from dispatch.check import check_plan
 
@@ -392,11 +495,52 @@ def test_vroom_on_a_tiny_instance(tmp_path: Path) -> None:
     assert run.routes == [[1, 2]] and run.unassigned == 0
     assert run.plan.summary.vehicles_used == 1
     # VROOM's cost: one fixed cost plus the scaled distance 200
-    assert run.vroom_cost == inst.problem.vehicles[0].fixed_cost + 200
+    assert run.peer_cost == inst.problem.vehicles[0].fixed_cost + 200
+    assert run.plan.stats["solver"] == "vroom"
     assert check_plan(inst.problem, run.plan).ok()
+    with pytest.raises(InputError, match="lilim, sartori instances only"):
+        solve_vroom(_tiny_cordeau(tmp_path), 1.0)
+
+
+def _tiny_cordeau(tmp_path: Path) -> BenchInstance:
     cordeau = tmp_path / "a1-1.txt"
     cordeau.write_text(
         "1 1 90 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 50\n2 6 8 1 -1 0 90\n3 0 0 0 0 0 100\n"
     )
-    with pytest.raises(InputError, match="Li & Lim instances only"):
-        solve_vroom(read_cordeau(cordeau, scale=10), 1.0)
+    return read_cordeau(cordeau, scale=10)
+
+
+def test_pyvrp_on_a_tiny_instance(tmp_path: Path) -> None:
+    from benchmarks.pyvrp_runner import pyvrp_data, solve_pyvrp
+    from dispatch.check import check_plan
+
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_LILIM)
+    inst = read_lilim(path, scale=10)
+    data = pyvrp_data(inst)
+    assert data.num_shipments == 1 and data.num_clients == 0 and data.num_locations == 3
+    (vtype,) = data.vehicle_types()
+    assert vtype.num_available == 2 and vtype.capacity == [10]
+    assert vtype.fixed_cost == inst.problem.vehicles[0].fixed_cost
+    assert (vtype.tw_early, vtype.tw_late) == (0, 1000)
+    ship = data.shipment(0)
+    assert (ship.pickup.location, ship.delivery.location, ship.amount) == (1, 2, [4])
+    # windows and service times scaled by 10, as our problem holds them
+    assert (ship.pickup.tw_late, ship.delivery.tw_early, ship.delivery.service_duration) == (
+        200,
+        100,
+        30,
+    )
+    assert data.distance_matrix(0).tolist() == inst.problem.distance_m.tolist()
+    assert data.duration_matrix(0).tolist() == inst.problem.time_s.tolist()
+    run = solve_pyvrp(inst, 0.2, seed=3)
+    assert run.routes == [[1, 2]] and run.unassigned == 0
+    # PyVRP's cost: one fixed cost plus the scaled distance 200
+    assert run.peer_cost == inst.problem.vehicles[0].fixed_cost + 200
+    assert run.plan.stats["solver"] == "pyvrp" and run.plan.stats["seed"] == 3
+    assert run.plan.stats["pyvrp_feasible"] is True
+    assert check_plan(inst.problem, run.plan).ok()
+    with pytest.raises(InputError, match="lilim, sartori instances only"):
+        solve_pyvrp(_tiny_cordeau(tmp_path), 0.2)
+    with pytest.raises(InputError, match="time limit"):
+        solve_pyvrp(inst, 0)

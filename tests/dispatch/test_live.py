@@ -247,6 +247,36 @@ def test_delay_that_breaks_a_promise_is_reported_not_dropped():
     assert q.ok and q.booking_id == a
 
 
+def test_late_rather_than_never_fetches_the_rider_late_and_reports_by_how_much():
+    day = new_day(late_rather_than_never=True)
+    a = book(day, RideAsk(1, 3, depart_at=H9))
+    promise = day.promise(a)
+    result = day.vehicle_delayed("v1", 3600)  # at the door 09:50 at the earliest
+    assert day.route_of(a) == "v1"
+    assert day.booking(a).status is BookingStatus.CONFIRMED  # still fetched
+    pick = next(s for s in day.plan.route("v1").steps if s.request_id == a and s.kind == "pickup")
+    assert pick.service_start > promise.window.end
+    what = {bp.what: bp for bp in result.broken}
+    assert what[BrokenWhat.PICKUP_WINDOW].by_s == pick.service_start - promise.window.end
+    assert_ok(day)  # reported, so the independent check excuses it
+    day.advance_to(H14)
+    assert day.booking(a).status is BookingStatus.DONE
+    assert day.promise(a) == promise  # the ledger keeps what was said
+    assert_ok(day)
+
+
+def test_late_rather_than_never_still_drops_what_no_car_can_fetch_in_time():
+    day = new_day(late_rather_than_never=True, rescue_window_s=600)
+    a = book(day, RideAsk(1, 3, depart_at=H9))
+    before = day.booking(a).request
+    result = day.vehicle_delayed("v1", 3600)  # 40 min past the window: beyond 10 min
+    assert [bp.booking_id for bp in result.broken] == [a]
+    assert day.booking(a).status is BookingStatus.PROMISE_BROKEN
+    assert day.booking(a).request == before  # the late try left no trace
+    assert day.route_of(a) is None
+    assert_ok(day)
+
+
 def test_delay_is_absorbed_by_another_vehicle_when_possible():
     day = new_day(car("v1"), car("v2"))
     a = book(day, RideAsk(1, 3, depart_at=H9))

@@ -105,3 +105,21 @@ def test_homes_from_a_population_grid(ina, graph, tmp_path):
     demand = make_demand(spec, 0, graph)
     assert len(demand.homes) == 50
     assert all(distance_m((139.4137, 35.6980), h) < 700 for h in demand.homes)
+
+
+def test_standing_riders_come_on_their_weekdays_besides_the_other_callers(ina, graph):
+    tue = ina.with_overrides({"standing": {"on": "2026-12-08"}})  # a Tuesday
+    wed = ina.with_overrides({"standing": {"on": "2026-12-09"}})
+    plain = make_demand(ina, 3, graph).calls
+    days = {name: make_demand(spec, 3, graph).calls for name, spec in (("tue", tue), ("wed", wed))}
+    for calls in days.values():
+        assert [c for c in calls if not c.request_id.startswith("S")] == list(plain)
+    purposes = {
+        name: {c.purpose for c in calls if c.request_id.startswith("S")}
+        for name, calls in days.items()
+    }
+    assert purposes["tue"] == {"dialysis"}  # dialysis Tue/Fri, day care Mon/Wed/Fri
+    assert purposes["wed"] == {"day_care"}
+    standing = [c for c in days["tue"] if c.request_id.startswith("S")]
+    assert standing and all(c.booked_at < 0 and c.district for c in standing)  # the evening before
+    assert make_demand(tue, 3, graph).calls == days["tue"]  # the same riders again

@@ -6,7 +6,16 @@ import math
 
 import pytest
 
-from scenarios.metrics import KPI_LABELS, CostModel, VehicleCosts, day_kpis, district_rows
+from scenarios.metrics import (
+    KPI_LABELS,
+    LATENESS_BINS,
+    TABLE_ONLY_PREFIXES,
+    CostModel,
+    VehicleCosts,
+    day_kpis,
+    district_rows,
+    lateness_kpis,
+)
 from scenarios.results import (
     DayResult,
     LegRecord,
@@ -187,3 +196,34 @@ def test_buses_cost_by_the_timetable_hour(tiny):
     bus = vehicle("bus-01", BUS_TYPE, [LegRecord(9 * H, 9 * H + 600, 10_000, 3)])
     k = day_kpis(DayResult("s", "v", 0, vehicles=[bus]), model)
     assert k["cost_yen"] == pytest.approx(6 * 5000) and k["co2_kg"] == pytest.approx(6.5)
+
+
+def test_lateness_against_the_promise_end_by_hand():
+    # promised window ends 10:10; pickups 10:05 (5 min early), 10:10 (on the edge),
+    # 10:13 (3 min late), 10:22 (12 min late)
+    end = 10 * H + 600
+    rides = [
+        trip(f"R{k}", TripStatus.SERVED, pickup=end + dt, ride=600)
+        for k, dt in enumerate((-300, 0, 180, 720))
+    ]
+    k = lateness_kpis(rides)
+    assert k["pickup_late_share"] == 0.5
+    assert k["pickup_late_p50_min"] == 0.0  # nearest rank: the 2nd of 0, 0, 3, 12
+    assert k["pickup_late_p90_min"] == 12.0
+    assert k["pickup_late_max_min"] == 12.0
+    counts = {key: k[key] for key, *_ in LATENESS_BINS}
+    assert counts["pickup_margin_bin_early_5"] == 1  # -5 min: in (-10, -5]
+    assert counts["pickup_margin_bin_early_0"] == 1  # exactly at the end: in (-5, 0]
+    assert counts["pickup_margin_bin_late_5"] == 1
+    assert counts["pickup_margin_bin_late_more"] == 1
+    assert sum(counts.values()) == 4
+
+
+def test_lateness_of_no_ride_is_nan_not_zero():
+    k = lateness_kpis([])
+    assert math.isnan(k["pickup_late_share"]) and math.isnan(k["pickup_late_max_min"])
+
+
+def test_every_new_kpi_has_a_label_or_is_a_table_bin():
+    for key in lateness_kpis([]):
+        assert key in KPI_LABELS or key.startswith(TABLE_ONLY_PREFIXES)

@@ -81,6 +81,8 @@ def test_plan_shifts_end_to_end(tiny_path, data_dir, tmp_path, monkeypatch) -> N
     assert md.startswith("## 勤務計画 Shift plan") and "figures/shift_gantt.png" in md
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "勤務計画" in html and "shift_gantt" in html
+    answer = html.index('class="answer">CP-SAT の勤務計画は')
+    assert answer < html.index("figures/shift_gantt.png") < html.index("<h2>要約")
     rows = (out / "shifts.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("shift,vehicle_type,start,end")
     assert len(rows) >= 2

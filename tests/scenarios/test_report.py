@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import re
 import struct
 
@@ -12,7 +13,14 @@ import pytest
 
 from routing.errors import InputError
 from scenarios import plots
-from scenarios.report import ReportFigure, ReportSection, format_kpi, write_report
+from scenarios.report import (
+    ReportAnswer,
+    ReportFigure,
+    ReportSection,
+    format_kpi,
+    read_answer,
+    write_report,
+)
 from scenarios.results import DayResult, TripRecord, TripStatus
 from scenarios.sweep import SweepRow, SweepTable
 from tests.scenarios.days import make_day
@@ -60,13 +68,14 @@ def sweep() -> SweepTable:
 def report(tmp_path_factory, sweep):
     out = tmp_path_factory.mktemp("report")
     days = [d for d in sweep.results if d.variant.startswith("3台")]
-    section = ReportSection(
-        "答え",
-        "Answer",
-        paragraphs=(("95%以上を約束時間内に運ぶには 3台必要", "3 vehicles keep 95 %"),),
-        emphasis=True,
+    answer = ReportAnswer(
+        ("95%以上を約束時間内に運ぶには何台必要か。", "How many vehicles keep 95 %?"),
+        ("95%以上を約束時間内に運ぶには 3台必要", "3 vehicles keep 95 %"),
     )
-    path = write_report(out, days, sweep, title="テスト報告 Test report", sections=[section])
+    section = ReportSection("答えの根拠", "Behind the answer", (("種の平均。", "Seed means."),))
+    path = write_report(
+        out, days, sweep, title="テスト報告 Test report", sections=[section], answer=answer
+    )
     return path, days
 
 
@@ -117,11 +126,11 @@ def test_districts_csv_matches_the_trips(report):
 def test_html_is_japanese_first_with_the_answer_and_failures(report):
     html = report[0].read_text(encoding="utf-8")
     assert '<html lang="ja">' in html
-    for text in ("要約", "Summary", "待ち時間と約束", "地区別", "運行表", "需要と走行経路"):
+    for text in ("要約", "Summary", "乗車時間と迂回", "地区別", "運行表"):
         assert text in html
     assert html.index("要約") < html.index("Summary")
     assert 'class="answer">95%以上を約束時間内に運ぶには 3台必要' in html
-    assert html.index("答え") < html.index("車両数と変数の比較")  # the answer before the sweep
+    assert "問い：95%以上を約束時間内に運ぶには何台必要か。" in html
     assert "fleet.sise" in html and "typo" in html  # the failed row is reported
     assert re.search(r">typo</td>(?:(?!</tr>).)*>0/1</td>", html, re.S)  # seeds ok
     assert "中心市街地" in html  # districts table
@@ -266,3 +275,64 @@ def test_a_section_as_markdown_keeps_order_tables_and_figures():
     ]
     assert "| a | b |\n|---|---|\n| 1 | 2 |" in md
     assert "![shifts](figures/shift_gantt.png)" in md and "勤務表 — shifts" in md
+
+
+def test_the_report_opens_with_the_answer_then_the_key_figures_then_the_tables(report):
+    html = report[0].read_text(encoding="utf-8")
+    body = html[html.index("<body>") :]
+    order = [
+        body.index(mark)
+        for mark in (
+            '<section id="answer">',
+            '<section id="key-figures">',
+            "<h2>要約",
+            "<h2>答えの根拠",
+            'id="sweep"',
+        )
+    ]
+    assert order == sorted(order), order
+    assert "<table>" not in body[: order[2]]  # no table before the answer and its figures
+    key = body[order[1] : body.index("</section>", order[1])]
+    shown = re.findall(r'data-file="figures/([^"]+)\.png"', key)
+    assert shown == ["fleet_within_promise_share", "fleet_served_share", "wait_vs_promise"]
+    everywhere = re.findall(r'data-file="figures/([^"]+)\.png"', body)
+    assert sorted(everywhere) == sorted(set(everywhere))  # each figure once
+
+
+def test_the_answer_is_read_from_the_data(sweep):
+    best = max(sweep.variants(), key=lambda v: sweep.mean(v, "within_promise_share") or -1)
+    ja, en = read_answer(sweep.results, sweep).answer
+    share = format_kpi(sweep.mean(best, "within_promise_share"), "%")
+    assert ja.startswith(f"{best}：約束時間内 {share}") and en.startswith(f"{best}: {share}")
+    # change the data: another variant does best, and the answer says so
+    worst = min(sweep.variants(), key=lambda v: sweep.mean(v, "within_promise_share") or 2)
+    changed = dataclasses.replace(
+        sweep,
+        rows=[
+            dataclasses.replace(r, kpis={**r.kpis, "within_promise_share": 1.0})
+            if r.variant == worst
+            else r
+            for r in sweep.rows
+        ],
+    )
+    ja2, en2 = read_answer(changed.results, changed).answer
+    assert ja2.startswith(f"{worst}：約束時間内 100.0 %") and ja2 != ja, ja2
+    assert en2.startswith(f"{worst}: 100.0 % within the promise") and en2 != en, en2
+
+
+def test_one_day_opens_with_what_it_served(tmp_path):
+    day = make_day("base", 0)
+    kept = format_kpi(day.kpis["within_promise_share"], "%")
+    html = write_report(tmp_path / "a", [day], title="t").read_text(encoding="utf-8")
+    answer = html[html.index('<section id="answer">') : html.index("</section>")]
+    assert f"約束時間内は {kept}" in answer and f"{kept} picked up within" in answer
+    worse = dataclasses.replace(day, kpis={**day.kpis, "within_promise_share": 0.5})
+    html = write_report(tmp_path / "b", [worse], title="t").read_text(encoding="utf-8")
+    assert "約束時間内は 50.0 %" in html and f"約束時間内は {kept}" not in html
+    key = html[html.index('<section id="key-figures">') :]
+    key = key[: key.index("</section>")]
+    assert re.findall(r'data-file="figures/([^"]+)\.png"', key) == [
+        "wait_vs_promise",
+        "districts",
+        "map",
+    ]

@@ -12,6 +12,7 @@ from api.cli import app
 from scenarios.lines import feed_timetable, line_plan
 from scenarios.review import (
     DEFAULT_OPTIONS,
+    review_answer,
     review_options,
     run_review,
     side_by_side,
@@ -50,6 +51,25 @@ def test_side_by_side_means_over_seeds_and_skips_missing_kpis():
         "served": ("60.0 %", "90.0 %"),
         "cost per trip": ("¥2,000", "–"),
     }
+
+
+def test_the_answer_names_the_option_that_carries_most_and_the_cheapest():
+    def table(mix_cost: float) -> SweepTable:
+        rows = [
+            SweepRow("today", 0, {}, {"served_share": 0.6, "cost_per_trip_yen": 2000.0}),
+            SweepRow("mix", 0, {}, {"served_share": 0.9, "cost_per_trip_yen": mix_cost}),
+        ]
+        return SweepTable("s", (), rows)
+
+    options = [ReviewOption(name="today", title_ja="現行"), ReviewOption(name="mix")]
+    ja, en = review_answer(table(3000.0), options).answer
+    assert ja == (
+        "最も多く運ぶのはmix（90.0 %、1回あたり ¥3,000）、1回あたり最も安いのは現行（¥2,000）です。"
+    )
+    assert en.startswith("mix carries the most (90.0 %, ¥3,000 a trip); today costs least")
+    # the mix gets cheaper than today's lines: the answer changes with the data
+    ja, en = review_answer(table(1500.0), options).answer
+    assert ja == "mixが、運んだ割合（90.0 %）でも1回あたりの費用（¥1,500）でも最もよい案です。"
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +112,9 @@ def test_review_runs_every_option_on_the_same_callers(review):
     html = path.read_text(encoding="utf-8")
     for words in ("案の比較", "The options side by side", "周辺地区", "remote districts"):
         assert words in html
+    opening = html[: html.index("<h2>要約")]  # the answer and its bars before any table
+    assert 'class="answer">' in opening and "figures/review_kpis.png" in opening
+    assert "<table>" not in opening
     assert (path.parent / "figures" / "review_service_maps.png").is_file()
     assert (path.parent / "sweep.csv").is_file()
 

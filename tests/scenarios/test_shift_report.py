@@ -6,7 +6,7 @@ from __future__ import annotations
 from dispatch.shifts import ShiftRules
 from scenarios.report import section_markdown
 from scenarios.shift_plan import PlanSettings, plan_and_verify
-from scenarios.shift_report import comparison, rules_text, shift_section
+from scenarios.shift_report import comparison, rules_text, shift_answer, shift_section
 from tests.scenarios.test_shift_plan import fake_simulate
 
 
@@ -36,6 +36,11 @@ def test_the_section_answers_first_and_compares_with_the_roster(tiny) -> None:
     assert len(shifts.rows) == s.final.plan.vehicles
     assert len(rounds.rows) == len(s.rounds) == 3
     assert "noise" in " ".join(en for _, en in section.paragraphs)
+    # the HTML report opens with the section's answer and its Gantt; the rest follows
+    opening, rest = shift_answer(section)
+    assert opening.answer == (ja, en) and opening.figures == (gantt,)
+    assert rest.paragraphs == section.paragraphs[1:] and rest.tables == section.tables
+    assert not rest.figures and not rest.emphasis
 
 
 def test_a_missed_target_is_said_plainly(tiny) -> None:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from api.cli import app
+from dispatch.noise import NoiseConfig
 from routing.errors import InputError
 from scenarios.cli import spec_errors
 from scenarios.spec import build_spec, error_lines, format_clock, load_spec, parse_clock
@@ -280,3 +281,40 @@ def test_publishing_fields_are_checked(section, key, value, loc, words):
     with pytest.raises(ValidationError) as info:
         build_spec(data, INA.spec_path.parent)
     assert words in _one(error_lines(info.value), loc)
+
+
+def test_noise_is_off_unless_asked_and_fills_the_model_defaults(tiny):
+    assert not tiny.noise.enabled and not tiny.callers.enabled  # old specs keep their figures
+    on = tiny.with_overrides({"noise.enabled": True, "noise.rider_late_p": 0.3})
+    cfg = on.noise.config()
+    assert cfg.rider_late_p == 0.3
+    assert cfg == NoiseConfig(rider_late_p=0.3)  # every other key: the model's default
+    peaks = tiny.with_overrides({"noise.peak_hours": [[8, 10]]}).noise.config()
+    assert peaks.peak_hours == ((8, 10),)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("noise.driver_late_p", 1.5, "driver_late_p must be in"),
+        ("noise.arterial_kmh", 10, "arterial_kmh"),
+        ("noise.forecast_every_min", 0, "noise.forecast_every_min"),
+        ("callers.accept_max", 2, "callers.accept_max"),
+        ("callers.accept_scale_min", 0, "callers.accept_scale_min"),
+    ],
+)
+def test_noise_and_callers_problems_name_the_key(tiny, key, value, words):
+    with pytest.raises(InputError, match=words):
+        tiny.with_overrides({key: value})
+
+
+def test_the_ina_weekday_runs_noisy_days_with_callers():
+    spec = load_spec(INA.spec_path)
+    assert spec.noise.enabled and spec.callers.enabled and spec.dispatch.serve_late
+    assert spec.noise.config() == NoiseConfig()  # the model's defaults, as documented
+
+
+def test_standing_needs_its_date():
+    ina = load_spec(INA.spec_path)
+    with pytest.raises(InputError, match=r"standing\.on: needed"):
+        ina.with_overrides({"standing": {"share": 0.1}})

@@ -9,7 +9,15 @@ import pytest
 
 from routing.errors import InputError
 from scenarios.report import write_report
-from scenarios.study import INA, SAVINGS_KPIS, WITHIN_PROMISE, answer, comparison_table, sections
+from scenarios.study import (
+    INA,
+    SAVINGS_KPIS,
+    WITHIN_PROMISE,
+    answer,
+    comparison_table,
+    report_answer,
+    sections,
+)
 from scenarios.sweep import SweepRow, SweepTable, read_variants
 from tests.scenarios.days import make_day
 
@@ -94,12 +102,24 @@ def test_sections_in_the_report(tmp_path):
     )
     ans = answer(t)
     secs = sections(t, ans)
-    assert [s.title_en for s in secs] == ["Answer", "What pooling saves", "By fleet size"]
-    assert secs[0].figures[0].png[:4] == b"\x89PNG"
-    html = write_report(tmp_path, t.results, t, title="ina", sections=secs).read_text(
-        encoding="utf-8"
+    assert [s.title_en for s in secs] == [
+        "How the answer was read",
+        "What pooling saves",
+        "By fleet size",
+    ]
+    opening = report_answer(t, ans)
+    assert opening.figures[0].png[:4] == b"\x89PNG"
+    hours = next(s for s in ans.savings if s.kpi == "vehicle_hours")
+    assert opening.answer[0] == (
+        f"{ans.sentence()[0]}相乗りで車両時間は {hours.saved_share:.0%} 減ります。"
     )
+    html = write_report(
+        tmp_path, t.results, t, title="ina", sections=secs, answer=opening
+    ).read_text(encoding="utf-8")
     assert 'class="answer">95%以上を約束時間内に運ぶには 6台必要' in html
+    assert html.index('class="answer"') < html.index("study_fleet_within_promise.png")
+    assert html.index("study_fleet_within_promise.png") < html.index("答えの根拠")
+    assert "fleet_within_promise_share.png" not in html  # the study's curve stands for it
     assert "同じサービス水準" in html
     assert (tmp_path / "figures" / "study_fleet_within_promise.png").stat().st_size > 15_000
     rows = comparison_table(t).rows
