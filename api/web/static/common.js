@@ -422,13 +422,16 @@ export function parseTime(text) {
   return `${String(h).padStart(2, "0")}:${String(min).padStart(2, "0")}`;
 }
 
-/** The time in a 24-hour field (`input.time-field`), or an Error that names the field. */
+/** The time in a 24-hour field (`input.time-field`), written back as "HH:MM"; or an Error
+ * that names the field. */
 export function timeOf(input) {
   const value = parseTime(input.value);
+  input.setAttribute("aria-invalid", value === null ? "true" : "false");
   if (value === null) {
     const label = input.labels?.[0]?.textContent?.trim() || input.id;
     throw new Error(t("time.bad", { field: label, value: input.value }));
   }
+  input.value = value;
   return value;
 }
 
