@@ -21,7 +21,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from api.vocab import Eligibility, FareCategory, PlaceKind, Role
+from api.vocab import CancelReason, Eligibility, FareCategory, PlaceKind, Role
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(max_length=500)]
@@ -488,6 +488,46 @@ class BookingPublic(BaseModel):
     standing_booking_id: int | None = Field(
         None, description="Rides made from a standing booking (定期予約): which one."
     )
+    cancel_reason: Reason | None = Field(
+        None, description="Cancelled bookings: why (キャンセル理由); null when none was given."
+    )
+    cancel_note: str | None = Field(
+        None, description="Cancelled bookings: the operator's words (operators, dispatchers)."
+    )
+
+
+class CancelRequest(In):
+    """Why the rider cancels (キャンセル理由): a code from the list, and words (needed for
+    ``other``)."""
+
+    reason: CancelReason
+    note: str = Field("", max_length=200, description="The operator's words, 200 at most.")
+
+
+class ClockPublic(Out):
+    """The service's clock: pages take "now" and today's date from it, never the browser."""
+
+    now: datetime = Field(description="The service's now, in the service area's time zone.")
+    service_date: date = Field(description="Today's service date there.")
+    timezone: str = Field(description="The service area's IANA time zone.")
+
+
+class UsualPlace(Out):
+    """A place the rider often goes from or to (よく使う場所), most used first."""
+
+    place_id: int
+    name: str
+    kind: str
+    uses: int = Field(description="Bookings in the rider's recent history from or to it.")
+    home: bool = Field(description="The rider's home (自宅).")
+
+
+class RiderRecent(Out):
+    """What an operator needs when the rider calls: their recent bookings, newest first,
+    and their usual places (history first, then saved places)."""
+
+    bookings: list[BookingPublic]
+    places: list[UsualPlace]
 
 
 class DeliveryCreate(In):

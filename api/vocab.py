@@ -55,3 +55,31 @@ class BookingKind(StrEnum):
     RIDE = "ride"
     DELIVERY = "delivery"
     VISIT = "visit"  # 訪問診療: a nurse car at the patient's home (`api.routes.visits`)
+
+
+class CancelReason(StrEnum):
+    """Why a booking is cancelled (キャンセル理由), kept on the booking and in its history."""
+
+    PLANS_CHANGED = "plans_changed"  # 予定の変更
+    UNWELL = "unwell"  # 体調不良
+    OTHER_TRANSPORT = "other_transport"  # 家族の送迎など別の手段
+    WEATHER = "weather"  # 天候
+    HOSPITAL_CHANGED = "hospital_changed"  # 通院日・予約の変更
+    BOOKED_IN_ERROR = "booked_in_error"  # 予約の誤り
+    OTHER = "other"  # その他 (the operator's words say what)
+
+    @property
+    def words(self) -> tuple[str, str]:
+        """(Japanese, English), for the API's answer and the operator's select."""
+        return CANCEL_WORDS[self]
+
+
+CANCEL_WORDS: dict[CancelReason, tuple[str, str]] = {
+    CancelReason.PLANS_CHANGED: ("予定の変更", "plans changed"),
+    CancelReason.UNWELL: ("体調不良", "unwell"),
+    CancelReason.OTHER_TRANSPORT: ("家族の送迎など別の手段", "going another way (family, etc.)"),
+    CancelReason.WEATHER: ("天候", "weather"),
+    CancelReason.HOSPITAL_CHANGED: ("通院日・予約の変更", "appointment moved"),
+    CancelReason.BOOKED_IN_ERROR: ("予約の誤り", "booked in error"),
+    CancelReason.OTHER: ("その他", "other"),
+}

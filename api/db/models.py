@@ -271,6 +271,10 @@ class Booking(Base):
         ForeignKey("standing_bookings.id"), index=True
     )
     standing_leg: Mapped[str | None] = mapped_column(String(10))
+    #: cancelled bookings (migration 0008): why (an `api.vocab.CancelReason` value) and the
+    #: operator's words; None: not cancelled, or cancelled before reasons were kept
+    cancel_reason: Mapped[str | None] = mapped_column(String(30))
+    cancel_note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

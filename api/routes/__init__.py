@@ -8,6 +8,7 @@ from api.routes import (
     audit,
     auth,
     bookings,
+    clock,
     deliveries,
     drone_bases,
     drones,
@@ -32,6 +33,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (
         health,
+        clock,
         auth,
         users,
         riders,

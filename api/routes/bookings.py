@@ -39,11 +39,19 @@ from api.deps import (
 )
 from api.live.drones import carrier_words, drone_names
 from api.live.store import OpenDay
-from api.problems import conflict, not_found
+from api.problems import conflict, invalid_field, not_found
 from api.routes.common import problems
 from api.runtime import Runtime
-from api.schemas import BookingPublic, DroneRef, HallRef, Reason, StopPlace, Window
-from api.vocab import BookingKind, PlaceKind, Role
+from api.schemas import (
+    BookingPublic,
+    CancelRequest,
+    DroneRef,
+    HallRef,
+    Reason,
+    StopPlace,
+    Window,
+)
+from api.vocab import BookingKind, CancelReason, PlaceKind, Role
 from dispatch.drones import REASON_TEXT, NoFlightReason
 from dispatch.events import BookingStatus
 
@@ -183,7 +191,19 @@ def _public(
         carrier_ja=carrier_ja,
         carrier_en=carrier_en,
         standing_booking_id=row.standing_booking_id if personal else None,
+        cancel_reason=_cancel_reason(row.cancel_reason),
+        cancel_note=row.cancel_note if personal else None,
     )
+
+
+def _cancel_reason(code: str | None) -> Reason | None:
+    if code not in _CANCEL_CODES:
+        return None
+    ja, en = CancelReason(code).words
+    return Reason(code=code, message_ja=ja, message_en=en)
+
+
+_CANCEL_CODES = {r.value for r in CancelReason}
 
 
 _REASONS = {r.value for r in NoFlightReason}
@@ -270,7 +290,13 @@ def list_bookings(
         q = q.where(Booking.status.in_([s.value for s in status]))
     if kind is not None:
         q = q.where(Booking.kind == kind.value)
-    rows = list(session.scalars(q.limit(limit)))
+    return bookings_public(session, list(session.scalars(q.limit(limit))), personal, rt)
+
+
+def bookings_public(
+    session: Session, rows: list[Booking], personal: bool, rt: Runtime
+) -> list[BookingPublic]:
+    """Booking rows as the viewer may see them (names and drones read once for all)."""
     now = rt.now()
     homes = _home_ids(session, rows)
     names: dict[int, str] = {}
@@ -323,9 +349,19 @@ def cancel_booking(
     user: BookingUser,
     session: WriteSession,
     rt: RuntimeDep,
+    body: CancelRequest | None = None,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> BookingPublic | JSONResponse:
-    """The rider cancels (キャンセル): the booking leaves the plan, its seat is free again."""
+    """The rider cancels (キャンセル): the booking leaves the plan, its seat is free again.
+
+    With a body, why (キャンセル理由): kept on the booking and written to its history
+    (変更履歴), so whoever calls the rider back later sees it. ``other`` needs words.
+    """
+    note = body.note.strip() if body is not None else ""
+    if body is not None and body.reason is CancelReason.OTHER and not note:
+        raise invalid_field(
+            "note", "「その他」の場合は理由を入力してください", "say why when the reason is other"
+        )
     claim = idempotency.begin(session, user.id, idempotency_key, f"/bookings/{booking_id}/cancel")
     if isinstance(claim, JSONResponse):
         return claim
@@ -333,6 +369,15 @@ def cancel_booking(
     with rt.days.locked(session, row.service_date, actor_of(user)) as od:
         _check_cancellable(od, booking_id)
         od.day().cancel(booking_id)
+        if body is not None:
+            row.cancel_reason, row.cancel_note = body.reason.value, note
+            ja, en = body.reason.words
+            od.record(
+                "cancel_reason",
+                f"キャンセル理由: {ja}" + (f"（{note}）" if note else ""),
+                f"cancellation reason: {en}" + (f" ({note})" if note else ""),
+                booking_id=booking_id,
+            )
         od.sync()
         out = booking_public(session, row, personal=True, rt=rt)
         claim.remember(200, out)

@@ -6,6 +6,7 @@ formatting) or registration number.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -14,12 +15,21 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.db.models import Place, Rider
+from api.db.models import Booking, Place, Rider
 from api.deps import IdPath, PersonalDataUser, ReadSession, RuntimeDep, WriteSession
 from api.problems import conflict, invalid_field, not_found
+from api.routes.bookings import bookings_public
 from api.routes.common import office_audit, patched, problems
 from api.routes.places import new_place
-from api.schemas import HomeCreate, PlaceRef, RiderCreate, RiderPublic, RiderUpdate
+from api.schemas import (
+    HomeCreate,
+    PlaceRef,
+    RiderCreate,
+    RiderPublic,
+    RiderRecent,
+    RiderUpdate,
+    UsualPlace,
+)
 from api.text import kana_key, like_pattern, phone_key
 from api.vocab import PlaceKind
 
@@ -151,6 +161,80 @@ def _taken(reg: str) -> Exception:
 @router.get("/{rider_id}", response_model=RiderPublic, responses=problems(404))
 def read_rider(rider_id: IdPath, _user: PersonalDataUser, session: ReadSession) -> RiderPublic:
     return rider_public(session, get_rider(session, rider_id))
+
+
+#: how far back the usual places look, and how many the operator gets (keys 1-9)
+HISTORY_ROWS = 50
+USUAL_PLACES = 9
+#: saved places nobody asks to go to: homes are personal, the depot is the vehicles'
+NOT_USUAL = (PlaceKind.HOME.value, PlaceKind.DEPOT.value)
+
+
+@router.get("/{rider_id}/recent", response_model=RiderRecent, responses=problems(404, 422))
+def rider_recent(
+    rider_id: IdPath,
+    _user: PersonalDataUser,
+    session: ReadSession,
+    rt: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=20, description="How many bookings.")] = 5,
+) -> RiderRecent:
+    """The rider's last bookings (any day, any state, newest first) and usual places:
+    the places of their last 50 bookings, most used first, then the saved places."""
+    rider = get_rider(session, rider_id)
+    rows = list(
+        session.scalars(
+            select(Booking)
+            .where(Booking.rider_id == rider.id)
+            .order_by(Booking.service_date.desc(), Booking.requested_at.desc(), Booking.id.desc())
+            .limit(HISTORY_ROWS)
+        )
+    )
+    return RiderRecent(
+        bookings=bookings_public(session, rows[:limit], True, rt),
+        places=usual_places(session, rider, rows),
+    )
+
+
+def usual_places(session: Session, rider: Rider, history: list[Booking]) -> list[UsualPlace]:
+    """Places the rider's `history` goes from or to, most used first (ties: by name),
+    then saved places (not depots), up to `USUAL_PLACES`; home is always one of them."""
+    uses = Counter(
+        p for b in history for p in (b.pickup_place_id, b.dropoff_place_id) if p is not None
+    )
+    if rider.home_place_id is not None:
+        uses.setdefault(rider.home_place_id, 0)
+    known = {p.id: p for p in session.scalars(select(Place).where(Place.id.in_(list(uses))))}
+    saved = session.scalars(
+        select(Place)
+        .where(Place.active.is_(True), Place.kind.notin_(NOT_USUAL))
+        .order_by(Place.name, Place.id)
+    )
+    ranked = sorted(
+        (
+            p
+            for pid, p in known.items()
+            if p.kind != PlaceKind.HOME.value or pid == rider.home_place_id
+        ),
+        key=lambda p: (-uses[p.id], p.name, p.id),
+    )
+    out = [_usual(p, uses[p.id], rider) for p in ranked]
+    for p in saved:
+        if len(out) >= USUAL_PLACES:
+            break
+        if p.id not in known:
+            out.append(_usual(p, 0, rider))
+    return out[:USUAL_PLACES]
+
+
+def _usual(place: Place, uses: int, rider: Rider) -> UsualPlace:
+    home = place.id == rider.home_place_id
+    return UsualPlace(
+        place_id=place.id,
+        name=HOME_NAME if home else place.name,
+        kind=place.kind,
+        uses=uses,
+        home=home,
+    )
 
 
 @router.patch("/{rider_id}", response_model=RiderPublic, responses=problems(404, 422))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from api.vocab import CancelReason
+
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
 
@@ -461,6 +463,63 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dpx.sum.km.value": ("{done} km ／ {planned} km", "{done} km / {planned} km"),
     "dpx.sum.hours": ("車両稼働時間（実績／予定）", "Vehicle hours (so far / planned)"),
     "dpx.sum.hours.value": ("{done} 時間 ／ {planned} 時間", "{done} h / {planned} h"),
+    # the caller one key away, the service's clock, printing (operator page, driver, print)
+    "op.today": ("本日（運行システムの日付）", "Today (the service's date)"),
+    "date.wareki": ("和暦で表示", "Japanese era years"),
+    "op.usual": ("よく使う場所", "Usual places"),
+    "op.usual.help": (
+        "Alt+数字: 降車地に設定 ・ Shift+Alt+数字: 乗車地に設定",
+        "Alt+number: set as drop-off · Shift+Alt+number: set as pickup",
+    ),
+    "op.usual.uses": ("{n}回", "{n}×"),
+    "op.usual.to": ("降車地: {name}", "Drop-off: {name}"),
+    "op.usual.from": ("乗車地: {name}", "Pickup: {name}"),
+    "op.recent": ("最近の予約", "Recent bookings"),
+    "op.recent.help": (
+        "Alt+R: いちばん新しい乗車予約を繰り返す（日時は本日から）",
+        "Alt+R: repeat the newest ride (date and time from today)",
+    ),
+    "op.repeat": ("同じ内容で予約", "Repeat"),
+    "op.repeated": (
+        "前回と同じ内容を入れました。日時を確かめて「空き状況を確認」を押してください。",
+        "Filled in as last time. Check the date and time, then check availability.",
+    ),
+    "op.repeat.point": (
+        "登録されていない地点の予約は繰り返せません。",
+        "A booking to or from an unsaved point cannot be repeated.",
+    ),
+    "cancel.title": ("予約のキャンセル", "Cancel the booking"),
+    "cancel.reason": ("キャンセル理由", "Reason"),
+    "cancel.reason.choose": ("選んでください", "Choose one"),
+    **{f"cancel.reason.{r.value}": r.words for r in CancelReason},
+    "cancel.note": ("理由の詳細（「その他」は必須）", "Details (needed for other)"),
+    "cancel.submit": ("キャンセルする", "Cancel the booking"),
+    "cancel.back": ("戻る", "Back"),
+    "cancel.need_reason": ("キャンセル理由を選んでください。", "Choose the reason."),
+    "cancel.need_note": (
+        "「その他」の場合は理由を入力してください。",
+        "Say why when the reason is other.",
+    ),
+    "cancel.why": ("理由: {why}", "Reason: {why}"),
+    "print.button": ("印刷（A4）", "Print (A4)"),
+    "print.manifest": ("運行表", "Manifest"),
+    "print.schedule": ("運行計画（印刷用）", "Day schedule (for printing)"),
+    "print.schedule.link": ("本日の運行計画を印刷", "Print the day's schedule"),
+    "print.show": ("表示", "Show"),
+    "print.vehicle_date": ("{vehicle} ・ {date}", "{vehicle} · {date}"),
+    "print.printed": ("印刷 {at}", "Printed {at}"),
+    "print.col.no": ("順", "#"),
+    "print.col.time": ("予定時刻", "Planned"),
+    "print.col.kind": ("種別", "Stop"),
+    "print.col.place": ("場所", "Place"),
+    "print.col.who": ("利用者", "Rider"),
+    "print.col.window": ("お迎え予定時間帯", "Promised window"),
+    "print.col.status": ("状態", "Status"),
+    "print.none": ("この日の運行はありません。", "No routes on this day."),
+    "time.bad": (
+        "{field}: 「{value}」は時刻として読めません（例 09:30）。",
+        "{field}: cannot read {value} as a time (e.g. 09:30).",
+    ),
 }
 
 

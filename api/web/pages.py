@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from api.deps import check_service_date
+from api.vocab import CancelReason
 from api.web import i18n
 from api.web.roads import MAX_PATH_POINTS, RoadClass, RoadMapCache
 from routing.errors import InputError, NoriaiError
@@ -30,6 +33,7 @@ WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_URL = "/web/static"
+CANCEL_REASONS = tuple(r.value for r in CancelReason)
 
 LangQuery = Annotated[
     i18n.Lang | None,
@@ -121,6 +125,7 @@ def build_router(
             "timezone": timezone,
             "api_base": api_base,
             "lang_forced": lang is not None,
+            "service_now": service_now(request),
             **extra,
         }
         return templates.TemplateResponse(request, name, context)
@@ -135,7 +140,7 @@ def build_router(
         """Phone operators: find the rider, quote, hold and confirm a ride; take shop
         orders and home visits (訪問診療)."""
         return render(
-            request, "operator.html", lang, page="operator", service_now=service_now(request)
+            request, "operator.html", lang, page="operator", cancel_reasons=CANCEL_REASONS
         )
 
     @router.get("/dispatcher", response_class=HTMLResponse, summary="配車ボード")
@@ -144,6 +149,27 @@ def build_router(
     ) -> HTMLResponse:
         """Dispatchers: map, manifests, late stops, audit trail and overrides."""
         return render(request, "dispatcher.html", lang, page="dispatcher", refresh_s=refresh_s)
+
+    @router.get("/dispatcher/print", response_class=HTMLResponse, summary="運行計画（印刷用）")
+    def schedule_print_page(
+        request: Request,
+        lang: LangQuery = None,
+        day: Annotated[
+            date | None,
+            Query(alias="date", description="The service date to print (default: today)."),
+        ] = None,
+    ) -> HTMLResponse:
+        """Every vehicle's manifest of the day, each on its own A4 sheet."""
+        runtime = getattr(request.app.state, "runtime", None)
+        if day is not None and runtime is not None:  # the dates the API serves, else 422
+            check_service_date(runtime, day, field="date")
+        return render(
+            request,
+            "schedule_print.html",
+            lang,
+            page="print",
+            date=day.isoformat() if day else "",
+        )
 
     @router.get("/driver", response_class=HTMLResponse, summary="乗務員運行表")
     def driver_page(

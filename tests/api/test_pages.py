@@ -175,7 +175,7 @@ def test_operator_page_books_home_visits(client: TestClient) -> None:
     # pages take "now" from the service (none here: the pages without the service)
     assert 'data-service-now=""' in html
     script = (STATIC_DIR / "operator.js").read_text()
-    assert 'api("/visits"' in script and "todayIso(serviceNow())" in script
+    assert 'api("/visits"' in script and '$("visit-date").value = todayIso();' in script
     assert "idempotencyKey" in script.split('api("/visits"')[1].split("\n")[0]
 
 

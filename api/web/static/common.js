@@ -254,6 +254,7 @@ export function initPage({ onReady, whoami = "/auth/me" } = {}) {
       return;
     }
     clearError();
+    await syncClock().catch((err) => console.warn("noriai: the service's clock", err));
     login.hidden = true;
     main.hidden = false;
     const role = me.role || (Array.isArray(me.roles) ? me.roles[0] : "");
@@ -284,9 +285,36 @@ export function initPage({ onReady, whoami = "/auth/me" } = {}) {
   else showLogin();
 }
 
+// ---------------------------------------------------------------- the service's clock
+// Pages never take the day or the hour from the browser: the service's clock may be set
+// apart from the wall clock (NORIAI_FIXED_NOW, a demo, the tests). The page is rendered
+// with the service's now (`data-service-now`); `syncClock` asks again (GET /clock).
+let clockSkew = skewOf(body.dataset.serviceNow);
+
+function skewOf(iso) {
+  const at = Date.parse(iso || "");
+  return Number.isFinite(at) ? at - Date.now() : 0;
+}
+
+/** Now as the service sees it. */
+export function serviceNow() {
+  return new Date(Date.now() + clockSkew);
+}
+
+/** Set the page's clock from the service's again; `{now, service_date, timezone}`. */
+export async function syncClock() {
+  const clock = await api("/clock");
+  clockSkew = skewOf(clock.now);
+  return clock;
+}
+
 // ---------------------------------------------------------------- times (service time zone)
 const hhmm = new Intl.DateTimeFormat("en-GB", { timeZone: TIMEZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 const ymd = new Intl.DateTimeFormat("en-CA", { timeZone: TIMEZONE, year: "numeric", month: "2-digit", day: "2-digit" });
+const WEEKDAYS_JA = ["日", "月", "火", "水", "木", "金", "土"];
+const WEEKDAYS_EN = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WAREKI_KEY = "noriai.wareki";
 
 /** "10:05" in the service time zone, from an ISO datetime (or Date). */
 export function fmtTime(value) {
@@ -300,14 +328,125 @@ export function fmtWindow(start, end) {
   return `「${fmtTime(start)}〜${fmtTime(end)}」`;
 }
 
-/** "2025-01-31" today in the service time zone. */
-export function todayIso(now = new Date()) {
+/** "2025-01-31" today in the service time zone, by the service's clock. */
+export function todayIso(now = serviceNow()) {
   return ymd.format(now);
 }
 
-/** "HH:MM" now in the service time zone. */
-export function nowHHMM(now = new Date()) {
+/** "HH:MM" now in the service time zone, by the service's clock. */
+export function nowHHMM(now = serviceNow()) {
   return hhmm.format(now);
+}
+
+/** The date `days` after the date "YYYY-MM-DD" (calendar days, no time zone involved). */
+export function addDaysIso(dateIso, days) {
+  const [y, m, d] = dateIso.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** Show dates in the Japanese era (和暦, 令和8年) instead of the Western year? */
+export function wareki() {
+  return localStorage.getItem(WAREKI_KEY) === "1";
+}
+
+/** Remember the choice of era and redraw the page's dynamic parts. */
+export function setWareki(on) {
+  localStorage.setItem(WAREKI_KEY, on ? "1" : "0");
+  for (const fn of langListeners) fn(currentLang);
+}
+
+/** {y, m, d, wd} of a date "YYYY-MM-DD" as it stands, or of a datetime in the service zone. */
+function dateParts(value) {
+  const plain = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const iso = plain ? value : ymd.format(value instanceof Date ? value : new Date(value));
+  const [y, m, d] = iso.split("-").map(Number);
+  return { y, m, d, wd: new Date(Date.UTC(y, m - 1, d)).getUTCDay() };
+}
+
+/** 「令和8年」 for a date on or after 1 May 2019, else 「平成31年」 (1 January 1989 on). */
+function eraYear(y, m) {
+  const reiwa = y > 2019 || (y === 2019 && m >= 5);
+  const n = reiwa ? y - 2018 : y - 1988;
+  return `${reiwa ? "令和" : "平成"}${n === 1 ? "元" : n}年`;
+}
+
+/**
+ * The date in the page's language: 「2026年12月5日(土)」 (with 和暦 「令和8年12月5日(土)」),
+ * or "Sat 5 Dec 2026". `value`: a date "YYYY-MM-DD", an ISO datetime or a Date.
+ */
+export function fmtDate(value, { weekday = true } = {}) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (!(value instanceof Date) && Number.isNaN(Date.parse(value))) return String(value);
+  const { y, m, d, wd } = dateParts(value);
+  if (currentLang === "en") return `${weekday ? `${WEEKDAYS_EN[wd]} ` : ""}${d} ${MONTHS_EN[m - 1]} ${y}`;
+  const year = wareki() ? eraYear(y, m) : `${y}年`;
+  return `${year}${m}月${d}日${weekday ? `(${WEEKDAYS_JA[wd]})` : ""}`;
+}
+
+/** 「2026年12月5日(土) 07:40」 (24-hour), in the service time zone. */
+export function fmtDateTime(value) {
+  return `${fmtDate(value)} ${fmtTime(value)}`;
+}
+
+/**
+ * Show each date field's value in words beside it (the browser draws `<input type=date>`
+ * in its own locale's order), now and whenever it changes or the language does.
+ */
+export function describeDates(root = document) {
+  for (const input of root.querySelectorAll('input[type="date"]')) {
+    let words = input.nextElementSibling;
+    if (!words?.classList.contains("date-words")) {
+      words = el("span", { class: "date-words", id: `${input.id}-words`, "aria-live": "polite" });
+      input.after(words);
+      input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), words.id].filter(Boolean).join(" "));
+      input.addEventListener("input", () => (words.textContent = input.value ? fmtDate(input.value) : ""));
+      input.addEventListener("change", () => (words.textContent = input.value ? fmtDate(input.value) : ""));
+    }
+    words.textContent = input.value ? fmtDate(input.value) : "";
+  }
+}
+
+/**
+ * "09:30" from a time of day as an operator types it on the phone: "9:30", "0930", "930",
+ * "9時30分", "9時", full-width digits; null when it is not one (24-hour, 00:00-23:59).
+ */
+export function parseTime(text) {
+  const s = String(text ?? "").trim()
+    .replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/[：時]/g, ":").replace(/分$/, "");
+  const m = /^(\d{1,2})(?::(\d{1,2})?)?$/.exec(s) || /^(\d{1,2})(\d{2})$/.exec(s); // 9:5, 9, 0930
+  if (!m) return null;
+  const h = Number(m[1]);
+  const min = Number(m[2] ?? 0);
+  if (h > 23 || min > 59) return null;
+  return `${String(h).padStart(2, "0")}:${String(min).padStart(2, "0")}`;
+}
+
+/** The time in a 24-hour field (`input.time-field`), written back as "HH:MM"; or an Error
+ * that names the field. */
+export function timeOf(input) {
+  const value = parseTime(input.value);
+  input.setAttribute("aria-invalid", value === null ? "true" : "false");
+  if (value === null) {
+    const label = input.labels?.[0]?.textContent?.trim() || input.id;
+    throw new Error(t("time.bad", { field: label, value: input.value }));
+  }
+  input.value = value;
+  return value;
+}
+
+/**
+ * 24-hour time fields: text inputs (the browser's own time field follows its locale,
+ * "09:30 AM"), written back as "HH:MM" when left, marked invalid when not a time.
+ */
+export function setupTimeFields(root = document) {
+  for (const input of root.querySelectorAll("input.time-field")) {
+    input.addEventListener("change", () => {
+      const value = parseTime(input.value);
+      if (value !== null) input.value = value;
+      input.setAttribute("aria-invalid", value === null && input.value ? "true" : "false");
+    });
+  }
 }
 
 /** Offset of the service zone at `date`, as "+09:00". */

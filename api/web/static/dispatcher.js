@@ -8,6 +8,7 @@ import {
   api, clearError, el, flash, fmtTime, fmtWindow, initPage, lang, onLangChange, PALETTE, showError, t, tr, typing,
   zonedIso,
 } from "./common.js";
+import { fmtDateTime, serviceNow } from "./common.js"; // 最終更新: the service's clock
 import { TownMap } from "./map.js";
 
 // ---------------------------------------------------------------- API (see api/routers)
@@ -156,7 +157,7 @@ function render() {
   renderEventChoices(routes);
   renderSummary();
   renderTimeTravel();
-  $("updated").replaceChildren(tr("updated", { time: fmtTime(new Date()) }));
+  $("updated").replaceChildren(tr("updated", { time: fmtDateTime(serviceNow()) }));
 }
 
 function renderManifests(routes) {

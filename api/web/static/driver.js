@@ -1,6 +1,9 @@
 // 乗務員運行表 (tablet): today's stops in order, big event buttons, position report.
 // A home visit (訪問診療) is one stop: 訪問 badge, the appointment, the consultation's length.
-import { api, ApiError, clearError, el, flash, fmtTime, fmtWindow, initPage, onLangChange, showError, t, tr } from "./common.js";
+import {
+  api, ApiError, clearError, el, flash, fmtDateTime, fmtTime, fmtWindow, initPage, onLangChange, serviceNow, showError, t, tr,
+} from "./common.js";
+import { manifestTable } from "./manifest_print.js";
 
 // ---------------------------------------------------------------- API (see api/routers)
 const Api = {
@@ -87,7 +90,8 @@ function render() {
       })
       : [el("li", { class: "dr-stop" }, tr("dr.none"))]),
   );
-  $("dr-updated").replaceChildren(tr("updated", { time: fmtTime(new Date()) }));
+  $("dr-updated").replaceChildren(tr("updated", { time: fmtDateTime(serviceNow()) }));
+  $("dr-print-sheet").replaceChildren(manifestTable(m, m.service_date));
 }
 
 async function load() {
@@ -144,6 +148,8 @@ $("dr-position").addEventListener("click", () => {
     { enableHighAccuracy: true, timeout: 10000 },
   );
 });
+
+$("dr-print").addEventListener("click", () => window.print());
 
 $("dr-vehicle").addEventListener("change", () => {
   state.vehicle = $("dr-vehicle").value;

@@ -3,8 +3,9 @@
 // book a home visit (訪問診療) of the nurse car for the patient;
 // register a standing booking (定期予約) and see the standing rides we cannot keep tomorrow.
 import {
-  api, clearError, el, errorText, flash, fmtCountdown, fmtTime, fmtWindow, initPage, lang, newKey, nowHHMM,
-  onLangChange, showError, t, todayIso, tr, typing, zonedIso, ApiError,
+  addDaysIso, api, clearError, describeDates, el, errorText, flash, fmtCountdown, fmtDate, fmtTime, fmtWindow,
+  initPage, lang, newKey, nowHHMM, onLangChange, serviceNow, setupTimeFields, setWareki, showError, timeOf, t, todayIso, tr, typing, wareki, zonedIso,
+  ApiError,
 } from "./common.js";
 
 // ---------------------------------------------------------------- API (see api/routers)
@@ -16,9 +17,9 @@ const Api = {
     method: "POST", body: {}, idempotencyKey: `confirm-${quoteId}`,
   }),
   release: (quoteId) => api(`/quotes/${encodeURIComponent(quoteId)}`, { method: "DELETE" }),
-  riderBookings: (riderId) => api("/bookings", { query: { rider_id: riderId } }),
-  cancel: (bookingId) => api(`/bookings/${encodeURIComponent(bookingId)}/cancel`, {
-    method: "POST", body: {}, idempotencyKey: `cancel-${bookingId}`,
+  riderRecent: (riderId) => api(`/riders/${encodeURIComponent(riderId)}/recent`, { query: { limit: 8 } }),
+  cancel: (bookingId, why) => api(`/bookings/${encodeURIComponent(bookingId)}/cancel`, {
+    method: "POST", body: why, idempotencyKey: `cancel-${bookingId}`,
   }),
   order: (payload, idempotencyKey) => api("/deliveries", { method: "POST", body: payload, idempotencyKey }),
   visit: (payload, idempotencyKey) => api("/visits", { method: "POST", body: payload, idempotencyKey }),
@@ -53,16 +54,11 @@ const state = {
   standingAttempt: null, // {payload, key} of a standing booking whose answer never arrived
   standingList: [], // the chosen rider's standing bookings
   problems: [], // tomorrow's standing rides we cannot keep
+  recent: [], // the chosen rider's last bookings, newest first (any state)
+  usual: [], // their usual places: Alt+1..9
+  cancelling: null, // the booking the cancel dialog is about
 };
 const SHOP_KINDS = ["supermarket", "shop"];
-// The service's clock (drawn into the page), not the browser's: today's date and the hour.
-const SERVICE_SKEW = document.body.dataset.serviceNow
-  ? Date.parse(document.body.dataset.serviceNow) - Date.now() : 0;
-
-/** Now as the service sees it (its clock may be set apart from the wall clock). */
-function serviceNow() {
-  return new Date(Date.now() + (Number.isFinite(SERVICE_SKEW) ? SERVICE_SKEW : 0));
-}
 
 // ---------------------------------------------------------------- rider search (combobox)
 const input = $("rider-q");
@@ -179,6 +175,7 @@ async function chooseRider(rider) {
   $("visit-fields").disabled = !homeOf(rider);
   $("standing-fields").disabled = false;
   $("standing-start").value = tomorrowIso();
+  describeDates();
   resetResult();
   loadRiderBookings();
   loadRiderStanding();
@@ -190,6 +187,9 @@ function changeRider() {
   $("rider-card").hidden = true;
   $("rider-search").hidden = false;
   $("rider-bookings").hidden = true;
+  $("rider-usual").hidden = true;
+  state.recent = [];
+  state.usual = [];
   $("trip-fields").disabled = true;
   $("order-fields").disabled = true;
   $("visit-fields").disabled = true;
@@ -201,45 +201,176 @@ function changeRider() {
 }
 $("rider-change").addEventListener("click", changeRider);
 
+/** The rider's recent bookings (any state, newest first) and usual places, one key away. */
 async function loadRiderBookings() {
   if (!state.rider) return;
+  const riderId = state.rider.id;
   try {
-    const data = await Api.riderBookings(state.rider.id);
-    const items = (Array.isArray(data) ? data : data.items || data.bookings || []).filter(
-      (b) => !["cancelled", "expired", "done", "no_show"].includes(b.status),
-    );
-    $("rider-bookings").hidden = !items.length;
-    $("rider-bookings-list").replaceChildren(
-      ...items.map((b) => {
-        if (b.kind === "visit") return visitBookingItem(b);
-        const w = b.promise || b.pickup_window;
-        return el(
-          "li",
-          { dataset: { bookingId: b.id } },
-          el("strong", {}, w ? fmtWindow(w.start, w.end) : "—"),
-          el("span", {}, `${placeName(b.pickup)} → ${placeName(b.dropoff)}`),
-          b.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null,
-          b.drone ? el("span", { class: "badge badge-drone" }, tr("op.order.drone")) : null,
-          b.hall && b.collect_from ? tr("hall.collect_from", { time: fmtTime(b.collect_from) }) : null,
-          el("span", { class: "badge" }, tr(`status.${b.status}`)),
-          el("button", { type: "button", class: "btn btn-danger", onclick: () => cancelBooking(b) }, tr("op.cancel")),
-        );
-      }),
-    );
+    const data = await Api.riderRecent(riderId);
+    if (state.rider?.id !== riderId) return;
+    state.recent = data.bookings;
+    state.usual = data.places;
+    renderRecent();
+    renderUsual();
   } catch (err) {
     showError(err);
   }
 }
 
-async function cancelBooking(b) {
-  try {
-    await Api.cancel(b.id);
-    flash(t("op.cancelled"));
-    loadRiderBookings();
-  } catch (err) {
-    showError(err);
-  }
+const ACTIVE = ["held", "confirmed", "promise_broken"];
+
+function renderRecent() {
+  const items = state.recent;
+  $("rider-bookings").hidden = !items.length;
+  $("rider-bookings-list").replaceChildren(
+    ...items.map((b) => {
+      const cancel = ACTIVE.includes(b.status)
+        ? el("button", { type: "button", class: "btn btn-danger", dataset: { action: "cancel" }, onclick: () => askCancel(b) }, tr("op.cancel"))
+        : null;
+      const why = b.cancel_reason
+        ? el("span", { class: "help cancel-why" }, t("cancel.why", {
+          why: [b.cancel_reason[`message_${lang()}`], b.cancel_note].filter(Boolean).join("：") }))
+        : null;
+      if (b.kind === "visit") return visitBookingItem(b, cancel, why);
+      const w = b.promise || b.pickup_window;
+      return el(
+        "li",
+        { dataset: { bookingId: b.id, kind: b.kind, status: b.status } },
+        el("span", { class: "date" }, fmtDate(b.service_date)),
+        el("strong", {}, w ? fmtWindow(w.start, w.end) : "—"),
+        el("span", {}, `${placeName(b.pickup)} → ${placeName(b.dropoff)}`),
+        b.hall ? el("span", { class: "badge badge-hall" }, tr("hall.badge")) : null,
+        b.drone ? el("span", { class: "badge badge-drone" }, tr("op.order.drone")) : null,
+        b.hall && b.collect_from ? tr("hall.collect_from", { time: fmtTime(b.collect_from) }) : null,
+        el("span", { class: "badge" }, tr(`status.${b.status}`)),
+        why,
+        b.kind === "ride"
+          ? el("button", { type: "button", class: "btn", dataset: { action: "repeat" }, onclick: () => repeatBooking(b) }, tr("op.repeat"))
+          : null,
+        cancel,
+      );
+    }),
+  );
 }
+
+function renderUsual() {
+  const places = state.usual;
+  $("rider-usual").hidden = !places.length;
+  $("rider-usual-list").replaceChildren(
+    ...places.map((p, i) => {
+      const name = p.home ? t("op.places.home") : p.name;
+      return el("li", {},
+        el("button", {
+          type: "button", class: "btn usual-btn", dataset: { placeId: String(p.place_id), index: String(i) },
+          "aria-keyshortcuts": `Alt+${i + 1} Shift+Alt+${i + 1}`,
+          title: t("op.usual.to", { name }),
+          onclick: (ev) => useUsualPlace(p, ev.shiftKey ? "trip-from" : "trip-to"),
+        }, el("kbd", {}, String(i + 1)), el("span", {}, name),
+        p.uses ? el("span", { class: "help" }, t("op.usual.uses", { n: p.uses })) : null));
+    }),
+  );
+}
+
+/** Put a usual place in the trip form: drop-off (or pickup); the other end is swapped
+ * when it was that place already. */
+function useUsualPlace(p, fieldId) {
+  const select = $(fieldId);
+  const other = $(fieldId === "trip-to" ? "trip-from" : "trip-to");
+  const value = String(p.place_id);
+  if (![...select.options].some((o) => o.value === value)) {
+    select.append(el("option", { value }, p.name));
+    other.append(el("option", { value }, p.name));
+  }
+  if (other.value === value) other.value = select.value;
+  select.value = value;
+  const name = p.home ? t("op.places.home") : p.name;
+  flash(t(fieldId === "trip-to" ? "op.usual.to" : "op.usual.from", { name }));
+}
+
+/**
+ * Fill the trip form as the booking was (places, party, by departure or arrival) for a
+ * new day: its time of day today if that is still an hour ahead by the service's clock,
+ * else tomorrow.
+ */
+function repeatBooking(b) {
+  const from = b.pickup?.place_id;
+  const to = b.dropoff?.place_id;
+  if (!from || !to) {
+    showLocalError(t("op.repeat.point"));
+    return;
+  }
+  for (const [id, p] of [["trip-from", b.pickup], ["trip-to", b.dropoff]]) {
+    if (![...$(id).options].some((o) => o.value === String(p.place_id))) $(id).append(el("option", { value: String(p.place_id) }, p.name));
+    $(id).value = String(p.place_id);
+  }
+  const asked = b.arrive_by || b.depart_at;
+  const mode = b.arrive_by ? "arrive" : "depart";
+  document.querySelector(`input[name="mode"][value="${mode}"]`).checked = true;
+  $("trip-companions").value = String(Math.max(0, (b.party_size || 1) - 1));
+  $("trip-wheelchair").checked = (b.wheelchairs || 0) > 0;
+  const time = asked ? fmtTime(asked) : defaultTime();
+  $("trip-date").value = time >= defaultTime() ? todayIso() : tomorrowIso();
+  $("trip-time").value = time;
+  describeDates();
+  resetResult();
+  flash(t("op.repeated"));
+  $("quote-btn").focus();
+}
+
+// ---------------------------------------------------------------- cancel with the reason
+const cancelDialog = $("cancel-dialog");
+
+function askCancel(b) {
+  state.cancelling = b;
+  const w = b.promise || (b.kind === "visit" ? b.visit?.appointment : null);
+  $("cancel-what").textContent = [fmtDate(b.service_date), w ? fmtWindow(w.start, w.end) : "", `${placeName(b.pickup)} → ${placeName(b.dropoff)}`]
+    .filter(Boolean).join(" ");
+  $("cancel-reason").value = "";
+  $("cancel-note").value = "";
+  for (const id of ["cancel-reason-error", "cancel-note-error"]) $(id).hidden = true;
+  cancelDialog.showModal();
+  $("cancel-reason").focus();
+}
+
+function fieldError(id, message) {
+  const box = $(`${id}-error`);
+  box.textContent = message;
+  box.hidden = !message;
+  $(id).setAttribute("aria-invalid", message ? "true" : "false");
+  if (message) $(id).focus();
+}
+
+$("cancel-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const b = state.cancelling;
+  const reason = $("cancel-reason").value;
+  const note = $("cancel-note").value.trim();
+  fieldError("cancel-reason", reason ? "" : t("cancel.need_reason"));
+  if (!reason) return;
+  fieldError("cancel-note", reason === "other" && !note ? t("cancel.need_note") : "");
+  if (reason === "other" && !note) return;
+  $("cancel-submit").disabled = true;
+  try {
+    await Api.cancel(b.id, { reason, note });
+    cancelDialog.close();
+    state.cancelling = null;
+    flash(t("op.cancelled"));
+    await loadRiderBookings();
+    $("rider-bookings-list").querySelector(`li[data-booking-id="${CSS.escape(b.id)}"]`)?.setAttribute("tabindex", "-1");
+    $("rider-bookings-list").querySelector(`li[data-booking-id="${CSS.escape(b.id)}"]`)?.focus();
+  } catch (err) {
+    const fields = err instanceof ApiError && err.status === 422 ? err.problem?.errors || [] : [];
+    const mine = fields.filter((f) => ["reason", "note"].includes(f.field));
+    if (mine.length) for (const f of mine) fieldError(`cancel-${f.field}`, f[`message_${lang()}`] || f.message_ja);
+    else {
+      cancelDialog.close();
+      showError(err);
+    }
+  } finally {
+    $("cancel-submit").disabled = false;
+  }
+});
+$("cancel-back").addEventListener("click", () => cancelDialog.close());
 
 function placeName(p) {
   if (!p) return "—";
@@ -284,7 +415,7 @@ function tripPayload() {
   if (!state.rider) throw new Error(t("op.rider.none"));
   if (from === to) throw new Error(t("op.same_place"));
   const mode = document.querySelector('input[name="mode"]:checked').value;
-  const at = zonedIso($("trip-date").value, $("trip-time").value);
+  const at = zonedIso($("trip-date").value, timeOf($("trip-time")));
   const payload = {
     rider_id: state.rider.id,
     pickup_place_id: from,
@@ -417,7 +548,7 @@ function startHold(q) {
   }
   const end = new Date(until).getTime();
   const tick = () => {
-    const left = (end - Date.now()) / 1000;
+    const left = (end - serviceNow().getTime()) / 1000; // the hold ends by the service's clock
     if (left <= 0) {
       clearInterval(state.holdTimer);
       hold.textContent = t("op.hold.expired");
@@ -652,7 +783,7 @@ function hhmmOf(minutes) {
 
 /** The form's first values: today (the service's day), from the hour given, 30 minutes. */
 function visitDefaults(fromMinutes) {
-  $("visit-date").value = todayIso(serviceNow());
+  $("visit-date").value = todayIso();
   $("visit-start").value = hhmmOf(fromMinutes);
   $("visit-end").value = hhmmOf(fromMinutes + 30);
   $("visit-wanted").value = hhmmOf(fromMinutes);
@@ -673,8 +804,8 @@ function visitPayload() {
   if (!state.rider) throw new Error(t("op.rider.none"));
   const date = $("visit-date").value;
   const payload = { rider_id: state.rider.id, duration_min: Number($("visit-duration").value || 30) };
-  if (visitMode() === "wanted") payload.wanted_at = zonedIso(date, $("visit-wanted").value);
-  else payload.appointment = { start: zonedIso(date, $("visit-start").value), end: zonedIso(date, $("visit-end").value) };
+  if (visitMode() === "wanted") payload.wanted_at = zonedIso(date, timeOf($("visit-wanted")));
+  else payload.appointment = { start: zonedIso(date, timeOf($("visit-start"))), end: zonedIso(date, timeOf($("visit-end"))) };
   return payload;
 }
 
@@ -772,22 +903,24 @@ async function takeVisitAlternative(alt) {
 }
 
 /** A visit in the rider's list: 訪問 badge, the appointment, the planned start. */
-function visitBookingItem(b) {
+function visitBookingItem(b, cancel, why) {
   const w = b.visit?.appointment || b.promise;
   return el(
     "li",
-    { dataset: { bookingId: b.id, kind: "visit" } },
+    { dataset: { bookingId: b.id, kind: "visit", status: b.status } },
+    el("span", { class: "date" }, fmtDate(b.service_date)),
     el("span", { class: "badge badge-visit" }, tr("visit.badge")),
     el("strong", {}, w ? fmtWindow(w.start, w.end) : "—"),
     b.visit?.planned_start ? el("span", {}, `${t("op.visit.planned")} ${fmtTime(b.visit.planned_start)}`) : null,
     b.visit ? tr("visit.minutes", { n: b.visit.duration_min }) : null,
     el("span", { class: "badge" }, tr(`status.${b.status}`)),
-    el("button", { type: "button", class: "btn btn-danger", onclick: () => cancelBooking(b) }, tr("op.cancel")),
+    why,
+    cancel,
   );
 }
 
 document.addEventListener("keydown", (ev) => {
-  if (!/^[1-9]$/.test(ev.key) || typing(ev) || $("visit-no").hidden) return;
+  if (!/^[1-9]$/.test(ev.key) || ev.altKey || typing(ev) || $("visit-no").hidden) return;
   const button = $("visit-alternatives").querySelector(`button[data-index="${Number(ev.key) - 1}"]`);
   if (button) {
     ev.preventDefault();
@@ -803,7 +936,7 @@ const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /** Tomorrow's date in the service's time zone, by the service's clock. */
 function tomorrowIso() {
-  return todayIso(new Date(serviceNow().getTime() + 24 * 3600 * 1000));
+  return addDaysIso(todayIso(), 1);
 }
 
 function returnChoice() {
@@ -831,9 +964,9 @@ function standingPayload() {
     weekdays,
     skip_holidays: $("standing-holidays").checked,
   };
-  payload[mode === "arrive" ? "arrive_by" : "depart_at"] = $("standing-time").value;
+  payload[mode === "arrive" ? "arrive_by" : "depart_at"] = timeOf($("standing-time"));
   if (returnChoice() === "after") payload.return_after_min = Number($("standing-after").value || 0);
-  if (returnChoice() === "at") payload.return_at = $("standing-back").value;
+  if (returnChoice() === "at") payload.return_at = timeOf($("standing-back"));
   if ($("standing-start").value) payload.start_date = $("standing-start").value;
   if ($("standing-end").value) payload.end_date = $("standing-end").value;
   return payload;
@@ -888,15 +1021,16 @@ function renderRiderStanding() {
         el("strong", {}, standingTerms(s)),
         el("span", {}, `${placeName(s.pickup)} → ${placeName(s.dropoff)}`),
         s.skip_holidays ? el("span", { class: "badge" }, t("st.holiday_skip")) : null,
-        el("span", { class: "help" }, t("st.next", { dates: s.next_dates.join("、") || "—" })),
-        s.skip_dates.length ? el("span", { class: "help" }, t("st.skips", { dates: s.skip_dates.join("、") })) : null,
+        el("span", { class: "help" }, t("st.next", { dates: s.next_dates.map((d) => fmtDate(d)).join("、") || "—" })),
+        s.skip_dates.length ? el("span", { class: "help" }, t("st.skips", { dates: s.skip_dates.map((d) => fmtDate(d)).join("、") })) : null,
         el("label", { for: dateId }, t("st.skip.date")),
-        el("input", { id: dateId, type: "date", min: tomorrowIso(), value: s.next_dates[0] || "" }),
+        el("input", { id: dateId, type: "date", lang: "ja", min: tomorrowIso(), value: s.next_dates[0] || "" }),
         el("button", { type: "button", class: "btn", onclick: () => addException(s, $(dateId).value) }, t("st.skip.add")),
         el("button", { type: "button", class: "btn btn-danger", onclick: () => endStanding(s) }, t("st.end_it")),
       );
     }),
   );
+  describeDates($("rider-standing-list"));
 }
 
 async function loadRiderStanding() {
@@ -994,7 +1128,7 @@ async function settleWithout(p) {
 }
 
 function renderProblems() {
-  $("standing-problems-date").textContent = tomorrowIso();
+  $("standing-problems-date").textContent = fmtDate(tomorrowIso());
   $("standing-problems-list").replaceChildren(
     ...(state.problems.length ? state.problems.map(problemItem) : [el("li", {}, t("st.problems.none"))]),
   );
@@ -1030,6 +1164,23 @@ onLangChange(() => {
 
 // ---------------------------------------------------------------- keyboard shortcuts
 document.addEventListener("keydown", (ev) => {
+  const digit = /^Digit([1-9])$/.exec(ev.code);
+  if (digit && ev.altKey && !ev.ctrlKey && state.rider && !cancelDialog.open) {
+    const p = state.usual[Number(digit[1]) - 1];
+    if (p) {
+      ev.preventDefault();
+      useUsualPlace(p, ev.shiftKey ? "trip-from" : "trip-to");
+    }
+    return;
+  }
+  if (ev.code === "KeyR" && ev.altKey && !ev.ctrlKey && state.rider && !cancelDialog.open) {
+    const b = state.recent.find((x) => x.kind === "ride");
+    if (b) {
+      ev.preventDefault();
+      repeatBooking(b);
+    }
+    return;
+  }
   if (ev.key === "/" && !typing(ev)) {
     ev.preventDefault();
     if (state.rider) changeRider();
@@ -1051,7 +1202,11 @@ onLangChange(() => {
   if (state.rider) {
     fillPlaces();
     fillOrder();
+    renderRecent();
+    renderUsual();
   }
+  showToday();
+  describeDates();
   if (state.order) renderOrder(state.order);
   if (state.quote && !$("quote-no").hidden) $("no-reason").textContent = reasonText(state.quote);
   if (state.riders.length) renderResults();
@@ -1059,15 +1214,37 @@ onLangChange(() => {
   if (!box.hidden && state.lastError) box.querySelector(".error-message").textContent = errorText(state.lastError);
 });
 
+// ---------------------------------------------------------------- the service's day
+/** An hour from now by the service's clock, on 5 minutes (at most 23:55), "HH:MM". */
+function defaultTime() {
+  const [h, m] = nowHHMM().split(":").map(Number);
+  return hhmmOf(Math.ceil((h * 60 + m + 60) / 5) * 5);
+}
+
+/** The forms' first dates and times, and the earliest dates they take: the service's today. */
+function formDefaults() {
+  const today = todayIso();
+  $("trip-date").value = today;
+  $("trip-time").value = defaultTime();
+  const [h, m] = defaultTime().split(":").map(Number);
+  visitDefaults(h * 60 + m);
+  for (const id of ["trip-date", "visit-date", "standing-start", "standing-end"]) $(id).min = today;
+  showToday();
+  describeDates();
+}
+
+function showToday() {
+  $("service-today").textContent = fmtDate(todayIso());
+}
+
+$("wareki-toggle").checked = wareki();
+setupTimeFields();
+$("wareki-toggle").addEventListener("change", () => setWareki($("wareki-toggle").checked));
+
 // ---------------------------------------------------------------- start
 initPage({
   onReady: async () => {
-    $("trip-date").value = todayIso(serviceNow());
-    const [h, m] = nowHHMM(serviceNow()).split(":").map(Number);
-    const next = Math.min(h * 60 + m + 60, 23 * 60 + 55); // an hour from now, on 5 minutes
-    const rounded = Math.ceil(next / 5) * 5;
-    $("trip-time").value = `${String(Math.floor(rounded / 60)).padStart(2, "0")}:${String(rounded % 60).padStart(2, "0")}`;
-    visitDefaults(rounded);
+    formDefaults();
     try {
       const data = await Api.places();
       state.places = Array.isArray(data) ? data : data.items || data.places || [];

@@ -102,7 +102,8 @@ class PageErrors:
 
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Callable[..., tuple[Any, PageErrors]]]:
-    """Open pages in fresh contexts (tablet size, Japanese, Tokyo time); no page errors allowed."""
+    """Open pages in fresh contexts (tablet size, Japanese, Tokyo time unless given); no page
+    errors allowed."""
     contexts: list[Any] = []
     seen: list[PageErrors] = []
 
@@ -111,9 +112,7 @@ def new_page(browser: Any) -> Iterator[Callable[..., tuple[Any, PageErrors]]]:
     ) -> tuple[Any, PageErrors]:
         context = browser.new_context(
             viewport={"width": width, "height": height},
-            locale="ja-JP",
-            timezone_id="Asia/Tokyo",
-            **context_args,
+            **{"locale": "ja-JP", "timezone_id": "Asia/Tokyo", **context_args},
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

@@ -70,6 +70,12 @@ def ready_driver(page: Any, site: Site, day: BookedDay) -> None:
     page.locator(".dr-stop.next").wait_for()
 
 
+def ready_print(page: Any, site: Site, day: BookedDay) -> None:
+    """The day's schedule for printing: every vehicle's manifest drawn."""
+    page.locator("body[data-loaded=true]").wait_for()
+    page.locator("#print-sheets .print-route").first.wait_for()
+
+
 def ready_docs(page: Any, site: Site, day: BookedDay) -> None:
     page.locator(".swagger-ui .opblock").first.wait_for()
 
@@ -93,6 +99,7 @@ PAGES = {
     "/operator": PageAudit("operator", "operator", ready_operator),
     "/dispatcher": PageAudit("dispatcher", "dispatcher", ready_dispatcher, 1400, 1000),
     "/driver": PageAudit("driver", "driver", ready_driver, width=800, height=1100),
+    "/dispatcher/print": PageAudit("print", "dispatcher", ready_print),
     "/docs": PageAudit(
         "docs",
         None,
@@ -323,10 +330,10 @@ def test_operator_books_a_ride_with_the_keyboard_alone(
         page.keyboard.press("ArrowDown")
     assert page.evaluate(chosen) == "中央病院"
     tab_to(page, "#trip-time")
-    page.keyboard.type("1000")  # hours, then minutes
-    assert page.locator("#trip-time").input_value() == "10:00"
+    page.keyboard.type("1000")  # hours, then minutes (a 24-hour text field, read as 10:00)
     page.keyboard.press("Enter")  # check availability
     page.locator("#quote-ok").wait_for(state="visible")
+    assert page.locator("#trip-time").input_value() == "10:00"
     promise = page.locator("#promise").inner_text()
     assert WINDOW.fullmatch(promise), promise
     page.keyboard.press("Alt+Enter")  # 予約確定

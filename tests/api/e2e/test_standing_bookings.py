@@ -48,7 +48,7 @@ def test_register_make_tomorrows_rides_and_settle_the_one_not_kept(
     page = open_operator(new_page, site)
     assert page.locator("#standing-btn").is_disabled()  # no rider yet
     page.locator("#standing-problems-list li").first.wait_for()
-    assert page.locator("#standing-problems-date").inner_text() == "2025-06-03"
+    assert page.locator("#standing-problems-date").inner_text() == "2025年6月3日(火)"
     assert page.locator("#standing-problems-list").inner_text() == "確保できない便はありません。"
     choose_rider(page, "やまだ")
     assert page.locator("#standing-start").input_value() == "2025-06-03"  # the service's day
@@ -61,7 +61,7 @@ def test_register_make_tomorrows_rides_and_settle_the_one_not_kept(
     item = page.locator("#rider-standing-list li").first
     item.wait_for()
     assert "火・金 09:00 着、帰り 13:00 発" in item.inner_text()
-    assert "次回: 2025-06-03、2025-06-06" in item.inner_text()
+    assert "次回: 2025年6月3日(火)、2025年6月6日(金)" in item.inner_text()
     page.locator("#standing-make").click()
     problem = page.locator("#standing-problems-list li[data-problem-id]")
     problem.wait_for()
@@ -75,9 +75,10 @@ def test_register_make_tomorrows_rides_and_settle_the_one_not_kept(
     assert "outside service hours" in problem.inner_text()
     page.locator("#lang-toggle").click()
     item.get_by_label("例外日（乗らない日）").fill("2025-06-03")
+    assert "2025年6月3日(火)" in item.locator(".date-words").inner_text()
     item.get_by_role("button", name="例外日を追加").click()
     page.locator("#standing-problems-list li:not([data-problem-id])").wait_for()
-    assert "例外日: 2025-06-03" in page.locator("#rider-standing-list li").first.inner_text()
+    assert "例外日: 2025年6月3日(火)" in page.locator("#rider-standing-list li").first.inner_text()
     rides = tuesday_rides(site)
     assert [b["status"] for b in rides] == ["cancelled"]  # the return made for that date
 
