@@ -55,6 +55,7 @@ def test_migrations_ship_with_the_package():
         "0004_drones.py",
         "0005_visits.py",
         "0006_standing_bookings.py",
+        "0008_residents.py",
     ]
 
 
