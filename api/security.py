@@ -17,10 +17,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.db.models import ApiToken, User
+from api.db.models import ApiToken, ResidentSession, Rider, User
 from api.vocab import Role
 
 TOKEN_PREFIX = "nor_"
@@ -139,3 +139,29 @@ def new_resident_token() -> str:
 def new_one_time_code(digits: int = 8) -> str:
     """A random code of `digits` digits, read out over the phone."""
     return "".join(secrets.choice("0123456789") for _ in range(digits))
+
+
+def end_resident_sessions(session: Session, rider_id: int, now: datetime) -> None:
+    """Revoke every open sign-in of a resident (the caller commits)."""
+    session.execute(
+        update(ResidentSession)
+        .where(ResidentSession.rider_id == rider_id, ResidentSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def rider_for_token(session: Session, token: str, now: datetime) -> Rider | None:
+    """The active rider a valid (unrevoked, unexpired) resident token belongs to."""
+    if not token.startswith(RESIDENT_PREFIX) or len(token) > 200:
+        return None
+    row = session.execute(
+        select(ResidentSession, Rider)
+        .join(Rider, Rider.id == ResidentSession.rider_id)
+        .where(ResidentSession.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    record, rider = row
+    if record.revoked_at is not None or record.expires_at <= now or not rider.active:
+        return None
+    return rider

@@ -8,15 +8,18 @@ from api.routes import (
     audit,
     auth,
     bookings,
+    call_list,
     deliveries,
     drone_bases,
     drones,
     flights,
     health,
+    outbox,
     overrides,
     places,
     plan,
     quotes,
+    resident,
     riders,
     shifts,
     standing_bookings,
@@ -49,6 +52,9 @@ def api_router() -> APIRouter:
         plan,
         overrides,
         audit,
+        call_list,
+        outbox,
+        resident,
     ):
         router.include_router(module.router)
     return router

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -38,7 +38,7 @@ from api.deps import (
     today,
 )
 from api.live.drones import carrier_words, drone_names
-from api.live.store import OpenDay
+from api.live.store import Actor, OpenDay
 from api.problems import conflict, not_found
 from api.routes.common import problems
 from api.runtime import Runtime
@@ -330,10 +330,24 @@ def cancel_booking(
     if isinstance(claim, JSONResponse):
         return claim
     row = booking_row(session, booking_id)
-    with rt.days.locked(session, row.service_date, actor_of(user)) as od:
-        _check_cancellable(od, booking_id)
-        od.day().cancel(booking_id)
+    return cancel_row(session, rt, row, actor_of(user), remember=claim.remember)
+
+
+def cancel_row(
+    session: Session,
+    rt: Runtime,
+    row: Booking,
+    actor: Actor,
+    *,
+    remember: Callable[[int, Any], None] | None = None,
+) -> BookingPublic:
+    """Cancel `row` in its day (409 once on board or no longer active); the booking as
+    it now stands."""
+    with rt.days.locked(session, row.service_date, actor) as od:
+        _check_cancellable(od, row.id)
+        od.day().cancel(row.id)
         od.sync()
         out = booking_public(session, row, personal=True, rt=rt)
-        claim.remember(200, out)
+        if remember is not None:
+            remember(200, out)
     return out
