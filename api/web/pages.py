@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from api.web import i18n
 from api.web.roads import MAX_PATH_POINTS, RoadClass, RoadMapCache
@@ -66,6 +67,26 @@ def service_now(request: Request) -> str:
     "" when the pages are mounted without the booking service."""
     runtime = getattr(request.app.state, "runtime", None)
     return runtime.now().isoformat() if runtime is not None else ""
+
+
+_RUBY = re.compile(r"\{([^|{}]+)\|([^|{}]+)\}")
+
+
+def ruby(text: str) -> Markup:
+    """A string of `api.web.i18n` with its furigana ``{漢字|かんじ}`` as ``<ruby>`` markup
+    (everything else escaped). resident.js renders the same notation in the browser."""
+    out, pos = [], 0
+    for m in _RUBY.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        out.append(Markup("<ruby>{}<rt>{}</rt></ruby>").format(m[1], m[2]))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def plain(text: str) -> str:
+    """The string without its furigana: 「{予約|よやく}する」 -> 「予約する」."""
+    return _RUBY.sub(r"\1", text)
 
 
 def problem(status: int, title: str, detail: str) -> JSONResponse:
@@ -121,6 +142,8 @@ def build_router(
             "timezone": timezone,
             "api_base": api_base,
             "lang_forced": lang is not None,
+            "ruby": lambda key: ruby(words[key]),
+            "plain": lambda key: plain(words[key]),
             **extra,
         }
         return templates.TemplateResponse(request, name, context)
@@ -136,6 +159,21 @@ def build_router(
         orders and home visits (訪問診療)."""
         return render(
             request, "operator.html", lang, page="operator", service_now=service_now(request)
+        )
+
+    @router.get("/resident", response_class=HTMLResponse, summary="利用者のご予約")
+    def resident_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+        """Residents and their family (phone or TV): sign in with the registration number
+        and PIN, book a ride from home or a saved place, see and cancel their bookings."""
+        runtime = getattr(request.app.state, "runtime", None)
+        days = runtime.settings.booking_days_ahead if runtime is not None else 7
+        return render(
+            request,
+            "resident.html",
+            lang,
+            page="resident",
+            service_now=service_now(request),
+            days_ahead=min(days, 7),
         )
 
     @router.get("/dispatcher", response_class=HTMLResponse, summary="配車ボード")
