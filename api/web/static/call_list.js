@@ -28,7 +28,7 @@ function entryItem(e) {
     el("div", {}, `☎ ${e.phone || "—"}　${t(`cl.channel.${e.channel}`)}　${e.pickup_name} → ${e.dropoff_name}　${e.booking_id}`),
     changed ? el("div", { class: "help" }, t("cl.first", { window: span(e.first_promise) })) : null,
     ...e.changes.map((c) => el("div", { class: "help" }, `${fmtTime(c.at)} ${c.message_ja} / ${c.message_en}`)),
-    e.reminder ? el("div", { class: "help" }, t("cl.reminder", { status: e.reminder })) : null,
+    e.reminder ? el("div", { class: "help" }, t("cl.reminder", { status: t(`cl.status.${e.reminder}`) })) : null,
   );
 }
 

@@ -224,7 +224,7 @@ function showNone(q) {
       onclick: () => ask(a.depart_at || a.arrive_by),
     }, label));
   });
-  list.replaceChildren(...(items.length ? items : [el("li", {}, ...rubyNodes("res.no.alternatives"))]));
+  list.replaceChildren(...(items.length ? items : [el("li", {}, el("span", {}, ...rubyNodes("res.no.alternatives")))]));
   show("res-none");
 }
 
@@ -269,7 +269,7 @@ async function loadBookings() {
   }
   const list = $("res-bookings");
   if (!rows.length) {
-    list.replaceChildren(el("li", { class: "res-empty" }, ...rubyNodes("res.mine.none")));
+    list.replaceChildren(el("li", { class: "res-empty" }, el("span", {}, ...rubyNodes("res.mine.none"))));
     return;
   }
   list.replaceChildren(...rows.map(bookingItem));
