@@ -260,21 +260,28 @@ def messages_for_entries(
 REMINDED = (BookingStatus.CONFIRMED.value,)
 
 
+def rider_bookings(session: Session, day: date, statuses: Iterable[str]) -> list[Booking]:
+    """The bookings of `day` with a rider in one of `statuses`, by promised time."""
+    return list(
+        session.scalars(
+            select(Booking)
+            .where(
+                Booking.service_date == day,
+                Booking.status.in_(list(statuses)),
+                Booking.rider_id.is_not(None),
+            )
+            .order_by(Booking.promise_start, Booking.id)
+        )
+    )
+
+
 def queue_reminders(
     session: Session, day: date, *, zone: tzinfo, now: datetime, sender: str
 ) -> list[OutboxMessage]:
     """The day before's reminder for every confirmed booking of `day` with a rider that
     has none yet (running it again adds only the new bookings')."""
-    rows = session.scalars(
-        select(Booking)
-        .where(
-            Booking.service_date == day,
-            Booking.status.in_(REMINDED),
-            Booking.rider_id.is_not(None),
-        )
-        .order_by(Booking.promise_start, Booking.id)
-    )
     out = []
+    rows = rider_bookings(session, day, REMINDED)
     for row in rows:
         body = compose(MessageKind.REMINDER, row, zone)
         message = stage(

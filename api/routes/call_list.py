@@ -19,8 +19,9 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db.models import AuditRecord, Booking, OutboxMessage, Rider
+from api.db.models import AuditRecord, OutboxMessage, Rider
 from api.deps import DateQuery, PersonalDataUser, ReadSession, RuntimeDep, today
+from api.notify import rider_bookings
 from api.routes.common import problems
 from api.runtime import Runtime
 from api.schemas import CallChange, CallListEntry, CallListPublic, Window
@@ -99,17 +100,7 @@ def _first_promises(rt: Runtime, session: Session, day: date) -> dict[str, Windo
 
 def call_list(session: Session, rt: Runtime, day: date) -> CallListPublic:
     """The call list of `day` (see the module docstring)."""
-    rows = list(
-        session.scalars(
-            select(Booking)
-            .where(
-                Booking.service_date == day,
-                Booking.status.in_(CALLED),
-                Booking.rider_id.is_not(None),
-            )
-            .order_by(Booking.promise_start, Booking.id)
-        )
-    )
+    rows = rider_bookings(session, day, CALLED)
     if not rows:
         return CallListPublic(service_date=day, entries=[])
     riders = {

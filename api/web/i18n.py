@@ -369,6 +369,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # residents' own booking page (/resident) and the operator's call list (前日連絡).
     # "{漢字|かんじ}" is furigana: <ruby> on the page (`api.web.pages.ruby`).
     "res.title": ("{乗合|のりあい}タクシーの{予約|よやく}", "Book a shared taxi"),
+    "res.page.title": ("乗合タクシーの予約", "Book a shared taxi"),
     "res.signin": ("ログイン", "Sign in"),
     "res.reg": ("{登録番号|とうろくばんごう}", "Registration number"),
     "res.pin": (

@@ -84,11 +84,6 @@ def ruby(text: str) -> Markup:
     return Markup("").join(out)
 
 
-def plain(text: str) -> str:
-    """The string without its furigana: 「{予約|よやく}する」 -> 「予約する」."""
-    return _RUBY.sub(r"\1", text)
-
-
 def problem(status: int, title: str, detail: str) -> JSONResponse:
     """An ``application/problem+json`` response (RFC 9457)."""
     return JSONResponse(
@@ -143,7 +138,6 @@ def build_router(
             "api_base": api_base,
             "lang_forced": lang is not None,
             "ruby": lambda key: ruby(words[key]),
-            "plain": lambda key: plain(words[key]),
             **extra,
         }
         return templates.TemplateResponse(request, name, context)

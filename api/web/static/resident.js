@@ -311,7 +311,6 @@ function setupLang() {
   $("lang-toggle").addEventListener("click", () => setLang(lang() === "ja" ? "en" : "ja"));
   onLangChange(() => {
     renderRuby();
-    document.title = `${plain(t("res.title"))} — ${t("app.name")}`;
     if (!me) return;
     $("res-hello").replaceChildren(t("res.hello", { name: me.name }));
     renderPlaces();
