@@ -24,7 +24,8 @@ from api.notify import (
 )
 from api.vocab import MessageKind
 from dispatch.audit import AuditEntry, AuditEvent
-from tests.api.conftest import iso, quote_body, seed_town
+from tests.api.conftest import iso, quote_body
+from tests.api.routes.test_plan import book, seed_town
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r".*install `httpx2`", category=UserWarning)
@@ -42,14 +43,6 @@ def sender() -> MemorySender:
 def client(settings, town_graph, clock, sender):
     with TestClient(create_app(settings, graph=town_graph, clock=clock, sender=sender)) as c:
         yield c
-
-
-def book(client, staff, town, rider="yamada", **kw) -> str:
-    op = staff.headers("operator")
-    q = client.post("/api/v1/quotes", json=quote_body(town, rider, **kw), headers=op)
-    assert q.status_code == 201, q.text
-    assert client.post(f"/api/v1/quotes/{q.json()['id']}/confirm", headers=op).status_code == 200
-    return q.json()["id"]
 
 
 def channels(client, staff, town) -> None:
@@ -101,15 +94,21 @@ def test_each_confirmation_reaches_the_sender_addressed_to_the_riders_channel(
     assert len(sender.sent) == 3
 
 
-def test_a_broken_promise_is_a_message(client, staff, sender):
-    town = seed_town(client, staff, vehicles=(("car-1", 3, 0),))
-    bid = book(client, staff, town)
+def late_by_40_min(client, staff) -> list[str]:
+    """car-1 reports a 40-minute delay: the bookings whose promise broke."""
     r = client.post(
         "/api/v1/vehicles/car-1/events",
         json={"type": "delayed", "delay_min": 40},
         headers=staff.headers("dispatcher"),
     )
-    assert [b["booking_id"] for b in r.json()["broken"]] == [bid]
+    assert r.status_code == 200, r.text
+    return [b["booking_id"] for b in r.json()["broken"]]
+
+
+def test_a_broken_promise_is_a_message(client, staff, sender):
+    town = seed_town(client, staff, vehicles=(("car-1", 3, 0),))
+    bid = book(client, staff, town)
+    assert late_by_40_min(client, staff) == [bid]
     [confirmed, broken] = sender.sent
     assert confirmed.kind is MessageKind.CONFIRMATION and broken.kind is MessageKind.BROKEN
     assert broken.booking_id == bid and broken.address == "042-523-1111"
@@ -206,11 +205,7 @@ def test_no_names_or_phone_numbers_in_the_logs(client, staff, sender, caplog):
     channels(client, staff, town)
     book(client, staff, town)
     book(client, staff, town, "sato", to="station", depart_at=iso(10))
-    client.post(
-        "/api/v1/vehicles/car-1/events",
-        json={"type": "delayed", "delay_min": 40},
-        headers=staff.headers("dispatcher"),
-    )
+    late_by_40_min(client, staff)
     client.post(f"{OUTBOX}/reminders?service_date=2025-06-02", headers=staff.headers("operator"))
     assert len(sender.sent) >= 3
     text = caplog.text + "".join(str(r.args) for r in caplog.records)

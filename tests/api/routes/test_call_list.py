@@ -8,16 +8,9 @@ from datetime import UTC, datetime
 from api.db.models import AuditRecord
 from api.routes.call_list import _changes
 from tests.api.conftest import iso, quote_body
+from tests.api.routes.test_plan import book
 
 C = "/api/v1/call-list"
-
-
-def book(client, staff, town, rider="yamada", **kw) -> str:
-    op = staff.headers("operator")
-    q = client.post("/api/v1/quotes", json=quote_body(town, rider, **kw), headers=op)
-    assert q.status_code == 201, q.text
-    assert client.post(f"/api/v1/quotes/{q.json()['id']}/confirm", headers=op).status_code == 200
-    return q.json()["id"]
 
 
 def test_tomorrows_bookings_with_who_to_ring(client, staff, town, clock):
