@@ -293,6 +293,15 @@ def queue_reminders(
     return out
 
 
+def remind(session: Session, day: date, sender: Sender, *, zone: tzinfo, now: datetime) -> int:
+    """Queue `day`'s reminders, commit (with whatever else the session holds), then hand
+    them to `sender`: how many were new. The route and ``noriai service remind`` both."""
+    made = queue_reminders(session, day, zone=zone, now=now, sender=sender.name)
+    session.commit()
+    deliver(session, sender, [outgoing(m) for m in made], now)
+    return len(made)
+
+
 def outgoing(message: OutboxMessage) -> Outgoing:
     return Outgoing(
         message.id,

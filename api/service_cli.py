@@ -233,3 +233,38 @@ def standing(
         )
     if out.problems:
         raise typer.Exit(SOME_NOT_KEPT)
+
+
+@service_app.command("remind")
+def remind_riders(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="Service date YYYY-MM-DD to remind of (default: tomorrow)."),
+    ] = None,
+) -> None:
+    """Send the day before's reminders (前日のお知らせ) of a date's confirmed bookings.
+
+    Each goes to the rider's channel through the sender of ``NORIAI_NOTIFY_SENDER``
+    (database: queued in the outbox for the call list and a gateway); running it again
+    reminds only bookings made since.
+    """
+    from api.deps import check_service_date, today
+    from api.notify import remind
+
+    settings = _settings(ctx)
+    _migrated_engine(settings).dispose()
+    rt = build_runtime(settings)
+    try:
+        service_date = date.fromisoformat(day) if day else today(rt) + timedelta(days=1)
+        check_service_date(rt, service_date, "--date")
+    except ValueError as exc:
+        err.print(f"[red]--date: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    except ApiProblem as exc:
+        err.print(f"[red]{exc.detail_ja} / {exc.detail_en}[/red]")
+        raise typer.Exit(2) from exc
+    with rt.writer() as session:
+        queued = remind(session, service_date, rt.sender, zone=rt.clock.zone, now=rt.now())
+    rt.engine.dispose()
+    console.print(f"{service_date}: 前日のお知らせ {queued} 件 / {queued} reminder(s) queued")

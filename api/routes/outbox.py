@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.db.models import OutboxMessage
 from api.deps import BookingUser, DateQuery, PersonalDataUser, ReadSession, RuntimeDep, WriteSession
-from api.notify import STATUSES, deliver, outgoing, queue_reminders
+from api.notify import STATUSES, remind
 from api.routes.call_list import tomorrow
 from api.routes.common import office_audit, problems
 from api.schemas import OutboxPublic, RemindersQueued
@@ -49,16 +49,8 @@ def send_reminders(
     """The day before's reminder (前日のお知らせ) for every confirmed booking of
     `service_date` (default: tomorrow) not reminded yet, through the sender."""
     day = service_date or tomorrow(rt)
-    now = rt.now()
-    made = queue_reminders(session, day, zone=rt.clock.zone, now=now, sender=rt.sender.name)
     office_audit(
-        session,
-        user,
-        "reminders_queued",
-        f"前日のお知らせ {len(made)}件",
-        f"{len(made)} reminder(s) queued",
-        service_date=day,
+        session, user, "reminders_sent", "前日のお知らせ", "day-before reminders", service_date=day
     )
-    session.commit()
-    deliver(session, rt.sender, [outgoing(m) for m in made], now)
-    return RemindersQueued(service_date=day, queued=len(made))
+    queued = remind(session, day, rt.sender, zone=rt.clock.zone, now=rt.now())
+    return RemindersQueued(service_date=day, queued=queued)
