@@ -58,6 +58,8 @@ router = APIRouter(prefix="/resident", tags=["resident"])
 #: who changed the day, in the audit trail, when a resident books on their own page
 RESIDENT_ACTOR = "利用者本人（ウェブ）"
 PER_ADDRESS = 4
+#: secrets checked per sign-in (the PIN and the newest valid codes): each is a slow hash
+MAX_SECRETS = 4
 SIGN_IN_WINDOW_S = 15 * 60
 NOT_LISTED = {PlaceKind.HOME.value, PlaceKind.DEPOT.value}
 #: a resident's list: their bookings still to come or done today (holds and expired
@@ -96,13 +98,15 @@ def _matching_secret(
         return None
     candidates = session.scalars(
         select(ResidentSecret)
-        .where(ResidentSecret.rider_id == rider.id, ResidentSecret.used_at.is_(None))
-        .order_by(ResidentSecret.id.desc())
-        .limit(5)
+        .where(
+            ResidentSecret.rider_id == rider.id,
+            ResidentSecret.used_at.is_(None),
+            (ResidentSecret.kind == "pin") | (ResidentSecret.expires_at > now),
+        )
+        .order_by(ResidentSecret.kind.desc(), ResidentSecret.id.desc())  # "pin" before "code"
+        .limit(MAX_SECRETS)
     )
     for secret in candidates:
-        if secret.kind == "code" and (secret.expires_at is None or secret.expires_at <= now):
-            continue
         if verify_secret(pin, secret.secret_hash):
             return secret
     return None

@@ -160,6 +160,18 @@ def test_who_may_set_pins_and_codes(client, staff, town):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "pin"
 
 
+def test_the_pin_still_works_among_many_codes(client, staff, town):
+    set_pin(client, staff, town.riders["yamada"])
+    for _ in range(5):
+        r = client.post(
+            f"/api/v1/riders/{town.riders['yamada']}/one-time-code",
+            headers=staff.headers("operator"),
+        )
+        assert r.status_code == 201
+    sign_in(client, "T-0001")
+    sign_in(client, "T-0001", r.json()["code"])
+
+
 def test_a_one_time_code_signs_in_once_and_expires(client, staff, town, clock):
     rid = town.riders["sato"]
     r = client.post(f"/api/v1/riders/{rid}/one-time-code", headers=staff.headers("operator"))
