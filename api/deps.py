@@ -20,11 +20,11 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.db.models import User
+from api.db.models import Rider, User
 from api.live.store import Actor
 from api.problems import forbidden, invalid_field, unauthorized
 from api.runtime import Runtime
-from api.security import user_for_token
+from api.security import rider_for_token, user_for_token
 from api.vocab import Role
 
 
@@ -67,6 +67,24 @@ def current_user(
     return user
 
 
+def current_resident(
+    rt: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Rider:
+    """The resident signed in on their own page (401 without a valid ``res_`` token).
+    Staff tokens are not residents' (401): a resident's routes show only their data."""
+    if credentials is None:
+        raise unauthorized("ログインしてください（登録番号と暗証番号）", "please sign in")
+    with rt.reader() as session:
+        rider = rider_for_token(session, credentials.credentials, rt.now())
+    if rider is None:
+        raise unauthorized(
+            "ログインの期限が切れました。もう一度ログインしてください",
+            "the sign-in is unknown, ended or expired",
+        )
+    return rider
+
+
 def allow(*roles: Role) -> Callable[..., User]:
     """A dependency passing only users with one of `roles` (others: 403)."""
     names = {r.value for r in roles}
@@ -94,6 +112,8 @@ FleetViewer = Annotated[User, Depends(allow(R.DISPATCHER, R.PLANNER, R.ADMIN, R.
 PlaceEditor = Annotated[User, Depends(allow(R.OPERATOR, R.DISPATCHER, R.ADMIN))]
 VehicleCrewUser = Annotated[User, Depends(allow(R.DRIVER, R.DISPATCHER))]
 AdminUser = Annotated[User, Depends(allow(R.ADMIN))]
+#: a resident signed in on the self-booking page (`api.routes.resident`)
+CurrentResident = Annotated[Rider, Depends(current_resident)]
 
 #: How far from today (days, either way) a service date may be.
 SERVICE_DATE_DAYS = 366

@@ -23,6 +23,7 @@ from swagger_ui_bundle import swagger_ui_path
 from api import __doc__ as package_doc
 from api.db.engine import safe_url
 from api.db.migrate import is_up_to_date, upgrade
+from api.notify import Sender
 from api.problems import install_handlers
 from api.routes import api_router
 from api.runtime import build_runtime
@@ -53,6 +54,7 @@ def create_app(
     *,
     graph: RoadGraph | None = None,
     clock: Callable[[], datetime] | None = None,
+    sender: Sender | None = None,
 ) -> FastAPI:
     """The service app for `settings`.
 
@@ -65,8 +67,10 @@ def create_app(
     clock
         Returns the current aware datetime (tests and demos); default: the wall clock,
         or ``settings.fixed_now`` when set.
+    sender
+        Takes the messages to riders (`api.notify`); default: ``settings.notify_sender``.
     """
-    runtime = build_runtime(settings, clock)
+    runtime = build_runtime(settings, clock, sender)
     engine = runtime.engine
 
     @asynccontextmanager

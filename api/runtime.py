@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.convert import ServiceClock
 from api.db.engine import make_engine, session_factories
 from api.live.roads import TownRoads
-from api.live.store import DayOptions, DayStore
+from api.live.store import DayOptions, DayStore, OpenDay
 from api.live.sync import save_mirrors
+from api.notify import Sender, deliver, make_sender, outgoing
 from api.settings import Settings
 from routing.graph import RoadGraph
 
@@ -36,13 +37,26 @@ class Runtime:
     reader: sessionmaker[Session]
     clock: ServiceClock
     now: Callable[[], datetime]
+    sender: Sender
     _days: DayStore | None = field(default=None, repr=False)
 
     def attach_graph(self, graph: RoadGraph) -> None:
         """Make the service days usable: snapping and matrices over `graph`."""
         roads = TownRoads(graph, max_snap_m=self.settings.max_snap_m)
         options = DayOptions(hold_s=self.settings.hold_s, auto_complete=self.settings.auto_complete)
-        self._days = DayStore(roads, self.clock, self.now, options, save_mirrors)
+        self._days = DayStore(
+            roads,
+            self.clock,
+            self.now,
+            options,
+            lambda od: save_mirrors(od, notify_as=self.sender.name),
+            self._send_outbox,
+        )
+
+    def _send_outbox(self, od: OpenDay) -> None:
+        """After a day's change committed: its messages to riders go to the sender."""
+        if od.outbox:
+            deliver(od.session, self.sender, [outgoing(m) for m in od.outbox], od.now)
 
     @property
     def days(self) -> DayStore:
@@ -55,12 +69,17 @@ class Runtime:
         return self.days.roads
 
 
-def build_runtime(settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    clock: Callable[[], datetime] | None = None,
+    sender: Sender | None = None,
+) -> Runtime:
     """The process's runtime for `settings` (the app's, or a CLI command's); the road
     graph is attached later (`Runtime.attach_graph`).
 
     `clock` returns the current aware datetime; default: ``settings.fixed_now`` when set,
-    else the wall clock in the service area's time zone.
+    else the wall clock in the service area's time zone. `sender` takes the messages to
+    riders; default: the one ``settings.notify_sender`` names.
     """
     service_clock = ServiceClock.named(settings.timezone)
     if clock is None:
@@ -70,4 +89,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] | None = Non
         )
     engine = make_engine(settings.effective_database_url())
     writer, reader = session_factories(engine)
-    return Runtime(settings, engine, writer, reader, service_clock, clock)
+    chosen = sender if sender is not None else make_sender(settings.notify_sender)
+    return Runtime(settings, engine, writer, reader, service_clock, clock, chosen)

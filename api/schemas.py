@@ -21,7 +21,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from api.vocab import CancelReason, Eligibility, FareCategory, PlaceKind, Role
+from api.vocab import CancelReason, Channel, Eligibility, FareCategory, MessageKind, PlaceKind, Role
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(max_length=500)]
@@ -292,6 +292,12 @@ class HomeCreate(In):
     address: Annotated[str, StringConstraints(max_length=300)] = ""
 
 
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+$"),
+]
+
+
 class RiderCreate(In):
     registration_no: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
@@ -306,6 +312,10 @@ class RiderCreate(In):
     companions: int = Field(0, ge=0, le=5, description="Companions who usually ride along.")
     assistance: bool = Field(False, description="Needs help boarding (介助): longer stops.")
     notes: Text = ""
+    channel: Channel = Field(
+        Channel.PHONE, description="How the rider hears from the office (連絡方法)."
+    )
+    email: Email = ""
 
 
 class RiderUpdate(In):
@@ -320,6 +330,8 @@ class RiderUpdate(In):
     assistance: bool | None = None
     notes: Text | None = None
     active: bool | None = None
+    channel: Channel | None = None
+    email: Email | None = None
 
 
 class RiderPublic(Out):
@@ -336,6 +348,8 @@ class RiderPublic(Out):
     assistance: bool
     notes: str
     active: bool
+    channel: Channel = Channel.PHONE
+    email: str = ""
 
 
 # -- quotes and bookings -----------------------------------------------------------------
@@ -1355,3 +1369,130 @@ class DaySummaryPublic(BaseModel):
     distance_m_planned: int
     vehicle_s_done: int
     vehicle_s_planned: int
+
+
+# -- residents booking themselves, the call list, messages to riders ------------------------
+
+Pin = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4,8}$"),
+]
+
+
+class RiderPinUpdate(In):
+    """A resident's PIN (暗証番号), set or reset by the office: 4 to 8 digits."""
+
+    pin: Pin
+
+
+class OneTimeCodeIssued(BaseModel):
+    """A one-time code (確認コード) to read out to the resident: shown once, used once."""
+
+    rider_id: int
+    code: str
+    expires_at: datetime
+
+
+class ResidentSignIn(In):
+    """Sign in with the registration number (登録番号) and the PIN or a one-time code."""
+
+    registration_no: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+    ]
+    pin: Pin = Field(description="The PIN, or a one-time code from the office.")
+
+
+class ResidentPlace(BaseModel):
+    """A place a resident may ride from or to: their home or a saved place."""
+
+    id: int
+    name: str
+    kind: str
+
+
+class ResidentPublic(BaseModel):
+    """The signed-in resident as their own page shows them."""
+
+    name: str
+    kana: str
+    registration_no: str
+    companions: int
+    wheelchair: bool
+    home: ResidentPlace | None
+    places: list[ResidentPlace] = Field(description="Saved places (よく使う場所).")
+
+
+class ResidentSignedIn(BaseModel):
+    token: str = Field(description="Bearer token of this sign-in (res_...): shown once.")
+    expires_at: datetime
+    resident: ResidentPublic
+
+
+class ResidentQuoteCreate(In):
+    """A ride a resident asks for: from and to their home or a saved place, when."""
+
+    pickup_place_id: Id
+    dropoff_place_id: Id
+    depart_at: When | None = Field(None, description="Book by departure (出発希望時刻).")
+    arrive_by: When | None = Field(None, description="Book by arrival (到着希望時刻).")
+    companions: int | None = Field(None, ge=0, le=8, description="Default: the usual.")
+
+
+class CallChange(BaseModel):
+    """Something that changed since the booking was made."""
+
+    at: datetime
+    kind: Literal["promise_changed", "promise_broken", "promise_restored", "retimed"]
+    message_ja: str
+    message_en: str
+
+
+class CallListEntry(BaseModel):
+    """One booking of the day to ring about (前日連絡)."""
+
+    booking_id: str
+    kind: str
+    status: str
+    rider_id: int
+    rider_name: str
+    kana: str
+    phone: str
+    channel: Channel
+    pickup_name: str
+    dropoff_name: str
+    promise: Window | None = Field(description="The promise in force.")
+    first_promise: Window | None = Field(description="The promise first given.")
+    expected_pickup: datetime | None
+    changes: list[CallChange]
+    needs_call: bool = Field(
+        description="Ring the rider: their channel is the phone, or the promise changed or "
+        "broke since booking."
+    )
+    reminder: str | None = Field(description="The reminder's status in the outbox, if any.")
+
+
+class CallListPublic(BaseModel):
+    service_date: date
+    entries: list[CallListEntry]
+
+
+class OutboxPublic(Out):
+    id: int
+    kind: MessageKind
+    service_date: date
+    booking_id: str
+    rider_id: int
+    channel: Channel
+    address: str
+    body_ja: str
+    body_en: str
+    status: str
+    sender: str
+    error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class RemindersQueued(BaseModel):
+    service_date: date
+    queued: int = Field(description="Reminders added now (bookings already reminded: none).")

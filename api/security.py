@@ -3,6 +3,10 @@
 Tokens are 256 random bits, so a plain SHA-256 is enough to make a stolen database
 useless for signing in (no password-style slow hash needed), and lookups stay one
 indexed equality. Tokens never appear in logs: only their short ``prefix``.
+
+Residents' PINs and one-time codes are a few digits, so they get the slow,
+memory-hard scrypt of the standard library with a random salt (`hash_secret`);
+residents' session tokens (``res_...``) are random like staff tokens.
 """
 
 from __future__ import annotations
@@ -13,14 +17,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.db.models import ApiToken, User
+from api.db.models import ApiToken, ResidentSession, Rider, User
 from api.vocab import Role
 
 TOKEN_PREFIX = "nor_"
 PREFIX_CHARS = 8
+RESIDENT_PREFIX = "res_"
+
+#: scrypt cost (N, r, p): about 16 MiB and tens of milliseconds per PIN checked
+_SCRYPT = (2**14, 8, 1)
 
 
 def hash_token(token: str) -> str:
@@ -91,3 +99,69 @@ def create_user(session: Session, name: str, role: Role, *, vehicle_id: str | No
     session.add(user)
     session.flush()
     return user
+
+
+# -- residents: PINs, one-time codes, sign-in sessions ------------------------------------
+
+
+def hash_secret(secret: str) -> str:
+    """``scrypt$N$r$p$salt$hash`` (hex) of a PIN or one-time code."""
+    n, r, p = _SCRYPT
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    """Whether `secret` is the one `stored` was made from (constant-time compare)."""
+    try:
+        name, n, r, p, salt, digest = stored.split("$")
+        if name != "scrypt":
+            return False
+        got = hashlib.scrypt(
+            secret.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+#: checked against when the registration number is unknown, so a wrong number takes as
+#: long to refuse as a wrong PIN
+DUMMY_HASH = hash_secret("not-a-pin")
+
+
+def new_resident_token() -> str:
+    """A fresh resident session token (``res_`` + 43 URL-safe characters)."""
+    return RESIDENT_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_one_time_code(digits: int = 8) -> str:
+    """A random code of `digits` digits, read out over the phone."""
+    return "".join(secrets.choice("0123456789") for _ in range(digits))
+
+
+def end_resident_sessions(session: Session, rider_id: int, now: datetime) -> None:
+    """Revoke every open sign-in of a resident (the caller commits)."""
+    session.execute(
+        update(ResidentSession)
+        .where(ResidentSession.rider_id == rider_id, ResidentSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def rider_for_token(session: Session, token: str, now: datetime) -> Rider | None:
+    """The active rider a valid (unrevoked, unexpired) resident token belongs to."""
+    if not token.startswith(RESIDENT_PREFIX) or len(token) > 200:
+        return None
+    row = session.execute(
+        select(ResidentSession, Rider)
+        .join(Rider, Rider.id == ResidentSession.rider_id)
+        .where(ResidentSession.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    record, rider = row
+    if record.revoked_at is not None or record.expires_at <= now or not rider.active:
+        return None
+    return rider

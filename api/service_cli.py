@@ -9,6 +9,7 @@ replaced (``token add``), never recovered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
@@ -22,7 +23,7 @@ from api.db.migrate import current_revision, upgrade
 from api.db.models import ApiToken, User
 from api.live.store import Actor
 from api.problems import ApiProblem
-from api.runtime import build_runtime
+from api.runtime import Runtime, build_runtime
 from api.security import create_user, issue_token
 from api.settings import Settings
 from api.vocab import Role
@@ -182,6 +183,26 @@ def token_revoke(
         raise typer.Exit(1)
 
 
+DateCheck = Callable[[Runtime, date, str], object]
+
+
+def _date_option(rt: Runtime, day: str | None, check: DateCheck) -> date:
+    """The ``--date`` option (default: tomorrow by the service clock), checked by
+    `check` (which raises a 422 problem); exit status 2 when it is not a usable date."""
+    from api.deps import today
+
+    try:
+        service_date = date.fromisoformat(day) if day else today(rt) + timedelta(days=1)
+        check(rt, service_date, "--date")
+    except ValueError as exc:
+        err.print(f"[red]--date: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    except ApiProblem as exc:
+        err.print(f"[red]{exc.detail_ja} / {exc.detail_en}[/red]")
+        raise typer.Exit(2) from exc
+    return service_date
+
+
 #: Exit status of ``standing`` when some rides cannot be kept (a cron job can alert).
 SOME_NOT_KEPT = 3
 
@@ -202,22 +223,13 @@ def standing(
     phone; running it again makes nothing twice. Exit status 3 when some ride cannot be
     kept (they are listed, and shown on the operator page).
     """
-    from api.deps import today
     from api.routes.standing_bookings import materialise, materialise_date
     from api.web.pages import graph_loader
 
     settings = _settings(ctx)
     _migrated_engine(settings).dispose()
     rt = build_runtime(settings)
-    try:
-        service_date = date.fromisoformat(day) if day else today(rt) + timedelta(days=1)
-        materialise_date(rt, service_date, "--date")
-    except ValueError as exc:
-        err.print(f"[red]--date: {exc}[/red]")
-        raise typer.Exit(2) from exc
-    except ApiProblem as exc:
-        err.print(f"[red]{exc.detail_ja} / {exc.detail_en}[/red]")
-        raise typer.Exit(2) from exc
+    service_date = _date_option(rt, day, materialise_date)
     rt.attach_graph(graph_loader(settings)())
     with rt.writer() as session:
         out = materialise(session, rt, service_date, Actor(None, "noriai service standing"), None)
@@ -233,3 +245,30 @@ def standing(
         )
     if out.problems:
         raise typer.Exit(SOME_NOT_KEPT)
+
+
+@service_app.command("remind")
+def remind_riders(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="Service date YYYY-MM-DD to remind of (default: tomorrow)."),
+    ] = None,
+) -> None:
+    """Send the day before's reminders (前日のお知らせ) of a date's confirmed bookings.
+
+    Each goes to the rider's channel through the sender of ``NORIAI_NOTIFY_SENDER``
+    (database: queued in the outbox for the call list and a gateway); running it again
+    reminds only bookings made since.
+    """
+    from api.deps import check_service_date
+    from api.notify import remind
+
+    settings = _settings(ctx)
+    _migrated_engine(settings).dispose()
+    rt = build_runtime(settings)
+    service_date = _date_option(rt, day, check_service_date)
+    with rt.writer() as session:
+        queued = remind(session, service_date, rt.sender, zone=rt.clock.zone, now=rt.now())
+    rt.engine.dispose()
+    console.print(f"{service_date}: 前日のお知らせ {queued} 件 / {queued} reminder(s) queued")

@@ -7,6 +7,7 @@ Every field can be set from the environment with the prefix ``NORIAI_``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -154,6 +155,40 @@ class Settings(BaseSettings):
             "standing booking's rides must be asked inside them (each day's shifts still "
             "decide what can be booked)."
         ),
+    )
+    # -- residents' own booking page and messages to riders (api.routes.resident) -----
+    notify_sender: Literal["database", "memory"] = Field(
+        default="database",
+        description=(
+            "Who takes the messages to riders (promises, changes, broken promises, the day "
+            "before's reminders): 'database' keeps them queued in the outbox for the call "
+            "list and a gateway to fetch; 'memory' marks them sent in this process "
+            "(training and demos)."
+        ),
+    )
+    resident_session_h: int = Field(
+        default=12, ge=1, le=24 * 30, description="How long a resident's sign-in lasts, hours."
+    )
+    resident_code_h: int = Field(
+        default=72,
+        ge=1,
+        le=24 * 30,
+        description="How long a one-time code (確認コード) from the office is valid, hours.",
+    )
+    resident_sign_ins_per_15min: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description=(
+            "Sign-in attempts allowed per registration number, and (x4) per network "
+            "address, in 15 minutes; then 429."
+        ),
+    )
+    resident_quotes_per_hour: int = Field(
+        default=30,
+        ge=1,
+        le=10_000,
+        description="Quotes a resident may ask per hour (per rider, and x4 per address).",
     )
     fixed_now: AwareDatetime | None = Field(
         default=None,

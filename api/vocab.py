@@ -83,3 +83,20 @@ CANCEL_WORDS: dict[CancelReason, tuple[str, str]] = {
     CancelReason.BOOKED_IN_ERROR: ("予約の誤り", "booked in error"),
     CancelReason.OTHER: ("その他", "other"),
 }
+
+
+class Channel(StrEnum):
+    """How a rider hears from the office (連絡方法): promises, changes, reminders."""
+
+    PHONE = "phone"  # 電話: the operator calls (the call list)
+    SMS = "sms"  # ショートメール
+    EMAIL = "email"  # メール
+
+
+class MessageKind(StrEnum):
+    """What a message to a rider is about (`api.notify`)."""
+
+    CONFIRMATION = "confirmation"  # 予約確定: the promise
+    CHANGE = "change"  # 変更: a new promise, or back within the old one
+    BROKEN = "broken"  # お約束を守れないおそれ
+    REMINDER = "reminder"  # 前日のお知らせ

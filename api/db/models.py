@@ -105,8 +105,80 @@ class Rider(Base):
     assistance: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: how the rider hears of promises, changes and reminders (`api.notify`, migration
+    #: 0008): "phone" (the operator calls: the call list), "sms" or "email"
+    channel: Mapped[str] = mapped_column(String(10), default="phone")
+    email: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ResidentSecret(Base):
+    """A resident's PIN (暗証番号) or a one-time code (確認コード) set by the office, kept
+    only as a slow hash (`api.security.hash_secret`). A code is used once and expires."""
+
+    __tablename__ = "resident_secrets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rider_id: Mapped[int] = mapped_column(ForeignKey("riders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "pin" | "code"
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]  # codes: when it signed in; PINs: when replaced
+
+
+class ResidentSession(Base):
+    """A resident's sign-in on the self-booking page; only the token's SHA-256 is stored."""
+
+    __tablename__ = "resident_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rider_id: Mapped[int] = mapped_column(ForeignKey("riders.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class RateCount(Base):
+    """How often a subject (a hashed registration number, rider or address) did something
+    in one fixed window: the rate limits of the residents' page (`api.ratelimit`)."""
+
+    __tablename__ = "rate_counts"
+    __table_args__ = (UniqueConstraint("scope", "subject", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(64))
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxMessage(Base):
+    """A message to a rider (お知らせ): a promise, a change, a broken promise or the day
+    before's reminder, addressed to the rider's channel; ``status`` says how far the
+    sender (`api.notify`) took it."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: one message per cause: "<booking>:<kind>:<audit seq or date>"
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    booking_id: Mapped[str] = mapped_column(String(32), index=True)
+    rider_id: Mapped[int] = mapped_column(ForeignKey("riders.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    body_ja: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    sender: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
 
 
 class Vehicle(Base):

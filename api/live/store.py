@@ -9,6 +9,9 @@ else from the snapshot and the rebuilt matrix), moves it to now, lets the caller
 then stores the snapshot, mirrors bookings and audit entries, and commits. Anything
 raised inside rolls the whole change back.
 
+After the commit, `on_commit` (if given) acts on what the change made: the messages
+to riders go to their sender (`api.notify`).
+
 `DayStore.read` gives a private copy of the day moved to now (holds expired, stops
 done), for pages that only look; nothing is written.
 
@@ -143,6 +146,8 @@ class OpenDay:
     clock: ServiceClock
     mirror: Callable[[OpenDay], None]
     office_events: list[models.AuditRecord] = field(default_factory=list)
+    #: messages to riders made by this change (`api.notify`), sent once it commits
+    outbox: list[models.OutboxMessage] = field(default_factory=list)
     #: audit entries from this number on are the actor's (earlier: the clock's)
     actor_from_seq: int = 1
     #: the live day's version as loaded (None: new today); a save past it stores a version
@@ -242,12 +247,14 @@ class DayStore:
         now: Callable[[], datetime],
         options: DayOptions,
         on_save: Callable[[OpenDay], None],
+        on_commit: Callable[[OpenDay], None] | None = None,
     ) -> None:
         self.roads = roads
         self.clock = clock
         self._now = now
         self.options = options
         self._on_save = on_save
+        self._on_commit = on_commit
         self.cache = DayCache()
 
     # -- changing a day ---------------------------------------------------------------
@@ -268,6 +275,8 @@ class DayStore:
             day,
             _Cached(row.version, snapshot, od.locations.to_plain(), dict(od.arrivals), od.live),
         )
+        if self._on_commit is not None:
+            self._on_commit(od)
 
     def lock_row(self, session: Session, day: date) -> models.ServiceDay:
         """The day's row, created if new, locked until the transaction ends."""

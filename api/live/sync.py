@@ -15,6 +15,7 @@ from sqlalchemy import select
 from api.db import models
 from api.live.drones import van_reason
 from api.live.store import OpenDay
+from api.notify import messages_for_entries
 from dispatch.audit import AuditEntry, AuditEvent
 from dispatch.result import StepKind
 
@@ -66,10 +67,24 @@ def audit_ja(entry: AuditEntry) -> str:
     return text
 
 
-def save_mirrors(od: OpenDay) -> None:
-    """Both mirrors (the `DayStore` save hook)."""
+def save_mirrors(od: OpenDay, *, notify_as: str = "database") -> None:
+    """Both mirrors and the messages to riders they call for (the `DayStore` save hook):
+    the outbox gets one message per promise made, changed or broken (`api.notify`),
+    delivered by the sender named `notify_as` once the day's transaction commits."""
     sync_bookings(od)
-    sync_audit(od)
+    entries = sync_audit(od)
+    if od.live is None or not entries:
+        return
+    promises = {
+        e.booking_id: (p.version, p.words_ja, p.words_en)
+        for e in entries
+        if e.booking_id is not None and (p := od.live.promise(e.booking_id)) is not None
+    }
+    od.outbox.extend(
+        messages_for_entries(
+            od.session, entries, promises, zone=od.clock.zone, now=od.now, sender=notify_as
+        )
+    )
 
 
 def sync_bookings(od: OpenDay) -> None:
@@ -136,16 +151,19 @@ def sync_bookings(od: OpenDay) -> None:
             row.updated_at = od.now
 
 
-def sync_audit(od: OpenDay) -> None:
-    """Store the live day's audit entries made since the last save, with the actor."""
+def sync_audit(od: OpenDay) -> list[AuditEntry]:
+    """Store the live day's audit entries made since the last save, with the actor;
+    the entries stored."""
     live = od.live
     if live is None:
-        return
+        return []
     last = od.row.last_audit_seq
     newest = last
+    new = []
     for entry in live.audit:
         if entry.seq <= last:
             continue
+        new.append(entry)
         od.session.add(
             models.AuditRecord(
                 service_date=od.service_date,
@@ -163,6 +181,7 @@ def sync_audit(od: OpenDay) -> None:
         )
         newest = max(newest, entry.seq)
     od.row.last_audit_seq = newest
+    return new
 
 
 def _at(od: OpenDay, seconds: int) -> datetime:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -38,7 +38,7 @@ from api.deps import (
     today,
 )
 from api.live.drones import carrier_words, drone_names
-from api.live.store import OpenDay
+from api.live.store import Actor, OpenDay
 from api.problems import conflict, invalid_field, not_found
 from api.routes.common import problems
 from api.runtime import Runtime
@@ -366,19 +366,43 @@ def cancel_booking(
     if isinstance(claim, JSONResponse):
         return claim
     row = booking_row(session, booking_id)
-    with rt.days.locked(session, row.service_date, actor_of(user)) as od:
-        _check_cancellable(od, booking_id)
-        od.day().cancel(booking_id)
-        if body is not None:
-            row.cancel_reason, row.cancel_note = body.reason.value, note
-            ja, en = body.reason.words
+    return cancel_row(
+        session,
+        rt,
+        row,
+        actor_of(user),
+        reason=body.reason if body is not None else None,
+        note=note,
+        remember=claim.remember,
+    )
+
+
+def cancel_row(
+    session: Session,
+    rt: Runtime,
+    row: Booking,
+    actor: Actor,
+    *,
+    reason: CancelReason | None = None,
+    note: str = "",
+    remember: Callable[[int, Any], None] | None = None,
+) -> BookingPublic:
+    """Cancel `row` in its day (409 once on board or no longer active); the booking as
+    it now stands. A `reason` is kept on the booking and written to its history."""
+    with rt.days.locked(session, row.service_date, actor) as od:
+        _check_cancellable(od, row.id)
+        od.day().cancel(row.id)
+        if reason is not None:
+            row.cancel_reason, row.cancel_note = reason.value, note
+            ja, en = reason.words
             od.record(
                 "cancel_reason",
                 f"キャンセル理由: {ja}" + (f"（{note}）" if note else ""),
                 f"cancellation reason: {en}" + (f" ({note})" if note else ""),
-                booking_id=booking_id,
+                booking_id=row.id,
             )
         od.sync()
         out = booking_public(session, row, personal=True, rt=rt)
-        claim.remember(200, out)
+        if remember is not None:
+            remember(200, out)
     return out

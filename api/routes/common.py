@@ -21,6 +21,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found",
         409: "Conflicts with the current state",
         422: "Invalid input (one entry per field in `errors`)",
+        429: "Too many attempts: wait ``Retry-After`` seconds",
         503: "The road network or solver cannot answer now",
     }
     return {

@@ -12,7 +12,7 @@ retry never books twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,10 +21,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from api import idempotency
-from api.db.models import Place, Rider, Vehicle
+from api.db.models import Booking, Place, Rider, Vehicle
 from api.deps import BookingUser, IdempotencyKeyHeader, KeyPath, RuntimeDep, WriteSession, actor_of
 from api.live.halls import place_id_of
-from api.live.store import OpenDay
+from api.live.store import Actor, OpenDay
 from api.problems import FieldProblem, conflict, invalid, invalid_field
 from api.routes.bookings import POINT_NAME, add_booking_row, booking_public, booking_row
 from api.routes.common import problems
@@ -38,6 +38,7 @@ from api.schemas import (
     QuoteCreate,
     QuotePublic,
     Reason,
+    ResidentQuoteCreate,
 )
 from api.schemas import Window as WindowOut
 from api.vocab import BookingKind, PlaceKind
@@ -319,6 +320,84 @@ def confirm_held(od: OpenDay, booking_id: str) -> None:
     od.sync()
 
 
+# -- the one way a ride is quoted, confirmed or released (staff and residents) ----------------
+
+Remember = Callable[[int, Any], None]
+
+
+def ask_ride(
+    session: Session,
+    rt: Runtime,
+    rider: Rider,
+    body: QuoteCreate | ResidentQuoteCreate,
+    points: tuple[LonLat | None, LonLat | None],
+    *,
+    actor: Actor,
+    user_id: int | None,
+    note: str = "",
+    remember: Remember | None = None,
+) -> tuple[QuotePublic, int]:
+    """Check the ask, quote the ride in its day and hold the seat: the answer and its
+    status (201 held, 200 not bookable). `points`: pickup and dropoff given as points
+    (staff only); `remember` stores the answer for an ``Idempotency-Key``."""
+    if not rider.active:
+        raise invalid_field(
+            "rider_id", "登録が無効の利用者です", "the rider's registration is inactive"
+        )
+    t, time_field = asked_time(body, rt)
+    pickup = stop_place(session, rider, body.pickup_place_id, points[0], "pickup")
+    dropoff = stop_place(session, rider, body.dropoff_place_id, points[1], "dropoff")
+    wheelchair = body.wheelchair if isinstance(body, QuoteCreate) else None
+    party, wheelchairs = party_of(rider, body.companions, wheelchair)
+    with rt.days.locked(session, rt.clock.service_date(t), actor) as od:
+        q = hold_ride(
+            od,
+            rider,
+            (pickup, dropoff),
+            t,
+            time_field,
+            party=party,
+            wheelchairs=wheelchairs,
+            user_id=user_id,
+            note=note,
+        )
+        out = quote_public(q, od, by_arrival=time_field == "arrive_by", status_="held")
+        code = status.HTTP_201_CREATED if q.ok else status.HTTP_200_OK
+        if remember is not None:
+            remember(code, out)
+    return out, code
+
+
+def confirm_row(
+    session: Session,
+    rt: Runtime,
+    row: Booking,
+    actor: Actor,
+    *,
+    remember: Remember | None = None,
+) -> BookingPublic:
+    """Confirm the held quote of `row` (予約確定) and answer the booking."""
+    with rt.days.locked(session, row.service_date, actor) as od:
+        confirm_held(od, row.id)
+        out = booking_public(session, row, personal=True, rt=rt)
+        if remember is not None:
+            remember(200, out)
+    return out
+
+
+def release_row(session: Session, rt: Runtime, row: Booking, actor: Actor) -> None:
+    """The caller declined: give the held seat of `row` back (409 unless held)."""
+    with rt.days.locked(session, row.service_date, actor) as od:
+        b = od.day().booking(row.id)
+        if b.status is not BookingStatus.HELD:
+            raise conflict(
+                "not_held",
+                f"この見積もりは「{b.status.value}」のため取り消せません",
+                f"the quote is {b.status.value}, not held",
+            )
+        od.day().release(row.id)
+
+
 # -- routes ------------------------------------------------------------------------------
 
 
@@ -342,30 +421,17 @@ def create_quote(
     if isinstance(claim, JSONResponse):
         return claim
     rider = get_rider(session, body.rider_id, field="rider_id")
-    if not rider.active:
-        raise invalid_field(
-            "rider_id", "登録が無効の利用者です", "the rider's registration is inactive"
-        )
-    t, time_field = asked_time(body, rt)
-    pickup = stop_place(session, rider, body.pickup_place_id, body.pickup, "pickup")
-    dropoff = stop_place(session, rider, body.dropoff_place_id, body.dropoff, "dropoff")
-    party, wheelchairs = party_of(rider, body.companions, body.wheelchair)
-    day = rt.clock.service_date(t)
-    with rt.days.locked(session, day, actor_of(user)) as od:
-        q = hold_ride(
-            od,
-            rider,
-            (pickup, dropoff),
-            t,
-            time_field,
-            party=party,
-            wheelchairs=wheelchairs,
-            user_id=user.id,
-            note=body.note,
-        )
-        out = quote_public(q, od, by_arrival=time_field == "arrive_by", status_="held")
-        code = status.HTTP_201_CREATED if q.ok else status.HTTP_200_OK
-        claim.remember(code, out)
+    out, code = ask_ride(
+        session,
+        rt,
+        rider,
+        body,
+        (body.pickup, body.dropoff),
+        actor=actor_of(user),
+        user_id=user.id,
+        note=body.note,
+        remember=claim.remember,
+    )
     response.status_code = code
     return out
 
@@ -383,11 +449,7 @@ def confirm_quote(
     if isinstance(claim, JSONResponse):
         return claim
     row = booking_row(session, quote_id)
-    with rt.days.locked(session, row.service_date, actor_of(user)) as od:
-        confirm_held(od, quote_id)
-        out = booking_public(session, row, personal=True, rt=rt)
-        claim.remember(200, out)
-    return out
+    return confirm_row(session, rt, row, actor_of(user), remember=claim.remember)
 
 
 @router.delete("/{quote_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404, 409))
@@ -395,14 +457,5 @@ def release_quote(
     quote_id: KeyPath, user: BookingUser, session: WriteSession, rt: RuntimeDep
 ) -> Response:
     """The caller declined: give the held seat back."""
-    row = booking_row(session, quote_id)
-    with rt.days.locked(session, row.service_date, actor_of(user)) as od:
-        b = od.day().booking(quote_id)
-        if b.status is not BookingStatus.HELD:
-            raise conflict(
-                "not_held",
-                f"この見積もりは「{b.status.value}」のため取り消せません",
-                f"the quote is {b.status.value}, not held",
-            )
-        od.day().release(quote_id)
+    release_row(session, rt, booking_row(session, quote_id), actor_of(user))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

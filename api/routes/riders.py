@@ -1,41 +1,50 @@
 """Registered riders (利用者登録): personal data, for operators and dispatchers only.
 
 Search by name, kana reading (カタカナ or ひらがな, spaces ignored), phone number (any
-formatting) or registration number.
+formatting) or registration number. Each rider has a channel (連絡方法: phone, SMS or
+e-mail) for the messages of `api.notify`. The office sets a resident's PIN or issues a
+one-time code for their own booking page (`api.routes.resident`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
-from sqlalchemy import func, or_, select
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.db.models import Booking, Place, Rider
-from api.deps import IdPath, PersonalDataUser, ReadSession, RuntimeDep, WriteSession
+from api.db.models import Booking, Place, ResidentSecret, Rider, User
+from api.deps import IdPath, PersonalDataUser, ReadSession, RuntimeDep, WriteSession, allow
 from api.problems import conflict, invalid_field, not_found
 from api.routes.bookings import bookings_public
 from api.routes.common import office_audit, patched, problems
 from api.routes.places import new_place
 from api.schemas import (
     HomeCreate,
+    OneTimeCodeIssued,
     PlaceRef,
     RiderCreate,
+    RiderPinUpdate,
     RiderPublic,
     RiderRecent,
     RiderUpdate,
     UsualPlace,
 )
+from api.security import end_resident_sessions, hash_secret, new_one_time_code
 from api.text import kana_key, like_pattern, phone_key
-from api.vocab import PlaceKind
+from api.vocab import Channel, PlaceKind, Role
 
 router = APIRouter(prefix="/riders", tags=["riders"])
 
 HOME_NAME = "自宅"
+
+#: who may set a resident's PIN or issue a one-time code (administrators too: the
+#: answer holds no personal data)
+CredentialUser = Annotated[User, Depends(allow(Role.OPERATOR, Role.DISPATCHER, Role.ADMIN))]
 
 
 def rider_public(session: Session, rider: Rider) -> RiderPublic:
@@ -56,6 +65,8 @@ def rider_public(session: Session, rider: Rider) -> RiderPublic:
         assistance=rider.assistance,
         notes=rider.notes,
         active=rider.active,
+        channel=Channel(rider.channel or Channel.PHONE),
+        email=rider.email or "",
     )
 
 
@@ -136,9 +147,12 @@ def register_rider(
         assistance=body.assistance,
         notes=body.notes,
         active=True,
+        channel=body.channel.value,
+        email=body.email,
         created_at=now,
         updated_at=now,
     )
+    _check_channel(rider)
     session.add(rider)
     session.flush()
     office_audit(session, user, "rider_registered", "利用者登録", f"rider {rider.id} registered")
@@ -148,6 +162,89 @@ def register_rider(
         session.rollback()
         raise _taken(body.registration_no) from exc
     return rider_public(session, rider)
+
+
+def _check_channel(rider: Rider) -> None:
+    """422 for messages by e-mail without an address (SMS goes to the phone number)."""
+    if rider.channel == Channel.EMAIL and not rider.email:
+        raise invalid_field(
+            "email",
+            "連絡方法がメールの場合はメールアドレスが必要です",
+            "the channel is email: give the email address",
+        )
+    if rider.channel == Channel.SMS and not rider.phone:
+        raise invalid_field(
+            "phone",
+            "連絡方法がショートメールの場合は電話番号が必要です",
+            "the channel is sms: give the phone number",
+        )
+
+
+# -- residents' own sign-in (api.routes.resident): PIN and one-time codes ------------------
+
+
+@router.put("/{rider_id}/pin", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404, 422))
+def set_pin(
+    rider_id: IdPath, body: RiderPinUpdate, user: CredentialUser, session: WriteSession
+) -> Response:
+    """Set or reset the resident's PIN (暗証番号) for their own booking page. Only its
+    hash is kept; the resident's open sign-ins end (a lost phone stops working)."""
+    rider = get_rider(session, rider_id)
+    now = datetime.now(UTC)
+    session.execute(
+        update(ResidentSecret)
+        .where(
+            ResidentSecret.rider_id == rider.id,
+            ResidentSecret.kind == "pin",
+            ResidentSecret.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    session.add(
+        ResidentSecret(
+            rider_id=rider.id,
+            kind="pin",
+            secret_hash=hash_secret(body.pin),
+            created_by=user.id,
+            created_at=now,
+        )
+    )
+    end_resident_sessions(session, rider.id, now)
+    office_audit(session, user, "resident_pin_set", "暗証番号の設定", f"rider {rider.id} PIN set")
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{rider_id}/one-time-code",
+    response_model=OneTimeCodeIssued,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(404),
+)
+def issue_code(
+    rider_id: IdPath, user: CredentialUser, session: WriteSession, rt: RuntimeDep
+) -> OneTimeCodeIssued:
+    """A one-time code (確認コード) to read out to the resident: it signs in once, within
+    ``NORIAI_RESIDENT_CODE_H`` hours. Shown in this answer only."""
+    rider = get_rider(session, rider_id)
+    code = new_one_time_code()
+    now = rt.now()
+    expires = now + timedelta(hours=rt.settings.resident_code_h)
+    session.add(
+        ResidentSecret(
+            rider_id=rider.id,
+            kind="code",
+            secret_hash=hash_secret(code),
+            created_by=user.id,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    office_audit(
+        session, user, "resident_code_issued", "確認コード発行", f"rider {rider.id} code issued"
+    )
+    session.commit()
+    return OneTimeCodeIssued(rider_id=rider.id, code=code, expires_at=expires)
 
 
 def _taken(reg: str) -> Exception:
@@ -261,6 +358,7 @@ def update_rider(
                 rider.kana_key = kana_key(value)
             elif name == "phone":
                 rider.phone_key = phone_key(value)
+    _check_channel(rider)
     rider.updated_at = datetime.now(UTC)
     office_audit(session, user, "rider_changed", "利用者情報の変更", f"rider {rider.id} changed")
     session.commit()

@@ -1,9 +1,10 @@
 """The staff web pages: operator bookings, dispatch board, driver manifest.
 
 `mount_web` adds them to the API app: the HTML pages (``/``, ``/operator``,
-``/dispatcher``, ``/driver``), their local static files under ``/web/static``
-(no CDN, no build step), ``GET /api/v1/map`` (the town's road geometry) and
-``GET /api/v1/map/path`` (the road path through points, to draw routes).
+``/dispatcher``, ``/driver``, and the residents' own ``/resident``), their local static
+files under ``/web/static`` (no CDN, no build step), ``GET /api/v1/map`` (the town's
+road geometry) and ``GET /api/v1/map/path`` (the road path through points, to draw
+routes).
 """
 
 from __future__ import annotations

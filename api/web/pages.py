@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from api.deps import check_service_date
 from api.vocab import CancelReason
@@ -70,6 +71,21 @@ def service_now(request: Request) -> str:
     "" when the pages are mounted without the booking service."""
     runtime = getattr(request.app.state, "runtime", None)
     return runtime.now().isoformat() if runtime is not None else ""
+
+
+_RUBY = re.compile(r"\{([^|{}]+)\|([^|{}]+)\}")
+
+
+def ruby(text: str) -> Markup:
+    """A string of `api.web.i18n` with its furigana ``{漢字|かんじ}`` as ``<ruby>`` markup
+    (everything else escaped). resident.js renders the same notation in the browser."""
+    out, pos = [], 0
+    for m in _RUBY.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        out.append(Markup("<ruby>{}<rt>{}</rt></ruby>").format(m[1], m[2]))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
 
 
 def problem(status: int, title: str, detail: str) -> JSONResponse:
@@ -126,6 +142,7 @@ def build_router(
             "api_base": api_base,
             "lang_forced": lang is not None,
             "service_now": service_now(request),
+            "ruby": lambda key: ruby(words[key]),
             **extra,
         }
         return templates.TemplateResponse(request, name, context)
@@ -141,6 +158,21 @@ def build_router(
         orders and home visits (訪問診療)."""
         return render(
             request, "operator.html", lang, page="operator", cancel_reasons=CANCEL_REASONS
+        )
+
+    @router.get("/resident", response_class=HTMLResponse, summary="利用者のご予約")
+    def resident_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+        """Residents and their family (phone or TV): sign in with the registration number
+        and PIN, book a ride from home or a saved place, see and cancel their bookings."""
+        runtime = getattr(request.app.state, "runtime", None)
+        days = runtime.settings.booking_days_ahead if runtime is not None else 7
+        return render(
+            request,
+            "resident.html",
+            lang,
+            page="resident",
+            service_now=service_now(request),
+            days_ahead=min(days, 7),
         )
 
     @router.get("/dispatcher", response_class=HTMLResponse, summary="配車ボード")

@@ -44,7 +44,7 @@ def test_init_db_users_and_tokens(tmp_path):
 def test_the_help_names_the_commands():
     r = run({}, "service", "--help")
     assert r.exit_code == 0
-    for command in ("run", "init-db", "user", "token", "standing"):
+    for command in ("run", "init-db", "user", "token", "standing", "remind"):
         assert command in r.stdout
 
 
@@ -80,3 +80,29 @@ def test_standing_makes_tomorrows_rides_and_lists_those_not_kept(
     far = run(env, "service", "standing", "--date", "2025-07-01")
     assert far.exit_code == 2 and "14 日先まで" in far.output
     assert run(env, "service", "standing", "--date", "2025-06-04").exit_code == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_remind_queues_tomorrows_reminders_once(client, staff, town, settings, tmp_path):
+    op = staff.headers("operator")
+    add_shifts(client, staff, town, 1, (8, 17))
+    body = {
+        "rider_id": town.riders["yamada"],
+        "pickup_place_id": town.homes["yamada"],
+        "dropoff_place_id": town.places["hospital"],
+        "depart_at": "2025-06-03T09:00:00+09:00",
+    }
+    q = client.post("/api/v1/quotes", json=body, headers=op).json()
+    assert client.post(f"/api/v1/quotes/{q['id']}/confirm", headers=op).status_code == 200
+    env = {
+        "NORIAI_DATABASE_URL": settings.database_url,
+        "NORIAI_DATA_DIR": str(settings.data_dir),
+        "NORIAI_FIXED_NOW": START.isoformat(),
+    }
+    first = run(env, "service", "remind")  # default: tomorrow, 3 June
+    assert first.exit_code == 0 and "2025-06-03: 前日のお知らせ 1 件" in first.stdout
+    assert "0 件" in run(env, "service", "remind", "--date", "2025-06-03").stdout
+    [m] = client.get("/api/v1/outbox?kind=reminder", headers=op).json()
+    assert m["booking_id"] == q["id"] and m["status"] == "queued"
+    assert run(env, "service", "remind", "--date", "3 June").exit_code == 2
+    assert run(env, "service", "remind", "--date", "2030-01-01").exit_code == 2

@@ -3,7 +3,8 @@
 const body = document.body;
 export const API_BASE = body.dataset.apiBase || "/api/v1";
 export const TIMEZONE = body.dataset.timezone || "Asia/Tokyo";
-const TOKEN_KEY = "noriai.token";
+// the residents' page keeps its own sign-in apart from the staff token (data-token-key)
+const TOKEN_KEY = body.dataset.tokenKey || "noriai.token";
 const LANG_KEY = "noriai.lang";
 
 // ---------------------------------------------------------------- language
@@ -164,12 +165,17 @@ export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-function setToken(value) {
+export function setToken(value) {
   if (value) sessionStorage.setItem(TOKEN_KEY, value);
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
 let onUnauthorized = () => {};
+
+/** Call `fn(err)` when the API answers 401 (a page with its own sign-in). */
+export function whenUnauthorized(fn) {
+  onUnauthorized = fn;
+}
 
 /**
  * Call the JSON API. `path` is relative to the API base (`/bookings`) unless it
@@ -264,6 +270,8 @@ export function initPage({ onReady, whoami = "/auth/me" } = {}) {
     if (!started) {
       started = true;
       await onReady?.(me);
+      // panels in their own scripts (e.g. call_list.js) start here
+      document.dispatchEvent(new CustomEvent("noriai:signed-in", { detail: me }));
     }
   }
 

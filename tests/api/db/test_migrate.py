@@ -57,6 +57,7 @@ def test_migrations_ship_with_the_package():
         "0006_standing_bookings.py",
         "0007_plan_versions.py",
         "0008_cancel_reasons.py",
+        "0009_residents.py",
     ]
 
 
