@@ -302,6 +302,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dp.manifests": ("運行表", "Manifests"),
     "dp.alerts": ("遅れ・遅延のおそれ", "Late and at risk"),
     "dp.alerts.none": ("遅れはありません。", "Nothing late."),
+    "dp.alert.goto": ("運行表のこの停車地へ", "Go to this stop in the manifest"),
     "dp.unassigned": ("未割当の予約", "Unassigned bookings"),
     "dp.audit": ("変更履歴", "Audit trail"),
     "dp.audit.none": ("まだ履歴はありません。", "No entries yet."),

@@ -221,7 +221,7 @@ function renderAlerts(routes) {
       el("span", { class: `badge badge-${st}` }, tr(st)),
       el("span", {}, `${r.vehicle_name || r.vehicle_id} ${fmtTime(s.arrival || s.eta)} ${t(`kind.${s.kind}`)} ${whoOf(s)}`),
       st === "at_risk" ? riskNote(s) : null,
-      el("button", { type: "button", class: "btn btn-quiet", onclick: () => focusStopRow({ key: stopKey(r.vehicle_id, s, i) }) }, "→")));
+      el("button", { type: "button", class: "btn btn-quiet", "aria-label": t("dp.alert.goto"), title: t("dp.alert.goto"), onclick: () => focusStopRow({ key: stopKey(r.vehicle_id, s, i) }) }, "→")));
   for (const b of shownPlan().broken_promises || []) {
     items.push(el("li", { dataset: { state: "late", bookingId: b.booking_id } },
       el("span", { class: "badge badge-late" }, tr("late")),

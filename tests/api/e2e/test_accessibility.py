@@ -29,6 +29,7 @@ from tests.api.conftest import BookedDay, TestClient, book_day
 from tests.api.e2e.conftest import Site, wait_for_search_focus
 from tests.api.e2e.test_drone_panel import add_fleet, fly_one
 from tests.api.e2e.test_hall_orders import choose_rider
+from tests.api.e2e.test_resident_booking import PIN, set_pin
 
 pytestmark = pytest.mark.e2e
 
@@ -76,6 +77,20 @@ def ready_print(page: Any, site: Site, day: BookedDay) -> None:
     page.locator("#print-sheets .print-route").first.wait_for()
 
 
+def ready_resident(page: Any, site: Site, day: BookedDay) -> None:
+    """山田さん signed in with her registration number and PIN, a ride to the hospital
+    asked: the promised window on screen."""
+    set_pin(site, "yamada")
+    page.get_by_label("登録番号").fill("T-0001")
+    page.locator("#res-pin").fill(PIN)
+    page.keyboard.press("Enter")
+    page.locator("#res-app").wait_for(state="visible")
+    page.locator("#res-to label", has_text="中央病院").click()
+    page.locator("#res-time").select_option("10:00")
+    page.locator("#res-ask").click()
+    page.locator("#res-offer").wait_for(state="visible")
+
+
 def ready_docs(page: Any, site: Site, day: BookedDay) -> None:
     page.locator(".swagger-ui .opblock").first.wait_for()
 
@@ -100,6 +115,7 @@ PAGES = {
     "/dispatcher": PageAudit("dispatcher", "dispatcher", ready_dispatcher, 1400, 1000),
     "/driver": PageAudit("driver", "driver", ready_driver, width=800, height=1100),
     "/dispatcher/print": PageAudit("print", "dispatcher", ready_print),
+    "/resident": PageAudit("resident", None, ready_resident, width=390, height=844),
     "/docs": PageAudit(
         "docs",
         None,
