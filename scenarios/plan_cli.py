@@ -131,6 +131,7 @@ def shifts_command(
                 min_length_s=round(min_shift_h * 3600), max_length_s=round(max_shift_h * 3600)
             ),
             search=ShiftSearch(time_limit_s=time_limit),
+            noise="dispatch.noise ([noise])" if loaded.noise.enabled else "none",
         )
         bookings = None
         if from_db:

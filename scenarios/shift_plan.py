@@ -28,10 +28,9 @@ against the current roster?* `plan_and_verify` answers it in a loop:
    the level (the requests lost are then lost for reasons more vehicles do not fix).
    The plan reported is the first that meets the target, else the best one reached.
 
-The simulation is a parameter (``simulate``): it is the hook for the travel-time
-noise model (``dispatch/noise.py``, not on main yet) — pass a noisy simulator and
-name it in ``noise``; by default days are simulated without noise and the report
-says so.
+The simulation is a parameter (``simulate``, by default the scenario's own): days are
+as noisy as the spec's ``[noise]`` makes them (`dispatch.noise`), and ``noise`` names
+that in the report.
 """
 
 from __future__ import annotations

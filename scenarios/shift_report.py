@@ -308,8 +308,8 @@ def _source_en(study: ShiftStudy) -> str:
 
 
 def _noise_ja(noise: str) -> str:
-    return "なし（dispatch/noise.py 未実装）" if noise == "none" else noise
+    return "なし（シナリオの [noise] が無効）" if noise == "none" else noise
 
 
 def _noise_en(noise: str) -> str:
-    return "none (dispatch/noise.py is not on main yet)" if noise == "none" else noise
+    return "none (the spec's [noise] is off)" if noise == "none" else noise
