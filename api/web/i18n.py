@@ -303,6 +303,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dp.alerts": ("遅れ・遅延のおそれ", "Late and at risk"),
     "dp.alerts.none": ("遅れはありません。", "Nothing late."),
     "dp.alert.goto": ("運行表のこの停車地へ", "Go to this stop in the manifest"),
+    "ra.title": ("ご自身での予約（Web・テレビ）", "Booking themselves (web, TV)"),
+    "ra.help": (
+        "登録番号と暗証番号、または確認コードで /resident から予約できます。",
+        "Residents sign in at /resident with their registration number and a PIN "
+        "or a one-time code.",
+    ),
+    "ra.pin": ("暗証番号（4〜8桁）", "PIN (4 to 8 digits)"),
+    "ra.set": ("暗証番号を設定", "Set the PIN"),
+    "ra.set.done": ("暗証番号を設定しました。", "PIN set."),
+    "ra.code": ("確認コードを発行", "Issue a one-time code"),
+    "ra.code.done": (
+        "確認コード {code}（{until} まで有効）",
+        "One-time code {code} (valid until {until})",
+    ),
     "dp.unassigned": ("未割当の予約", "Unassigned bookings"),
     "dp.audit": ("変更履歴", "Audit trail"),
     "dp.audit.none": ("まだ履歴はありません。", "No entries yet."),

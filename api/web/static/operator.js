@@ -3,7 +3,7 @@
 // book a home visit (訪問診療) of the nurse car for the patient;
 // register a standing booking (定期予約) and see the standing rides we cannot keep tomorrow.
 import {
-  addDaysIso, api, clearError, describeDates, el, errorText, flash, fmtCountdown, fmtDate, fmtTime, fmtWindow,
+  addDaysIso, api, clearError, describeDates, el, errorText, flash, fmtCountdown, fmtDate, fmtDateTime, fmtTime, fmtWindow,
   initPage, lang, newKey, nowHHMM, onLangChange, serviceNow, setupTimeFields, setWareki, showError, timeOf, t, todayIso, tr, typing, wareki, zonedIso,
   ApiError,
 } from "./common.js";
@@ -157,6 +157,7 @@ async function chooseRider(rider) {
   $("rider-search").hidden = true;
   $("rider-card").hidden = false;
   $("rider-card").dataset.riderId = rider.id;
+  $("ra-result").replaceChildren();
   $("rider-name").textContent = rider.name;
   $("rider-kana").textContent = rider.kana || "";
   $("rider-reg").textContent = rider.registration_no || "—";
@@ -200,6 +201,31 @@ function changeRider() {
   input.focus();
 }
 $("rider-change").addEventListener("click", changeRider);
+
+// 利用者ご自身での予約: the office sets the resident's PIN or reads out a one-time code
+// (the /resident page signs in with the registration number and either).
+$("ra-set").addEventListener("click", async () => {
+  clearError();
+  const pin = $("ra-pin").value.trim();
+  try {
+    await api(`/riders/${state.rider.id}/pin`, { method: "PUT", body: { pin } });
+    $("ra-pin").value = "";
+    $("ra-result").replaceChildren(tr("ra.set.done"));
+  } catch (err) {
+    showError(err);
+  }
+});
+$("ra-code").addEventListener("click", async () => {
+  clearError();
+  try {
+    const issued = await api(`/riders/${state.rider.id}/one-time-code`, { method: "POST" });
+    $("ra-result").replaceChildren(
+      tr("ra.code.done", { code: issued.code, until: fmtDateTime(issued.expires_at) }),
+    );
+  } catch (err) {
+    showError(err);
+  }
+});
 
 /** The rider's recent bookings (any state, newest first) and usual places, one key away. */
 async function loadRiderBookings() {

@@ -17,6 +17,7 @@ import pytest
 
 from tests.api.conftest import START, iso, quote_body
 from tests.api.e2e.conftest import Site
+from tests.api.e2e.test_hall_orders import choose_rider
 from tests.api.e2e.test_home_visits import open_operator
 
 pytestmark = pytest.mark.e2e
@@ -116,3 +117,30 @@ def test_operator_sees_tomorrows_call_list(new_page, site: Site, artifacts: Path
     page.locator("#cl-remind").click()
     item.get_by_text("お知らせ: 送信待ち").wait_for()
     page.locator("#call-list").screenshot(path=str(artifacts / "operator-call-list.png"))
+
+
+def test_operator_sets_the_pin_and_issues_a_code_the_resident_signs_in_with(
+    new_page, site: Site, artifacts: Path
+) -> None:
+    page = open_operator(new_page, site, START)
+    choose_rider(page, "やまだ")
+    page.locator("#resident-access summary").click()
+    page.get_by_label("暗証番号（4〜8桁）").fill(PIN)
+    page.locator("#ra-set").click()
+    page.get_by_text("暗証番号を設定しました。").wait_for()
+    page.locator("#ra-code").click()
+    page.locator("#ra-result", has_text="確認コード").wait_for()
+    code = re.search(r"確認コード (\d+)", page.locator("#ra-result").inner_text())
+    assert code is not None and len(code.group(1)) == 8
+    shot = artifacts / "operator-resident-access.png"
+    page.locator("#resident-access").screenshot(path=str(shot))
+    with site.http() as http:  # the PIN the operator typed and the code read out both sign in
+        for secret in (PIN, code.group(1)):
+            r = http.post(
+                "/api/v1/resident/sign-in", json={"registration_no": "T-0001", "pin": secret}
+            )
+            assert r.status_code == 201, r.text
+        again = http.post(
+            "/api/v1/resident/sign-in", json={"registration_no": "T-0001", "pin": code.group(1)}
+        )
+        assert again.status_code == 401  # a one-time code is used once
