@@ -31,7 +31,7 @@ from scenarios.buses import bus_records, ride_loads
 from scenarios.calls import Call, LonLat
 from scenarios.districts import distance_m as straight_m
 from scenarios.lines import feed_timetable, line_plan
-from scenarios.records import direct
+from scenarios.records import call_fields
 from scenarios.results import TripRecord, TripStatus, VehicleRecord
 from scenarios.spec import ScenarioSpec
 from scenarios.world import World
@@ -149,22 +149,7 @@ def fixed_record(
     absent: set[str],
 ) -> TripRecord:
     """The record of a call served (or not) by the buses; ``answer`` None: not a ride."""
-    direct_t, direct_d = direct(world, call.origin, call.destination)
-    base = dict(
-        request_id=call.request_id,
-        kind=call.kind,
-        district=call.district,
-        booked_at=call.booked_at,
-        asked_time=call.asked_time,
-        by_arrival=call.by_arrival,
-        party_size=call.party_size if call.kind == "ride" else call.cargo_units,
-        wheelchairs=call.wheelchairs,
-        origin=call.origin,
-        destination=call.destination,
-        direct_time_s=direct_t,
-        direct_distance_m=direct_d,
-        mode="fixed",
-    )
+    base = dict(call_fields(world, call), mode="fixed")
     if answer is None:
         return TripRecord(status=TripStatus.REJECTED, reason="no_on_demand_service", **base)
     if isinstance(answer, NoJourney):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import shapely
 
@@ -63,7 +64,6 @@ def trip_records(
     for c in calls:
         o = outcomes[c.request_id]
         status, reason = _status(c.request_id, o, live)
-        direct_t, direct_d = direct(world, c.origin, c.destination)
         stops = done.get(c.request_id, {})
         pick, drop = stops.get("pickup"), stops.get("dropoff", stops.get("visit"))
         flown = drop is not None and drop.vehicle_id in drones
@@ -72,20 +72,9 @@ def trip_records(
         promise = o.promise
         out.append(
             TripRecord(
-                request_id=c.request_id,
-                kind=c.kind,
-                district=c.district,
+                **call_fields(world, c),
                 status=status,
                 reason=reason,
-                booked_at=c.booked_at,
-                asked_time=c.asked_time,
-                by_arrival=c.by_arrival,
-                party_size=c.party_size if c.kind == "ride" else c.cargo_units,
-                wheelchairs=c.wheelchairs,
-                origin=c.origin,
-                destination=c.destination,
-                direct_time_s=direct_t,
-                direct_distance_m=direct_d,
                 promised_start=None if promise is None else promise.start,
                 promised_end=None if promise is None else promise.end,
                 pickup_time=live.booking(c.request_id).picked_up_at
@@ -100,6 +89,26 @@ def trip_records(
             )
         )
     return out
+
+
+def call_fields(world: World, c: Call) -> dict[str, Any]:
+    """What a trip record takes from its call, whatever mode served it (the direct drive
+    included): one list, so the on-demand and the bus records cannot drift apart."""
+    direct_t, direct_d = direct(world, c.origin, c.destination)
+    return dict(
+        request_id=c.request_id,
+        kind=c.kind,
+        district=c.district,
+        booked_at=c.booked_at,
+        asked_time=c.asked_time,
+        by_arrival=c.by_arrival,
+        party_size=c.party_size if c.kind == "ride" else c.cargo_units,
+        wheelchairs=c.wheelchairs,
+        origin=c.origin,
+        destination=c.destination,
+        direct_time_s=direct_t,
+        direct_distance_m=direct_d,
+    )
 
 
 def direct(world: World, origin: LonLat, destination: LonLat) -> tuple[int, int]:
