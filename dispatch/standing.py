@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-import jpholiday
-
 from dispatch.errors import InputError
+from routing.transit.service_calendar import holiday_name
 
 DAY_S = 24 * 3600
 #: Weekday names in `date.weekday` order (0: Monday), as the API and specs spell them.
@@ -30,11 +29,6 @@ WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def clock(t: int) -> str:
     """``HH:MM`` of seconds from midnight."""
     return f"{t // 3600:02d}:{t % 3600 // 60:02d}"
-
-
-def holiday_name(day: date) -> str | None:
-    """The name of Japan's public holiday (振替休日 and 国民の休日 included) on `day`."""
-    return jpholiday.is_holiday_name(day)
 
 
 class Skip(StrEnum):

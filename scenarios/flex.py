@@ -13,7 +13,9 @@ What the spec says becomes the feed:
   can later give a district its own days without changing the others;
 - one booking rule: same-day phone booking (``booking_type`` 1) from ``booking.opens``,
   at least ``booking.min_lead_min`` ahead, on ``booking.phone``;
-- a calendar of ``service.days`` between two dates the caller states.
+- a calendar of ``service.days`` between two dates the caller states, closed on Japan's
+  public holidays unless ``service.holidays = "run"`` (calendar_dates.txt,
+  `routing.transit.service_calendar`).
 
 Coordinates are (lon, lat) WGS84 with seven decimals (about 1 cm); exterior rings run
 counter-clockwise as RFC 7946 asks. ``route_type`` is 3 (bus): the extended type 715
@@ -38,6 +40,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 
 from routing.errors import InputError
+from routing.transit.service_calendar import WEEKDAY_COLUMNS, holiday_closures
 from scenarios.demand import districts_of
 from scenarios.districts import Zone, district_zones, lonlat_at, service_disc
 from scenarios.spec import DAY, WEEKDAYS, ScenarioSpec
@@ -79,8 +82,8 @@ BOOKING_RULES = (
     "message",
     "phone_number",
 )
-DAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-CALENDAR = ("service_id", *DAY_COLUMNS, "start_date", "end_date")
+CALENDAR = ("service_id", *WEEKDAY_COLUMNS, "start_date", "end_date")
+CALENDAR_DATES = ("service_id", "date", "exception_type")
 FEED_INFO = (
     "feed_publisher_name",
     "feed_publisher_url",
@@ -135,6 +138,7 @@ def flex_files(spec: ScenarioSpec, start: date, end: date) -> dict[str, str]:
             CALENDAR,
             [[SERVICE_ID, *(int(d in s.days) for d in WEEKDAYS), _ymd(start), _ymd(end)]],
         ),
+        **_holiday_file(spec, start, end),
         "feed_info.txt": _csv(
             FEED_INFO,
             [[agency_name, url, "ja", _ymd(start), _ymd(end), f"{spec.name}-{_ymd(start)}", url]],
@@ -176,6 +180,20 @@ def default_end(start: date) -> date:
 # -- checks -----------------------------------------------------------------------------
 
 
+def _service_weekdays(spec: ScenarioSpec) -> set[int]:
+    return {k for k, d in enumerate(WEEKDAYS) if d in spec.service.days}
+
+
+def _holiday_file(spec: ScenarioSpec, start: date, end: date) -> dict[str, str]:
+    """calendar_dates.txt closing the service on public holidays, when there are any."""
+    if spec.service.holidays == "run":
+        return {}
+    rows = holiday_closures(SERVICE_ID, _service_weekdays(spec), start, end)
+    if not rows:
+        return {}
+    return {"calendar_dates.txt": _csv(CALENDAR_DATES, [list(r.values()) for r in rows])}
+
+
 def _check(spec: ScenarioSpec, start: date, end: date) -> None:
     problems = []
     stated = spec.service.model_fields_set if "service" in spec.model_fields_set else set()
@@ -192,13 +210,23 @@ def _check(spec: ScenarioSpec, start: date, end: date) -> None:
         problems.append("agency.url: a feed must name the operator's web page")
     if end < start:
         problems.append(f"end date {end} is before start date {start}")
-    elif not any(
-        WEEKDAYS[(start + timedelta(days=i)).weekday()] in spec.service.days
-        for i in range(min(7, (end - start).days + 1))
-    ):
-        problems.append(f"no service day ({', '.join(spec.service.days)}) from {start} to {end}")
+    elif not _has_service_day(spec, start, end):
+        closed = ", 祝日運休 closed on public holidays" if spec.service.holidays == "closed" else ""
+        days = ", ".join(spec.service.days)
+        problems.append(f"no service day ({days}{closed}) from {start} to {end}")
     if problems:
         raise InputError(f"{spec.name}: cannot publish a feed: " + "; ".join(problems))
+
+
+def _has_service_day(spec: ScenarioSpec, start: date, end: date) -> bool:
+    weekdays = _service_weekdays(spec)
+    closed = (
+        {r["date"] for r in holiday_closures(SERVICE_ID, weekdays, start, end)}
+        if spec.service.holidays == "closed"
+        else set()
+    )
+    days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+    return any(d.weekday() in weekdays and _ymd(d) not in closed for d in days)
 
 
 # -- pieces -----------------------------------------------------------------------------

@@ -154,6 +154,9 @@ class ServiceSpec(_Section):
     days: Annotated[tuple[Weekday, ...], AfterValidator(_unique_days)] = Field(
         WEEKDAYS[:5], min_length=1
     )
+    # 祝日運休: a published calendar leaves out Japan's public holidays ("closed"), or
+    # runs on them as on that weekday ("run")
+    holidays: Literal["closed", "run"] = "closed"
 
 
 class BookingSpec(_Section):

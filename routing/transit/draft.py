@@ -14,6 +14,7 @@ timetable the simulation runs). The file::
     [calendar]
     start = 2026-12-01                # TOML dates
     end = 2027-03-31
+    holidays = "closed"               # 祝日運休 (default), or "run": as on that weekday
     [[lines]]
     id = "kururin"                    # route_id; default L1, L2...
     short_name = "くるりん"
@@ -66,6 +67,7 @@ from routing.matrix import build_matrix
 from routing.osm_parse import great_circle_m
 from routing.paths import path_geometry, polyline_length_m
 from routing.snapping import DEFAULT_MAX_SNAP_M, SnappedPoint, Snapper
+from routing.transit.service_calendar import HOLIDAY_RULES, WEEKDAY_COLUMNS, holiday_closures
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +130,16 @@ class DraftFeed:
     start: dt.date
     end: dt.date
     lines: tuple[DraftLine, ...]
+    holidays: str = "closed"
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise InputError(f"calendar.end {self.end} is before calendar.start {self.start}")
+        if self.holidays not in HOLIDAY_RULES:
+            raise InputError(
+                f"calendar.holidays must be one of {', '.join(HOLIDAY_RULES)}, "
+                f"got {self.holidays!r}"
+            )
         if not self.lines:
             raise InputError("lines: the file describes no line ([[lines]])")
         ids = [line.route_id for line in self.lines]
@@ -197,6 +205,7 @@ def draft_feed(
                 ids = [stop_id[c.name] for c in calls]
                 tables["stop_times"] += _stop_time_rows(trip_id, start, calls, ids, times, dist)
     frame = pd.DataFrame
+    closed = _holiday_rows(draft)
     feed = gk.Feed(
         dist_units="m",
         agency=frame(
@@ -238,6 +247,7 @@ def draft_feed(
         trips=frame(tables["trips"]),
         stop_times=frame(tables["stop_times"]),
         calendar=frame(_calendar_rows(draft)),
+        calendar_dates=frame(closed) if closed else None,
         shapes=frame(tables["shapes"]),
         feed_info=frame(
             [
@@ -317,7 +327,7 @@ def _parse(data: Mapping[str, Any], base: Path) -> DraftFeed:
     agency = _table(data, "agency", "")
     _keys(agency, "agency.", {"name", "url", "phone", "timezone"})
     calendar = _table(data, "calendar", "")
-    _keys(calendar, "calendar.", {"start", "end"})
+    _keys(calendar, "calendar.", {"start", "end", "holidays"})
     lines = data.get("lines")
     if not isinstance(lines, list) or not lines:
         raise InputError("lines: describe at least one line as [[lines]]")
@@ -338,6 +348,7 @@ def _parse(data: Mapping[str, Any], base: Path) -> DraftFeed:
         timezone=timezone,
         start=_day(calendar, "start"),
         end=_day(calendar, "end"),
+        holidays=_text(calendar, "holidays", "calendar.", default="closed"),
         lines=tuple(_line(raw, i, places) for i, raw in enumerate(lines)),
     )
 
@@ -594,14 +605,35 @@ def _calendar_rows(draft: DraftFeed) -> list[dict[str, Any]]:
     """One service per combination of days the lines run on, over the calendar's dates."""
     rows = []
     for service in dict.fromkeys(line.service_id for line in draft.lines):
-        on = set(service.split("+"))
+        on = _weekdays_of(service)
         row: dict[str, Any] = {"service_id": service}
-        for day in ("monday", "tuesday", "wednesday", "thursday", "friday"):
-            row[day] = int("weekdays" in on)
-        row["saturday"], row["sunday"] = int("saturday" in on), int("sunday" in on)
+        for k, day in enumerate(WEEKDAY_COLUMNS):
+            row[day] = int(k in on)
         row["start_date"], row["end_date"] = _ymd(draft.start), _ymd(draft.end)
         rows.append(row)
     return rows
+
+
+def _holiday_rows(draft: DraftFeed) -> list[dict[str, Any]]:
+    """calendar_dates.txt: each service closed on the public holidays it would run on
+    (`routing.transit.service_calendar`), unless the calendar says they ``run``."""
+    if draft.holidays == "run":
+        return []
+    return [
+        row
+        for service in dict.fromkeys(line.service_id for line in draft.lines)
+        for row in holiday_closures(service, _weekdays_of(service), draft.start, draft.end)
+    ]
+
+
+def _weekdays_of(service: str) -> set[int]:
+    """The `date.weekday` numbers of a service id such as ``weekdays+saturday``."""
+    on = set(service.split("+"))
+    return {
+        *(range(5) if "weekdays" in on else ()),
+        *((5,) if "saturday" in on else ()),
+        *((6,) if "sunday" in on else ()),
+    }
 
 
 def _shape_rows(shape_id: str, coords: list[tuple[float, float]]) -> list[dict[str, Any]]:

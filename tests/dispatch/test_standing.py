@@ -12,8 +12,8 @@ from dispatch.standing import (
     Leg,
     Skip,
     StandingBooking,
-    holiday_name,
 )
+from routing.transit.service_calendar import holiday_name
 
 H = 3600
 TUE, FRI = 1, 4

@@ -18,6 +18,7 @@ from typing import Any
 import gtfs_kit
 import pytest
 import shapely
+from pydantic import ValidationError
 from shapely.geometry import Point, shape
 from typer.testing import CliRunner
 
@@ -38,6 +39,7 @@ FILES = {
     "locations.geojson",
     "booking_rules.txt",
     "calendar.txt",
+    "calendar_dates.txt",  # 祝日運休: the Ina service is closed on public holidays
     "feed_info.txt",
 }
 runner = CliRunner()
@@ -240,6 +242,34 @@ def test_service_after_midnight_and_the_calendar_follow_the_spec():
     assert (cal["start_date"], cal["end_date"]) == ("20270402", "20270430")
 
 
+def test_public_holidays_are_closed_unless_the_spec_runs_on_them():
+    service = {"start": "09:00", "end": "15:00", "days": ["mon", "tue", "wed", "thu", "fri"]}
+    files = flex_files(_spec(service=service), date(2027, 4, 26), date(2027, 5, 9))
+    closed = [
+        (r["service_id"], r["date"], r["exception_type"])
+        for r in _rows(files, "calendar_dates.txt")
+    ]
+    # 昭和の日 (Thu), 憲法記念日, みどりの日, こどもの日 (Mon-Wed)
+    assert closed == [("service", d, "2") for d in ("20270429", "20270503", "20270504", "20270505")]
+    files = flex_files(
+        _spec(service={**service, "holidays": "run"}), date(2027, 4, 26), date(2027, 5, 9)
+    )
+    assert "calendar_dates.txt" not in files
+    # a weekend-only service has no holiday to close in that fortnight
+    weekend = {**service, "days": ["sat", "sun"]}
+    assert "calendar_dates.txt" not in flex_files(
+        _spec(service=weekend), date(2027, 4, 26), date(2027, 5, 9)
+    )
+    assert flex_files(  # Golden Week alone has a service day when holidays run
+        _spec(service={**service, "holidays": "run"}), date(2027, 5, 3), date(2027, 5, 5)
+    )
+
+
+def test_an_unknown_holiday_rule_is_refused():
+    with pytest.raises(ValidationError, match=r"service\.holidays"):
+        _spec(service={"start": "09:00", "end": "15:00", "holidays": "sometimes"})
+
+
 # -- bad input ----------------------------------------------------------------------------
 
 
@@ -265,7 +295,12 @@ def test_everything_missing_for_a_public_feed_is_listed_at_once():
     ("start", "end", "words"),
     [
         (SUNDAY, MONDAY, "end date 2027-04-05 is before start date 2028-04-02"),
-        (date(2027, 4, 3), date(2027, 4, 4), "no service day (mon, tue, wed, thu, fri)"),
+        (
+            date(2027, 4, 3),
+            date(2027, 4, 4),
+            "no service day (mon, tue, wed, thu, fri, 祝日運休 closed on public holidays)",
+        ),
+        (date(2027, 5, 3), date(2027, 5, 5), "no service day"),  # Golden Week
     ],
 )
 def test_dates_without_service_are_refused(ina, start, end, words):

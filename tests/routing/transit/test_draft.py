@@ -124,12 +124,36 @@ def test_folder_output_replaces_old_files(line_file, toy, tmp_path):
     assert len(read_feed(folder).gtfs.stops) == 3
 
 
+@pytest.mark.parametrize("rule", ["closed", "run"])
+def test_public_holidays_are_closed_unless_the_calendar_runs_on_them(
+    line_file, toy, tmp_path, rule
+):
+    text = line_file.read_text(encoding="utf-8").replace(
+        "end = 2026-12-31", f'end = 2027-01-31\nholidays = "{rule}"'
+    )
+    line_file.write_text(text, encoding="utf-8")
+    out = write_gtfs(draft_feed(read_draft(line_file), toy), tmp_path / f"{rule}.zip")
+    new_year = read_timetable(out, dt.date(2027, 1, 1))  # 元日, a Friday
+    coming_of_age = read_timetable(out, dt.date(2027, 1, 11))  # 成人の日, a Monday
+    friday = read_timetable(out, dt.date(2027, 1, 8))
+    assert len(friday.trips) == 8
+    if rule == "run":
+        assert len(new_year.trips) == len(coming_of_age.trips) == 8
+    else:
+        assert new_year.trips == coming_of_age.trips == ()
+        # L2 runs on Sundays only: no holiday of January falls on one, so none is closed
+        dates = gk.read_feed(out, dist_units="m").calendar_dates
+        assert set(dates["service_id"]) == {"weekdays+saturday"}
+        assert set(dates["date"]) == {"20270101", "20270111"}
+
+
 BAD = [
     ('url = "https://example.jp/"', 'url = "example.jp"', "agency.url"),
     ("[agency]\n", '[agency]\ntimezone = "Tokyo"\n', "agency.timezone 'Tokyo' is not a time zone"),
     ('name = "伊那市営バス"\n', "", "agency.name: required"),
     ("start = 2026-12-01", 'start = "2026-12-01"', "calendar.start must be a TOML date"),
     ("end = 2026-12-31", "end = 2026-11-01", "calendar.end 2026-11-01 is before"),
+    ("end = 2026-12-31", 'end = 2026-12-31\nholidays = "no"', "calendar.holidays must be one of"),
     ('place = "市役所"', 'place = "町役場"', "lines[0].stops[1].place (市役所): no place named"),
     ("dwell_s = 0", "dwell_s = -5", "lines[0].stops[2].dwell_s must be a whole number"),
     ('from = "07:00"', 'from = "7h"', "lines[0].periods[0].from must be a time"),
