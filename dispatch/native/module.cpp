@@ -136,6 +136,7 @@ Params read_params(const py::dict& d) {
     get("ges_steps", p.ges_steps);
     get("threads", p.threads);
     get("share_after", p.share_after);
+    get("share_routes", p.share_routes);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
         if (std::find(known.begin(), known.end(), key) == known.end())

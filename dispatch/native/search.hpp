@@ -46,6 +46,7 @@ struct Params {
     // goes without improving its own best before it takes the shared best when better
     int threads = 1;
     long share_after = 500;
+    bool share_routes = true;  // route minimisation takes another search's fewer vehicles
 };
 
 struct Stats {
@@ -258,9 +259,10 @@ class Search {
     // soon as that has fewer vehicles (between removals, or abandoning the removal it
     // is working on when another has got as far).
     void minimize_routes(Solution& s, Clock::time_point deadline) {
+        SharedBest* const shared = params_.share_routes ? shared_ : nullptr;
         if (shared_) shared_->offer_ges(s, s.objective(in_));
         while (Clock::now() < deadline && s.used_vehicles() > 1 && s.unassigned() == 0) {
-            if (shared_ && shared_->take_ges(adopted_, s.used_vehicles())) {
+            if (shared && shared->take_ges(adopted_, s.used_vehicles())) {
                 s = adopted_;
                 ++stats_.adoptions;
                 continue;
@@ -275,12 +277,12 @@ class Search {
             std::vector<int> pool = s.requests_of(in_, victim);
             s.remove(in_, pool);
             std::fill(pen_.begin(), pen_.end(), 1);
-            ges_target_ = s.used_vehicles();
+            ges_target_ = shared ? s.used_vehicles() : -1;
             const bool filled = fill(s, pool, deadline, false);
             ges_target_ = -1;
             if (!filled) {
                 s = std::move(backup);
-                if (shared_ && shared_->ges_vehicles() <= s.used_vehicles() - 1) continue;
+                if (shared && shared->ges_vehicles() <= s.used_vehicles() - 1) continue;
                 return;
             }
             ++stats_.routes_removed;
