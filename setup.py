@@ -14,9 +14,12 @@ setup(
                 "dispatch/native/route.hpp",
                 "dispatch/native/solution.hpp",
                 "dispatch/native/search.hpp",
+                "dispatch/native/shared.hpp",
+                "dispatch/native/portfolio.hpp",
             ],
             cxx_std=17,
-            extra_compile_args=["-O2"],
+            extra_compile_args=["-O2", "-pthread"],  # parallel searches (std::thread)
+            extra_link_args=["-pthread"],
         )
     ],
     cmdclass={"build_ext": build_ext},

@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     reopt_time_limit_s: float = Field(
         default=5.0, gt=0, le=300, description="Time limit of one re-optimisation, s."
     )
+    reopt_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "Native searches one re-optimisation runs at once, sharing their best plan "
+            "(2: both cores of a two-core server), within the same time limit."
+        ),
+    )
     position_merge_m: int = Field(
         default=30,
         ge=0,

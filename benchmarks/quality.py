@@ -28,7 +28,10 @@ where every solver (ours and each seeded peer in every seed) reaches the BKS veh
 count.
 
 Each row names the engine that produced the plan (``stats["engine"]``, or
-``stats["solver"]`` where the solver does not name it yet).
+``stats["solver"]`` where the solver does not name it yet), the threads our search ran
+(``--threads``: parallel native searches sharing their best, ``SearchConfig.threads``)
+and the CPU seconds of our solve: CPU over wall seconds near the thread count says the
+cores were free, well below it that the machine was busy. The peers run one thread.
 
 ``--validate-bks`` instead checks every BKS route file of a PDPTW set (Li & Lim,
 Sartori): it must pass the checker and reproduce the table's cost within 1e-3.
@@ -45,7 +48,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -106,10 +109,12 @@ SIDE_COLUMNS = (
 QUALITY_COLUMNS = (
     "instance",
     "seed",
+    "threads",
     "requests",
     "bks_vehicles",
     "bks_cost",
     *SIDE_COLUMNS,
+    "cpu_seconds",
     *(f"{peer}_{c}" for peer in PEERS for c in SIDE_COLUMNS),
 )
 VALIDATION_COLUMNS = (
@@ -188,6 +193,8 @@ class Job:
     time_rounding: Rounding = "nearest"
     #: JSON object of `dispatch.solver.SearchConfig` fields ("" = the defaults)
     config: str = ""
+    #: our parallel searches (`SearchConfig.threads`); None: as `config` says
+    threads: int | None = None
 
 
 def plan_engine(plan: Plan) -> str | None:
@@ -268,7 +275,22 @@ def run_job(job: Job) -> dict[str, Any]:
             valid=False,
             violations=f"error: {type(exc).__name__}",
         )
+    if job.solver not in PEERS:
+        side.setdefault("threads", job_threads(job))
+        side.setdefault("cpu_seconds", None)
     return {"base": base, "side": side, "solver": job.solver, "seed": job.seed}
+
+
+def job_config(job: Job) -> Any:
+    """The `SearchConfig` of our solve in `job`: its ``config`` with its ``threads``."""
+    config = parse_config(job.config)
+    if job.threads is not None and job.threads != config.threads:
+        config = replace(config, threads=job.threads)
+    return config
+
+
+def job_threads(job: Job) -> int:
+    return int(job_config(job).threads)
 
 
 def _solve_side(job: Job, instance: BenchInstance, bks: Bks | None) -> dict[str, Any]:
@@ -279,12 +301,18 @@ def _solve_side(job: Job, instance: BenchInstance, bks: Bks | None) -> dict[str,
         from dispatch.solver import solve
         from dispatch.stop import MaxRuntime
 
-        config = parse_config(job.config)
-        started = time.perf_counter()
+        config = job_config(job)
+        started, cpu = time.perf_counter(), time.process_time()
         plan = solve(
             instance.problem, MaxRuntime(job.time_limit_s), seed=job.seed or 0, config=config
         )
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        side = _side(instance, plan, seconds, bks)
+        # what ran: the plan says (OR-Tools: one thread)
+        side["threads"] = int((plan.stats or {}).get("threads", 1))
+        side["cpu_seconds"] = round(cpu, 3)
+        return side
     return _side(instance, plan, seconds, bks)
 
 
@@ -390,6 +418,7 @@ def run_quality(
     scale: int | None = None,
     time_rounding: Rounding = "nearest",
     config: str = "",
+    threads: int | None = None,
     on_done: Callable[[Job, dict[str, Any]], None] | None = None,
 ) -> QualityResult:
     """Solve each instance once per seed with ours and each seeded peer (PyVRP), once
@@ -399,6 +428,8 @@ def run_quality(
     models DARP ride times); `vroom` as in `resolve_peers`.
     `jobs` solves that many instances at once in separate processes: keep it at or
     below the number of cores, or the time limits stop meaning the same thing.
+    `threads`: our parallel searches per solve (`SearchConfig.threads`, overriding
+    `config`'s; None: as `config` says, else 1); jobs x threads should fit the cores.
     """
     directory = Path(directory) if directory is not None else default_instance_dir(fmt)
     if not seeds:
@@ -406,12 +437,26 @@ def run_quality(
     if time_limit_s <= 0:
         raise InputError(f"time limit must be > 0 s, got {time_limit_s}")
     chosen = resolve_peers(fmt, peers, vroom)
-    parse_config(config)  # a bad config fails here, not in every job
+    base_config = parse_config(config)  # a bad config fails here, not in every job
+    if threads is not None:
+        from dispatch.native import check_threads
+
+        threads = check_threads(threads, "--threads")
+    n_threads = base_config.threads if threads is None else threads
+    cores = multiprocessing.cpu_count()
+    if jobs * n_threads > cores:
+        logger.warning(
+            "%d jobs x %d threads > %d cores: the time limits stop meaning the same thing",
+            jobs,
+            n_threads,
+            cores,
+        )
     paths = select_instances(directory, fmt, names)
     job_list: list[Job] = []
     for path in paths:
         job_list += [
-            Job(path, fmt, scale, time_limit_s, "ours", s, time_rounding, config) for s in seeds
+            Job(path, fmt, scale, time_limit_s, "ours", s, time_rounding, config, threads)
+            for s in seeds
         ]
         for peer in chosen:
             peer_seeds: Sequence[int | None] = seeds if PEERS[peer].seeded else (None,)
@@ -449,6 +494,7 @@ def run_quality(
         "scale": scale or DEFAULT_SCALE[fmt],
         "time_rounding": time_rounding,
         "config": config or "default",
+        "threads": n_threads,
     }
     return QualityResult(rows, summary, params)
 
@@ -502,6 +548,13 @@ def quality_summary(
             summary[f"{label}_mean_gap_pct_by_seed"] = " / ".join(
                 f"{s}: {_mean([g for g in gs if g is not None])}" for s, gs in gaps.items()
             )
+    cpu = [
+        r["cpu_seconds"] / r["seconds"]
+        for r in rows
+        if r.get("cpu_seconds") is not None and r.get("seconds")
+    ]
+    if cpu:
+        summary["ours_cpu_per_wall"] = _mean(cpu)
     if peers:
         summary.update(fair_summary(rows, peers))
     return summary
@@ -591,6 +644,7 @@ SOLVER_TABLE = (
     ("checker-clean", "checker_clean"),
     ("exact-clean", "exact_clean"),
     ("mean s", "mean_seconds"),
+    ("CPU s per wall s", "cpu_per_wall"),
 )
 
 
@@ -769,6 +823,10 @@ NOTES = (
     "seconds = wall clock of the solve call; VROOM: exploration level 5, 1 thread, the "
     "time limit as a timeout; PyVRP: its default iterated local search, 1 thread, "
     "MaxRuntime(time limit).",
+    "threads: our parallel native searches that ran (SearchConfig.threads, --threads), "
+    "sharing their best plans, within the same wall-clock limit; cpu_seconds: CPU time "
+    "of our solve over all its threads (CPU s per wall s near the thread count: the "
+    "cores were free; well below: the machine was busy).",
 )
 
 
@@ -839,6 +897,15 @@ def cli(
             ' OR-Tools alone or \'{"native_params": {"minimize_routes": false}}\'.',
         ),
     ] = "",
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            help="Parallel native searches per solve, sharing their best (2: both cores of"
+            " two; default 1, or --config's). Recorded in each row. Keep jobs x threads"
+            " within the cores.",
+        ),
+    ] = None,
 ) -> None:
     """Solver quality vs best-known solutions (JSON + markdown)."""
     from rich.console import Console
@@ -881,6 +948,7 @@ def cli(
         seconds = "-" if side["seconds"] is None else f"{side['seconds']:.1f}"
         console.print(
             f"{res['base']['instance']:>10} {job.solver:<5} seed={job.seed} "
+            f"threads={side.get('threads', 1)} "
             f"engine={side['engine']} vehicles={side['vehicles']} cost={side['cost']} "
             f"gap={side['gap_pct']} valid={side['valid']} {seconds}s"
         )
@@ -897,6 +965,7 @@ def cli(
         scale=scale,
         time_rounding=time_rounding.value,  # type: ignore[arg-type]
         config=config,
+        threads=threads,
         on_done=progress,
     )
     target = out or default_out(fmt_s, quick=quick)

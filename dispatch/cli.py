@@ -62,6 +62,13 @@ def solve_command(
         str,
         typer.Option(help="Search engine: native (C++, the one benchmarked) or ortools."),
     ] = "native",
+    threads: Annotated[
+        int,
+        typer.Option(
+            help="Native searches run at once, sharing their best plan (2: both cores of a"
+            " two-core machine); 1 is reproducible for a seed, more are not."
+        ),
+    ] = 1,
     schema: Annotated[
         bool, typer.Option("--schema", help="Print the problem JSON schema and exit.")
     ] = False,
@@ -82,6 +89,11 @@ def solve_command(
     if engine not in ENGINES:
         console.print(f"[red]入力エラー input error:[/] --engine must be one of {ENGINES}")
         raise typer.Exit(2)
+    try:
+        config = SearchConfig(engine=engine, threads=threads)
+    except InputError as exc:
+        console.print(f"[red]入力エラー input error:[/] --threads: {exc}")
+        raise typer.Exit(2) from None
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -96,8 +108,11 @@ def solve_command(
         stop = stop | SolutionLimit(solution_limit)
     if first_solution:
         stop = stop | FirstSolution()
-    plan = solve(prob, stop, seed=seed, config=SearchConfig(engine=engine))
-    console.print(f"engine 探索エンジン: {plan.stats.get('engine')}")
+    plan = solve(prob, stop, seed=seed, config=config)
+    console.print(
+        f"engine 探索エンジン: {plan.stats.get('engine')}"
+        + (f" · threads {plan.stats['threads']}" if "threads" in plan.stats else "")
+    )
     print_plan(plan, console)
     report = check_plan(prob, plan)
     if report.ok():

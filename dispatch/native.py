@@ -24,6 +24,14 @@ The routes it returns are re-timed by `dispatch.schedule.schedule` (with the sam
 ``legs``) and built into a plan by `dispatch.result.build_route`, by the same rule for
 breaks as the C++ cost (`native_route`); the solver's plan is then checked by
 `dispatch.check` like any other.
+
+``threads`` > 1 runs that many searches at once in C++ threads (`native/portfolio.hpp`),
+each with its own seed, sharing their best plans: route minimisation takes another
+thread's plan as soon as it has fewer vehicles, the large neighbourhood search takes
+the shared best when its own has not improved for a while. The best plan of all comes
+back, with ``stats["threads"]`` saying how many ran. One thread is the search as it has
+always been (the same plan for a seed); more are not reproducible bit for bit, since the
+result depends on how the threads interleave.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from dispatch.errors import SolverError
+from dispatch.errors import InputError, SolverError
 from dispatch.model import N_DIMS, Problem, StopKind, Task, Vehicle
 from dispatch.result import REQUEST_STEPS, Plan, Route, StepKind, Visit, build_route
 from dispatch.schedule import Node, break_nodes, last_node, pickup_node, schedule
@@ -54,6 +62,8 @@ BOUND_PENALTY_FACTOR = 100
 #: the dropoff, on the vehicle it is bound to; every stop locked; one stop (a visit,
 #: node 2r + 1) on any allowed vehicle.
 PAIR, DROP_ONLY, FIXED, SINGLE = 0, 1, 2, 3
+#: Parallel searches at most (`solve_native`'s ``threads``).
+MAX_THREADS = 64
 
 try:  # built by `pip install` (setup.py); a checkout without the build has no module
     from dispatch import _pdptw
@@ -347,12 +357,22 @@ def native_route(
     return build_route(problem, vehicle, sched.departure, visits)
 
 
+def check_threads(threads: object, field: str = "threads") -> int:
+    """`threads` as an int from 1 to `MAX_THREADS`, else an `InputError` naming `field`."""
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer):
+        raise InputError(f"{field} must be an integer from 1 to {MAX_THREADS}, got {threads!r}")
+    if not 1 <= threads <= MAX_THREADS:
+        raise InputError(f"{field} must be from 1 to {MAX_THREADS}, got {threads}")
+    return int(threads)
+
+
 def solve_native(
     problem: Problem,
     tasks: list[Task],
     time_limit_s: float,
     *,
     seed: int = 0,
+    threads: int = 1,
     params: Mapping[str, Any] | None = None,
     patience_s: float | None = None,
     initial: Plan | None = None,
@@ -364,9 +384,11 @@ def solve_native(
     `NoImprovement` stop); the time limit always holds. ``initial`` warm-starts it
     (ignored, with ``stats["warm_start"]`` False, when the native engine cannot take
     it as it is). ``legs``: a break may be taken anywhere on its leg (the plan's and the
-    checker's rule), else only where the vehicle served (the live day's). Raises
-    `SolverError` when locked stops cannot be served.
+    checker's rule), else only where the vehicle served (the live day's). ``threads``:
+    parallel searches sharing their best (see the module docstring; 1 to `MAX_THREADS`,
+    else `InputError`). Raises `SolverError` when locked stops cannot be served.
     """
+    threads = check_threads(threads)
     reason = unsupported(problem)
     if reason is not None:
         raise SolverError(f"native search cannot take this problem: {reason}")
@@ -376,6 +398,7 @@ def solve_native(
     settings: dict[str, Any] = {
         "time_limit_s": float(max(0.0, time_limit_s)),
         "seed": int(seed) + 1,
+        "threads": threads,
     }
     if patience_s is not None:
         settings["patience_s"] = float(patience_s)

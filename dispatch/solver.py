@@ -17,6 +17,11 @@ whichever comes first, with route minimisation and the construction's ejections 
 to the same number of steps. Without a time limit cutting them short, these two give
 the same plan for the same seed.
 
+``SearchConfig(threads=2)`` runs two native searches at once (both cores), sharing
+their best plans (`dispatch.native`); ``stats["threads"]`` says how many ran. The time
+limit is wall clock, as with one. With more than one thread a seed no longer gives one
+plan bit for bit, whatever the stop; OR-Tools ignores ``threads`` (one thread).
+
 The only module that imports ortools. It turns a `Problem` into a RoutingModel:
 
 - nodes: one start and one end node per vehicle, then a pickup and a dropoff node per
@@ -123,10 +128,14 @@ class SearchConfig:
     #: OR-Tools'); False: only where the vehicle served, as `dispatch.schedule` times
     #: the live day (whose re-optimisation asks for that)
     breaks_on_legs: bool = True
+    #: native searches run at once in threads, sharing their best plans (2: both cores
+    #: of a two-core machine); 1 is one search, reproducible for a seed; more are not
+    threads: int = 1
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise InputError(f"SearchConfig: engine must be one of {ENGINES}, got {self.engine!r}")
+        native.check_threads(self.threads, "SearchConfig: threads")
         if not 0.0 < self.native_share <= 1.0:
             raise InputError(
                 f"SearchConfig: native_share must be in (0, 1], got {self.native_share!r}"
@@ -666,6 +675,7 @@ def _native_phase(
         tasks,
         left * config.native_share,
         seed=seed,
+        threads=config.threads,
         params=_native_params(stop, len(tasks), config),
         patience_s=stop.no_improvement_s,
         initial=warm,

@@ -43,6 +43,7 @@ from api.schemas import (
     ReoptOutcomePublic,
 )
 from dispatch.live import solve_in_worker
+from dispatch.solver import SearchConfig
 
 router = APIRouter(prefix="/plan", tags=["plan"])
 
@@ -139,7 +140,8 @@ def reoptimise(
     ) or rt.settings.reopt_time_limit_s
     with rt.days.locked(session, day, actor_of(user)) as od:
         job = od.day().reopt_job()
-    candidate = solve_in_worker(job, limit)
+    config = SearchConfig(threads=rt.settings.reopt_threads)
+    candidate = solve_in_worker(job, limit, config=config)
     with rt.days.locked(session, day, actor_of(user)) as od:
         live = od.day()
         outcome = (

@@ -3,7 +3,8 @@
 // `solve(instance, params, initial=None)` takes a dict of numpy arrays (see
 // dispatch/native.py, which builds it from a Problem), runs construction, route
 // minimisation and large neighbourhood search with the GIL released, and returns
-// each vehicle's node sequence plus statistics.
+// each vehicle's node sequence plus statistics. ``params["threads"]`` > 1 runs that
+// many searches in parallel, sharing their best plans (portfolio.hpp).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -15,6 +16,7 @@
 
 #include "instance.hpp"
 #include "general.hpp"
+#include "portfolio.hpp"
 #include "search.hpp"
 
 namespace py = pybind11;
@@ -132,11 +134,15 @@ Params read_params(const py::dict& d) {
     get("lns_iterations", p.lns_iterations);
     get("improvement_limit", p.improvement_limit);
     get("ges_steps", p.ges_steps);
+    get("threads", p.threads);
+    get("share_after", p.share_after);
+    get("share_routes", p.share_routes);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
         if (std::find(known.begin(), known.end(), key) == known.end())
             throw std::invalid_argument("params: unknown key " + key);
     }
+    if (p.threads < 1) throw std::invalid_argument("params: threads must be >= 1");
     return p;
 }
 
@@ -237,7 +243,7 @@ py::dict solve(const py::dict& instance, const py::dict& params, const py::objec
     Solution start;
     const bool warm = !initial.is_none();
     if (warm) start = read_initial(in, initial.cast<py::list>());
-    Search search(in, p);
+    Portfolio search(in, p);
     Solution best;
     {
         py::gil_scoped_release release;
@@ -270,6 +276,8 @@ py::dict solve(const py::dict& instance, const py::dict& params, const py::objec
     out["construct_s"] = st.construct_s;
     out["ges_s"] = st.ges_s;
     out["lns_s"] = st.lns_s;
+    out["threads"] = search.threads();
+    out["adoptions"] = st.adoptions;
     return out;
 }
 

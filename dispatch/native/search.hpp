@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "instance.hpp"
+#include "shared.hpp"
 #include "solution.hpp"
 
 namespace noriai {
@@ -41,6 +42,11 @@ struct Params {
     long lns_iterations = -1;
     long improvement_limit = -1;
     long ges_steps = -1;
+    // parallel searches (portfolio.hpp): how many, and how many LNS iterations a search
+    // goes without improving its own best before it takes the shared best when better
+    int threads = 1;
+    long share_after = 500;
+    bool share_routes = true;  // route minimisation takes another search's fewer vehicles
 };
 
 struct Stats {
@@ -50,18 +56,21 @@ struct Stats {
     long lns_improvements = 0;
     double construct_s = 0, ges_s = 0, lns_s = 0;
     int initial_vehicles = 0;
+    long adoptions = 0;  // parallel searches: times this one took the shared best
 };
 
 class Search {
   public:
-    Search(const Instance& in, const Params& params)
+    // `shared`: the plans shared with searches running in parallel (none: alone).
+    Search(const Instance& in, const Params& params, SharedBest* shared = nullptr)
         : in_(in),
           params_(params),
           ins_(in),
           rng_(params.seed),
           pen_(in.n_req, 1),
           base_(Solution::empty(in)),
-          ges_left_(params.ges_steps) {}
+          ges_left_(params.ges_steps),
+          shared_(shared) {}
 
     Solution run(const Solution* initial) {
         const auto start = Clock::now();
@@ -246,8 +255,18 @@ class Search {
     }
 
     // ---- route minimisation --------------------------------------------------------
+    // Parallel searches: each success is shared, and a search takes another's plan as
+    // soon as that has fewer vehicles (between removals, or abandoning the removal it
+    // is working on when another has got as far).
     void minimize_routes(Solution& s, Clock::time_point deadline) {
+        SharedBest* const shared = params_.share_routes ? shared_ : nullptr;
+        if (shared_) shared_->offer_ges(s, s.objective(in_));
         while (Clock::now() < deadline && s.used_vehicles() > 1 && s.unassigned() == 0) {
+            if (shared && shared->take_ges(adopted_, s.used_vehicles())) {
+                s = adopted_;
+                ++stats_.adoptions;
+                continue;
+            }
             Solution backup = s;
             std::vector<int> used;
             for (int v = 0; v < in_.n_veh; ++v) {
@@ -258,11 +277,20 @@ class Search {
             std::vector<int> pool = s.requests_of(in_, victim);
             s.remove(in_, pool);
             std::fill(pen_.begin(), pen_.end(), 1);
-            if (!fill(s, pool, deadline, false)) {
+            ges_target_ = shared ? s.used_vehicles() : -1;
+            const bool filled = fill(s, pool, deadline, false);
+            ges_target_ = -1;
+            if (!filled) {
                 s = std::move(backup);
+                if (shared && shared->ges_vehicles() <= s.used_vehicles() - 1) continue;
                 return;
             }
             ++stats_.routes_removed;
+            if (shared_) shared_->offer_ges(s, s.objective(in_));
+        }
+        if (shared_ && shared_->take_ges(adopted_, s.used_vehicles())) {
+            s = adopted_;
+            ++stats_.adoptions;
         }
     }
 
@@ -279,6 +307,9 @@ class Search {
                 if (ges_left_ == 0) return false;
                 if (ges_left_ > 0) --ges_left_;
             }
+            // parallel: another search has a plan with as few vehicles as this fill seeks
+            if (shared_ && ges_target_ >= 0 && shared_->ges_vehicles() <= ges_target_)
+                return false;
             ++stats_.ges_iterations;
             const int r = pool.back();
             pool.pop_back();
@@ -557,6 +588,9 @@ class Search {
     // The best plan is kept by the true objective, but candidates are accepted on one
     // where a vehicle's fixed cost is capped near a route's cost: with vehicles first
     // (Li & Lim), a route may open for a while to leave a tight corner of the search.
+    // Parallel searches offer their best once per segment of iterations, and a search
+    // whose own best has not improved for `share_after` iterations takes the shared
+    // best, when better, as its best and current plan.
     Solution lns(Solution s, Clock::time_point deadline) {
         std::vector<i64> soft = soft_fixed_costs(s);
         bool softened = soft != in_.v_fixed;
@@ -581,7 +615,9 @@ class Search {
         std::uniform_real_distribution<double> unit(0.0, 1.0);
         std::vector<int> pool;
         long iteration = 0;
+        long gain_iteration = 0;  // the iteration of the last improvement of the best
         auto last_gain = start;
+        if (shared_) shared_->offer(best, f_best);
         const auto patience = seconds(params_.patience_s);
         const long max_iter = params_.lns_iterations;
         while (true) {
@@ -632,6 +668,7 @@ class Search {
                 score = 33;
                 ++stats_.lns_improvements;
                 last_gain = Clock::now();
+                gain_iteration = iteration;
             }
             if (f < f_cur) {
                 if (score == 0) score = 9;
@@ -662,10 +699,25 @@ class Search {
                         f_best = s.objective(in_);
                         ++stats_.lns_improvements;
                         last_gain = Clock::now();
+                        gain_iteration = iteration;
+                    }
+                }
+                if (shared_) {
+                    shared_->offer(best, f_best);
+                    if (iteration - gain_iteration >= params_.share_after &&
+                        shared_->take(adopted_, f_best)) {
+                        best = adopted_;
+                        f_best = best.objective(in_);
+                        s = best;
+                        f_cur = s.objective(in_, soft);
+                        ++stats_.adoptions;
+                        last_gain = Clock::now();
+                        gain_iteration = iteration;
                     }
                 }
             }
         }
+        if (shared_) shared_->offer(best, f_best);
         stats_.lns_iterations = iteration;
         ins_.set_fixed(in_.v_fixed);
         return best;
@@ -1191,6 +1243,9 @@ class Search {
     int segment_from_ = -1;  // the route the last segment removal took from
     Route segment_route_;    // the best route found for a segment
     long ges_left_ = -1;
+    SharedBest* shared_ = nullptr;
+    Solution adopted_;  // parallel searches: the shared best taken
+    int ges_target_ = -1;  // route minimisation: the vehicles the running fill aims at
 };
 
 }  // namespace noriai
