@@ -134,6 +134,7 @@ Params read_params(const py::dict& d) {
     get("lns_iterations", p.lns_iterations);
     get("improvement_limit", p.improvement_limit);
     get("ges_steps", p.ges_steps);
+    get("reorder", p.reorder);
     get("threads", p.threads);
     get("share_after", p.share_after);
     get("share_routes", p.share_routes);

@@ -42,6 +42,12 @@ struct Params {
     long lns_iterations = -1;
     long improvement_limit = -1;
     long ges_steps = -1;
+    // the fast mode's moves of runs of stops within a route (reorder_route): 0 none,
+    // 1 the best plan's routes at the end of the LNS (a polish: never worse), 2 also
+    // the current plan once per segment, 3 also each LNS candidate's new routes when
+    // near the current plan (lc204 escaped its 8 % trap in 3 seeds of 3, but the LNS
+    // ran 2-3 x fewer iterations elsewhere: not default until measured on a free machine)
+    int reorder = 1;
     // parallel searches (portfolio.hpp): how many, and how many LNS iterations a search
     // goes without improving its own best before it takes the shared best when better
     int threads = 1;
@@ -415,6 +421,100 @@ class Search {
         return false;
     }
 
+    // Within one route, a run of up to kReorderStops consecutive stops moves, in order,
+    // to another place of the same route (every pickup still before its dropoff) when
+    // the route gets shorter and stays feasible (or-opt): stops served in an order that
+    // moving whole requests, as the LNS does, only improves uphill (wide windows, Li &
+    // Lim's lc2 / lrc2). The fast mode
+    // only, where a route's cost is its length and its feasibility windows and loads.
+    // First improvement on a route picked at random; returns whether it moved.
+    bool reorder_blocks(Solution& s) {
+        if (in_.general) return false;
+        used_.clear();
+        for (int v = 0; v < in_.n_veh; ++v) {
+            if (s.routes[v].size() >= 4) used_.push_back(v);
+        }
+        if (used_.empty()) return false;
+        return reorder_route(s, used_[pick(static_cast<int>(used_.size()))]);
+    }
+
+    // The routes that took `requests`, each to an order no single run move shortens.
+    void polish_routes(Solution& s, const std::vector<int>& requests) {
+        touched_.clear();
+        for (int r : requests) {
+            if (s.route_of[r] >= 0) touched_.push_back(s.route_of[r]);
+        }
+        std::sort(touched_.begin(), touched_.end());
+        touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+        for (int v : touched_) {
+            while (s.routes[v].size() >= 4 && reorder_route(s, v)) {
+            }
+        }
+    }
+
+    // Moving stops [lo, hi) of r before position k keeps every pickup before its dropoff
+    // (at_ holds the route's positions).
+    bool keeps_order(const Route& r, int lo, int hi, int k) const {
+        for (int i = lo; i < hi; ++i) {
+            const int node = r.seq[i];
+            if (node & 1) {  // a dropoff moved earlier must stay after its pickup
+                const int p = at_[node - 1];
+                if (k < lo && p >= k && p < lo) return false;
+            } else {  // a pickup moved later must stay before its dropoff
+                const int d = at_[node + 1];
+                if (k > hi && d >= hi && d < k) return false;
+            }
+        }
+        return true;
+    }
+
+    bool reorder_route(Solution& s, int u) {
+        const Route& r = s.routes[u];
+        const int n = r.size();
+        const int v = r.v;
+        if (static_cast<int>(at_.size()) < in_.n_nodes()) at_.assign(in_.n_nodes(), -1);
+        for (int k = 0; k < n; ++k) at_[r.seq[k]] = k;
+        const auto loc = [&](int k) {
+            return k < 0 ? in_.v_start[v] : k >= n ? in_.v_end[v] : in_.loc[r.seq[k]];
+        };
+        for (int lo = 0; lo < n; ++lo) {
+            for (int hi = lo + 1; hi <= n && hi - lo <= kReorderStops; ++hi) {
+                const int first = loc(lo), last = loc(hi - 1);
+                const i64 saved = in_.arc(v, loc(lo - 1), first) + in_.arc(v, last, loc(hi)) -
+                                  in_.arc(v, loc(lo - 1), loc(hi));
+                for (int k = 0; k <= n; ++k) {
+                    if (k >= lo && k <= hi) continue;  // the block's own place
+                    if (!keeps_order(r, lo, hi, k)) continue;
+                    const int x = loc(k - 1), y = loc(k);
+                    if (in_.arc(v, x, first) + in_.arc(v, last, y) - in_.arc(v, x, y) >= saved)
+                        continue;
+                    scratch_.clear();
+                    const auto seq = r.seq.begin();
+                    if (k < lo) {
+                        scratch_.insert(scratch_.end(), seq, seq + k);
+                        scratch_.insert(scratch_.end(), seq + lo, seq + hi);
+                        scratch_.insert(scratch_.end(), seq + k, seq + lo);
+                        scratch_.insert(scratch_.end(), seq + hi, r.seq.end());
+                    } else {
+                        scratch_.insert(scratch_.end(), seq, seq + lo);
+                        scratch_.insert(scratch_.end(), seq + hi, seq + k);
+                        scratch_.insert(scratch_.end(), seq + lo, seq + hi);
+                        scratch_.insert(scratch_.end(), seq + k, r.seq.end());
+                    }
+                    swap_u_.v = v;
+                    swap_u_.seq = scratch_;
+                    refresh(in_, swap_u_);
+                    if (swap_u_.cost >= r.cost || !route_ok(swap_u_)) continue;
+                    for (int node2 : r.seq) at_[node2] = -1;
+                    s.routes[u] = swap_u_;
+                    return true;
+                }
+            }
+        }
+        for (int node2 : r.seq) at_[node2] = -1;
+        return false;
+    }
+
     bool block_allowed(const Route& r, int a, int b, int to) const {
         for (int i = a; i < b; ++i) {
             if (!in_.is_break(r.seq[i]) && !in_.can(r.seq[i] >> 1, to)) return false;
@@ -645,6 +745,7 @@ class Search {
             pool.clear();
             destroy(cand, od, removal_count(cand), pool);
             if (od == kSegmentOp) move_segment(cand, pool, soft);
+            if (!in_.general && params_.reorder >= 3) moved_ = pool;
             repair(cand, pool, orp);
             if (params_.lns_eject_steps > 0 && !pool.empty()) {
                 // tight fleets: push the left-overs in by ejection chains before judging;
@@ -659,6 +760,12 @@ class Search {
                     cand.objective(in_, soft) > repaired_.objective(in_, soft))
                     cand = repaired_;
             }
+            // the fast mode polishes a candidate's new routes when it is near enough to be
+            // accepted (within kPolishShare of the current plan): the order of a route
+            // that took a request may pay for the move
+            if (!in_.general && params_.reorder >= 3 &&
+                cand.objective(in_, soft) <= f_cur + f_cur / kPolishShare)
+                polish_routes(cand, moved_);
             const i64 f = cand.objective(in_, soft);
             const i64 f_true = cand.objective(in_);
             double score = 0;
@@ -692,7 +799,8 @@ class Search {
                 adapt(w_repair, score_r, uses_r);
                 // the current plan may have drifted to where an exchange pays
                 const bool swapped = exchange_routes(s);
-                if (relocate_blocks(s) || swapped) {
+                const bool reordered = params_.reorder >= 2 && reorder_blocks(s);
+                if (relocate_blocks(s) || swapped || reordered) {
                     f_cur = s.objective(in_, soft);
                     if (s.objective(in_) < f_best) {
                         best = s;
@@ -717,6 +825,11 @@ class Search {
                 }
             }
         }
+        // polish: every route of the best plan to a block order no single move shortens
+        for (int v = 0; v < in_.n_veh && !in_.general && params_.reorder >= 1; ++v) {
+            while (best.routes[v].size() >= 4 && reorder_route(best, v)) f_best = -1;
+        }
+        if (f_best < 0) f_best = best.objective(in_);
         if (shared_) shared_->offer(best, f_best);
         stats_.lns_iterations = iteration;
         ins_.set_fixed(in_.v_fixed);
@@ -745,6 +858,8 @@ class Search {
     static constexpr int kRepairOps = 6;   // {greedy, regret-2, regret-3} x {plain, noise}
     static constexpr int kSegment = 100;
     static constexpr int kLiftTries = 8;  // insertions tried with the breaks placed again
+    static constexpr int kPolishShare = 100;  // 1 / the share (1 %)
+    static constexpr int kReorderStops = 3;  // stops a run moved within its route holds
     static constexpr int kBlockSpan = 2;  // stretches between empty points a moved block spans
     static constexpr int kMinRuin = 4;    // a destroy may take out this many, however few
     static constexpr double kSmallProblem = 30;  // requests: below, hotter and finer moves
@@ -1240,6 +1355,8 @@ class Search {
     std::vector<int> moving_, left_;
     Route unused_;  // route exchanges: a vehicle's empty route
     std::vector<int> used_;
+    std::vector<int> moved_;  // the requests an LNS step took out (fast mode: polished)
+    std::vector<int> at_;  // reorder_route: each stop's position on the route (else -1)
     int segment_from_ = -1;  // the route the last segment removal took from
     Route segment_route_;    // the best route found for a segment
     long ges_left_ = -1;
