@@ -212,6 +212,36 @@ def route_view(problem: Problem, route: WorkingRoute) -> RouteView:
     )
 
 
+def view_key(route: WorkingRoute) -> tuple:
+    """Everything of `route` that `route_view` reads except the vehicle's earliest
+    departure (``dep[0]``): over one problem, routes with equal keys have the same view
+    up to ``dep[0]`` (`with_departure`). Keep it in step with `route_view`."""
+    v = route.vehicle
+    return (
+        v.start,
+        v.end,
+        v.shift.end,
+        v.fixed_cost,
+        v.cost_per_hour,
+        v.cost_per_km,
+        tuple(route.nodes),
+        route.sched,
+        route.initial_load,
+    )
+
+
+def with_departure(view: RouteView, departure: int) -> RouteView:
+    """`view` of the same route leaving no earlier than `departure` (its schedule
+    unchanged): only ``dep[0]`` differs; the other arrays are shared, never written."""
+    if int(view.dep[0]) == departure:
+        return view
+    dep = view.dep.copy()
+    dep[0] = departure
+    return RouteView(
+        view.locs, view.nxt, view.travel_next, dep, view.latest, view.load, view.cost, view.used
+    )
+
+
 def _pairs(
     problem: Problem, vi: int, route: WorkingRoute, view: RouteView, task: Task
 ) -> list[tuple[float, float, int, int, int]]:
@@ -279,6 +309,93 @@ def _pairs(
     return out
 
 
+def _pairs_all(
+    problem: Problem,
+    eligible: Sequence[tuple[int, WorkingRoute, RouteView]],
+    task: Task,
+) -> list[tuple[float, float, int, int, int]]:
+    """`_pairs` of every (vehicle index, route, view) in `eligible`, in that order: the
+    same candidates, computed with one set of array operations over all routes
+    (concatenated) instead of one per route, which at city scale (dozens of routes of
+    a few dozen stops) is what a quote spends most of its time on."""
+    if not eligible:
+        return []
+    dims = {len(view.load[0]) for _, _, view in eligible} | {
+        len(route.vehicle.capacity) for _, route, _ in eligible
+    }
+    if len(dims) > 1 or len(eligible) == 1:
+        return [c for vi, route, view in eligible for c in _pairs(problem, vi, route, view, task)]
+    p, d = task.pickup, task.dropoff
+    assert p is not None
+    T, D = problem.time_s, problem.distance_m
+    sizes = np.fromiter((len(route.nodes) + 1 for _, route, _ in eligible), np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    locs = np.concatenate([view.locs for _, _, view in eligible])
+    nxt = np.concatenate([view.nxt for _, _, view in eligible])
+    travel_next = np.concatenate([view.travel_next for _, _, view in eligible])
+    dep = np.concatenate([view.dep for _, _, view in eligible])
+    latest = np.concatenate([view.latest for _, _, view in eligible])
+    load = np.concatenate([view.load for _, _, view in eligible])
+    capacity = np.repeat(
+        np.asarray([route.vehicle.capacity for _, route, _ in eligible]), sizes, axis=0
+    )
+    position = np.arange(int(sizes.sum())) - np.repeat(offsets, sizes)
+    locked = position < np.repeat([route.locked for _, route, _ in eligible], sizes)
+    rate_d = np.repeat([route.vehicle.cost_per_km / 1000.0 for _, route, _ in eligible], sizes)
+    rate_t = np.repeat([route.vehicle.cost_per_hour / 3600.0 for _, route, _ in eligible], sizes)
+    sp, sd = p.service_s, d.service_s
+    ride = task.max_ride_s if task.max_ride_s is not None else 10**9
+    direct = int(T[p.location, d.location])
+    # the same tests and prices as `_pairs`, position by position
+    room = np.all(load + np.asarray(task.load) <= capacity, axis=1)
+    t_p = np.maximum(dep + T[locs, p.location], p.window.start)
+    ok_p = (t_p <= p.window.end) & room & ~locked
+    if not ok_p.any():
+        return []
+    push_p = t_p + sp + T[p.location, nxt] * travel_next <= latest
+    t_d = np.maximum(dep + T[locs, d.location], d.window.start)
+    d_end = min(d.window.end, p.window.end + sp + ride)
+    ok_d = (t_d <= d_end) & (t_d + sd + T[d.location, nxt] * travel_next <= latest)
+    t_da = np.maximum(t_p + sp + direct, d.window.start)
+    ok_a = ok_p & (t_da <= d.window.end) & (t_da + sd + T[d.location, nxt] * travel_next <= latest)
+
+    def detour(loc: int) -> tuple[np.ndarray, np.ndarray]:
+        dd = D[locs, loc] + D[loc, nxt] - D[locs, nxt]
+        dt = T[locs, loc] + T[loc, nxt] - T[locs, nxt]
+        return dd * rate_d, dd * rate_d + dt * rate_t
+
+    lb_p, cp = detour(p.location)
+    lb_d, cd = detour(d.location)
+    adj_d = D[locs, p.location] + D[p.location, d.location] + D[d.location, nxt] - D[locs, nxt]
+    adj_t = T[locs, p.location] + T[p.location, d.location] + T[d.location, nxt] - T[locs, nxt]
+    lb_a = adj_d * rate_d
+    ca = lb_a + adj_t * rate_t
+    push_l, ok_a_l = push_p.tolist(), ok_a.tolist()
+    ok_d_l, room_l, dep_l = ok_d.tolist(), room.tolist(), dep.tolist()
+    cp_l, cd_l, lbp_l, lbd_l = cp.tolist(), cd.tolist(), lb_p.tolist(), lb_d.tolist()
+    ca_l, lba_l = ca.tolist(), lb_a.tolist()
+    seg = np.searchsorted(offsets, np.flatnonzero(ok_p), side="right") - 1
+    out: list[tuple[float, float, int, int, int]] = []
+    offsets_l, sizes_l = offsets.tolist(), sizes.tolist()
+    for g, k in zip(np.flatnonzero(ok_p).tolist(), seg.tolist(), strict=True):
+        vi, _, view = eligible[k]
+        fixed = 0.0 if view.used else float(eligible[k][1].vehicle.fixed_cost)
+        off = offsets_l[k]
+        i = g - off
+        if ok_a_l[g]:
+            out.append((fixed + ca_l[g], fixed + lba_l[g], vi, i, i))
+        if not push_l[g]:
+            continue
+        for gj in range(g + 1, off + sizes_l[k]):
+            if not room_l[gj] or dep_l[gj] > d_end:
+                break  # full from here on, or the dropoff comes too late from here on
+            if ok_d_l[gj]:
+                out.append(
+                    (fixed + cp_l[g] + cd_l[gj], fixed + lbp_l[g] + lbd_l[gj], vi, i, gj - off)
+                )
+    return out
+
+
 def _dropoffs(
     problem: Problem, vi: int, route: WorkingRoute, view: RouteView, task: Task, first: int
 ) -> list[tuple[float, float, int, int | None, int]]:
@@ -322,19 +439,14 @@ def _singles(
 def _carrier(routes: Sequence[WorkingRoute], task: Task) -> tuple[int, int] | None:
     """(vehicle index, first dropoff position) when only the task's dropoff is left to
     place: it is on board, or its pickup is already in a route."""
+    tid = task.id
+    carrier = task.onboard.vehicle_id if task.onboard is not None else None
     for vi, route in enumerate(routes):
-        if task.onboard is not None and route.vehicle.id == task.onboard.vehicle_id:
+        if carrier is not None and route.vehicle.id == carrier:
             return vi, route.locked
-        at = next(
-            (
-                k
-                for k, n in enumerate(route.nodes)
-                if n.task is not None and n.task.id == task.id and n.kind is StepKind.PICKUP
-            ),
-            None,
-        )
-        if at is not None:
-            return vi, max(route.locked, at + 1)
+        for k, n in enumerate(route.nodes):
+            if n.task is not None and n.task.id == tid and n.kind is StepKind.PICKUP:
+                return vi, max(route.locked, k + 1)
     return None
 
 
@@ -373,13 +485,19 @@ def find_insertion(
         if routes[vi].sched is not None:
             pairs = _dropoffs(problem, vi, routes[vi], views[vi], task, first)
     elif task.pickup is not None or task.is_visit:
-        candidates = _singles if task.is_visit else _pairs
-        for vi, (route, view) in enumerate(zip(routes, views, strict=True)):
-            if route.closed or route.sched is None or not compatible(route.vehicle, task):
-                continue
-            if not fits_alone(problem, task, route.vehicle):
-                continue
-            pairs.extend(candidates(problem, vi, route, view, task))
+        eligible = [
+            (vi, route, view)
+            for vi, (route, view) in enumerate(zip(routes, views, strict=True))
+            if not route.closed
+            and route.sched is not None
+            and compatible(route.vehicle, task)
+            and fits_alone(problem, task, route.vehicle)
+        ]
+        if task.is_visit:
+            for vi, route, view in eligible:
+                pairs.extend(_singles(problem, vi, route, view, task))
+        else:
+            pairs = _pairs_all(problem, eligible, task)  # pairs.extend(_pairs(...)) per route
     pairs.sort(key=lambda c: c[:2])
     best: Insertion | None = None
     tried = [0] * len(routes)
