@@ -76,6 +76,9 @@ class TravelMatrix:
         int32[N, N], metres along the fastest path.
     points
         The N snapped points, in row/column order.
+
+    Arrays already int32 are kept as they are (no copy: 100 MB each at N = 5,000)
+    and made read-only; others are converted.
     """
 
     time_s: np.ndarray
@@ -86,7 +89,7 @@ class TravelMatrix:
         object.__setattr__(self, "points", tuple(self.points))
         n = len(self.points)
         for name in ("time_s", "distance_m"):
-            arr = np.array(getattr(self, name), dtype=np.int32)
+            arr = np.asarray(getattr(self, name), dtype=np.int32)
             if arr.shape != (n, n):
                 raise InputError(f"TravelMatrix.{name} must have shape ({n}, {n}), got {arr.shape}")
             if (arr < 0).any():
