@@ -115,6 +115,7 @@ class RouteView:
     load: np.ndarray
     cost: float
     used: bool
+    pickups: frozenset[str] = frozenset()  # ids of the tasks picked up on this route
 
 
 def schedule_cost(
@@ -209,6 +210,9 @@ def route_view(problem: Problem, route: WorkingRoute) -> RouteView:
         load=load,
         cost=schedule_cost(problem, v, nodes, sched),
         used=route.used,
+        pickups=frozenset(
+            n.task.id for n in nodes if n.task is not None and n.kind is StepKind.PICKUP
+        ),
     )
 
 
@@ -238,7 +242,15 @@ def with_departure(view: RouteView, departure: int) -> RouteView:
     dep = view.dep.copy()
     dep[0] = departure
     return RouteView(
-        view.locs, view.nxt, view.travel_next, dep, view.latest, view.load, view.cost, view.used
+        view.locs,
+        view.nxt,
+        view.travel_next,
+        dep,
+        view.latest,
+        view.load,
+        view.cost,
+        view.used,
+        view.pickups,
     )
 
 
@@ -436,14 +448,20 @@ def _singles(
     return [(float(approx[j]), float(lower[j]), vi, None, j) for j in np.flatnonzero(ok).tolist()]
 
 
-def _carrier(routes: Sequence[WorkingRoute], task: Task) -> tuple[int, int] | None:
+def _carrier(
+    routes: Sequence[WorkingRoute], views: Sequence[RouteView | None], task: Task
+) -> tuple[int, int] | None:
     """(vehicle index, first dropoff position) when only the task's dropoff is left to
-    place: it is on board, or its pickup is already in a route."""
+    place: it is on board, or its pickup is already in a route (a route with a view
+    is searched only if its view lists the task among its pickups)."""
     tid = task.id
     carrier = task.onboard.vehicle_id if task.onboard is not None else None
     for vi, route in enumerate(routes):
         if carrier is not None and route.vehicle.id == carrier:
             return vi, route.locked
+        view = views[vi]
+        if view is not None and tid not in view.pickups:
+            continue
         for k, n in enumerate(route.nodes):
             if n.task is not None and n.task.id == tid and n.kind is StepKind.PICKUP:
                 return vi, max(route.locked, k + 1)
@@ -479,7 +497,7 @@ def find_insertion(
     on any open, compatible vehicle (after the locked stops).
     """
     pairs: list[tuple[float, float, int, int | None, int]] = []
-    carrier = None if task.is_visit else _carrier(routes, task)
+    carrier = None if task.is_visit else _carrier(routes, views, task)
     if carrier is not None:
         vi, first = carrier
         if routes[vi].sched is not None:
