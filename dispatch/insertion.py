@@ -371,41 +371,59 @@ def _pairs_all(
     t_da = np.maximum(t_p + sp + direct, d.window.start)
     ok_a = ok_p & (t_da <= d.window.end) & (t_da + sd + T[d.location, nxt] * travel_next <= latest)
 
-    def detour(loc: int) -> tuple[np.ndarray, np.ndarray]:
-        dd = D[locs, loc] + D[loc, nxt] - D[locs, nxt]
-        dt = T[locs, loc] + T[loc, nxt] - T[locs, nxt]
-        return dd * rate_d, dd * rate_d + dt * rate_t
+    # candidates: (i, i) where ok_a; (i, j) for j after i on its route while the walk of
+    # `_pairs` goes on (room on board, the dropoff not too late) and ok_d; prices are
+    # computed only there (the same float operations, in the same order, as `_pairs`)
+    total = len(locs)
+    first = np.flatnonzero(ok_p)
+    seg_end = (offsets + sizes)[np.searchsorted(offsets, first, side="right") - 1]
+    stop = np.where(~room | (dep > d_end), np.arange(total), total)
+    next_stop = np.append(np.minimum.accumulate(stop[::-1])[::-1], total)
+    walking = push_p[first]
+    walk = first[walking]
+    counts = np.maximum(np.minimum(next_stop[walk + 1], seg_end[walking]) - walk - 1, 0)
+    starts = np.cumsum(counts) - counts
+    js = np.arange(int(counts.sum())) - np.repeat(starts - walk - 1, counts)
+    is_ = np.repeat(walk, counts)
+    keep = ok_d[js]
+    is_, js = is_[keep], js[keep]
+    adj = first[ok_a[first]]
+    fixed = np.repeat(
+        [0.0 if view.used else float(route.vehicle.fixed_cost) for _, route, view in eligible],
+        sizes,
+    )
 
-    lb_p, cp = detour(p.location)
-    lb_d, cd = detour(d.location)
-    adj_d = D[locs, p.location] + D[p.location, d.location] + D[d.location, nxt] - D[locs, nxt]
-    adj_t = T[locs, p.location] + T[p.location, d.location] + T[d.location, nxt] - T[locs, nxt]
-    lb_a = adj_d * rate_d
-    ca = lb_a + adj_t * rate_t
-    push_l, ok_a_l = push_p.tolist(), ok_a.tolist()
-    ok_d_l, room_l, dep_l = ok_d.tolist(), room.tolist(), dep.tolist()
-    cp_l, cd_l, lbp_l, lbd_l = cp.tolist(), cd.tolist(), lb_p.tolist(), lb_d.tolist()
-    ca_l, lba_l = ca.tolist(), lb_a.tolist()
-    seg = np.searchsorted(offsets, np.flatnonzero(ok_p), side="right") - 1
-    out: list[tuple[float, float, int, int, int]] = []
-    offsets_l, sizes_l = offsets.tolist(), sizes.tolist()
-    for g, k in zip(np.flatnonzero(ok_p).tolist(), seg.tolist(), strict=True):
-        vi, _, view = eligible[k]
-        fixed = 0.0 if view.used else float(eligible[k][1].vehicle.fixed_cost)
-        off = offsets_l[k]
-        i = g - off
-        if ok_a_l[g]:
-            out.append((fixed + ca_l[g], fixed + lba_l[g], vi, i, i))
-        if not push_l[g]:
-            continue
-        for gj in range(g + 1, off + sizes_l[k]):
-            if not room_l[gj] or dep_l[gj] > d_end:
-                break  # full from here on, or the dropoff comes too late from here on
-            if ok_d_l[gj]:
-                out.append(
-                    (fixed + cp_l[g] + cd_l[gj], fixed + lbp_l[g] + lbd_l[gj], vi, i, gj - off)
-                )
-    return out
+    def detour(loc: int, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b = locs[at], nxt[at]
+        dd = D[a, loc] + D[loc, b] - D[a, b]
+        dt = T[a, loc] + T[loc, b] - T[a, b]
+        return dd * rate_d[at], dd * rate_d[at] + dt * rate_t[at]
+
+    lb_p, cp = detour(p.location, is_)
+    lb_d, cd = detour(d.location, js)
+    a, b = locs[adj], nxt[adj]
+    adj_d = D[a, p.location] + D[p.location, d.location] + D[d.location, b] - D[a, b]
+    adj_t = T[a, p.location] + T[p.location, d.location] + T[d.location, b] - T[a, b]
+    lb_a = adj_d * rate_d[adj]
+    ca = lb_a + adj_t * rate_t[adj]
+    at = np.concatenate((adj, is_))
+    then = np.concatenate((np.full(adj.size, -1), js))  # (i, i) before (i, j > i)
+    approx = np.concatenate((fixed[adj] + ca, fixed[is_] + cp + cd))
+    lower = np.concatenate((fixed[adj] + lb_a, fixed[is_] + lb_p + lb_d))
+    order = np.lexsort((then, at))
+    at, then = at[order], then[order]
+    off = offsets[np.searchsorted(offsets, at, side="right") - 1]
+    vis = np.asarray([vi for vi, _, _ in eligible])[np.searchsorted(offsets, at, side="right") - 1]
+    return list(
+        zip(
+            approx[order].tolist(),
+            lower[order].tolist(),
+            vis.tolist(),
+            (at - off).tolist(),
+            (np.where(then < 0, at, then) - off).tolist(),
+            strict=True,
+        )
+    )
 
 
 def _dropoffs(
