@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from benchmarks import (
+    city_day,
     live_latency,
     matrix_build,
     online_offline,
@@ -36,3 +37,6 @@ bench_app.command(
 bench_app.command(
     "risk", help="Lateness risk per board refresh on a busy day: cost, calibration, flags."
 )(risk_refresh.cli)
+bench_app.command(
+    "city", help="A city day (80 vehicles, 2,200 bookings) through the live loop on real roads."
+)(city_day.cli)

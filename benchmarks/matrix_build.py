@@ -1,14 +1,17 @@
 """Travel-time matrix build: seconds and memory for N doors, and the speed-up over networkx.
 
-Question: how long does an N×N matrix (N = 100, 500, 2,000) take on a real Japanese
-town, and does it scale to a 50,000-node graph on a small machine?
+Question: how long does an N×N matrix (N = 100, 500, 2,000, 5,000) take on a real
+Japanese town, how much memory does it need, and does it scale to a 50,000-node graph
+on a small machine?
 
 Protocol, per graph and N:
 
 * N doors drawn along the roads (`random_points_near_roads`, fixed seed), snapped;
 * ``build_s``: `build_matrix` wall time, best of ``--repeats`` untraced runs;
 * ``peak_mb``: one more run under tracemalloc (Python + numpy heap, which holds the
-  Dijkstra rows and the matrices); ``rss_mb``: the process's peak resident set so far;
+  Dijkstra rows and the matrices); ``matrix_mb``: the result itself (two int32 N×N
+  arrays, 8 N² bytes: 191 MB at N = 5,000); ``rss_mb``: the process's peak resident
+  set so far;
 * networkx: `nx.single_source_dijkstra_path_length` on a ``DiGraph`` of the *same*
   augmented graph (virtual door nodes, min-weight parallel edges, packed weights) from
   ``--nx-sample`` sources; every sampled row is checked equal to ours. For N above the
@@ -56,6 +59,7 @@ COLUMNS = (
     "build_s",
     "ms_per_source",
     "peak_mb",
+    "matrix_mb",
     "rss_mb",
     "nx_sources",
     "nx_s",
@@ -68,7 +72,7 @@ COLUMNS = (
 def cli(
     sizes: Annotated[
         str, typer.Option(help="Comma-separated numbers of doors N.")
-    ] = "100,500,2000",
+    ] = "100,500,2000,5000",
     graph: Annotated[
         str,
         typer.Option(
@@ -128,8 +132,9 @@ def cli(
             "scipy.sparse.csgraph.dijkstra, one search per door), best of `repeats`; "
             "snap_s: snapping the N doors (separate).",
             "peak_mb: tracemalloc peak of one extra traced build (Python + numpy heap: Dijkstra "
-            "rows, matrices); rss_mb: process peak RSS so far (ru_maxrss, includes the graph and "
-            "libraries, monotone across rows).",
+            "rows, matrices); matrix_mb: the result (two int32 N x N arrays); rss_mb: process "
+            "peak RSS so far (ru_maxrss, includes the graph and libraries, monotone across "
+            "rows).",
             "nx_s: networkx single_source_dijkstra_path_length on a DiGraph of the same augmented "
             "graph (min-weight parallel edges, packed time/length weights); sampled on "
             "nx_sources sources and, where nx_extrapolated, scaled to N sources by the mean per "
@@ -261,6 +266,7 @@ def measure(
         "build_s": round(best, 3),
         "ms_per_source": round(1000 * best / n, 2),
         "peak_mb": round(peak / 2**20, 1),
+        "matrix_mb": round(matrix.time_s.nbytes * 2 / 2**20, 1),
         "rss_mb": round(_max_rss_mb(), 1),
         "nx_sources": sampled,
         "nx_s": round(nx_total, 2),

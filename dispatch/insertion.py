@@ -115,6 +115,7 @@ class RouteView:
     load: np.ndarray
     cost: float
     used: bool
+    pickups: frozenset[str] = frozenset()  # ids of the tasks picked up on this route
 
 
 def schedule_cost(
@@ -209,6 +210,47 @@ def route_view(problem: Problem, route: WorkingRoute) -> RouteView:
         load=load,
         cost=schedule_cost(problem, v, nodes, sched),
         used=route.used,
+        pickups=frozenset(
+            n.task.id for n in nodes if n.task is not None and n.kind is StepKind.PICKUP
+        ),
+    )
+
+
+def view_key(route: WorkingRoute) -> tuple:
+    """Everything of `route` that `route_view` reads except the vehicle's earliest
+    departure (``dep[0]``): over one problem, routes with equal keys have the same view
+    up to ``dep[0]`` (`with_departure`). Keep it in step with `route_view`."""
+    v = route.vehicle
+    return (
+        v.start,
+        v.end,
+        v.shift.end,
+        v.fixed_cost,
+        v.cost_per_hour,
+        v.cost_per_km,
+        tuple(route.nodes),
+        route.sched,
+        route.initial_load,
+    )
+
+
+def with_departure(view: RouteView, departure: int) -> RouteView:
+    """`view` of the same route leaving no earlier than `departure` (its schedule
+    unchanged): only ``dep[0]`` differs; the other arrays are shared, never written."""
+    if int(view.dep[0]) == departure:
+        return view
+    dep = view.dep.copy()
+    dep[0] = departure
+    return RouteView(
+        view.locs,
+        view.nxt,
+        view.travel_next,
+        dep,
+        view.latest,
+        view.load,
+        view.cost,
+        view.used,
+        view.pickups,
     )
 
 
@@ -279,6 +321,111 @@ def _pairs(
     return out
 
 
+def _pairs_all(
+    problem: Problem,
+    eligible: Sequence[tuple[int, WorkingRoute, RouteView]],
+    task: Task,
+) -> list[tuple[float, float, int, int, int]]:
+    """`_pairs` of every (vehicle index, route, view) in `eligible`, in that order: the
+    same candidates, computed with one set of array operations over all routes
+    (concatenated) instead of one per route, which at city scale (dozens of routes of
+    a few dozen stops) is what a quote spends most of its time on."""
+    if not eligible:
+        return []
+    dims = {len(view.load[0]) for _, _, view in eligible} | {
+        len(route.vehicle.capacity) for _, route, _ in eligible
+    }
+    if len(dims) > 1 or len(eligible) == 1:
+        return [c for vi, route, view in eligible for c in _pairs(problem, vi, route, view, task)]
+    p, d = task.pickup, task.dropoff
+    assert p is not None
+    T, D = problem.time_s, problem.distance_m
+    sizes = np.fromiter((len(route.nodes) + 1 for _, route, _ in eligible), np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    locs = np.concatenate([view.locs for _, _, view in eligible])
+    nxt = np.concatenate([view.nxt for _, _, view in eligible])
+    travel_next = np.concatenate([view.travel_next for _, _, view in eligible])
+    dep = np.concatenate([view.dep for _, _, view in eligible])
+    latest = np.concatenate([view.latest for _, _, view in eligible])
+    load = np.concatenate([view.load for _, _, view in eligible])
+    capacity = np.repeat(
+        np.asarray([route.vehicle.capacity for _, route, _ in eligible]), sizes, axis=0
+    )
+    position = np.arange(int(sizes.sum())) - np.repeat(offsets, sizes)
+    locked = position < np.repeat([route.locked for _, route, _ in eligible], sizes)
+    rate_d = np.repeat([route.vehicle.cost_per_km / 1000.0 for _, route, _ in eligible], sizes)
+    rate_t = np.repeat([route.vehicle.cost_per_hour / 3600.0 for _, route, _ in eligible], sizes)
+    sp, sd = p.service_s, d.service_s
+    ride = task.max_ride_s if task.max_ride_s is not None else 10**9
+    direct = int(T[p.location, d.location])
+    # the same tests and prices as `_pairs`, position by position
+    room = np.all(load + np.asarray(task.load) <= capacity, axis=1)
+    t_p = np.maximum(dep + T[locs, p.location], p.window.start)
+    ok_p = (t_p <= p.window.end) & room & ~locked
+    if not ok_p.any():
+        return []
+    push_p = t_p + sp + T[p.location, nxt] * travel_next <= latest
+    t_d = np.maximum(dep + T[locs, d.location], d.window.start)
+    d_end = min(d.window.end, p.window.end + sp + ride)
+    ok_d = (t_d <= d_end) & (t_d + sd + T[d.location, nxt] * travel_next <= latest)
+    t_da = np.maximum(t_p + sp + direct, d.window.start)
+    ok_a = ok_p & (t_da <= d.window.end) & (t_da + sd + T[d.location, nxt] * travel_next <= latest)
+
+    # candidates: (i, i) where ok_a; (i, j) for j after i on its route while the walk of
+    # `_pairs` goes on (room on board, the dropoff not too late) and ok_d; prices are
+    # computed only there (the same float operations, in the same order, as `_pairs`)
+    total = len(locs)
+    first = np.flatnonzero(ok_p)
+    seg_end = (offsets + sizes)[np.searchsorted(offsets, first, side="right") - 1]
+    stop = np.where(~room | (dep > d_end), np.arange(total), total)
+    next_stop = np.append(np.minimum.accumulate(stop[::-1])[::-1], total)
+    walking = push_p[first]
+    walk = first[walking]
+    counts = np.maximum(np.minimum(next_stop[walk + 1], seg_end[walking]) - walk - 1, 0)
+    starts = np.cumsum(counts) - counts
+    js = np.arange(int(counts.sum())) - np.repeat(starts - walk - 1, counts)
+    is_ = np.repeat(walk, counts)
+    keep = ok_d[js]
+    is_, js = is_[keep], js[keep]
+    adj = first[ok_a[first]]
+    fixed = np.repeat(
+        [0.0 if view.used else float(route.vehicle.fixed_cost) for _, route, view in eligible],
+        sizes,
+    )
+
+    def detour(loc: int, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b = locs[at], nxt[at]
+        dd = D[a, loc] + D[loc, b] - D[a, b]
+        dt = T[a, loc] + T[loc, b] - T[a, b]
+        return dd * rate_d[at], dd * rate_d[at] + dt * rate_t[at]
+
+    lb_p, cp = detour(p.location, is_)
+    lb_d, cd = detour(d.location, js)
+    a, b = locs[adj], nxt[adj]
+    adj_d = D[a, p.location] + D[p.location, d.location] + D[d.location, b] - D[a, b]
+    adj_t = T[a, p.location] + T[p.location, d.location] + T[d.location, b] - T[a, b]
+    lb_a = adj_d * rate_d[adj]
+    ca = lb_a + adj_t * rate_t[adj]
+    at = np.concatenate((adj, is_))
+    then = np.concatenate((np.full(adj.size, -1), js))  # (i, i) before (i, j > i)
+    approx = np.concatenate((fixed[adj] + ca, fixed[is_] + cp + cd))
+    lower = np.concatenate((fixed[adj] + lb_a, fixed[is_] + lb_p + lb_d))
+    order = np.lexsort((then, at))
+    at, then = at[order], then[order]
+    off = offsets[np.searchsorted(offsets, at, side="right") - 1]
+    vis = np.asarray([vi for vi, _, _ in eligible])[np.searchsorted(offsets, at, side="right") - 1]
+    return list(
+        zip(
+            approx[order].tolist(),
+            lower[order].tolist(),
+            vis.tolist(),
+            (at - off).tolist(),
+            (np.where(then < 0, at, then) - off).tolist(),
+            strict=True,
+        )
+    )
+
+
 def _dropoffs(
     problem: Problem, vi: int, route: WorkingRoute, view: RouteView, task: Task, first: int
 ) -> list[tuple[float, float, int, int | None, int]]:
@@ -319,22 +466,23 @@ def _singles(
     return [(float(approx[j]), float(lower[j]), vi, None, j) for j in np.flatnonzero(ok).tolist()]
 
 
-def _carrier(routes: Sequence[WorkingRoute], task: Task) -> tuple[int, int] | None:
+def _carrier(
+    routes: Sequence[WorkingRoute], views: Sequence[RouteView | None], task: Task
+) -> tuple[int, int] | None:
     """(vehicle index, first dropoff position) when only the task's dropoff is left to
-    place: it is on board, or its pickup is already in a route."""
+    place: it is on board, or its pickup is already in a route (a route with a view
+    is searched only if its view lists the task among its pickups)."""
+    tid = task.id
+    carrier = task.onboard.vehicle_id if task.onboard is not None else None
     for vi, route in enumerate(routes):
-        if task.onboard is not None and route.vehicle.id == task.onboard.vehicle_id:
+        if carrier is not None and route.vehicle.id == carrier:
             return vi, route.locked
-        at = next(
-            (
-                k
-                for k, n in enumerate(route.nodes)
-                if n.task is not None and n.task.id == task.id and n.kind is StepKind.PICKUP
-            ),
-            None,
-        )
-        if at is not None:
-            return vi, max(route.locked, at + 1)
+        view = views[vi]
+        if view is not None and tid not in view.pickups:
+            continue
+        for k, n in enumerate(route.nodes):
+            if n.task is not None and n.task.id == tid and n.kind is StepKind.PICKUP:
+                return vi, max(route.locked, k + 1)
     return None
 
 
@@ -367,19 +515,25 @@ def find_insertion(
     on any open, compatible vehicle (after the locked stops).
     """
     pairs: list[tuple[float, float, int, int | None, int]] = []
-    carrier = None if task.is_visit else _carrier(routes, task)
+    carrier = None if task.is_visit else _carrier(routes, views, task)
     if carrier is not None:
         vi, first = carrier
         if routes[vi].sched is not None:
             pairs = _dropoffs(problem, vi, routes[vi], views[vi], task, first)
     elif task.pickup is not None or task.is_visit:
-        candidates = _singles if task.is_visit else _pairs
-        for vi, (route, view) in enumerate(zip(routes, views, strict=True)):
-            if route.closed or route.sched is None or not compatible(route.vehicle, task):
-                continue
-            if not fits_alone(problem, task, route.vehicle):
-                continue
-            pairs.extend(candidates(problem, vi, route, view, task))
+        eligible = [
+            (vi, route, view)
+            for vi, (route, view) in enumerate(zip(routes, views, strict=True))
+            if not route.closed
+            and route.sched is not None
+            and compatible(route.vehicle, task)
+            and fits_alone(problem, task, route.vehicle)
+        ]
+        if task.is_visit:
+            for vi, route, view in eligible:
+                pairs.extend(_singles(problem, vi, route, view, task))
+        else:
+            pairs = _pairs_all(problem, eligible, task)  # pairs.extend(_pairs(...)) per route
     pairs.sort(key=lambda c: c[:2])
     best: Insertion | None = None
     tried = [0] * len(routes)

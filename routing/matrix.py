@@ -30,7 +30,10 @@ ways. Zero weights are kept as explicit zeros, which ``scipy.sparse.csgraph``
 documents as edges of weight 0 for sparse input (a test pins this).
 
 Searches run `scipy.sparse.csgraph.dijkstra` from chunks of sources, so
-memory stays O(chunk x nodes): by default at most `CHUNK_BUDGET_BYTES`.
+memory stays O(chunk x nodes): by default at most `CHUNK_BUDGET_BYTES`; a full
+build decodes each chunk into the int32 result at once, so an N x N matrix
+needs its two int32 arrays (8 N² bytes: 200 MB at N = 5,000) and no N x N
+float64 temporary.
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ class TravelMatrix:
         int32[N, N], metres along the fastest path.
     points
         The N snapped points, in row/column order.
+
+    Arrays already int32 are kept as they are (no copy: 100 MB each at N = 5,000)
+    and made read-only; others are converted.
     """
 
     time_s: np.ndarray
@@ -83,7 +89,7 @@ class TravelMatrix:
         object.__setattr__(self, "points", tuple(self.points))
         n = len(self.points)
         for name in ("time_s", "distance_m"):
-            arr = np.array(getattr(self, name), dtype=np.int32)
+            arr = np.asarray(getattr(self, name), dtype=np.int32)
             if arr.shape != (n, n):
                 raise InputError(f"TravelMatrix.{name} must have shape ({n}, {n}), got {arr.shape}")
             if (arr < 0).any():
@@ -230,8 +236,18 @@ def build_matrix(
     points = tuple(points)
     aug = augment(graph, points)
     nodes = aug.point_node
-    packed = _search(aug.csr, nodes, nodes, progress=progress, chunk_size=chunk_size)
-    time_s, dist_m = _decode(graph, packed, np.arange(len(points)), np.arange(len(points)))
+    n = len(points)
+    ids = np.arange(n)
+    time_s = np.empty((n, n), np.int32)
+    dist_m = np.empty((n, n), np.int32)
+    step = _chunk(aug.csr.shape[0], chunk_size)
+    for start in range(0, n, step):  # decoded chunk by chunk: no N x N float64 matrix
+        rows = dijkstra(aug.csr, directed=True, indices=nodes[start : start + step])
+        chunk = ids[start : start + step]
+        time_s[chunk], dist_m[chunk] = _decode(graph, rows[:, nodes], chunk, ids)
+        del rows
+        if progress is not None:
+            progress(min(start + step, n), n)
     log.info(
         "matrix %dx%d on %d nodes in %.2f s",
         len(points),

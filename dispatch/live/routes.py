@@ -29,6 +29,8 @@ from dispatch.insertion import (
     find_insertion,
     route_view,
     to_plan,
+    view_key,
+    with_departure,
 )
 from dispatch.live.state import DayState
 from dispatch.model import Problem, Request, StopKind, StopRef, Task, TimeWindow, Vehicle
@@ -73,9 +75,22 @@ def route_of(s: DayState, booking_id: str) -> str | None:
 
 
 def view(s: DayState, vid: str) -> RouteView:
+    """The route's arrays for quoting, cached until the route changes.
+
+    A refresh (every clock advance) drops the cache, though most routes come out as
+    they were: the last view built for the vehicle is reused when its `view_key` is
+    unchanged (same problem), with the new earliest departure.
+    """
     v = s.views.get(vid)
     if v is None:
-        v = route_view(s.base, s.routes[vid])
+        wr = s.routes[vid]
+        key = view_key(wr)
+        memo = s.view_memo.get(vid)
+        if memo is not None and memo[0] is s.base and memo[1] == key:
+            v = with_departure(memo[2], wr.vehicle.earliest_departure)
+        else:
+            v = route_view(s.base, wr)
+        s.view_memo[vid] = (s.base, key, v)
         s.views[vid] = v
     return v
 

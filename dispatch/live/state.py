@@ -104,8 +104,10 @@ class DayState:
     ``halls`` are the community halls orders may be handed over at (`dispatch.halls`);
     ``air`` the drones that fly orders to some of them (`dispatch.live.air`).
     ``routes`` holds the vehicles in service only; ``views`` caches each route's
-    arrays for quoting and is dropped whenever the route changes; ``version`` grows
-    with every change (a re-optimisation snapshot remembers it).
+    arrays for quoting and is dropped whenever the route changes (``view_memo`` keeps
+    the last view built per vehicle with what it was built from, for `routes.view` to
+    reuse when a refresh left the route as it was); ``version`` grows with every
+    change (a re-optimisation snapshot remembers it).
     """
 
     config: LiveConfig
@@ -118,6 +120,7 @@ class DayState:
     ledger: Ledger = field(default_factory=Ledger)
     routes: dict[str, WorkingRoute] = field(default_factory=dict)
     views: dict[str, RouteView] = field(default_factory=dict)
+    view_memo: dict[str, tuple[Problem, tuple, RouteView]] = field(default_factory=dict)
     history: dict[str, list[DoneStop]] = field(default_factory=dict)
     broken: list[BrokenPromise] = field(default_factory=list)
     audit: AuditLog = field(default_factory=AuditLog)
