@@ -1,6 +1,7 @@
 """Fixtures of the service tests: the same tests run on SQLite and on PostgreSQL.
 
-``backend`` is parametrised over both. PostgreSQL comes from
+``backend`` is parametrised over both, except for tests marked ``sqlite_only`` (the rule
+is in `backend`). PostgreSQL comes from
 ``NORIAI_TEST_DATABASE_URL`` (a database whose name contains "test": it is wiped) or
 from a private server started from the local binaries; without either the
 PostgreSQL half skips, except on CI (``CI`` set), where it fails.
@@ -162,8 +163,36 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+#: The databases of the service; `backend` runs a test on each (or on SQLite alone).
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise `backend` by its rule: every database, or SQLite alone for a test
+    marked ``sqlite_only`` (a test that parametrises ``backend`` itself is left alone)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "backend" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return
+    only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
+    """The test's database: "sqlite", then "postgresql" (`pytest_generate_tests`).
+
+    The rule: a test runs on PostgreSQL too when the database is part of what it checks:
+    what is written and read back (a booking's life, lists and their order, searches,
+    the audit trail, JSON and date/time columns), idempotency keys, concurrency and
+    locking, migrations, a restart, the booking flow end to end. A test whose subject is
+    a refusal before anything is stored or read (a 422 naming a field, a 401 or 403 by
+    role, a 404), or a page as rendered, is marked ``@pytest.mark.sqlite_only``: the same
+    code answers on both databases and no SQL that differs between them is exercised.
+    When in doubt, leave the mark off.
+    """
     return request.param
 
 
