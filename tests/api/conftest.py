@@ -12,6 +12,7 @@ clock starts at 07:30 in Tokyo and tests move it (`FakeClock`).
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import warnings
@@ -198,11 +199,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated database of the test's backend."""
+    """An empty, migrated database of the test's backend (on SQLite, for a test that takes
+    the default `town`, a copy of `sqlite_town`: the staff and the town already in it)."""
     if backend == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
+        seeded = request.getfixturevalue("sqlite_town") if takes_default_town(request) else None
+        template = request.getfixturevalue("sqlite_template") if seeded is None else seeded.path
         path = tmp_path / "noriai.db"
         shutil.copy(template, path)
+        if seeded is not None:
+            request.node.stash[SEEDED_TOWN] = seeded
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_url")
     truncate_all(url)
@@ -237,15 +242,19 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def settings(database_url: str, data_dir: Path, tmp_path: Path) -> Settings:
+def service_settings(database_url: str, data_dir: Path, cache_dir: Path) -> Settings:
     return Settings(
         data_dir=data_dir,
-        cache_dir=tmp_path / "cache",
+        cache_dir=cache_dir,
         database_url=database_url,
         auto_migrate=False,
         reopt_time_limit_s=1.0,
     )
+
+
+@pytest.fixture
+def settings(database_url: str, data_dir: Path, tmp_path: Path) -> Settings:
+    return service_settings(database_url, data_dir, tmp_path / "cache")
 
 
 @pytest.fixture
@@ -290,8 +299,9 @@ def make_staff(database_url: str, *, driver_vehicle: str = "car-1") -> Staff:
 
 
 @pytest.fixture
-def staff(database_url: str) -> Staff:
-    return make_staff(database_url)
+def staff(database_url: str, request: pytest.FixtureRequest) -> Staff:
+    seeded = request.node.stash.get(SEEDED_TOWN, None)
+    return make_staff(database_url) if seeded is None else copy.deepcopy(seeded.staff)
 
 
 # -- the town: places, vehicles, shifts, riders --------------------------------------------
@@ -371,8 +381,69 @@ def seed_town(
 
 
 @pytest.fixture
-def town(client: Any, staff: Staff) -> Town:
-    return seed_town(client, staff)
+def town(client: Any, staff: Staff, request: pytest.FixtureRequest) -> Town:
+    """`seed_town` through the test's client; on SQLite the seeded copy (`sqlite_town`)."""
+    seeded = request.node.stash.get(SEEDED_TOWN, None)
+    return seed_town(client, staff) if seeded is None else copy.deepcopy(seeded.town)
+
+
+@dataclass(frozen=True)
+class SeededTown:
+    """A SQLite file where `make_staff` and `seed_town` have run, and what they returned."""
+
+    path: Path
+    staff: Staff
+    town: Town
+
+
+SEEDED_TOWN = pytest.StashKey[SeededTown]()
+
+#: The fixtures whose definitions here `sqlite_town` stands for
+SEEDING = ("settings", "app", "client", "clock", "staff", "town")
+
+
+def takes_default_town(request: pytest.FixtureRequest) -> bool:
+    """Whether the test takes `town` with the fixtures of this file that make it.
+
+    A test that overrides one of `SEEDING` (its own `settings`, a client with a sender)
+    seeds its town itself through its client, as every PostgreSQL test does. The check
+    reads pytest's fixture closure of the test (`_fixtureinfo`): if pytest moves it,
+    every test seeds its own town again, slower and otherwise the same.
+    """
+    if "town" not in request.fixturenames:
+        return False
+    try:
+        defs = request.node._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
+    except AttributeError:
+        return False
+    return all(
+        getattr(defs[name][-1].func, "__module__", None) == __name__
+        for name in SEEDING
+        if name in defs
+    )
+
+
+@pytest.fixture(scope="session")
+def sqlite_town(
+    sqlite_template: Path,
+    data_dir: Path,
+    town_graph: RoadGraph,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> SeededTown:
+    """The staff and the town seeded once, through the API as `staff` and `town` do on a
+    fresh database at the clock's start: the SQLite tests that take `town` start from a
+    copy of this file instead of ~20 requests each (the day is untouched: no quote yet).
+    """
+    folder = tmp_path_factory.mktemp("sqlite-town")
+    path = folder / "town.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    staff = make_staff(url)
+    settings = service_settings(url, data_dir, folder / "cache")
+    with TestClient(create_app(settings, graph=town_graph, clock=FakeClock())) as client:
+        town = seed_town(client, staff)
+    assert not path.with_name("town.db-wal").exists()  # folded in when the app stopped
+    return SeededTown(path, staff, town)
 
 
 def quote_body(town: Town, rider: str = "yamada", *, to: str = "hospital", **kw: Any) -> dict:
