@@ -1,6 +1,7 @@
 """Fixtures of the service tests: the same tests run on SQLite and on PostgreSQL.
 
-``backend`` is parametrised over both. PostgreSQL comes from
+``backend`` is parametrised over both, except for tests marked ``sqlite_only`` (the rule
+is in `backend`). PostgreSQL comes from
 ``NORIAI_TEST_DATABASE_URL`` (a database whose name contains "test": it is wiped) or
 from a private server started from the local binaries; without either the
 PostgreSQL half skips, except on CI (``CI`` set), where it fails.
@@ -11,6 +12,7 @@ clock starts at 07:30 in Tokyo and tests move it (`FakeClock`).
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import warnings
@@ -162,18 +164,50 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+#: The databases of the service; `backend` runs a test on each (or on SQLite alone).
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise `backend` by its rule: every database, or SQLite alone for a test
+    marked ``sqlite_only`` (a test that parametrises ``backend`` itself is left alone)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "backend" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return
+    only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
+    """The test's database: "sqlite", then "postgresql" (`pytest_generate_tests`).
+
+    The rule: a test runs on PostgreSQL too when the database is part of what it checks:
+    what is written and read back (a booking's life, lists and their order, searches,
+    the audit trail, JSON and date/time columns), idempotency keys, concurrency and
+    locking, migrations, a restart, the booking flow end to end. A test whose subject is
+    a refusal before anything is stored or read (a 422 naming a field, a 401 or 403 by
+    role, a 404), or a page as rendered, is marked ``@pytest.mark.sqlite_only``: the same
+    code answers on both databases and no SQL that differs between them is exercised.
+    When in doubt, leave the mark off.
+    """
     return request.param
 
 
 @pytest.fixture
 def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated database of the test's backend."""
+    """An empty, migrated database of the test's backend (on SQLite, for a test that takes
+    the default `town`, a copy of `sqlite_town`: the staff and the town already in it)."""
     if backend == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
+        seeded = request.getfixturevalue("sqlite_town") if takes_default_town(request) else None
+        template = request.getfixturevalue("sqlite_template") if seeded is None else seeded.path
         path = tmp_path / "noriai.db"
         shutil.copy(template, path)
+        if seeded is not None:
+            request.node.stash[SEEDED_TOWN] = seeded
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_url")
     truncate_all(url)
@@ -183,20 +217,44 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 # -- the app ---------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def forget_finished_apps() -> Iterator[None]:
+    """Let each test's app go when the test ends.
+
+    FastAPI keeps the endpoint functions it has classified in `functools.lru_cache`s of
+    4096 entries (``fastapi.dependencies.models``); an app's own closures (its ``/docs``
+    page, the pages of `api.web`) hold the app, and with it its runtime and database
+    engine: ~10 MB and 40 000 objects a test, kept for the whole session. The heap grew
+    past 5 GB and every later garbage collection slowed down (a benchmark test that
+    collects garbage on purpose took 125 s instead of 8). The caches only memoise
+    ``inspect`` answers, so emptying them changes nothing but memory.
+    """
+    yield
+    from fastapi.dependencies import models
+
+    for value in vars(models).values():
+        if hasattr(value, "cache_clear"):
+            value.cache_clear()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def settings(database_url: str, data_dir: Path, tmp_path: Path) -> Settings:
+def service_settings(database_url: str, data_dir: Path, cache_dir: Path) -> Settings:
     return Settings(
         data_dir=data_dir,
-        cache_dir=tmp_path / "cache",
+        cache_dir=cache_dir,
         database_url=database_url,
         auto_migrate=False,
         reopt_time_limit_s=1.0,
     )
+
+
+@pytest.fixture
+def settings(database_url: str, data_dir: Path, tmp_path: Path) -> Settings:
+    return service_settings(database_url, data_dir, tmp_path / "cache")
 
 
 @pytest.fixture
@@ -241,8 +299,9 @@ def make_staff(database_url: str, *, driver_vehicle: str = "car-1") -> Staff:
 
 
 @pytest.fixture
-def staff(database_url: str) -> Staff:
-    return make_staff(database_url)
+def staff(database_url: str, request: pytest.FixtureRequest) -> Staff:
+    seeded = request.node.stash.get(SEEDED_TOWN, None)
+    return make_staff(database_url) if seeded is None else copy.deepcopy(seeded.staff)
 
 
 # -- the town: places, vehicles, shifts, riders --------------------------------------------
@@ -322,8 +381,69 @@ def seed_town(
 
 
 @pytest.fixture
-def town(client: Any, staff: Staff) -> Town:
-    return seed_town(client, staff)
+def town(client: Any, staff: Staff, request: pytest.FixtureRequest) -> Town:
+    """`seed_town` through the test's client; on SQLite the seeded copy (`sqlite_town`)."""
+    seeded = request.node.stash.get(SEEDED_TOWN, None)
+    return seed_town(client, staff) if seeded is None else copy.deepcopy(seeded.town)
+
+
+@dataclass(frozen=True)
+class SeededTown:
+    """A SQLite file where `make_staff` and `seed_town` have run, and what they returned."""
+
+    path: Path
+    staff: Staff
+    town: Town
+
+
+SEEDED_TOWN = pytest.StashKey[SeededTown]()
+
+#: The fixtures whose definitions here `sqlite_town` stands for
+SEEDING = ("settings", "app", "client", "clock", "staff", "town")
+
+
+def takes_default_town(request: pytest.FixtureRequest) -> bool:
+    """Whether the test takes `town` with the fixtures of this file that make it.
+
+    A test that overrides one of `SEEDING` (its own `settings`, a client with a sender)
+    seeds its town itself through its client, as every PostgreSQL test does. The check
+    reads pytest's fixture closure of the test (`_fixtureinfo`): if pytest moves it,
+    every test seeds its own town again, slower and otherwise the same.
+    """
+    if "town" not in request.fixturenames:
+        return False
+    try:
+        defs = request.node._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
+    except AttributeError:
+        return False
+    return all(
+        getattr(defs[name][-1].func, "__module__", None) == __name__
+        for name in SEEDING
+        if name in defs
+    )
+
+
+@pytest.fixture(scope="session")
+def sqlite_town(
+    sqlite_template: Path,
+    data_dir: Path,
+    town_graph: RoadGraph,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> SeededTown:
+    """The staff and the town seeded once, through the API as `staff` and `town` do on a
+    fresh database at the clock's start: the SQLite tests that take `town` start from a
+    copy of this file instead of ~20 requests each (the day is untouched: no quote yet).
+    """
+    folder = tmp_path_factory.mktemp("sqlite-town")
+    path = folder / "town.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    staff = make_staff(url)
+    settings = service_settings(url, data_dir, folder / "cache")
+    with TestClient(create_app(settings, graph=town_graph, clock=FakeClock())) as client:
+        town = seed_town(client, staff)
+    assert not path.with_name("town.db-wal").exists()  # folded in when the app stopped
+    return SeededTown(path, staff, town)
 
 
 def quote_body(town: Town, rider: str = "yamada", *, to: str = "hospital", **kw: Any) -> dict:

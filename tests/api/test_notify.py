@@ -140,6 +140,7 @@ def test_reminders_the_day_before_once_per_booking(client, staff, town, sender, 
     assert [m["status"] for m in only.json()] == [SENT]
 
 
+@pytest.mark.sqlite_only
 def test_who_may_read_the_outbox_and_bad_filters(client, staff, town):
     for role in ("planner", "driver", "admin"):
         assert client.get(OUTBOX, headers=staff.headers(role)).status_code == 403
@@ -154,6 +155,7 @@ def test_who_may_read_the_outbox_and_bad_filters(client, staff, town):
     assert r.status_code == 422
 
 
+@pytest.mark.sqlite_only
 def test_riders_channel_needs_its_address(client, staff, town):
     op = staff.headers("operator")
     rid = town.riders["yamada"]

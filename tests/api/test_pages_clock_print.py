@@ -18,6 +18,9 @@ PAGES = ["/operator", "/dispatcher", "/driver", "/dispatcher/print", "/"]
 #: the scripts this change owns: none may take the day or the hour from the browser
 CLOCK_FREE = ["operator.js", "driver.js", "schedule_print.js", "manifest_print.js"]
 
+#: pages as rendered: the database plays no part (tests/api/conftest.py, backend)
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_carries_the_services_now(client, path: str) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status"),
     [
@@ -37,7 +37,7 @@ def test_errors_are_problems(client, staff, method, path, kwargs, status):
         )
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_openapi_docs_are_served(client):
     page = client.get("/docs")
     assert page.status_code == 200

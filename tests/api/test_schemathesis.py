@@ -152,7 +152,7 @@ def add_drones(client, staff, booked_day) -> None:
     assert r.status_code == 201 and r.json()["drone"] is not None, r.text
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_no_request_gets_a_500(app, client, staff, booked_day):
     plan = client.get("/api/v1/plan", headers=staff.headers("dispatcher")).json()
     assert {s["booking_id"] for r in plan["routes"] for s in r["stops"]} >= set(
@@ -203,7 +203,7 @@ def date_parameters(openapi: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_every_date_parameter_refuses_the_ends_of_the_calendar(app, client, staff, booked_day):
     found = date_parameters(app.openapi())
     assert {path for _, path, _ in found} >= {

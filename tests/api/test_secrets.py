@@ -10,7 +10,7 @@ from api.db.engine import make_engine, safe_url
 from tests.api.conftest import quote_body
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_a_day_of_requests_logs_no_token(client, staff, town, caplog):
     caplog.set_level(logging.DEBUG)
     op = staff.headers("operator")

@@ -48,7 +48,7 @@ def test_the_help_names_the_commands():
         assert command in r.stdout
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_standing_makes_tomorrows_rides_and_lists_those_not_kept(
     client, staff, town, settings, tmp_path
 ):
@@ -82,7 +82,7 @@ def test_standing_makes_tomorrows_rides_and_lists_those_not_kept(
     assert run(env, "service", "standing", "--date", "2025-06-04").exit_code == 0
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_remind_queues_tomorrows_reminders_once(client, staff, town, settings, tmp_path):
     op = staff.headers("operator")
     add_shifts(client, staff, town, 1, (8, 17))

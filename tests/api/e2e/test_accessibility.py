@@ -352,11 +352,16 @@ def test_operator_books_a_ride_with_the_keyboard_alone(
     assert page.locator("#trip-time").input_value() == "10:00"
     promise = page.locator("#promise").inner_text()
     assert WINDOW.fullmatch(promise), promise
+    assert "仮押さえ" in page.locator("#hold").inner_text()
+    page.screenshot(path=str(artifacts / "operator-quote.png"), full_page=True)
     page.keyboard.press("Alt+Enter")  # 予約確定
     page.locator("#quote-confirmed").wait_for(state="visible")
     assert page.locator("#confirmed-promise").inner_text() == promise
-    page.screenshot(path=str(artifacts / "keyboard-operator-booked.png"), full_page=True)
+    assert "予約を確定しました" in page.locator("#confirmed-msg").inner_text()
     booking_id = page.locator("#result").get_attribute("data-booking-id")
+    page.locator("#rider-bookings-list li").first.wait_for()  # her bookings, the new one first
+    assert page.locator("#rider-bookings-list li strong").first.inner_text() == promise
+    page.screenshot(path=str(artifacts / "keyboard-operator-booked.png"), full_page=True)
     with site.http() as http:
         b = http.get(
             f"/api/v1/bookings/{booking_id}", headers=site.staff.headers("operator")

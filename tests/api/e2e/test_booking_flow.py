@@ -1,5 +1,7 @@
-"""The service in a real Chromium: an operator books a ride by keyboard and sees the promise;
-the dispatcher board shows it on the map; the driver records the pickup on the tablet.
+"""The service in a real Chromium: an operator refused a time takes an alternative; the
+dispatcher board shows a booking on the map; the driver records the pickup on the tablet.
+The operator booking a ride by keyboard and seeing the promise is in
+`tests/api/e2e/test_accessibility.py` (with the keyboard alone, the focus seen at each step).
 
 One live server (uvicorn in a thread) on SQLite, the bundled town, the service clock at
 07:30 on 2 June 2025 and the browser's clock set to the same moment.
@@ -19,38 +21,6 @@ from tests.api.e2e.conftest import Site, open_signed_in, wait_for_search_focus
 pytestmark = pytest.mark.e2e
 
 WINDOW = re.compile(r"「\d{2}:\d{2}〜\d{2}:\d{2}」")
-
-
-def test_operator_books_a_ride_by_keyboard(new_page, site: Site, artifacts: Path) -> None:
-    page = open_signed_in(new_page, site, "/operator", "operator")
-    wait_for_search_focus(page)
-    page.keyboard.type("やまだ")
-    page.locator("#rider-results li").first.wait_for()
-    page.keyboard.press("Enter")  # the first match
-    assert page.locator("#rider-name").inner_text() == "山田 花子"
-    assert page.evaluate("document.activeElement.id") == "trip-from"
-    page.locator("#trip-to").select_option(label="中央病院")
-    page.locator("#trip-date").fill("2025-06-02")
-    page.locator("#trip-time").fill("09:00")
-    page.locator("#trip-time").press("Enter")  # submits: check availability
-    page.locator("#quote-ok").wait_for(state="visible")
-    promise = page.locator("#promise").inner_text()
-    assert WINDOW.fullmatch(promise), promise
-    assert "仮押さえ" in page.locator("#hold").inner_text()
-    page.screenshot(path=str(artifacts / "operator-quote.png"), full_page=True)
-    page.keyboard.press("Alt+Enter")  # 予約確定
-    page.locator("#quote-confirmed").wait_for(state="visible")
-    assert page.locator("#confirmed-promise").inner_text() == promise
-    booking_id = page.locator("#result").get_attribute("data-booking-id")
-    assert "予約を確定しました" in page.locator("#confirmed-msg").inner_text()
-    page.locator("#rider-bookings-list li").first.wait_for()
-    assert page.locator("#rider-bookings-list li strong").first.inner_text() == promise
-    page.screenshot(path=str(artifacts / "operator-booked.png"), full_page=True)
-    with site.http() as http:
-        b = http.get(
-            f"/api/v1/bookings/{booking_id}", headers=site.staff.headers("operator")
-        ).json()
-    assert b["status"] == "confirmed" and b["rider_name"] == "山田 花子"
 
 
 def test_operator_sees_why_not_and_takes_an_alternative(

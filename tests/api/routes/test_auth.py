@@ -22,6 +22,7 @@ def test_me_names_the_user_and_role(client, staff):
     }
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     "header",
     [None, "Bearer", "Bearer nor_not-a-real-token", "Basic dXNlcjpwYXNz", "Bearer " + "x" * 300],

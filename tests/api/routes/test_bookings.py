@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import iso, quote_body, seed_town
 
 Q = "/api/v1/quotes"
@@ -57,6 +59,7 @@ def test_cancel_with_an_idempotency_key_replays(client, staff, town):
     assert first.status_code == again.status_code == 200 and first.json() == again.json()
 
 
+@pytest.mark.sqlite_only
 def test_planners_see_no_names_phones_or_homes(client, staff, town):
     b = book(client, staff, town)
     [row] = client.get(B, headers=staff.headers("planner")).json()
@@ -78,6 +81,7 @@ def test_planners_see_no_names_phones_or_homes(client, staff, town):
     )
 
 
+@pytest.mark.sqlite_only
 def test_unknown_booking_is_404(client, staff, town):
     assert client.get(f"{B}/nope", headers=staff.headers("operator")).status_code == 404
     assert client.post(f"{B}/nope/cancel", headers=staff.headers("operator")).status_code == 404

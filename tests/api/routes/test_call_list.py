@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from api.db.models import AuditRecord
 from api.routes.call_list import _changes
 from tests.api.conftest import iso, quote_body
@@ -48,6 +50,7 @@ def test_tomorrows_bookings_with_who_to_ring(client, staff, town, clock):
     assert client.get(f"{C}?service_date=2025-06-01", headers=op).json()["entries"] == []
 
 
+@pytest.mark.sqlite_only
 def test_who_may_read_the_call_list(client, staff, town):
     for role in ("planner", "driver", "admin"):
         assert client.get(C, headers=staff.headers(role)).status_code == 403

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import iso
 
 D = "/api/v1/deliveries"
@@ -34,6 +36,7 @@ def test_after_the_cut_off_it_is_refused(client, staff, town, clock):
     assert r.json()["reason"]["message_ja"] == "本日分の注文締切を過ぎています"
 
 
+@pytest.mark.sqlite_only
 def test_too_much_cargo_and_unknown_shop_are_422(client, staff, town):
     body = {
         "shop_place_id": town.places["supermarket"],

@@ -151,6 +151,7 @@ def test_a_drone_or_vehicle_id_taken_is_409(client, staff, town):
     assert r.status_code == 409 and r.json()["code"] == "id_taken"
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -179,6 +180,7 @@ def test_bad_drones_are_422_naming_the_field(client, staff, town, change, field)
     assert client.get("/api/v1/drones", headers=staff.headers("admin")).json() == []
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -198,6 +200,7 @@ def test_bad_drone_changes_are_422_and_change_nothing(client, staff, town, chang
     assert client.get("/api/v1/drones/yuai-1", headers=staff.headers("admin")).json() == before
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("place", ["home", "hospital", "hall", 999])
 def test_a_base_only_sits_at_a_shop_or_depot(client, staff, town, place):
     ids = {"home": town.homes["yamada"], "hospital": town.places["hospital"], "hall": None}
@@ -423,6 +426,7 @@ def test_a_grounding_not_begun_is_dropped_when_lifted(client, staff, town, fleet
     assert lifted.status_code == 200 and lifted.json() == []
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("change", "field", "code"),
     [
@@ -445,6 +449,7 @@ def test_bad_groundings_are_422_naming_the_field(client, staff, town, fleet, cha
     assert client.get("/api/v1/drones/grounded", headers=staff.headers("dispatcher")).json() == []
 
 
+@pytest.mark.sqlite_only
 def test_grounding_a_day_without_drones_is_422(client, staff, town):
     r = ground(client, staff)
     assert r.status_code == 422, r.text

@@ -118,6 +118,7 @@ def test_a_closed_hall_is_refused(client, staff, town):
     assert not q["feasible"] and q["reason"]["code"] == "hall_closed"
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -147,6 +148,7 @@ def test_bad_hall_orders_are_422_naming_the_field(client, staff, town, change, f
     assert client.get("/api/v1/bookings", headers=staff.headers("operator")).json() == []
 
 
+@pytest.mark.sqlite_only
 def test_hall_without_any_hall_registered_is_422(client, staff, town):
     r = order(client, staff, town, hand_over="hall")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "hand_over"

@@ -11,6 +11,7 @@ from tests.api.routes.test_bookings import book
 B = "/api/v1/bookings"
 
 
+@pytest.mark.sqlite_only
 def test_clock_is_the_services_not_the_wall(client):
     """The test service's clock stands at 07:30 on 2 June 2025, whatever today is."""
     r = client.get("/api/v1/clock")
@@ -53,6 +54,7 @@ def test_cancel_without_a_body_still_works_and_gives_no_reason(client, staff, to
     assert r.status_code == 200 and r.json()["cancel_reason"] is None
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -111,6 +113,7 @@ def test_recent_of_a_rider_with_no_history_offers_home_and_saved_places(client, 
     assert town.places["depot"] not in {p["place_id"] for p in out["places"]}
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("path", "status"),
     [
@@ -124,6 +127,7 @@ def test_recent_rejects_bad_input(client, staff, town, path, status):
     assert client.get(path, headers=staff.headers("operator")).status_code == status
 
 
+@pytest.mark.sqlite_only
 def test_planners_and_drivers_may_not_read_a_riders_history(client, staff, town):
     rider = town.riders["yamada"]
     for role in ("planner", "driver"):

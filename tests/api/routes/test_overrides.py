@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import quote_body
 
 OV = "/api/v1/overrides"
@@ -64,6 +66,7 @@ def test_lock_and_unlock_a_route(client, staff, town):
     assert next(r for r in plan["routes"] if r["vehicle_id"] == vid)["locked"] is False
 
 
+@pytest.mark.sqlite_only
 def test_unknown_vehicle_or_booking(client, staff, town):
     bid, _ = booked(client, staff, town)
     r = client.post(

@@ -27,6 +27,7 @@ def test_a_place_is_snapped_to_the_road(client, staff, town):
     assert (p["road_lon"], p["road_lat"]) != (p["lon"], p["lat"])
 
 
+@pytest.mark.sqlite_only
 def test_off_network_place_is_422_and_home_kind_is_refused(client, staff, town):
     admin = staff.headers("admin")
     r = client.post(
@@ -41,6 +42,7 @@ def test_off_network_place_is_422_and_home_kind_is_refused(client, staff, town):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "lon"
 
 
+@pytest.mark.sqlite_only
 def test_a_home_is_not_a_public_place(client, staff, town):
     r = client.get(f"{P}/{town.homes['yamada']}", headers=staff.headers("operator"))
     assert r.status_code == 404
@@ -114,6 +116,7 @@ def test_settings_change_field_by_field_and_follow_the_kind(client, staff, town)
     assert r.status_code == 200 and r.json()["hall"] == {**DEFAULT_HALL, "capacity": 2}
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("hall", "field"),
     [
@@ -143,6 +146,7 @@ def test_bad_hall_settings_are_422_naming_the_field(client, staff, town, hall, f
     assert client.get(f"{P}/{pid}", headers=admin).json()["hall"] == DEFAULT_HALL
 
 
+@pytest.mark.sqlite_only
 def test_hall_settings_on_another_kind_are_422(client, staff, town):
     admin = staff.headers("admin")
     r = client.post(P, json={**HALL, "kind": "supermarket", "hall": {}}, headers=admin)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from tests.api.conftest import iso, quote_body, seed_town
 
 P = "/api/v1/plan"
@@ -77,6 +79,7 @@ def test_at_risk_and_late_stops_are_flagged(client, staff, clock):
     assert "car-1 delayed by 40 min" in unassigned["reason_en"]
 
 
+@pytest.mark.sqlite_only
 def test_planners_see_the_plan_without_names(client, staff, town):
     book(client, staff, town)
     plan = client.get(P, headers=staff.headers("planner")).json()

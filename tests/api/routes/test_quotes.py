@@ -132,6 +132,7 @@ def test_wheelchair_ride_goes_to_the_accessible_van(client, staff, town):
     assert r.json()["vehicle_id"] == "van-1"
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("change", "field", "code"),
     [
@@ -165,6 +166,7 @@ def test_bad_asks_are_422_naming_the_field(client, staff, town, change, field, c
     assert e["message_ja"] and e["message_en"]
 
 
+@pytest.mark.sqlite_only
 def test_same_pickup_and_dropoff_is_422(client, staff, town):
     body = quote_body(town)
     body["dropoff_place_id"] = body["pickup_place_id"]
@@ -172,6 +174,7 @@ def test_same_pickup_and_dropoff_is_422(client, staff, town):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "dropoff_place_id"
 
 
+@pytest.mark.sqlite_only
 def test_another_riders_home_is_not_a_place_to_quote(client, staff, town):
     body = quote_body(town, "yamada")
     body["dropoff_place_id"] = town.homes["sato"]
@@ -179,6 +182,7 @@ def test_another_riders_home_is_not_a_place_to_quote(client, staff, town):
     assert r.status_code == 422 and r.json()["code"] == "unknown_place"
 
 
+@pytest.mark.sqlite_only
 def test_wheelchair_without_an_accessible_vehicle_is_422(client, staff):
     town = seed_town(client, staff, vehicles=(("car-1", 3, 0),))
     r = client.post(Q, json=quote_body(town, "suzuki"), headers=staff.headers("operator"))

@@ -146,6 +146,7 @@ def test_a_new_pin_replaces_the_old_and_ends_open_sign_ins(client, staff, town, 
     sign_in(client, "T-0001", "13579")
 
 
+@pytest.mark.sqlite_only
 def test_who_may_set_pins_and_codes(client, staff, town):
     rid = town.riders["yamada"]
     for role in ("planner", "driver"):
@@ -205,6 +206,7 @@ def test_an_inactive_rider_cannot_sign_in(client, staff, town, yamada):
     assert r.status_code == 401
 
 
+@pytest.mark.sqlite_only
 def test_bad_asks_are_422_naming_the_field(client, staff, town, yamada):
     cases = [
         ({**ask(town), "arrive_by": iso(10)}, "depart_at"),

@@ -42,6 +42,7 @@ def test_registration_number_is_unique(client, staff, town):
     assert r.status_code == 409 and r.json()["code"] == "registration_no_taken"
 
 
+@pytest.mark.sqlite_only
 def test_a_home_off_the_road_network_is_422(client, staff, town):
     body = {
         "registration_no": "T-9999",
@@ -56,6 +57,7 @@ def test_a_home_off_the_road_network_is_422(client, staff, town):
     assert "from the nearest drivable road" in e["message_en"]
 
 
+@pytest.mark.sqlite_only
 def test_eligibility_is_required_and_checked(client, staff, town):
     body = {"registration_no": "T-5", "name": "x", "eligibility": []}
     r = client.post(R, json=body, headers=staff.headers("operator"))
@@ -86,6 +88,7 @@ def test_update_changes_search_forms_and_home(client, staff, town):
     assert r.status_code == 422
 
 
+@pytest.mark.sqlite_only
 def test_unknown_rider_is_404(client, staff, town):
     r = client.get(f"{R}/424242", headers=staff.headers("operator"))
     assert r.status_code == 404 and r.json()["detail_ja"].startswith("利用者")

@@ -39,6 +39,7 @@ def assert_out_of_range(response, field: str = "service_date") -> None:  # type:
     assert error["message_ja"] and error["message_en"]
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
 @pytest.mark.parametrize(
     "path", ["/api/v1/plan", "/api/v1/vehicles/car-1/manifest"], ids=["plan", "manifest"]
@@ -68,6 +69,7 @@ def test_the_range_is_a_year_either_side_of_today(client, staff, booked_day, pat
     assert stops, "the booked day is there by default"
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(("role", "method", "path"), DATE_QUERIES)
 def test_every_service_date_query_is_checked(client, staff, booked_day, role, method, path):
     for day in ("0001-01-01", (LAST + timedelta(days=1)).isoformat()):
@@ -75,6 +77,7 @@ def test_every_service_date_query_is_checked(client, staff, booked_day, role, me
         assert_out_of_range(r)
 
 
+@pytest.mark.sqlite_only
 def test_a_locked_route_of_another_day_is_checked(client, staff, booked_day):
     r = client.post(
         "/api/v1/overrides/lock",
@@ -112,6 +115,7 @@ def test_shift_and_delivery_days_are_checked(client, staff, booked_day):
     assert_out_of_range(r, "ready_at")
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("field", "value"),
     [("depart_at", "9999-12-31T23:00:00-12:00"), ("depart_at", "0001-01-01T00:00:00+14:00")],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import iso, quote_body
 
 S = "/api/v1/shifts"
@@ -31,6 +33,7 @@ def test_shifts_of_the_day_with_breaks(client, staff, town):
     assert client.post(S, json=body, headers=admin).status_code == 409
 
 
+@pytest.mark.sqlite_only
 def test_bad_shifts_are_422(client, staff, town):
     admin = staff.headers("admin")
     r = client.post(

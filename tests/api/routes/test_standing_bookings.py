@@ -84,6 +84,7 @@ def test_a_retry_with_the_same_key_registers_once(client, staff, town):
     assert len(client.get(URL, headers=staff.headers("operator")).json()) == 1
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("change", "fields"),
     [
@@ -114,6 +115,7 @@ def test_bad_input_is_422_naming_the_field(client, staff, town, change, fields):
     assert all(e["message_ja"] and e["message_en"] for e in r.json()["errors"])
 
 
+@pytest.mark.sqlite_only
 def test_another_riders_home_is_not_a_place_of_theirs(client, staff, town):
     body = dialysis(town, dropoff_place_id=town.homes["sato"])
     r = client.post(URL, json=body, headers=staff.headers("operator"))
@@ -196,6 +198,7 @@ def test_a_day_without_service_is_reported_and_settled_by_a_later_run(client, st
     assert friday["booked"] == [] and friday["problems"][0]["reason"]["code"] == "rider_inactive"
 
 
+@pytest.mark.sqlite_only
 def test_materialise_checks_its_date(client, staff, town):
     r = client.post(
         f"{URL}/materialise",

@@ -25,6 +25,7 @@ def event(client, staff, payload, vehicle="car-1", role="driver"):
     return client.post(f"{V}/{vehicle}/events", json=payload, headers=staff.headers(role))
 
 
+@pytest.mark.sqlite_only
 def test_driver_sees_only_their_vehicle(client, staff, town):
     mine = client.get(V, headers=staff.headers("driver")).json()
     assert [v["id"] for v in mine] == ["car-1"]

@@ -203,6 +203,7 @@ def test_a_busy_nurse_car_offers_other_times_for_a_wanted_time(client, staff, to
 # -- bad input ---------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("change", "fields", "code"),
     [
@@ -259,6 +260,7 @@ def test_bad_visits_are_422_naming_the_field(client, staff, town, nurse, change,
     assert client.get(B, headers=staff.headers("dispatcher")).json() == []
 
 
+@pytest.mark.sqlite_only
 def test_a_patient_without_a_home_or_inactive_is_422(client, staff, town, nurse):
     op = staff.headers("operator")
     r = client.post(
@@ -278,6 +280,7 @@ def test_a_patient_without_a_home_or_inactive_is_422(client, staff, town, nurse)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "rider_id"
 
 
+@pytest.mark.sqlite_only
 def test_a_day_without_any_car_is_422(client, staff, town, nurse):
     r = visit(client, staff, town, wanted_at=iso(10, days=2))
     assert r.status_code == 422 and r.json()["code"] == "no_service"
