@@ -37,6 +37,7 @@ result depends on how the threads interleave.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -404,6 +405,7 @@ def solve_native(
         settings["patience_s"] = float(patience_s)
     settings.update(params or {})
     start = None if initial is None else initial_routes(problem, lay, initial)
+    began = time.perf_counter()
     out = None
     if start is not None:
         try:
@@ -417,6 +419,7 @@ def solve_native(
             out = _pdptw.solve(arrays, settings)  # type: ignore[union-attr]
         except ValueError as exc:
             raise _error(exc) from exc
+    _log_overrun(out, time_limit_s, time.perf_counter() - began)
     routes: list[Route] = []
     served: set[int] = set()
     break_node = {2 * len(tasks) + b: node for b, (_, node) in enumerate(lay.breaks)}
@@ -457,6 +460,22 @@ def solve_native(
     stats = {k: v for k, v in out.items() if k not in timing}
     stats["mode"] = "general" if general else "fast"
     return NativeResult(routes, left_out, stats, GENERAL_COST_SCALE if general else COST_SCALE)
+
+
+def _log_overrun(stats: Mapping[str, Any], time_limit_s: float, spent: float) -> None:
+    """A search that ran well past its time limit says where the time went."""
+    if time_limit_s > 0 and spent > 1.5 * time_limit_s + 0.5:
+        logger.warning(
+            "native search took %.1f s of its %.1f s: construction %.1f s, route "
+            "minimisation %.1f s, LNS %.1f s (%s iterations, %s start)",
+            spent,
+            time_limit_s,
+            float(stats.get("construct_s", 0.0)),
+            float(stats.get("ges_s", 0.0)),
+            float(stats.get("lns_s", 0.0)),
+            stats.get("lns_iterations"),
+            "warm" if stats.get("warm_start") else "cold",
+        )
 
 
 def _error(exc: ValueError) -> SolverError:

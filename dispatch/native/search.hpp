@@ -96,8 +96,11 @@ class Search {
             stats_.ges_s = elapsed(ges_start);
         }
         if (params_.lns_iterations != 0) {  // local search: not for the first solution
-            exchange_routes(s);
-            relocate_blocks(s);
+            // at most a quarter of the budget: a city's fleet has thousands of pairs
+            const auto ls_end = std::min(
+                deadline, Clock::now() + seconds(kFirstExchangeShare * params_.time_limit_s));
+            exchange_routes(s, ls_end);
+            relocate_blocks(s, ls_end);
         }
         const auto lns_start = Clock::now();
         Solution best = lns(s, deadline);
@@ -348,11 +351,14 @@ class Search {
     // start of the LNS and to the current plan once per segment of iterations. (In the
     // fast mode a tail never gains on an unused vehicle like its own: same depot, same
     // rates, the triangle inequality.)
-    bool exchange_routes(Solution& s) {
+    // Both stop at `deadline` (a city's fleet has thousands of pairs to try).
+    bool exchange_routes(Solution& s, Clock::time_point deadline) {
         bool improved = false;
         for (int u = 0; u < in_.n_veh; ++u) {
+            if (Clock::now() >= deadline) return improved;
             for (int w = u + 1; w < in_.n_veh; ++w) {
                 if (in_.v_class[u] == in_.v_class[w]) continue;
+                if (Clock::now() >= deadline) return improved;
                 if (s.routes[u].empty() || s.routes[w].empty()) continue;
                 if (!can_take(s, u, w) || !can_take(s, w, u)) continue;
                 transplant(s.routes[w], 0, u, swap_u_);
@@ -362,6 +368,7 @@ class Search {
         }
         for (int u = 0; u < in_.n_veh; ++u) {
             if (s.routes[u].empty()) continue;
+            if (Clock::now() >= deadline) return improved;
             bool moved = false;
             for (int k : tail_starts(s, u)) {
                 seen_class_.assign(in_.n_veh, 0);
@@ -388,7 +395,7 @@ class Search {
     // places, whenever the plan's true cost falls: two rides served together that each
     // alone would rather stay, or a route that another's end can take over. Applied to
     // the start of the LNS and to the current plan once per segment of iterations.
-    bool relocate_blocks(Solution& s) {
+    bool relocate_blocks(Solution& s, Clock::time_point deadline) {
         used_.clear();
         for (int v = 0; v < in_.n_veh; ++v) {
             if (!s.routes[v].empty()) used_.push_back(v);
@@ -399,11 +406,13 @@ class Search {
         cuts.push_back(s.routes[u].size());
         const int n_cuts = static_cast<int>(cuts.size());
         for (int a = 0; a + 1 < n_cuts; ++a) {
+            if (Clock::now() >= deadline) return false;
             for (int b = a + 1; b < n_cuts; ++b) {
                 if (b > a + kBlockSpan && b < n_cuts - 1) continue;  // short blocks, and tails
                 seen_class_.assign(in_.n_veh, 0);
                 for (int w = 0; w < in_.n_veh; ++w) {
                     if (w == u || closed(w)) continue;
+                    if (Clock::now() >= deadline) return false;
                     if (s.routes[w].empty()) {
                         if (seen_class_[in_.v_class[w]]) continue;  // one unused per class
                         seen_class_[in_.v_class[w]] = 1;
@@ -798,9 +807,9 @@ class Search {
                 adapt(w_destroy, score_d, uses_d);
                 adapt(w_repair, score_r, uses_r);
                 // the current plan may have drifted to where an exchange pays
-                const bool swapped = exchange_routes(s);
+                const bool swapped = exchange_routes(s, deadline);
                 const bool reordered = params_.reorder >= 2 && reorder_blocks(s);
-                if (relocate_blocks(s) || swapped || reordered) {
+                if (relocate_blocks(s, deadline) || swapped || reordered) {
                     f_cur = s.objective(in_, soft);
                     if (s.objective(in_) < f_best) {
                         best = s;
@@ -858,6 +867,7 @@ class Search {
     static constexpr int kRepairOps = 6;   // {greedy, regret-2, regret-3} x {plain, noise}
     static constexpr int kSegment = 100;
     static constexpr int kLiftTries = 8;  // insertions tried with the breaks placed again
+    static constexpr double kFirstExchangeShare = 0.25;  // of the time, before the LNS
     static constexpr int kPolishShare = 100;  // 1 / the share (1 %)
     static constexpr int kReorderStops = 3;  // stops a run moved within its route holds
     static constexpr int kBlockSpan = 2;  // stretches between empty points a moved block spans
