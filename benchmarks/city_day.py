@@ -57,7 +57,7 @@ from typing import Annotated, Any
 import typer
 
 from benchmarks.live_latency import HOUR, percentiles
-from benchmarks.online_offline import BenchDay
+from benchmarks.online_offline import BenchDay, world_day
 from benchmarks.report import write_results
 from dispatch.check import check_plan
 from dispatch.errors import SolverError
@@ -187,7 +187,7 @@ class CityDay:
 def build_city_day(spec: Any, graph: RoadGraph, *, seed: int, phases: Phases) -> CityDay:
     """The spec's calls on `graph` (scenario demand), the world's matrix, the bookings."""
     from scenarios.demand import make_demand
-    from scenarios.simulate import OVERTIME_S, call_ask, live_config, screen_call
+    from scenarios.simulate import call_ask, screen_call
     from scenarios.world import build_world
 
     t0 = time.perf_counter()
@@ -203,18 +203,7 @@ def build_city_day(spec: Any, graph: RoadGraph, *, seed: int, phases: Phases) ->
             screened += 1
             continue
         bookings.append((c.booked_at, call_ask(spec, world, c)))
-    config, policy = live_config(spec)
-    shift_end = max(v.shift.end for v in world.vehicles)
-    day = BenchDay(
-        spec.name,
-        world.time_s,
-        world.distance_m,
-        tuple(world.vehicles),
-        tuple(bookings),
-        config,
-        policy,
-        max(24 * HOUR, shift_end + 2 * OVERTIME_S),
-    )
+    day = world_day(spec.name, spec, world, bookings)
     kinds = Counter(c.kind for c in calls.calls)
     return CityDay(
         day,

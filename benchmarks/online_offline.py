@@ -147,7 +147,7 @@ def scenario_day(name: str, data_dir: Path, cache_dir: Path | None = None) -> Be
     """The Ina demo day (``ina``) or its busy variant (``busy``), from the scenario."""
     from scenarios.demand import make_demand
     from scenarios.demo import DEMO_SEED, DEMO_SPEC
-    from scenarios.simulate import OVERTIME_S, call_ask, live_config, screen_call
+    from scenarios.simulate import call_ask, screen_call
     from scenarios.spec import load_spec
     from scenarios.world import build_world, road_graph
 
@@ -163,6 +163,14 @@ def scenario_day(name: str, data_dir: Path, cache_dir: Path | None = None) -> Be
         for c in sorted(calls.calls, key=lambda c: (c.booked_at, c.request_id))
         if screen_call(spec, world, c) is None
     ]
+    return world_day(name, spec, world, bookings)
+
+
+def world_day(name: str, spec: Any, world: Any, bookings: Sequence[tuple[int, Ask]]) -> BenchDay:
+    """The day of a simulated `world` (its matrices, fleet and the spec's live settings)
+    with `bookings` to replay; the horizon leaves the shifts room to run late."""
+    from scenarios.simulate import OVERTIME_S, live_config
+
     config, policy = live_config(spec)
     shift_end = max(v.shift.end for v in world.vehicles)
     return BenchDay(
