@@ -40,7 +40,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 
 from routing.errors import InputError
-from routing.transit.service_calendar import WEEKDAY_COLUMNS, holiday_closures
+from routing.transit.service_calendar import WEEKDAY_COLUMNS, holiday_closures, holiday_name
 from scenarios.demand import districts_of
 from scenarios.districts import Zone, district_zones, lonlat_at, service_disc
 from scenarios.spec import DAY, WEEKDAYS, ScenarioSpec
@@ -220,13 +220,9 @@ def _check(spec: ScenarioSpec, start: date, end: date) -> None:
 
 def _has_service_day(spec: ScenarioSpec, start: date, end: date) -> bool:
     weekdays = _service_weekdays(spec)
-    closed = (
-        {r["date"] for r in holiday_closures(SERVICE_ID, weekdays, start, end)}
-        if spec.service.holidays == "closed"
-        else set()
-    )
+    closed = spec.service.holidays == "closed"
     days = (start + timedelta(days=i) for i in range((end - start).days + 1))
-    return any(d.weekday() in weekdays and _ymd(d) not in closed for d in days)
+    return any(d.weekday() in weekdays and not (closed and holiday_name(d)) for d in days)
 
 
 # -- pieces -----------------------------------------------------------------------------
