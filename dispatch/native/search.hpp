@@ -497,21 +497,21 @@ class Search {
                     const int x = loc(k - 1), y = loc(k);
                     if (in_.arc(v, x, first) + in_.arc(v, last, y) - in_.arc(v, x, y) >= saved)
                         continue;
-                    scratch_.clear();
+                    std::vector<int>& out = swap_u_.seq;
+                    out.clear();
                     const auto seq = r.seq.begin();
                     if (k < lo) {
-                        scratch_.insert(scratch_.end(), seq, seq + k);
-                        scratch_.insert(scratch_.end(), seq + lo, seq + hi);
-                        scratch_.insert(scratch_.end(), seq + k, seq + lo);
-                        scratch_.insert(scratch_.end(), seq + hi, r.seq.end());
+                        out.insert(out.end(), seq, seq + k);
+                        out.insert(out.end(), seq + lo, seq + hi);
+                        out.insert(out.end(), seq + k, seq + lo);
+                        out.insert(out.end(), seq + hi, r.seq.end());
                     } else {
-                        scratch_.insert(scratch_.end(), seq, seq + lo);
-                        scratch_.insert(scratch_.end(), seq + hi, seq + k);
-                        scratch_.insert(scratch_.end(), seq + lo, seq + hi);
-                        scratch_.insert(scratch_.end(), seq + k, r.seq.end());
+                        out.insert(out.end(), seq, seq + lo);
+                        out.insert(out.end(), seq + hi, seq + k);
+                        out.insert(out.end(), seq + lo, seq + hi);
+                        out.insert(out.end(), seq + k, r.seq.end());
                     }
                     swap_u_.v = v;
-                    swap_u_.seq = scratch_;
                     refresh(in_, swap_u_);
                     if (swap_u_.cost >= r.cost || !route_ok(swap_u_)) continue;
                     for (int node2 : r.seq) at_[node2] = -1;
