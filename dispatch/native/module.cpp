@@ -135,6 +135,7 @@ Params read_params(const py::dict& d) {
     get("improvement_limit", p.improvement_limit);
     get("ges_steps", p.ges_steps);
     get("reorder", p.reorder);
+    get("window", p.window);
     get("threads", p.threads);
     get("share_after", p.share_after);
     get("share_routes", p.share_routes);
@@ -144,6 +145,8 @@ Params read_params(const py::dict& d) {
             throw std::invalid_argument("params: unknown key " + key);
     }
     if (p.threads < 1) throw std::invalid_argument("params: threads must be >= 1");
+    if (p.window < 0 || p.window > 6)
+        throw std::invalid_argument("params: window must be 0 to 6 (stops reordered)");
     return p;
 }
 
@@ -279,6 +282,7 @@ py::dict solve(const py::dict& instance, const py::dict& params, const py::objec
     out["lns_s"] = st.lns_s;
     out["threads"] = search.threads();
     out["adoptions"] = st.adoptions;
+    out["stall_escapes"] = st.stall_escapes;
     return out;
 }
 

@@ -48,6 +48,10 @@ struct Params {
     // near the current plan (lc204 escaped its 8 % trap in 3 seeds of 3, but the LNS
     // ran 2-3 x fewer iterations elsewhere: not default until measured on a free machine)
     int reorder = 1;
+    // a stalled LNS (1,000 iterations without a better best) moves requests between routes
+    // reordering this many stops of the taking route around the pickup, one more after
+    // each 1,000 more, up to 6 (relocate_windowed; 0: never)
+    int window = 4;
     // parallel searches (portfolio.hpp): how many, and how many LNS iterations a search
     // goes without improving its own best before it takes the shared best when better
     int threads = 1;
@@ -63,6 +67,7 @@ struct Stats {
     double construct_s = 0, ges_s = 0, lns_s = 0;
     int initial_vehicles = 0;
     long adoptions = 0;  // parallel searches: times this one took the shared best
+    long stall_escapes = 0;  // a stalled LNS's best improved by relocate_windowed
 };
 
 class Search {
@@ -461,6 +466,230 @@ class Search {
         }
     }
 
+    // A request moves to another route whose order changes to take it: its pickup
+    // joins a window of `window` consecutive stops there in the best order of all, its
+    // dropoff goes to the cheapest place after, the route's runs of stops then move while
+    // it gets shorter (reorder_route); taken when the two routes together get shorter.
+    // With wide windows (Li & Lim's lc2 / lrc2) a request can sit on the wrong route
+    // because the right one serves its neighbourhood in an order that only works once it
+    // has the request, every step between infeasible: lrc201 stayed 3.5 % above the best
+    // known (the LNS moves whole requests into routes as they are, reorder_route moves
+    // runs within one). Tried on the routes near the request, every request in random
+    // order; the fast mode. Returns whether anything moved.
+    bool relocate_windowed(Solution& s, int window, Clock::time_point deadline) {
+        if (in_.general || window <= 0) return false;
+        order_.resize(in_.n_req);
+        std::iota(order_.begin(), order_.end(), 0);
+        std::shuffle(order_.begin(), order_.end(), rng_);
+        bool improved = false;
+        for (int req : order_) {
+            if (Clock::now() >= deadline) break;
+            const int u = s.route_of[req];
+            if (u < 0) continue;
+            from_ = s.routes[u];
+            Solution::erase_request(in_, from_.seq, req);
+            refresh(in_, from_);
+            const i64 left = from_.empty() ? 0 : from_.cost + in_.v_fixed[u];
+            for (int w : near_routes(s, req)) {
+                if (w == u || !in_.can(req, w)) continue;
+                if (!window_insert(s.routes[w], req, window, kept_)) continue;
+                refresh(in_, kept_);
+                if (!route_ok(kept_)) continue;
+                const i64 before = s.route_cost(in_, u) + s.route_cost(in_, w);
+                std::swap(s.routes[w], kept_);  // kept_: the route as it was
+                while (reorder_route(s, w)) {
+                }
+                if (left + s.route_cost(in_, w) >= before) {
+                    std::swap(s.routes[w], kept_);
+                    continue;
+                }
+                s.route_of[req] = w;
+                s.routes[u] = from_;
+                while (s.routes[u].size() >= 4 && reorder_route(s, u)) {
+                }
+                improved = true;
+                break;
+            }
+        }
+        return improved;
+    }
+
+    // The used routes that serve one of the kNearStops stops nearest to either stop
+    // of `req`, each once.
+    const std::vector<int>& near_routes(const Solution& s, int req) {
+        near_.clear();
+        const int p = in_.loc[2 * req], d = in_.loc[2 * req + 1];
+        nodes_by_.clear();
+        for (int node = 0; node < in_.n_nodes(); ++node) {
+            if ((node >> 1) == req || s.route_of[node >> 1] < 0) continue;
+            const int l = in_.loc[node];
+            nodes_by_.push_back({std::min(in_.d(p, l), in_.d(d, l)), node});
+        }
+        const std::size_t k = std::min<std::size_t>(kNearStops, nodes_by_.size());
+        std::partial_sort(nodes_by_.begin(), nodes_by_.begin() + k, nodes_by_.end());
+        for (std::size_t i = 0; i < k; ++i) {
+            const int v = s.route_of[nodes_by_[i].second >> 1];
+            if (std::find(near_.begin(), near_.end(), v) == near_.end()) near_.push_back(v);
+        }
+        return near_;
+    }
+
+    // The time warp of `seq` on vehicle v: windows and the end deadline; a stop reached
+    // late is served at its latest start and the lateness counted.
+    i64 warp_of(int v, const std::vector<int>& seq) const {
+        i64 dep = in_.v_early[v], warp = 0;
+        int prev = in_.v_start[v];
+        for (int node : seq) {
+            const int l = in_.loc[node];
+            i64 t = std::max(in_.early[node], dep + in_.t(prev, l));
+            if (t > in_.late[node]) {
+                warp += t - in_.late[node];
+                t = in_.late[node];
+            }
+            dep = t + in_.service[node];
+            prev = l;
+        }
+        return warp + std::max<i64>(0, dep + in_.t(prev, in_.v_end[v]) - in_.v_late[v]);
+    }
+
+    // The shortest route r with `req` whose stops outside two windows keep their order:
+    // the pickup joins `window` consecutive stops in the best order of all (every pickup
+    // there before its dropoff, windows met: a depth-first search cut where one is
+    // missed, the rest of the route can no longer be reached in time, or the length
+    // passes the best), and the dropoff, somewhere after, joins kDropWindow stops in
+    // their best order. False if none is feasible.
+    bool window_insert(const Route& r, int req, int window, Route& out) {
+        const int v = r.v, n = r.size(), p = 2 * req;
+        // into_[k]: the length of r up to its stop k (k = n: to its end)
+        into_.resize(n + 1);
+        i64 len = 0;
+        int prev = in_.v_start[v];
+        for (int k = 0; k <= n; ++k) {
+            const int l = k < n ? in_.loc[r.seq[k]] : in_.v_end[v];
+            len += in_.arc(v, prev, l);
+            into_[k] = len;
+            prev = l;
+        }
+        i64 best = kInf;
+        for (int a = 0; a <= n; ++a) {
+            const i64 dep = a == 0 ? in_.v_early[v] : r.early_at[a - 1] + in_.service[r.seq[a - 1]];
+            const int from = a == 0 ? in_.v_start[v] : in_.loc[r.seq[a - 1]];
+            if (dep + in_.t(from, in_.loc[p]) > in_.late[p]) break;  // too late from here on
+            win_.assign(r.seq.begin() + a, r.seq.begin() + std::min(n, a + window));
+            win_.push_back(p);
+            perm_.clear();
+            used_win_.assign(win_.size(), 0);
+            const i64 head = a == 0 ? 0 : into_[a - 1];
+            permute(r, req, a, dep, from, head, best, out);
+        }
+        out.v = v;
+        return best < kInf;
+    }
+
+    // Extends perm_ (the window's stops placed so far, the vehicle leaving `from` at
+    // `dep`, the route `len` long) by every stop of win_ that may come next; a full
+    // window goes on to the dropoff.
+    void permute(const Route& r, int req, int a, i64 dep, int from, i64 len, i64& best,
+                 Route& out) {
+        const int k = static_cast<int>(win_.size());
+        if (static_cast<int>(perm_.size()) == k) {
+            const int next = a + k - 1;  // the route's first stop after the window
+            const int l = next < r.size() ? in_.loc[r.seq[next]] : in_.v_end[r.v];
+            if (next < r.size() ? std::max(in_.early[r.seq[next]], dep + in_.t(from, l)) >
+                                      r.late_at[next]
+                                : dep + in_.t(from, l) > r.late_at[next])
+                return;
+            // the dropoff's detour is not negative where travel keeps the triangle
+            // inequality (a bound that only orders the search: the route is checked)
+            if (len + in_.arc(r.v, from, l) + into_[r.size()] - into_[next] >= best) return;
+            place_dropoff(r, req, a, best, out);
+            return;
+        }
+        for (int i = 0; i < k; ++i) {
+            if (used_win_[i]) continue;
+            const int node = win_[i];
+            if (node & 1) {  // a dropoff waits for its pickup when that is in the window
+                const auto it = std::find(win_.begin(), win_.end(), node - 1);
+                if (it != win_.end() && !used_win_[it - win_.begin()]) continue;
+            }
+            const int l = in_.loc[node];
+            const i64 t = std::max(in_.early[node], dep + in_.t(from, l));
+            if (t > in_.late[node]) continue;
+            used_win_[i] = 1;
+            perm_.push_back(node);
+            permute(r, req, a, t + in_.service[node], l, len + in_.arc(r.v, from, l), best, out);
+            perm_.pop_back();
+            used_win_[i] = 0;
+        }
+    }
+
+    // The route with the window in perm_'s order and the dropoff of `req` after the
+    // pickup, with the kDropWindow stops from its place in each order (pickups before
+    // their dropoffs), into `out` when feasible and shorter than `best`.
+    void place_dropoff(const Route& r, int req, int a, i64& best, Route& out) {
+        const int v = r.v, d = 2 * req + 1;
+        const int w = static_cast<int>(win_.size()) - 1;  // the route's stops in it
+        buf_.assign(r.seq.begin(), r.seq.begin() + a);
+        buf_.insert(buf_.end(), perm_.begin(), perm_.end());
+        buf_.insert(buf_.end(), r.seq.begin() + a + w, r.seq.end());
+        const int n = static_cast<int>(buf_.size());
+        const int at_p = static_cast<int>(std::find(buf_.begin(), buf_.end(), d - 1) - buf_.begin());
+        for (int j = at_p + 1; j <= n; ++j) {
+            drop_.assign(buf_.begin() + j, buf_.begin() + std::min(n, j + kDropWindow));
+            drop_.push_back(d);
+            std::sort(drop_.begin(), drop_.end());
+            do {
+                if (!pickups_first(drop_)) continue;
+                trial_seq_.assign(buf_.begin(), buf_.begin() + j);
+                trial_seq_.insert(trial_seq_.end(), drop_.begin(), drop_.end());
+                trial_seq_.insert(trial_seq_.end(), buf_.begin() + j + drop_.size() - 1, buf_.end());
+                const i64 len = length_of(v, trial_seq_);
+                if (len >= best || warp_of(v, trial_seq_) > 0 || !loads_fit(in_, v, trial_seq_))
+                    continue;
+                best = len;
+                out.seq = trial_seq_;
+            } while (std::next_permutation(drop_.begin(), drop_.end()));
+        }
+    }
+
+    // Every dropoff in `stops` whose pickup is there too comes after it.
+    static bool pickups_first(const std::vector<int>& stops) {
+        for (std::size_t i = 0; i < stops.size(); ++i) {
+            if (!(stops[i] & 1)) continue;
+            for (std::size_t j = i + 1; j < stops.size(); ++j) {
+                if (stops[j] == stops[i] - 1) return false;
+            }
+        }
+        return true;
+    }
+
+    i64 length_of(int v, const std::vector<int>& seq) const {
+        i64 len = 0;
+        int prev = in_.v_start[v];
+        for (int node : seq) {
+            len += in_.arc(v, prev, in_.loc[node]);
+            prev = in_.loc[node];
+        }
+        return len + in_.arc(v, prev, in_.v_end[v]);
+    }
+
+    // `seq` with its stops [lo, hi) moved, in order, before position k.
+    static void moved_run(const std::vector<int>& seq, int lo, int hi, int k, std::vector<int>& out) {
+        out.clear();
+        const auto b = seq.begin();
+        if (k < lo) {
+            out.insert(out.end(), b, b + k);
+            out.insert(out.end(), b + lo, b + hi);
+            out.insert(out.end(), b + k, b + lo);
+            out.insert(out.end(), b + hi, seq.end());
+        } else {
+            out.insert(out.end(), b, b + lo);
+            out.insert(out.end(), b + hi, b + k);
+            out.insert(out.end(), b + lo, b + hi);
+            out.insert(out.end(), b + k, seq.end());
+        }
+    }
+
     // Moving stops [lo, hi) of r before position k keeps every pickup before its dropoff
     // (at_ holds the route's positions).
     bool keeps_order(const Route& r, int lo, int hi, int k) const {
@@ -497,20 +726,7 @@ class Search {
                     const int x = loc(k - 1), y = loc(k);
                     if (in_.arc(v, x, first) + in_.arc(v, last, y) - in_.arc(v, x, y) >= saved)
                         continue;
-                    std::vector<int>& out = swap_u_.seq;
-                    out.clear();
-                    const auto seq = r.seq.begin();
-                    if (k < lo) {
-                        out.insert(out.end(), seq, seq + k);
-                        out.insert(out.end(), seq + lo, seq + hi);
-                        out.insert(out.end(), seq + k, seq + lo);
-                        out.insert(out.end(), seq + hi, r.seq.end());
-                    } else {
-                        out.insert(out.end(), seq, seq + lo);
-                        out.insert(out.end(), seq + hi, seq + k);
-                        out.insert(out.end(), seq + lo, seq + hi);
-                        out.insert(out.end(), seq + k, r.seq.end());
-                    }
+                    moved_run(r.seq, lo, hi, k, swap_u_.seq);
                     swap_u_.v = v;
                     refresh(in_, swap_u_);
                     if (swap_u_.cost >= r.cost || !route_ok(swap_u_)) continue;
@@ -725,6 +941,7 @@ class Search {
         std::vector<int> pool;
         long iteration = 0;
         long gain_iteration = 0;  // the iteration of the last improvement of the best
+        long stall_base = 0, stall_tries = 0;  // relocate_windowed's passes on this best
         auto last_gain = start;
         if (shared_) shared_->offer(best, f_best);
         const auto patience = seconds(params_.patience_s);
@@ -819,6 +1036,31 @@ class Search {
                         gain_iteration = iteration;
                     }
                 }
+                // a stalled search tries the moves it cannot make: every kStall
+                // iterations without a better best, with a window one stop wider
+                if (stall_base != gain_iteration) {
+                    stall_base = gain_iteration;
+                    stall_tries = 0;
+                }
+                const int window = params_.window + static_cast<int>(stall_tries);
+                if (!in_.general && params_.window > 0 && window <= kMaxWindow &&
+                    iteration - gain_iteration >= kStall * (stall_tries + 1)) {
+                    ++stall_tries;
+                    stalled_ = best;
+                    const auto now = Clock::now();
+                    const auto pass_end = now + (deadline - now) / kStallShare;
+                    if (relocate_windowed(stalled_, window, pass_end) &&
+                        stalled_.objective(in_) < f_best) {
+                        best = stalled_;
+                        f_best = best.objective(in_);
+                        s = best;
+                        f_cur = s.objective(in_, soft);
+                        ++stats_.lns_improvements;
+                        ++stats_.stall_escapes;
+                        last_gain = Clock::now();
+                        gain_iteration = iteration;
+                    }
+                }
                 if (shared_) {
                     shared_->offer(best, f_best);
                     if (iteration - gain_iteration >= params_.share_after &&
@@ -866,6 +1108,11 @@ class Search {
     static constexpr int kSegmentOp = 4;
     static constexpr int kRepairOps = 6;   // {greedy, regret-2, regret-3} x {plain, noise}
     static constexpr int kSegment = 100;
+    static constexpr long kStall = 1000;  // LNS iterations without a better best: stalled
+    static constexpr int kMaxWindow = 6;   // relocate_windowed: (6 + 1)! orders at most
+    static constexpr int kDropWindow = 2;  // ... and the stops reordered with a dropoff
+    static constexpr int kStallShare = 4;  // a pass may take 1 / this of the time left
+    static constexpr int kNearStops = 10;  // relocate_windowed: routes serving these take
     static constexpr int kLiftTries = 8;  // insertions tried with the breaks placed again
     static constexpr double kFirstExchangeShare = 0.25;  // of the time, before the LNS
     static constexpr int kPolishShare = 100;  // 1 / the share (1 %)
@@ -1366,6 +1613,13 @@ class Search {
     Route unused_;  // route exchanges: a vehicle's empty route
     std::vector<int> used_;
     std::vector<int> moved_;  // the requests an LNS step took out (fast mode: polished)
+    // relocate_windowed: the requests in the order tried, the routes near one, the stops
+    // by distance, a stalled LNS's best, the route left and the route taking the request
+    std::vector<int> order_, near_, buf_, trial_seq_, win_, perm_, used_win_, drop_;
+    std::vector<i64> into_;
+    std::vector<std::pair<i64, int>> nodes_by_;
+    Solution stalled_;
+    Route from_, kept_;
     std::vector<int> at_;  // reorder_route: each stop's position on the route (else -1)
     int segment_from_ = -1;  // the route the last segment removal took from
     Route segment_route_;    // the best route found for a segment

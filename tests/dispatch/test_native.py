@@ -151,6 +151,9 @@ def test_bad_arrays_and_unknown_knobs_are_named():
         native._pdptw.solve({**arrays, "late": arrays["late"][:1]}, {"time_limit_s": 0.1})
     with pytest.raises(SolverError, match="unknown key warp"):
         native.solve_native(problem, tasks, 0.1, params={"warp": 9})
+    for window in (-1, 7):
+        with pytest.raises(SolverError, match="window must be 0 to 6"):
+            native.solve_native(problem, tasks, 0.1, params={"window": window})
     with pytest.raises(ValueError, match="dropoff before its pickup"):
         native._pdptw.solve(arrays, {"time_limit_s": 0.1}, [[1, 0]])
     with pytest.raises(ValueError, match="one node list per vehicle"):
