@@ -117,6 +117,7 @@ struct Instance {
                 throw std::invalid_argument("vehicle " + std::to_string(v) + ": bad location");
         }
         if (general) finalize_general();
+        if (!general) drop_unreachable_limits();
         exact_timing = false;
         for (int r = 0; r < n_req; ++r) {
             if (max_ride[r] < kInf) exact_timing = true;
@@ -151,6 +152,20 @@ struct Instance {
     }
 
   private:
+    // A ride limit or duration cap that no schedule within the windows can reach is
+    // none (Li & Lim's rides carry the horizon as their limit): the search then needs
+    // no exact timing, and its cheap tests are exact.
+    void drop_unreachable_limits() {
+        for (int r = 0; r < n_req; ++r) {
+            const int p = 2 * r, d = p + 1;
+            if (max_ride[r] < kInf && service[p] + max_ride[r] >= late[d] - early[p])
+                max_ride[r] = kInf;
+        }
+        for (int v = 0; v < n_veh; ++v) {
+            if (v_max_dur[v] < kInf && v_max_dur[v] >= v_late[v] - v_early[v]) v_max_dur[v] = kInf;
+        }
+    }
+
     void finalize_general() {
         const auto bad = [](const std::string& what) { throw std::invalid_argument(what); };
         if (static_cast<int>(prefix.size()) != n_veh) bad("instance: one prefix per vehicle expected");

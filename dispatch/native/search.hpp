@@ -475,9 +475,12 @@ class Search {
     // has the request, every step between infeasible: lrc201 stayed 3.5 % above the best
     // known (the LNS moves whole requests into routes as they are, reorder_route moves
     // runs within one). Tried on the routes near the request, every request in random
-    // order; the fast mode. Returns whether anything moved.
+    // order; the fast mode without ride limits or duration caps that bind (the search
+    // here sees windows and loads only: on Cordeau's dial-a-ride days most of what it
+    // found broke a ride limit, and the passes cost the LNS a fifth of its iterations
+    // for no gain). Returns whether anything moved.
     bool relocate_windowed(Solution& s, int window, Clock::time_point deadline) {
-        if (in_.general || window <= 0) return false;
+        if (in_.general || in_.exact_timing || window <= 0) return false;
         order_.resize(in_.n_req);
         std::iota(order_.begin(), order_.end(), 0);
         std::shuffle(order_.begin(), order_.end(), rng_);
@@ -1037,18 +1040,27 @@ class Search {
                     }
                 }
                 // a stalled search tries the moves it cannot make: every kStall
-                // iterations without a better best, with a window one stop wider
+                // iterations and kStallTime of the time without a better best, with a
+                // window one stop wider
                 if (stall_base != gain_iteration) {
                     stall_base = gain_iteration;
                     stall_tries = 0;
                 }
                 const int window = params_.window + static_cast<int>(stall_tries);
+                const auto at = Clock::now();
+                const double stalled_share =  // of the budget: iterations or time
+                    max_iter > 0 ? static_cast<double>(iteration - gain_iteration) / max_iter
+                                 : seconds_between(last_gain, at) / total;
                 if (!in_.general && params_.window > 0 && window <= kMaxWindow &&
-                    iteration - gain_iteration >= kStall * (stall_tries + 1)) {
+                    iteration - gain_iteration >= kStall * (stall_tries + 1) &&
+                    stalled_share >= kStallTime * (stall_tries + 1)) {
                     ++stall_tries;
                     stalled_ = best;
-                    const auto now = Clock::now();
-                    const auto pass_end = now + (deadline - now) / kStallShare;
+                    // at most a quarter of the time left, and half the time it has
+                    // stalled (a dial-a-ride day runs 1,000 iterations in a tenth of a
+                    // second, a pass over it may take seconds: it stops part way)
+                    const auto pass_end =
+                        at + std::min((deadline - at) / kStallShare, (at - last_gain) / 2);
                     if (relocate_windowed(stalled_, window, pass_end) &&
                         stalled_.objective(in_) < f_best) {
                         best = stalled_;
@@ -1109,6 +1121,7 @@ class Search {
     static constexpr int kRepairOps = 6;   // {greedy, regret-2, regret-3} x {plain, noise}
     static constexpr int kSegment = 100;
     static constexpr long kStall = 1000;  // LNS iterations without a better best: stalled
+    static constexpr double kStallTime = 0.05;  // ... and this share of the time
     static constexpr int kMaxWindow = 6;   // relocate_windowed: (6 + 1)! orders at most
     static constexpr int kDropWindow = 2;  // ... and the stops reordered with a dropoff
     static constexpr int kStallShare = 4;  // a pass may take 1 / this of the time left
