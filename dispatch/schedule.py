@@ -142,11 +142,14 @@ def schedule(
     break is on the route.
     """
     n = len(nodes)
-    real = [k for k, node in enumerate(nodes) if not node.is_break]
     t0 = vehicle.earliest_departure
-    if not off_route or not real or (real[0] == 0 and real[-1] == n - 1):
+    first, last = 0, n - 1  # the first and the last stop
+    while first < n and nodes[first].is_break:
+        first += 1
+    while last > first and nodes[last].is_break:
+        last -= 1
+    if not off_route or first == n or (first == 0 and last == n - 1):
         return _timed(problem, vehicle, nodes, legs, t0)
-    first, last = real[0], real[-1]
     lead_early: list[int] = []
     at = t0
     for node in nodes[:first]:
@@ -157,10 +160,13 @@ def schedule(
         at = start + node.service_s
     if len(lead_early) < first:  # they cannot all be taken before the start
         return _timed(problem, vehicle, nodes, legs, t0)
-    sched = _timed(problem, vehicle, nodes[first : last + 1], legs, at)
+    # trailing breaks that must start before some stop's window opens are on the route
+    home_after = max(node.earliest + node.service_s for node in nodes[first : last + 1])
+    off = last == n - 1 or all(node.latest >= home_after for node in nodes[last + 1 :])
+    sched = _timed(problem, vehicle, nodes[first : last + 1] if off else nodes[first:], legs, at)
     if sched is None:  # with legs, leading breaks may still be taken on the way out
         return _timed(problem, vehicle, nodes, legs, t0) if legs and first else None
-    tail = _after_end(problem, vehicle, nodes[last + 1 :], sched.end_arrival)
+    tail = _after_end(problem, vehicle, nodes[last + 1 :], sched.end_arrival) if off else []
     if tail is None:
         sched = _timed(problem, vehicle, nodes[first:], legs, at)
         if sched is None:
