@@ -610,13 +610,25 @@ def to_plan(
             continue
         sched = route.sched or schedule(problem, route.vehicle, route.nodes)
         assert sched is not None, "working routes are always kept feasible"
-        visits = [
-            Visit(node.kind, start, node.task, node.break_id)
-            for node, start in zip(route.nodes, sched.starts, strict=True)
-        ]
-        visits = _drop_breaks_after_route(problem, route.vehicle, visits)
-        built.append(build_route(problem, route.vehicle, sched.departure, visits))
+        built.append(timed_route(problem, route.vehicle, route.nodes, sched))
     return build_plan(problem, built, unassigned, stats)
+
+
+def timed_route(
+    problem: Problem, vehicle: Vehicle, nodes: Sequence[Node], sched: Schedule
+) -> Route:
+    """The plan's route of `nodes` timed by `sched`, without the breaks `schedule` took
+    off the route: before the first stop, ending by the departure; after the last stop,
+    from the arrival at the end on."""
+    real = [k for k, node in enumerate(nodes) if not node.is_break]
+    first, last = (real[0], real[-1]) if real else (0, len(nodes))
+    visits = [
+        Visit(node.kind, start, node.task, node.break_id)
+        for k, (node, start) in enumerate(zip(nodes, sched.starts, strict=True))
+        if not (k < first and start + node.service_s <= sched.departure)
+        and not (k > last and start >= sched.end_arrival)
+    ]
+    return build_route(problem, vehicle, sched.departure, visits)
 
 
 def construct(
@@ -676,19 +688,3 @@ def construct(
             apply(routes, ins)
             views[ins.vehicle_index] = route_view(problem, routes[ins.vehicle_index])
     return routes, unassigned
-
-
-def _drop_breaks_after_route(
-    problem: Problem, vehicle: Vehicle, visits: list[Visit]
-) -> list[Visit]:
-    """Trailing breaks that start after the drive home are taken off duty, not in the route."""
-    last_real = max((k for k, v in enumerate(visits) if v.kind is not StepKind.BREAK), default=-1)
-    if last_real < 0:
-        return visits
-    last = visits[last_real]
-    task = last.task
-    assert task is not None
-    spec = task.pickup if last.kind is StepKind.PICKUP else task.dropoff
-    assert spec is not None
-    home = last.start + spec.service_s + int(problem.time_s[spec.location, vehicle.end])
-    return visits[: last_real + 1] + [v for v in visits[last_real + 1 :] if v.start < home]

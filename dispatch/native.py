@@ -334,7 +334,7 @@ def native_route(
         t0 = max(t0, start)
     timed_vehicle = vehicle if t0 == vehicle.earliest_departure else replace(vehicle, start_time=t0)
     timed = nodes[first : last + 1]
-    sched = schedule(problem, timed_vehicle, timed, legs=legs)
+    sched = schedule(problem, timed_vehicle, timed, legs=legs, off_route=False)
     if sched is None:
         return None
     stop = nodes[last]
@@ -348,7 +348,7 @@ def native_route(
         on_route = not all(after_end(b) for b in nodes[last + 1 :])
     if on_route:
         timed = nodes[first:]
-        sched = schedule(problem, timed_vehicle, timed, legs=legs)
+        sched = schedule(problem, timed_vehicle, timed, legs=legs, off_route=False)
         if sched is None:
             return None
     visits = [

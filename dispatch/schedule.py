@@ -11,6 +11,10 @@ the earliest schedule, or proves that none exists (an upper bound is crossed).
 The earliest schedule is then relaxed backwards: pickups (and the departure) move
 as late as the following stops allow, so riders do not wait on board for a window
 to open further down the route.
+
+Breaks before the first stop and after the last are taken off the route when they fit
+there (before the start, after the end), as the plan, the checker and the native
+engine have them; a route's duration (its cost) then leaves them out.
 """
 
 from __future__ import annotations
@@ -111,7 +115,12 @@ def loads_fit(vehicle: Vehicle, initial: Sequence[int], nodes: Sequence[Node]) -
 
 
 def schedule(
-    problem: Problem, vehicle: Vehicle, nodes: Sequence[Node], *, legs: bool = False
+    problem: Problem,
+    vehicle: Vehicle,
+    nodes: Sequence[Node],
+    *,
+    legs: bool = False,
+    off_route: bool = True,
 ) -> Schedule | None:
     """The rider-friendly feasible schedule of `nodes` on `vehicle`, or None.
 
@@ -122,7 +131,81 @@ def schedule(
     stop's departure plus the travel plus the breaks between have passed (the vehicle
     may drive first and rest where it arrives); the native engine times so. Breaks are
     still relaxed to where the vehicle served whenever their windows allow.
+
+    With ``off_route`` (the plan's rule, as `dispatch.check` and the native engine have
+    it) breaks before the first stop are taken before the start: the departure waits for
+    their end and the route's duration leaves them out; breaks after the last stop are
+    taken after the end, one after the other from the arrival home, when they all fit
+    there (each within its window, the last ending by the shift's end), else on the
+    route. `dispatch.insertion.to_plan` leaves such breaks out of the plan's route.
+    Without it (the native engine's own choice, `dispatch.native.native_route`) every
+    break is on the route.
     """
+    n = len(nodes)
+    t0 = vehicle.earliest_departure
+    first, last = 0, n - 1  # the first and the last stop
+    while first < n and nodes[first].is_break:
+        first += 1
+    while last > first and nodes[last].is_break:
+        last -= 1
+    if not off_route or first == n or (first == 0 and last == n - 1):
+        return _timed(problem, vehicle, nodes, legs, t0)
+    lead_early: list[int] = []
+    at = t0
+    for node in nodes[:first]:
+        start = max(node.earliest, at)
+        if start > node.latest:
+            break
+        lead_early.append(start)
+        at = start + node.service_s
+    if len(lead_early) < first:  # they cannot all be taken before the start
+        return _timed(problem, vehicle, nodes, legs, t0)
+    # trailing breaks that must start before some stop's window opens are on the route
+    home_after = max(node.earliest + node.service_s for node in nodes[first : last + 1])
+    off = last == n - 1 or all(node.latest >= home_after for node in nodes[last + 1 :])
+    sched = _timed(problem, vehicle, nodes[first : last + 1] if off else nodes[first:], legs, at)
+    if sched is None:  # with legs, leading breaks may still be taken on the way out
+        return _timed(problem, vehicle, nodes, legs, t0) if legs and first else None
+    tail = _after_end(problem, vehicle, nodes[last + 1 :], sched.end_arrival) if off else []
+    if tail is None:
+        sched = _timed(problem, vehicle, nodes[first:], legs, at)
+        if sched is None:
+            return None
+        tail = []
+    lead: list[int] = []
+    nxt = sched.departure  # leading breaks as late as the departure allows
+    for node, early in zip(reversed(nodes[:first]), reversed(lead_early), strict=True):
+        nxt = max(early, min(node.latest, nxt - node.service_s))
+        lead.append(nxt)
+    lead.reverse()
+    return Schedule(
+        sched.departure,
+        (*lead, *sched.starts, *tail),
+        sched.end_arrival,
+        (*lead_early, *sched.earliest, *tail),
+    )
+
+
+def _after_end(
+    problem: Problem, vehicle: Vehicle, breaks: Sequence[Node], home: int
+) -> list[int] | None:
+    """Starts of `breaks` taken one after the other from `home` (the arrival at the end),
+    or None if one misses its window or the last ends after the shift."""
+    starts: list[int] = []
+    at = home
+    for node in breaks:
+        start = max(node.earliest, at)
+        if start > node.latest:
+            return None
+        starts.append(start)
+        at = start + node.service_s
+    return starts if at <= min(vehicle.shift.end, problem.horizon_s) else None
+
+
+def _timed(
+    problem: Problem, vehicle: Vehicle, nodes: Sequence[Node], legs: bool, t0: int
+) -> Schedule | None:
+    """`schedule` with every break of `nodes` on the route, leaving no earlier than `t0`."""
     n = len(nodes)
     t_mat = problem.time_s
     shift_end = min(vehicle.shift.end, problem.horizon_s)
@@ -170,7 +253,6 @@ def schedule(
             elif task.onboard is not None:
                 hi[k] = min(hi[k], task.onboard.pickup_departed_at + task.max_ride_s)
     max_dur = vehicle.max_duration_s
-    t0 = vehicle.earliest_departure
     t = [0] * n
     end = t0
     for _ in range(_MAX_ROUNDS):

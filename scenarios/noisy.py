@@ -185,11 +185,16 @@ class NoisyDriving:
     def _due(self, vid: str) -> tuple[int, int] | None:
         """(when the report is due, the true start) for a car whose plan is off."""
         head = self._head(vid)
-        if head is None or self._legs[vid].reported:
+        if head is None:
             return None
         planned = self._planned(vid)
         true = head[1]
         if planned is None or planned == true:
+            return None
+        leg = self._legs[vid]
+        if leg.reported:
+            if planned > true:  # re-planned since: the car waits there for the plan's start
+                leg.start = planned
             return None
         return min(planned, true), true
 

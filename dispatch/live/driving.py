@@ -335,6 +335,8 @@ def _advance_vehicle(s: DayState, vid: str, t: int) -> list[BrokenPromise]:
         if node.is_break:
             if start > t:
                 break
+            if all(n.is_break for n in nodes[k:]):
+                _drive_home(s, vid, start)  # a break after the end: taken back home
             _mark_break(s, vid, node, start)
             k += 1
             continue
@@ -381,11 +383,15 @@ def _advance_vehicle(s: DayState, vid: str, t: int) -> list[BrokenPromise]:
 def _return_when_idle(s: DayState, vid: str, t: int) -> None:
     """A vehicle with no stop left drives back to its depot and waits there (車庫待機);
     a booking taken later starts it from there."""
+    if not any(not n.is_break for n in s.routes[vid].nodes):
+        _drive_home(s, vid, t)
+
+
+def _drive_home(s: DayState, vid: str, t: int) -> None:
+    """The vehicle, free and away from its depot, is back there if it can be by `t`."""
     st = s.vehicles[vid]
     home = s.fleet[vid].end
     if st.free_at is None or st.position == home or st.en_route:
-        return
-    if any(not n.is_break for n in s.routes[vid].nodes):
         return
     back = st.free_at + int(s.base.time_s[st.position, home])
     if back <= t:

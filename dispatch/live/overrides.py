@@ -17,7 +17,7 @@ from typing import Any
 from dispatch.audit import AuditEvent, diff
 from dispatch.errors import InputError, SolverError
 from dispatch.events import Booking, BookingStatus, OverrideResult
-from dispatch.insertion import WorkingRoute, find_insertion, route_view
+from dispatch.insertion import WorkingRoute, find_insertion, route_view, timed_route
 from dispatch.live.checking import check_day, check_with_promises
 from dispatch.live.routes import (
     apply,
@@ -41,11 +41,9 @@ from dispatch.result import (
     Route,
     Unassigned,
     UnassignedReason,
-    Visit,
     build_plan,
-    build_route,
 )
-from dispatch.schedule import Node, dropoff_node, pickup_node, schedule, visit_node
+from dispatch.schedule import Node, Schedule, dropoff_node, pickup_node, schedule, visit_node
 
 
 def pin(s: DayState, booking_id: str, vehicle_id: str) -> OverrideResult:
@@ -272,9 +270,7 @@ def _timed_plan(
     for vehicle, nodes, sched in routes.values():
         if not any(not n.is_break for n in nodes):
             continue
-        if sched is not None:
-            t0, starts = sched.departure, list(sched.starts)
-        else:
+        if sched is None:
             t0 = vehicle.earliest_departure
             starts, prev, last, service = [], t0, vehicle.start, 0
             for n in nodes:
@@ -284,12 +280,11 @@ def _timed_plan(
                 service = n.service_s
                 if not n.is_break:
                     last = n.location
-        visits = [Visit(n.kind, t, n.task, n.break_id) for n, t in zip(nodes, starts, strict=True)]
-        last_real = max(k for k, n in enumerate(nodes) if not n.is_break)
-        ln = nodes[last_real]
-        home = starts[last_real] + ln.service_s + int(T[ln.location, vehicle.end])
-        visits = visits[: last_real + 1] + [v for v in visits[last_real + 1 :] if v.start < home]
-        built.append(build_route(problem, vehicle, t0, visits))
+            last_real = max(k for k, n in enumerate(nodes) if not n.is_break)
+            ln = nodes[last_real]
+            home = starts[last_real] + ln.service_s + int(T[ln.location, vehicle.end])
+            sched = Schedule(t0, tuple(starts), home, tuple(starts))
+        built.append(timed_route(problem, vehicle, nodes, sched))
         routed |= {n.task.id for n in nodes if n.task is not None}
     unassigned = [
         Unassigned(t.id, UnassignedReason.NOT_SELECTED, broken_detail(s, t.id))

@@ -36,7 +36,14 @@ from dispatch.live.routes import (
 )
 from dispatch.live.state import DayState
 from dispatch.model import Problem
-from dispatch.result import REQUEST_STEPS, Plan, StepKind, Unassigned, UnassignedReason
+from dispatch.result import (
+    REQUEST_STEPS,
+    Plan,
+    Route,
+    StepKind,
+    Unassigned,
+    UnassignedReason,
+)
 from dispatch.schedule import Node, break_nodes, node_for, pickup_node, schedule
 from dispatch.solver import SearchConfig, solve
 from dispatch.stop import MaxRuntime, StopCriterion
@@ -79,8 +86,11 @@ def solve_job(
 ) -> Plan:
     """The engine's plan for `job`, warm-started from the plan then (never worse).
 
-    The day times a break where the vehicle served (`dispatch.schedule`): the native
-    engine is asked for such plans, which the day can take as they are.
+    The day times a break where the vehicle served, or off the route before the first
+    stop or after the last when it fits there (`dispatch.schedule`): the native engine
+    is asked for such plans, which the day can take as they are (`offer` puts a break
+    the candidate's route leaves out back where it fits, before the start or after the
+    end).
     """
     config = replace(config or SearchConfig(), breaks_on_legs=False)
     return solve(job.problem, stop, seed=seed, initial=job.initial, config=config)
@@ -247,6 +257,8 @@ def _reconcile(s: DayState, candidate: Plan) -> tuple[dict[str, WorkingRoute], i
             where.setdefault(bid, set()).add(vid)
             count[bid] = count.get(bid, 0) + 1
         locked = [_ref(n) for n in wr.nodes[: wr.locked] if not n.is_break]
+        if r is not None and seq:
+            brk += _off_route(wr, r, untaken - {b for _, b in brk}, len(seq), bool(locked))
         if [_ref(n) for n in seq[: len(locked)]] != locked:
             return f"vehicle {vid}: candidate does not begin with its locked stops"
         if wr.closed and [_ref(n) for n in seq] != [_ref(n) for n in wr.nodes if not n.is_break]:
@@ -285,6 +297,27 @@ def _reconcile(s: DayState, candidate: Plan) -> tuple[dict[str, WorkingRoute], i
         r.nodes, r.sched = list(ins.nodes), ins.sched
         views[ins.vehicle_index] = route_view(s.base, r)
     return new_routes, len(missing)
+
+
+def _off_route(
+    wr: WorkingRoute, route: Route, absent: set[str], n_stops: int, locked: bool
+) -> list[tuple[int, str]]:
+    """Where the candidate took the breaks its route leaves out (`absent`), as positions
+    in its stops kept: before its start when they fit there (nothing locked ahead of
+    them), else after its end when they fit there, as `dispatch.check` has them; a break
+    that fits neither is left to `place_breaks`."""
+    vehicle = wr.vehicle
+    departure, end = route.steps[0].departure, route.steps[-1].arrival
+    out = []
+    for b in vehicle.breaks:
+        if b.id not in absent:
+            continue
+        lo = max(b.window.start, vehicle.earliest_departure)
+        if not locked and lo <= b.window.end and lo + b.duration_s <= departure:
+            out.append((0, b.id))
+        elif max(b.window.start, end) <= b.window.end:
+            out.append((n_stops, b.id))
+    return out
 
 
 def _with_breaks(

@@ -33,7 +33,7 @@ from dispatch.insertion import (
     with_departure,
 )
 from dispatch.live.state import DayState
-from dispatch.model import Problem, Request, StopKind, StopRef, Task, TimeWindow, Vehicle
+from dispatch.model import Break, Problem, Request, StopKind, StopRef, Task, TimeWindow, Vehicle
 from dispatch.quote import resolve_task
 from dispatch.result import Plan, StepKind, Unassigned, UnassignedReason
 from dispatch.schedule import Node, break_nodes, node_for, schedule
@@ -124,7 +124,7 @@ def live_vehicle(s: DayState, vid: str, has_stops: bool) -> Vehicle | None:
             return None  # past its shift: out of today's plan
         shift_end = start_time  # infeasible: the caller repairs (overtime)
     breaks = tuple(
-        b
+        _from_now(b, s.now)
         for b in v.breaks
         if b.id not in st.breaks_taken and (start_time is None or b.window.end >= start_time)
     )
@@ -147,6 +147,14 @@ def live_vehicle(s: DayState, vid: str, has_stops: bool) -> Vehicle | None:
         breaks=breaks,
         max_duration_s=max_duration,
     )
+
+
+def _from_now(b: Break, now: int) -> Break:
+    """A break not taken by `now` starts no earlier than `now` (while its window lasts):
+    the live problem may not take it in the past, before the vehicle's start."""
+    if b.window.start < now <= b.window.end:
+        return replace(b, window=TimeWindow(now, b.window.end))
+    return b
 
 
 def refresh(s: DayState, vid: str) -> bool:

@@ -10,7 +10,7 @@ from benchmarks.live_latency import demand, fleet, synthetic_town
 from dispatch.audit import AuditEvent
 from dispatch.events import BookingStatus
 from dispatch.live import ROUTED, LiveDay, solve_in_worker, solve_job
-from dispatch.model import TimeWindow, Vehicle
+from dispatch.model import Break, TimeWindow, Vehicle
 from dispatch.quote import RideAsk
 from dispatch.result import Plan, StepKind, Visit, build_plan, build_route
 from dispatch.stop import MaxRuntime, SolutionLimit
@@ -141,3 +141,73 @@ def test_overrunning_worker_is_killed_and_reported():
     outcome = day.discard(job, answer)
     assert not outcome.accepted
     assert list(day.audit)[-1].event is AuditEvent.REOPT_DISCARDED
+
+
+def test_better_plan_with_a_break_after_the_end_is_adopted():
+    """v1 (a 45-minute lunch to start from 9:00 to 9:30) serves a ride at 9:00 and, as
+    the dispatcher placed it, one at noon too (its lunch in the idle time between):
+    12 180 yen. Giving the noon ride to v2 (on from 10:00, 5 000 yen a day) ends v1 at
+    9:22 (2 820 yen), its lunch then taken back home after the end, off the clock, as
+    the engine and the checker have it; v2 costs 7 820: 10 640 in all, adopted. Timed
+    with the lunch on the route where v1 last served, v1 would work until 10:07
+    (5 070 yen) and the better plan would look worse (12 890)."""
+    t, d = line_matrix([0, 600, 1200])
+    lunch = Break("lunch", TimeWindow(9 * HOUR, 9 * HOUR + 1800), 2700)
+    v1 = Vehicle("v1", 0, 0, TimeWindow(8 * HOUR, 16 * HOUR), (2, 0, 0), breaks=(lunch,))
+    v2 = Vehicle("v2", 0, 0, TimeWindow(10 * HOUR, 16 * HOUR), (2, 0, 0), fixed_cost=5000)
+    day = LiveDay(t, d, [v1, v2], now=8 * HOUR)
+    ids = []
+    for at in (9 * HOUR, 12 * HOUR):
+        q = day.quote(RideAsk(1, 2, depart_at=at))
+        assert q.ok
+        day.confirm(q.booking_id)
+        ids.append(q.booking_id)
+    morning, noon = ids
+    if day.route_of(noon) != "v1":
+        assert day.move(noon, "v1").applied
+    assert day.plan.summary.cost == pytest.approx(12180)
+    given = promises(day)
+    job = day.reopt_job()
+    outcome = day.offer(job, solve_job(job, STOP))
+    assert outcome.accepted, outcome.reason
+    assert outcome.cost_after == pytest.approx(10640)
+    assert day.route_of(morning) == "v1" and day.route_of(noon) == "v2"
+    (route,) = [r for r in day.plan.routes if r.vehicle_id == "v1"]
+    assert all(s.kind is not StepKind.BREAK for s in route.steps)  # after the end
+    home = route.steps[-1].arrival
+    assert home == 9 * HOUR + 22 * 60
+    assert promises(day) == given
+    assert day.check().ok()
+    day.advance_to(16 * HOUR)  # back home first, then the lunch
+    done = [(h.kind, h.start) for h in day.history("v1")]
+    assert done[-2:] == [("depot", home), ("break", home)]
+    assert day.check().ok()
+
+
+def test_a_break_not_taken_by_now_is_not_taken_in_the_past():
+    """At 10:00 v1 has not had its lunch (to start from 9:00 to 10:30). The live problem
+    says it starts from now, so a candidate that leaves it out of the route as if taken
+    before the start (9:00-9:45, before leaving at 10:40 for the pickup promised from
+    10:50) fails the checker: the lunch, from 10:00, would end after 10:40."""
+    t, d = line_matrix([0, 600, 1200])
+    lunch = Break("lunch", TimeWindow(9 * HOUR, 10 * HOUR + 1800), 2700)
+    v1 = Vehicle("v1", 0, 0, TimeWindow(8 * HOUR, 16 * HOUR), (2, 0, 0), breaks=(lunch,))
+    day = LiveDay(t, d, [v1], now=10 * HOUR)
+    q = day.quote(RideAsk(1, 2, depart_at=11 * HOUR))
+    assert q.ok
+    day.confirm(q.booking_id)
+    job = day.reopt_job()
+    (live_lunch,) = job.problem.vehicle("v1").breaks
+    assert live_lunch.window == TimeWindow(10 * HOUR, lunch.window.end)
+    task = job.problem.task(q.booking_id)
+    pick = 10 * HOUR + 50 * 60
+    route = build_route(
+        job.problem,
+        job.problem.vehicle("v1"),
+        pick - 600,
+        [Visit(StepKind.PICKUP, pick, task), Visit(StepKind.DROPOFF, pick + 660, task)],
+    )
+    outcome = day.offer(job, build_plan(job.problem, [route], []))
+    assert not outcome.accepted
+    assert outcome.reason.startswith("candidate fails the checker") and "lunch" in outcome.reason
+    assert day.check().ok()

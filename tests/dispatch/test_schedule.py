@@ -5,8 +5,16 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from dispatch.check import check_plan
-from dispatch.insertion import construct, empty_routes, find_insertion, route_view, to_plan
+from dispatch.insertion import (
+    WorkingRoute,
+    construct,
+    empty_routes,
+    find_insertion,
+    route_view,
+    to_plan,
+)
 from dispatch.model import Break, Problem, RideRequest, TimeWindow
+from dispatch.result import StepKind
 from dispatch.schedule import break_nodes, dropoff_node, pickup_node, schedule
 from tests.dispatch.instances import line_matrix, random_problems, sedan
 
@@ -73,6 +81,41 @@ def test_a_break_rests_where_the_car_served_or_anywhere_on_its_leg():
     ta, tb = early.tasks
     seq = [pickup_node(ta), dropoff_node(ta), rest, pickup_node(tb), dropoff_node(tb)]
     assert schedule(early, car, seq).starts == schedule(early, car, seq, legs=True).starts
+
+
+def test_breaks_at_either_end_are_taken_off_the_route_when_they_fit_there():
+    """One ride picked up at 1000 (600 s from the depot), dropped off at 1660 and done at
+    1720, 1200 s from home: the car leaves at 400 and is back at 2920. A break due from
+    2500 is taken back home at 2920, after the end; one due by 300 before the start (the
+    car leaves once it is over): the route's duration leaves either out, as the plan does.
+    One due by 2000 fits neither: on the route, where the car served (then home at 4720).
+    Every break on the route (``off_route=False``), each costs its time."""
+    t, d = line_matrix([0, 600, 1200])
+    a = RideRequest("a", 1, 2, pickup_window=TimeWindow(1000, 1100), board_s=60, alight_s=60)
+    late = Break("late", TimeWindow(2500, 3000), 1800)
+    early = Break("early", TimeWindow(0, 300), 300)
+    tight = Break("tight", TimeWindow(1500, 2000), 1800)
+    for lunch, starts, end, on_route in (
+        (late, (1000, 1660, 2920), 2920, 5500 - 400),
+        (early, (100, 1000, 1660), 2920, 2920 - 100),
+        (tight, (1000, 1660, 1720), 4720, 4720 - 400),
+    ):
+        car = sedan(breaks=(lunch,))
+        p = Problem(t, d, (a,), (car,))
+        (ta,) = p.tasks
+        (rest,) = break_nodes(car)
+        ride = [pickup_node(ta), dropoff_node(ta)]
+        seq = [rest, *ride] if lunch is early else [*ride, rest]
+        sched = schedule(p, car, seq)
+        assert sched is not None
+        assert (sched.starts, sched.departure, sched.end_arrival) == (starts, 400, end)
+        plan = to_plan(p, [WorkingRoute(car, seq, sched=sched)], [], {})
+        (route,) = plan.routes
+        assert any(st.kind is StepKind.BREAK for st in route.steps) is (lunch is tight)
+        assert route.duration_s == end - 400
+        assert check_plan(p, plan).ok(), str(check_plan(p, plan))
+        paid = schedule(p, car, seq, off_route=False)
+        assert paid is not None and paid.end_arrival - paid.departure == on_route
 
 
 def _fields(obj):
