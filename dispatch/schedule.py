@@ -20,7 +20,7 @@ engine have them; a route's duration (its cost) then leaves them out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dispatch.model import Problem, StopKind, Task, Vehicle
 from dispatch.result import StepKind, load_sign
@@ -39,10 +39,12 @@ class Node:
     service_s: int
     task: Task | None = None
     break_id: str | None = None
+    # a field, not a property: schedule() asks it of every node, a quote asks it
+    # millions of times
+    is_break: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def is_break(self) -> bool:
-        return self.kind is StepKind.BREAK
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_break", self.kind is StepKind.BREAK)
 
 
 def pickup_node(task: Task) -> Node:
