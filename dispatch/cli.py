@@ -69,6 +69,13 @@ def solve_command(
             " two-core machine); 1 is reproducible for a seed, more are not."
         ),
     ] = 1,
+    restarts: Annotated[
+        int | None,
+        typer.Option(
+            help="Native runs from other seeds whose routes are recombined into the"
+            " cheapest plan (default: 3 on dial-a-ride days of 3 s and more, else 1)."
+        ),
+    ] = None,
     schema: Annotated[
         bool, typer.Option("--schema", help="Print the problem JSON schema and exit.")
     ] = False,
@@ -90,9 +97,9 @@ def solve_command(
         console.print(f"[red]入力エラー input error:[/] --engine must be one of {ENGINES}")
         raise typer.Exit(2)
     try:
-        config = SearchConfig(engine=engine, threads=threads)
+        config = SearchConfig(engine=engine, threads=threads, restarts=restarts)
     except InputError as exc:
-        console.print(f"[red]入力エラー input error:[/] --threads: {exc}")
+        console.print(f"[red]入力エラー input error:[/] {exc}")
         raise typer.Exit(2) from None
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -112,6 +119,7 @@ def solve_command(
     console.print(
         f"engine 探索エンジン: {plan.stats.get('engine')}"
         + (f" · threads {plan.stats['threads']}" if "threads" in plan.stats else "")
+        + (f" · restarts {plan.stats['restarts']}" if plan.stats.get("restarts", 1) > 1 else "")
     )
     print_plan(plan, console)
     report = check_plan(prob, plan)

@@ -21,8 +21,11 @@ the same plan for the same seed.
 their best plans (`dispatch.native`); ``stats["threads"]`` says how many ran. The time
 limit is wall clock, as with one. With more than one thread a seed no longer gives one
 plan bit for bit, whatever the stop; OR-Tools ignores ``threads`` (one thread).
+``SearchConfig(restarts=n)`` runs the native search n times and recombines the routes of
+all runs (`dispatch.recombine`); dial-a-ride days restart three times by default
+(``stats["restarts"]``, ``stats["recombined"]``: the cost the recombination saved).
 
-The only module that imports ortools. It turns a `Problem` into a RoutingModel:
+The only module that imports OR-Tools routing. It turns a `Problem` into a RoutingModel:
 
 - nodes: one start and one end node per vehicle, then a pickup and a dropoff node per
   request (only a dropoff for a request already on board, one node for a visit);
@@ -131,11 +134,17 @@ class SearchConfig:
     #: native searches run at once in threads, sharing their best plans (2: both cores
     #: of a two-core machine); 1 is one search, reproducible for a seed; more are not
     threads: int = 1
+    #: native runs from other seeds whose routes are recombined (`dispatch.recombine`,
+    #: fast mode only); None: three on dial-a-ride days (binding ride limits or duration
+    #: caps) of 3 s and more, else one (`dispatch.native.restarts_for`)
+    restarts: int | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise InputError(f"SearchConfig: engine must be one of {ENGINES}, got {self.engine!r}")
         native.check_threads(self.threads, "SearchConfig: threads")
+        if self.restarts is not None:
+            native.check_restarts(self.restarts, "SearchConfig: restarts")
         if not 0.0 < self.native_share <= 1.0:
             raise InputError(
                 f"SearchConfig: native_share must be in (0, 1], got {self.native_share!r}"
@@ -680,6 +689,7 @@ def _native_phase(
         patience_s=stop.no_improvement_s,
         initial=warm,
         legs=config.breaks_on_legs,
+        restarts=config.restarts,
     )
     unassigned = screened + [
         Unassigned(t.id, UnassignedReason.NOT_SELECTED) for t in result.left_out

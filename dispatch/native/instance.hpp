@@ -117,7 +117,10 @@ struct Instance {
                 throw std::invalid_argument("vehicle " + std::to_string(v) + ": bad location");
         }
         if (general) finalize_general();
-        if (!general) drop_unreachable_limits();
+        if (!general) {
+            tighten_windows();
+            drop_unreachable_limits();
+        }
         exact_timing = false;
         for (int r = 0; r < n_req; ++r) {
             if (max_ride[r] < kInf) exact_timing = true;
@@ -152,6 +155,20 @@ struct Instance {
     }
 
   private:
+    // The windows a ride limit implies (t_d - t_p - service_p <= L): a dial-a-ride
+    // request sets one stop's window and leaves the other the whole day, so without
+    // these the cheap tests pass insertions only the exact timing refuses. Exact (no
+    // triangle inequality assumed): every feasible schedule keeps them.
+    void tighten_windows() {
+        for (int r = 0; r < n_req; ++r) {
+            if (max_ride[r] >= kInf) continue;
+            const int p = 2 * r, d = p + 1;
+            const i64 span = service[p] + max_ride[r];
+            early[p] = std::max(early[p], early[d] - span);
+            late[d] = std::min(late[d], late[p] + span);
+        }
+    }
+
     // A ride limit or duration cap that no schedule within the windows can reach is
     // none (Li & Lim's rides carry the horizon as their limit): the search then needs
     // no exact timing, and its cheap tests are exact.

@@ -139,12 +139,14 @@ Params read_params(const py::dict& d) {
     get("threads", p.threads);
     get("share_after", p.share_after);
     get("share_routes", p.share_routes);
+    get("pool", p.pool);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
         if (std::find(known.begin(), known.end(), key) == known.end())
             throw std::invalid_argument("params: unknown key " + key);
     }
     if (p.threads < 1) throw std::invalid_argument("params: threads must be >= 1");
+    if (p.pool < 0) throw std::invalid_argument("params: pool must be >= 0 (routes kept)");
     if (p.window < 0 || p.window > 6)
         throw std::invalid_argument("params: window must be 0 to 6 (stops reordered)");
     return p;
@@ -283,6 +285,23 @@ py::dict solve(const py::dict& instance, const py::dict& params, const py::objec
     out["threads"] = search.threads();
     out["adoptions"] = st.adoptions;
     out["stall_escapes"] = st.stall_escapes;
+    if (p.pool > 0) {
+        py::list pool;
+        for (const PoolRoute& r : search.pool()) pool.append(py::make_tuple(r.v, r.cost, r.seq));
+        out["pool"] = pool;  // (vehicle, arc cost, node sequence) per distinct route met
+    }
+    return out;
+}
+
+// What the search makes of an instance before it starts: the mode, whether it needs
+// the exact timing (a ride limit or duration cap some schedule could break), and each
+// vehicle's class (vehicles of one class are interchangeable).
+py::dict describe(const py::dict& instance) {
+    const Instance in = read_instance(instance);
+    py::dict out;
+    out["general"] = in.general;
+    out["exact_timing"] = in.exact_timing;
+    out["vehicle_class"] = in.v_class;
     return out;
 }
 
@@ -341,6 +360,7 @@ std::vector<std::tuple<i64, int, int>> feasible_insertions(const py::dict& insta
 PYBIND11_MODULE(_pdptw, m) {
     m.doc() = "Native pickup-and-delivery search: construction, route minimisation, ALNS.";
     m.def("solve", &solve, py::arg("instance"), py::arg("params"), py::arg("initial") = py::none());
+    m.def("describe", &describe, py::arg("instance"));
     m.def("sequence_feasible", &sequence_feasible, py::arg("instance"), py::arg("vehicle"),
           py::arg("seq"));
     m.def("sequence_cost", &sequence_cost, py::arg("instance"), py::arg("vehicle"),

@@ -36,6 +36,7 @@ class Portfolio {
             Search search(in_, params_);
             Solution best = search.run(initial);
             stats_ = search.stats();
+            pool_ = search.pool().routes();
             return best;
         }
         SharedBest shared;
@@ -78,18 +79,24 @@ class Portfolio {
             stats_.adoptions += s->stats().adoptions;
         }
         winner_ = win;
+        pool_.clear();
+        for (const auto& s : searches)
+            pool_.insert(pool_.end(), s->pool().routes().begin(), s->pool().routes().end());
         return std::move(found[win]);
     }
 
     const Stats& stats() const { return stats_; }
     int threads() const { return std::max(1, params_.threads); }
     int winner() const { return winner_; }  // the thread whose plan came back
+    // every search's route pool (Params::pool), one after the other
+    const std::vector<PoolRoute>& pool() const { return pool_; }
 
   private:
     const Instance& in_;
     Params params_;
     Stats stats_;
     int winner_ = 0;
+    std::vector<PoolRoute> pool_;
 };
 
 }  // namespace noriai

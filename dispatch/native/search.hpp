@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "instance.hpp"
+#include "pool.hpp"
 #include "shared.hpp"
 #include "solution.hpp"
 
@@ -57,6 +58,10 @@ struct Params {
     int threads = 1;
     long share_after = 500;
     bool share_routes = true;  // route minimisation takes another search's fewer vehicles
+    // fast mode: distinct routes of the plans the LNS accepts within 1 % of its best,
+    // kept for recombination (`RoutePool`, `dispatch.recombine`), at most this many
+    // (0: none)
+    long pool = 0;
 };
 
 struct Stats {
@@ -81,7 +86,8 @@ class Search {
           pen_(in.n_req, 1),
           base_(Solution::empty(in)),
           ges_left_(params.ges_steps),
-          shared_(shared) {}
+          shared_(shared),
+          pool_(in.general ? 0 : static_cast<std::size_t>(std::max(0L, params.pool))) {}
 
     Solution run(const Solution* initial) {
         const auto start = Clock::now();
@@ -114,6 +120,7 @@ class Search {
     }
 
     const Stats& stats() const { return stats_; }
+    const RoutePool& pool() const { return pool_; }
 
     // ---- construction ------------------------------------------------------------
     void construct(Solution& s, Clock::time_point deadline) {
@@ -937,7 +944,11 @@ class Search {
         const double t0 = std::max(1.0, params_.start_temp * small * arcs / std::log(2.0));
         const double t1 = std::max(1e-3, params_.end_temp * arcs / std::log(2.0));
         std::vector<double> w_destroy(kDestroyOps, 1.0), w_repair(kRepairOps, 1.0);
-        if (!in_.general) w_destroy[kSegmentOp] = 0;  // the fast mode's fleets are alike
+        // the fast mode's fleets are alike: a segment moves between vehicles only when
+        // the exact timing (a duration cap, ride limits) makes a route's hours its own;
+        // those days also take out what is served around one moment, on every route
+        if (!in_.general && !in_.exact_timing) w_destroy[kSegmentOp] = 0;
+        if (in_.general || !in_.exact_timing) w_destroy[kMomentOp] = 0;
         std::vector<double> score_d(kDestroyOps, 0), score_r(kRepairOps, 0);
         std::vector<int> uses_d(kDestroyOps, 0), uses_r(kRepairOps, 0);
         std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -1006,18 +1017,22 @@ class Search {
                 last_gain = Clock::now();
                 gain_iteration = iteration;
             }
+            bool accepted = true;
             if (f < f_cur) {
                 if (score == 0) score = 9;
-                s = std::move(cand);
                 f_cur = f;
             } else if (f == f_cur) {
                 // plateaus (stops at one place, vehicles alike): moving along them is
                 // what lets a chain of stops reorder or a pair of requests change car
-                s = std::move(cand);
             } else if (f > f_cur && unit(rng_) < std::exp(-static_cast<double>(f - f_cur) / temp)) {
                 score = 13;
-                s = std::move(cand);
                 f_cur = f;
+            } else {
+                accepted = false;
+            }
+            if (accepted) {
+                if (!pool_.full() && f_true <= f_best + f_best / kPoolShare) pool_.add(in_, cand);
+                s = std::move(cand);
             }
             score_d[od] += score;
             score_r[orp] += score;
@@ -1094,6 +1109,7 @@ class Search {
         }
         if (f_best < 0) f_best = best.objective(in_);
         if (shared_) shared_->offer(best, f_best);
+        if (params_.pool > 0 && !in_.general) pool_.add(in_, best, true);
         stats_.lns_iterations = iteration;
         ins_.set_fixed(in_.v_fixed);
         return best;
@@ -1116,8 +1132,9 @@ class Search {
     }
 
   private:
-    static constexpr int kDestroyOps = 5;  // random, worst, related, route, segment
+    static constexpr int kDestroyOps = 6;  // random, worst, related, route, segment, moment
     static constexpr int kSegmentOp = 4;
+    static constexpr int kMomentOp = 5;
     static constexpr int kRepairOps = 6;   // {greedy, regret-2, regret-3} x {plain, noise}
     static constexpr int kSegment = 100;
     static constexpr long kStall = 1000;  // LNS iterations without a better best: stalled
@@ -1129,6 +1146,7 @@ class Search {
     static constexpr int kLiftTries = 8;  // insertions tried with the breaks placed again
     static constexpr double kFirstExchangeShare = 0.25;  // of the time, before the LNS
     static constexpr int kPolishShare = 100;  // 1 / the share (1 %)
+    static constexpr i64 kPoolShare = 100;  // the pool keeps plans within 1 / this of the best
     static constexpr int kReorderStops = 3;  // stops a run moved within its route holds
     static constexpr int kBlockSpan = 2;  // stretches between empty points a moved block spans
     static constexpr int kMinRuin = 4;    // a destroy may take out this many, however few
@@ -1284,7 +1302,8 @@ class Search {
             case 1: worst_removal(s, q, removed); break;
             case 2: related_removal(s, q, removed); break;
             case 3: route_removal(s, q, removed); break;
-            default: segment_removal(s, q, removed); break;
+            case kSegmentOp: segment_removal(s, q, removed); break;
+            default: moment_removal(s, q, removed); break;
         }
         touched_.clear();
         if (in_.general) {
@@ -1412,6 +1431,28 @@ class Search {
         }
     }
 
+    // The q requests served nearest one moment (a random request's pickup), on every
+    // route, with randomness (p = 6): which vehicle covers which hours changes only
+    // when the requests of those hours leave their routes together.
+    void moment_removal(const Solution& s, int q, std::vector<int>& removed) {
+        start_times(s);
+        const int anchor = assigned_[pick(static_cast<int>(assigned_.size()))];
+        const i64 at = start_[in_.head(anchor)];
+        std::vector<std::pair<i64, int>> near;
+        near.reserve(assigned_.size());
+        for (int r : assigned_)
+            near.push_back({std::llabs(start_[in_.head(r)] - at) + std::llabs(start_[2 * r + 1] - at), r});
+        std::sort(near.begin(), near.end());
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        std::vector<char> taken(near.size(), 0);
+        while (static_cast<int>(removed.size()) < q) {
+            std::size_t k = static_cast<std::size_t>(std::pow(unit(rng_), 6.0) * near.size());
+            while (taken[k]) k = (k + 1) % near.size();
+            taken[k] = 1;
+            removed.push_back(near[k].second);
+        }
+    }
+
     // Up to q requests one after another on one route (by their first stops; those
     // bound to it stay), for `move_segment` to put into another vehicle together.
     void segment_removal(const Solution& s, int q, std::vector<int>& removed) {
@@ -1422,7 +1463,9 @@ class Search {
         segment_from_ = used_[pick(static_cast<int>(used_.size()))];
         std::vector<int> heads;
         for (int node : s.routes[segment_from_].seq) {
-            if (in_.is_break(node) || !in_.movable(node) || in_.bound_request(node >> 1)) continue;
+            if (in_.general && (in_.is_break(node) || !in_.movable(node) ||
+                                in_.bound_request(node >> 1)))
+                continue;
             if (node == in_.head(node >> 1)) heads.push_back(node >> 1);
         }
         if (heads.empty()) return;
@@ -1591,9 +1634,11 @@ class Search {
         double x = std::uniform_real_distribution<double>(0.0, total)(rng_);
         for (int k = 0; k < static_cast<int>(w.size()); ++k) {
             x -= w[k];
-            if (x <= 0) return k;
+            if (x <= 0 && w[k] > 0) return k;
         }
-        return static_cast<int>(w.size()) - 1;
+        int last = static_cast<int>(w.size()) - 1;  // rounding: the last one that may run
+        while (last > 0 && w[last] <= 0) --last;
+        return last;
     }
 
     static void adapt(std::vector<double>& w, std::vector<double>& score, std::vector<int>& uses) {
@@ -1638,6 +1683,7 @@ class Search {
     Route segment_route_;    // the best route found for a segment
     long ges_left_ = -1;
     SharedBest* shared_ = nullptr;
+    RoutePool pool_;
     Solution adopted_;  // parallel searches: the shared best taken
     int ges_target_ = -1;  // route minimisation: the vehicles the running fill aims at
 };

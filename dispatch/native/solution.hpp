@@ -307,9 +307,16 @@ class Inserter {
         for_each_candidate(r, req, [&](i64 delta, int i, int j) {
             if (delta + fixed < bound) cands_.push_back({delta + fixed, r.v, i, j});
         });
-        std::sort(cands_.begin(), cands_.end(),
-                  [](const Insertion& a, const Insertion& b) { return a.delta < b.delta; });
-        for (const Insertion& c : cands_) {
+        // cheapest first until one keeps the exact timing: a heap, as most calls stop
+        // at the first or second candidate of many
+        const auto dearer = [](const Insertion& a, const Insertion& b) {
+            return a.delta > b.delta || (a.delta == b.delta && (a.i > b.i || (a.i == b.i && a.j > b.j)));
+        };
+        std::make_heap(cands_.begin(), cands_.end(), dearer);
+        while (!cands_.empty()) {
+            std::pop_heap(cands_.begin(), cands_.end(), dearer);
+            const Insertion c = cands_.back();
+            cands_.pop_back();
             if (check(r, req, c.i, c.j)) return c;
         }
         return {};
