@@ -38,6 +38,9 @@ _SCIP_SETTINGS = "separating/maxrounds = 0\nseparating/maxroundsroot = 0\n"
 
 #: routes one native run keeps for the recombination, at most (`Params::pool`)
 POOL_ROUTES = 100_000
+#: distinct routes a recombination takes at most (a larger model is skipped: building
+#: it alone would take seconds; a dial-a-ride day of 96 requests pools 4,000-9,000)
+MAX_COLUMNS = 50_000
 #: seeds of the runs after the first: this far apart (as the threads' seeds)
 _SEED_STEP = 0x9E3779B9
 
@@ -196,7 +199,10 @@ def best_partition(
     optional = sorted(covered - served)
     unreachable = set(range(n_requests)) - covered  # left out whatever is chosen
     upper = partition_cost(incumbent, set(range(n_requests)) - served, penalty)
-    lower, reduced = _relaxation(pool, optional, class_sizes, penalty)
+    if len(pool) > MAX_COLUMNS:
+        logger.info("recombine: %d routes, more than %d: skipped", len(pool), MAX_COLUMNS)
+        return None
+    lower, reduced = _relaxation(pool, optional, class_sizes, penalty, time_limit_s)
     if lower is None:
         return None
     lower += sum(penalty[r] for r in unreachable)
@@ -251,11 +257,13 @@ def _relaxation(
     optional: Sequence[int],
     class_sizes: Mapping[int, int],
     penalty: Sequence[int],
+    time_limit_s: float,
 ) -> tuple[float | None, list[float]]:
-    """The relaxation's value and each route's reduced cost (None: no solution)."""
+    """The relaxation's value and each route's reduced cost (None: none in time)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         raise SolverError("recombine: OR-Tools has no GLOP")
+    solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
     x, _ = _model(solver, pool, optional, class_sizes, penalty, integer=False)
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None, []

@@ -275,3 +275,18 @@ def test_cli_solve_takes_restarts_and_refuses_bad_ones(tmp_path):
     assert "restarts 2" in result.output and "checker: plan is feasible" in result.output
     result = CliRunner().invoke(app, [*args, "--restarts", "0"])
     assert result.exit_code == 2 and "restarts must be from 1 to 16" in result.output
+
+
+def test_a_pool_too_large_to_model_is_left_alone(monkeypatch):
+    incumbent = [col({0, 1}, 10), col({2, 3}, 10)]
+    pool = [col({0, 2}, 6), col({1, 3}, 5)]
+    monkeypatch.setattr(recombine, "MAX_COLUMNS", 3)
+    found = best_partition(
+        pool,
+        n_requests=4,
+        class_sizes={0: 2},
+        penalty=[1000] * 4,
+        incumbent=incumbent,
+        time_limit_s=10,
+    )
+    assert found is None
