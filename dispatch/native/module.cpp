@@ -140,6 +140,7 @@ Params read_params(const py::dict& d) {
     get("share_after", p.share_after);
     get("share_routes", p.share_routes);
     get("pool", p.pool);
+    get("pool_gap", p.pool_gap);
     for (auto item : d) {
         const auto key = item.first.cast<std::string>();
         if (std::find(known.begin(), known.end(), key) == known.end())
@@ -147,6 +148,7 @@ Params read_params(const py::dict& d) {
     }
     if (p.threads < 1) throw std::invalid_argument("params: threads must be >= 1");
     if (p.pool < 0) throw std::invalid_argument("params: pool must be >= 0 (routes kept)");
+    if (!(p.pool_gap >= 0)) throw std::invalid_argument("params: pool_gap must be >= 0");
     if (p.window < 0 || p.window > 6)
         throw std::invalid_argument("params: window must be 0 to 6 (stops reordered)");
     return p;

@@ -259,6 +259,8 @@ def test_bad_restarts_are_named():
             SearchConfig(restarts=bad)
     with pytest.raises(SolverError, match="pool must be >= 0"):
         native.solve_native(problem, tasks, 0.1, params={"pool": -1})
+    with pytest.raises(SolverError, match="pool_gap must be >= 0"):
+        native.solve_native(problem, tasks, 0.1, params={"pool_gap": -0.5})
 
 
 def test_cli_solve_takes_restarts_and_refuses_bad_ones(tmp_path):
