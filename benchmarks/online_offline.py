@@ -48,10 +48,11 @@ from benchmarks.live_latency import HOUR, demand, fleet, synthetic_town
 from benchmarks.report import write_results
 from dispatch.check import check_plan
 from dispatch.depot_wait import time_away
-from dispatch.errors import SolverError
+from dispatch.errors import InputError, SolverError
 from dispatch.events import BookingStatus
 from dispatch.live import LiveConfig, LiveDay, Promise, solve_job
 from dispatch.model import Problem, RideRequest, RideTimePolicy, Vehicle
+from dispatch.native import check_threads
 from dispatch.quote import Ask, DeliveryAsk, build_request, past_cutoff
 from dispatch.solver import SearchConfig, solve
 from dispatch.stop import MaxRuntime
@@ -226,6 +227,7 @@ def run_online(
     engine: str,
     seed: int,
     promised: dict[int, Promise] | None = None,
+    threads: int = 1,
 ) -> dict[str, Any]:
     """Replay the bookings through the live loop; figures of the executed day.
 
@@ -234,7 +236,7 @@ def run_online(
     start = day.bookings[0][0] if day.bookings else 0
     live = day.live(start)
     day_end = max(v.shift.end for v in day.vehicles)
-    config = SearchConfig(engine=engine)
+    config = SearchConfig(engine=engine, threads=threads)
     latencies: list[float] = []
     reopts = accepted = 0
     reopt_seconds = 0.0
@@ -300,7 +302,12 @@ def run_online(
 
 
 def run_offline(
-    day: BenchDay, *, offline_s: float, seed: int, promised: dict[int, Promise] | None = None
+    day: BenchDay,
+    *,
+    offline_s: float,
+    seed: int,
+    promised: dict[int, Promise] | None = None,
+    threads: int = 1,
 ) -> dict[str, Any]:
     """One solve knowing every request of the day in advance (native engine).
 
@@ -338,7 +345,7 @@ def run_offline(
         horizon_s=day.horizon_s,
         ride_policy=day.ride_policy,
     )
-    plan = solve(problem, MaxRuntime(offline_s), seed=seed)
+    plan = solve(problem, MaxRuntime(offline_s), seed=seed, config=SearchConfig(threads=threads))
     used = [r for r in plan.routes if not r.is_empty]
     hours, km = _hours_km(
         day,
@@ -375,9 +382,11 @@ def compare_day(
     reopt_s: float,
     offline_s: float,
     seed: int,
+    threads: int = 1,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Online with each engine's re-optimisation, and offline, on one day."""
-    offline = run_offline(day, offline_s=offline_s, seed=seed)
+    """Online with each engine's re-optimisation, and offline, on one day; `threads`
+    native searches at once in every solve (OR-Tools runs one)."""
+    offline = run_offline(day, offline_s=offline_s, seed=seed, threads=threads)
     rows = []
     summary: dict[str, Any] = {}
     promised: dict[int, Promise] = {}
@@ -390,6 +399,7 @@ def compare_day(
             engine=engine,
             seed=seed,
             promised=promised if not promised else None,
+            threads=threads,
         )
         rows.append({"day": day.name, "mode": f"online ({engine})", **online})
 
@@ -405,7 +415,7 @@ def compare_day(
             "replay_s": round(time.perf_counter() - t0, 1),
         }
     rows.append({"day": day.name, "mode": "offline", **offline})
-    bound = run_offline(day, offline_s=offline_s, seed=seed, promised=promised)
+    bound = run_offline(day, offline_s=offline_s, seed=seed, promised=promised, threads=threads)
     rows.append({"day": day.name, "mode": f"offline, {engines[0]}'s promises", **bound})
     return rows, summary
 
@@ -420,6 +430,7 @@ def compare(
     offline_s: float,
     seed: int,
     engines: Sequence[str] = ("native",),
+    threads: int = 1,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Both modes on one synthetic day: the rows and a summary of ratios (first engine)."""
     day = synthetic_day(vehicles=vehicles, asks=asks, homes=homes, seed=seed)
@@ -430,6 +441,7 @@ def compare(
         reopt_s=reopt_s,
         offline_s=offline_s,
         seed=seed,
+        threads=threads,
     )
     return rows, per[f"synthetic {engines[0]}"]
 
@@ -477,6 +489,12 @@ def cli(
     reopt_s: Annotated[float, typer.Option(min=0.1, help="Seconds per re-optimisation.")] = 2.0,
     offline_s: Annotated[float, typer.Option(min=0.1, help="Seconds of the offline solve.")] = 60.0,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic day and the solver.")] = 0,
+    threads: Annotated[
+        int,
+        typer.Option(
+            help="Native searches at once in every solve, sharing their best (2: both cores)."
+        ),
+    ] = 1,
     promise_min: Annotated[
         int | None,
         typer.Option(min=1, help="Promised pickup window, minutes (default: the day's policy)."),
@@ -497,6 +515,10 @@ def cli(
     chosen = [e.strip() for e in engines.split(",") if e.strip()]
     if not chosen or any(e not in ("native", "ortools") for e in chosen):
         raise typer.BadParameter("engines are native and/or ortools", param_hint="--engines")
+    try:
+        threads = check_threads(threads, "--threads")
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--threads") from None
     from api.settings import Settings
 
     settings = Settings()
@@ -518,6 +540,7 @@ def cli(
             reopt_s=reopt_s,
             offline_s=offline_s,
             seed=seed,
+            threads=threads,
         )
         rows += day_rows
         summary.update(day_summary)
@@ -536,6 +559,7 @@ def cli(
             "reopt_s": reopt_s,
             "offline_s": offline_s,
             "seed": seed,
+            "threads": threads,
             "promise_min": promise_min,
         },
         tables=[

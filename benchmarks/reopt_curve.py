@@ -27,8 +27,9 @@ from benchmarks.live_latency import HOUR
 from benchmarks.online_offline import BenchDay, scenario_day
 from benchmarks.report import write_results
 from dispatch.check import check_plan
-from dispatch.errors import SolverError
+from dispatch.errors import InputError, SolverError
 from dispatch.live import LiveDay, solve_job
+from dispatch.native import check_threads
 from dispatch.solver import SearchConfig
 from dispatch.stop import MaxRuntime
 
@@ -67,9 +68,16 @@ def replay_until(day: BenchDay, at: int) -> LiveDay:
 
 
 def curve(
-    day: BenchDay, *, at: int, engines: list[str], seconds: list[float], seed: int
+    day: BenchDay,
+    *,
+    at: int,
+    engines: list[str],
+    seconds: list[float],
+    seed: int,
+    threads: int = 1,
 ) -> list[dict[str, Any]]:
-    """One row per engine and time limit, all from the same snapshot of the day."""
+    """One row per engine and time limit, all from the same snapshot of the day;
+    `threads` native searches at once (OR-Tools runs one)."""
     live = replay_until(day, at)
     job = live.reopt_job()
     before = job.initial.summary
@@ -86,7 +94,7 @@ def curve(
             }
             t0 = time.perf_counter()
             try:
-                config = SearchConfig(engine=engine)
+                config = SearchConfig(engine=engine, threads=threads)
                 plan = solve_job(job, MaxRuntime(limit), seed=seed, config=config)
             except SolverError as exc:  # the engine could not solve the live problem
                 rows.append({**row, "accepted": False, "error": str(exc)})
@@ -119,6 +127,10 @@ def cli(
         str, typer.Option(help="Time limits in seconds, comma-separated.")
     ] = "1,2,5,10",
     seed: Annotated[int, typer.Option(help="Solver seed.")] = 0,
+    threads: Annotated[
+        int,
+        typer.Option(help="Native searches at once, sharing their best (2: both cores)."),
+    ] = 1,
     data_dir: Annotated[
         Path | None, typer.Option(help="Reference data (default: NORIAI_DATA_DIR).")
     ] = None,
@@ -135,6 +147,10 @@ def cli(
     if not chosen or any(e not in ("native", "ortools") for e in chosen):
         raise typer.BadParameter("engines are native and/or ortools", param_hint="--engines")
     try:
+        threads = check_threads(threads, "--threads")
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--threads") from None
+    try:
         limits = [float(x) for x in seconds.split(",") if x.strip()]
         hh, mm = (int(x) for x in at.split(":"))
     except ValueError as exc:
@@ -146,7 +162,12 @@ def cli(
     for name in days:
         bench_day = scenario_day(name, Path(data_dir or settings.data_dir), settings.cache_dir)
         day_rows = curve(
-            bench_day, at=hh * HOUR + mm * 60, engines=chosen, seconds=limits, seed=seed
+            bench_day,
+            at=hh * HOUR + mm * 60,
+            engines=chosen,
+            seconds=limits,
+            seed=seed,
+            threads=threads,
         )
         for row in day_rows:
             typer.echo("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
@@ -156,7 +177,14 @@ def cli(
         title="Re-optimisation of a live plan: cost against seconds, per engine",
         rows=rows,
         columns=COLUMNS,
-        params={"days": days, "at": at, "engines": chosen, "seconds": limits, "seed": seed},
+        params={
+            "days": days,
+            "at": at,
+            "engines": chosen,
+            "seconds": limits,
+            "seed": seed,
+            "threads": threads,
+        },
         notes=[
             "The snapshot is the live day at --at with quotes only (cheapest insertion, one "
             "call at a time): stops done, vehicles under way, riders on board, promises given.",

@@ -91,6 +91,31 @@ def test_clis_write_json_and_markdown(tmp_path):
     assert result.exit_code == 2 and "unknown day" in result.output
 
 
+def test_live_benchmarks_take_threads_and_refuse_bad_ones(tmp_path):
+    app = typer.Typer()
+    app.command("online")(online_offline.cli)
+    app.command("reopt")(reopt_curve.cli)
+    runner = CliRunner()
+    out = tmp_path / "online.json"
+    args = ["online", "--day", "synthetic", "--engines", "native", "--vehicles", "2", "--asks",
+            "10", "--homes", "30", "--reopt-every-min", "120", "--reopt-s", "0.2",
+            "--offline-s", "0.5", "--out", str(out)]  # fmt: skip
+    result = runner.invoke(app, [*args, "--threads", "2"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["params"]["threads"] == 2
+    assert all(r["check_ok"] for r in data["rows"])
+    result = runner.invoke(app, [*args, "--threads", "0"])
+    assert result.exit_code == 2 and "threads must be from 1 to 64" in result.output
+    result = runner.invoke(app, ["reopt", "--threads", "99", "--out", str(out)])
+    assert result.exit_code == 2 and "threads must be from 1 to 64" in result.output
+    day = online_offline.synthetic_day(vehicles=3, asks=30, homes=60, seed=0)
+    [row] = reopt_curve.curve(
+        day, at=11 * HOUR, engines=["native"], seconds=[0.3], seed=0, threads=2
+    )
+    assert row["check_ok"] and row["cost_after"] <= row["cost_before"]
+
+
 def test_reopt_curve_improves_a_quoted_day_and_never_worsens_it():
     day = online_offline.synthetic_day(vehicles=3, asks=30, homes=60, seed=0)
     rows = reopt_curve.curve(day, at=11 * HOUR, engines=["native"], seconds=[0.3], seed=0)
