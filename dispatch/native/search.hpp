@@ -1360,13 +1360,20 @@ class Search {
         saving.reserve(assigned_.size());
         for (int req : assigned_) saving.push_back({removal_saving(s, req), req});
         std::sort(saving.begin(), saving.end(), std::greater<>());
+        take_ranked(saving, 3.0, q, removed);
+    }
+
+    // Requests from `ranked` (best first) until `removed` holds q: the k-th drawn at
+    // u^power of the way down the list (u uniform), the next one not taken if taken.
+    void take_ranked(const std::vector<std::pair<i64, int>>& ranked, double power, int q,
+                     std::vector<int>& removed) {
         std::uniform_real_distribution<double> unit(0.0, 1.0);
-        std::vector<char> taken(saving.size(), 0);
+        std::vector<char> taken(ranked.size(), 0);
         while (static_cast<int>(removed.size()) < q) {
-            std::size_t k = static_cast<std::size_t>(std::pow(unit(rng_), 3.0) * saving.size());
-            while (taken[k]) k = (k + 1) % saving.size();
+            std::size_t k = static_cast<std::size_t>(std::pow(unit(rng_), power) * ranked.size());
+            while (taken[k]) k = (k + 1) % ranked.size();
             taken[k] = 1;
-            removed.push_back(saving[k].second);
+            removed.push_back(ranked[k].second);
         }
     }
 
@@ -1446,14 +1453,7 @@ class Search {
         for (int r : assigned_)
             near.push_back({std::llabs(start_[in_.head(r)] - at) + std::llabs(start_[2 * r + 1] - at), r});
         std::sort(near.begin(), near.end());
-        std::uniform_real_distribution<double> unit(0.0, 1.0);
-        std::vector<char> taken(near.size(), 0);
-        while (static_cast<int>(removed.size()) < q) {
-            std::size_t k = static_cast<std::size_t>(std::pow(unit(rng_), 6.0) * near.size());
-            while (taken[k]) k = (k + 1) % near.size();
-            taken[k] = 1;
-            removed.push_back(near[k].second);
-        }
+        take_ranked(near, 6.0, q, removed);
     }
 
     // Up to q requests one after another on one route (by their first stops; those

@@ -30,17 +30,22 @@ def col(requests, cost, cls=0):
     return Column(cls, cost, seq, frozenset(requests))
 
 
-def test_two_routes_swap_requests_when_that_is_cheaper():
-    incumbent = [col({0, 1}, 10), col({2, 3}, 10)]
-    pool = [col({0, 2}, 6), col({1, 3}, 5), col({0, 1, 2}, 30)]
-    found = best_partition(
+def partition(pool, incumbent, *, n, sizes, penalty=1000):
+    """`best_partition` with one penalty for every request and time to spare."""
+    return best_partition(
         pool,
-        n_requests=4,
-        class_sizes={0: 2},
-        penalty=[1000] * 4,
+        n_requests=n,
+        class_sizes=sizes,
+        penalty=[penalty] * n,
         incumbent=incumbent,
         time_limit_s=10,
     )
+
+
+def test_two_routes_swap_requests_when_that_is_cheaper():
+    incumbent = [col({0, 1}, 10), col({2, 3}, 10)]
+    pool = [col({0, 2}, 6), col({1, 3}, 5), col({0, 1, 2}, 30)]
+    found = partition(pool, incumbent, n=4, sizes={0: 2})
     assert found is not None and found.optimal
     assert {c.requests for c in found.columns} == {frozenset({0, 2}), frozenset({1, 3})}
     assert found.cost == 11 and not found.left_out
@@ -49,31 +54,14 @@ def test_two_routes_swap_requests_when_that_is_cheaper():
 def test_nothing_cheaper_is_none():
     incumbent = [col({0, 1}, 10), col({2, 3}, 10)]
     pool = [col({0, 2}, 11), col({1, 3}, 11)]
-    assert (
-        best_partition(
-            pool,
-            n_requests=4,
-            class_sizes={0: 2},
-            penalty=[1000] * 4,
-            incumbent=incumbent,
-            time_limit_s=10,
-        )
-        is None
-    )
+    assert partition(pool, incumbent, n=4, sizes={0: 2}) is None
 
 
 def test_a_class_drives_no_more_routes_than_it_has_vehicles():
     """Three cheap routes of the one-vehicle class cannot all be chosen."""
     incumbent = [col({0, 1, 2}, 30, cls=1)]
     pool = [col({0}, 1), col({1}, 1), col({2}, 1), col({0, 1}, 5), col({2}, 4, cls=1)]
-    found = best_partition(
-        pool,
-        n_requests=3,
-        class_sizes={0: 1, 1: 1},
-        penalty=[1000] * 3,
-        incumbent=incumbent,
-        time_limit_s=10,
-    )
+    found = partition(pool, incumbent, n=3, sizes={0: 1, 1: 1})
     assert found is not None
     assert sorted((c.vehicle_class, sorted(c.requests)) for c in found.columns) == [
         (0, [0, 1]),
@@ -85,27 +73,10 @@ def test_a_class_drives_no_more_routes_than_it_has_vehicles():
 def test_a_request_left_out_is_served_when_a_route_pays_for_it():
     incumbent = [col({0}, 10)]
     pool = [col({0, 1}, 25)]
-    found = best_partition(
-        pool,
-        n_requests=2,
-        class_sizes={0: 1},
-        penalty=[100, 100],
-        incumbent=incumbent,
-        time_limit_s=10,
-    )
+    found = partition(pool, incumbent, n=2, sizes={0: 1}, penalty=100)
     assert found is not None and found.cost == 25 and not found.left_out
     # a route not worth its request's penalty leaves it out
-    assert (
-        best_partition(
-            [col({0, 1}, 200)],
-            n_requests=2,
-            class_sizes={0: 1},
-            penalty=[100, 100],
-            incumbent=incumbent,
-            time_limit_s=10,
-        )
-        is None
-    )
+    assert partition([col({0, 1}, 200)], incumbent, n=2, sizes={0: 1}, penalty=100) is None
 
 
 def test_bad_penalties_are_named():
@@ -283,12 +254,4 @@ def test_a_pool_too_large_to_model_is_left_alone(monkeypatch):
     incumbent = [col({0, 1}, 10), col({2, 3}, 10)]
     pool = [col({0, 2}, 6), col({1, 3}, 5)]
     monkeypatch.setattr(recombine, "MAX_COLUMNS", 3)
-    found = best_partition(
-        pool,
-        n_requests=4,
-        class_sizes={0: 2},
-        penalty=[1000] * 4,
-        incumbent=incumbent,
-        time_limit_s=10,
-    )
-    assert found is None
+    assert partition(pool, incumbent, n=4, sizes={0: 2}) is None
