@@ -378,11 +378,16 @@ def native_route(
 
 def check_threads(threads: object, field: str = "threads") -> int:
     """`threads` as an int from 1 to `MAX_THREADS`, else an `InputError` naming `field`."""
-    if isinstance(threads, bool) or not isinstance(threads, int | np.integer):
-        raise InputError(f"{field} must be an integer from 1 to {MAX_THREADS}, got {threads!r}")
-    if not 1 <= threads <= MAX_THREADS:
-        raise InputError(f"{field} must be from 1 to {MAX_THREADS}, got {threads}")
-    return int(threads)
+    return _count(threads, field, MAX_THREADS)
+
+
+def _count(value: object, field: str, most: int) -> int:
+    """`value` as an int from 1 to `most`, else an `InputError` naming `field`."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InputError(f"{field} must be an integer from 1 to {most}, got {value!r}")
+    if not 1 <= value <= most:
+        raise InputError(f"{field} must be from 1 to {most}, got {value}")
+    return int(value)
 
 
 def solve_native(
@@ -518,11 +523,7 @@ def restarts_for(arrays: Mapping[str, Any], settings: Mapping[str, Any]) -> int:
 
 def check_restarts(restarts: object, field: str = "restarts") -> int:
     """`restarts` as an int from 1 to `MAX_RESTARTS`, else an `InputError` naming `field`."""
-    if isinstance(restarts, bool) or not isinstance(restarts, int | np.integer):
-        raise InputError(f"{field} must be an integer from 1 to {MAX_RESTARTS}, got {restarts!r}")
-    if not 1 <= restarts <= MAX_RESTARTS:
-        raise InputError(f"{field} must be from 1 to {MAX_RESTARTS}, got {restarts}")
-    return int(restarts)
+    return _count(restarts, field, MAX_RESTARTS)
 
 
 def _log_overrun(stats: Mapping[str, Any], time_limit_s: float, spent: float) -> None:
