@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,21 +99,17 @@ def restarted(
     if len(incumbent) != len(used):
         logger.warning("recombine: the best plan's routes are not all in its pool; kept it")
         return best
-    sizes: dict[int, int] = {}
-    for cls in vehicle_class:
-        sizes[cls] = sizes.get(cls, 0) + 1
+    sizes = Counter(vehicle_class)
     left = total - (time.monotonic() - began)
-    found = (
-        best_partition(
-            columns,
-            n_requests=len(penalty),
-            class_sizes=sizes,
-            penalty=penalty,
-            incumbent=incumbent,
-            time_limit_s=left,
-        )
-        if left > 0
-        else None
+    if left <= 0:
+        return best
+    found = best_partition(
+        columns,
+        n_requests=len(penalty),
+        class_sizes=sizes,
+        penalty=penalty,
+        incumbent=incumbent,
+        time_limit_s=left,
     )
     if found is None:
         return best
@@ -208,11 +205,18 @@ def best_partition(
     lower += sum(penalty[r] for r in unreachable)
     if lower >= upper:
         return None
-    kept = [c for c, rc in zip(pool, reduced, strict=True) if rc <= upper - lower]
+    # the incumbent's routes stay whatever rounding says: every request it serves keeps
+    # a route that covers it
+    start = {(c.vehicle_class, c.requests) for c in incumbent}
+    kept = [
+        c
+        for c, rc in zip(pool, reduced, strict=True)
+        if rc <= upper - lower or (c.vehicle_class, c.requests) in start
+    ]
     left = time_limit_s - (time.monotonic() - began)
     if left <= 0:
         return None
-    found = _solve(kept, optional, class_sizes, penalty, incumbent, left)
+    found = _solve(kept, optional, class_sizes, penalty, start, left)
     if found is None:
         return None
     columns, out, optimal = found
@@ -239,8 +243,10 @@ def _model(
         for r in col.requests:
             covering.setdefault(r, []).append(var)
         by_class.setdefault(col.vehicle_class, []).append(var)
-    for r, vars_ in covering.items():
-        solver.Add(solver.Sum([*vars_, *([out[r]] if r in out else [])]) == 1)
+    # every request a route covers, and every optional one even where the routes that
+    # covered it were priced out (it is then left out, for its penalty)
+    for r in covering.keys() | out.keys():
+        solver.Add(solver.Sum([*covering.get(r, []), *([out[r]] if r in out else [])]) == 1)
     for cls, vars_ in by_class.items():
         solver.Add(solver.Sum(vars_) <= class_sizes.get(cls, 0))
     objective = solver.Objective()
@@ -275,10 +281,11 @@ def _solve(
     optional: Sequence[int],
     class_sizes: Mapping[int, int],
     penalty: Sequence[int],
-    incumbent: Sequence[Column],
+    start: set[tuple[int, frozenset[int]]],
     time_limit_s: float,
 ) -> tuple[tuple[Column, ...], list[int], bool] | None:
-    """The routes and left-out requests SCIP chose, and whether it proved them best."""
+    """The routes and left-out requests SCIP chose from the plan of routes `start`
+    (vehicle class, requests), and whether it proved them best."""
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:
         raise SolverError("recombine: OR-Tools has no SCIP")
@@ -286,7 +293,6 @@ def _solve(
     solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
     solver.SetNumThreads(1)
     x, out = _model(solver, pool, optional, class_sizes, penalty, integer=True)
-    start = {(c.vehicle_class, c.requests) for c in incumbent}
     solver.SetHint(
         [*x, *out.values()],
         [1.0 if (c.vehicle_class, c.requests) in start else 0.0 for c in pool] + [1.0] * len(out),

@@ -79,6 +79,18 @@ def test_a_request_left_out_is_served_when_a_route_pays_for_it():
     assert partition([col({0, 1}, 200)], incumbent, n=2, sizes={0: 1}, penalty=100) is None
 
 
+def test_a_request_whose_routes_are_priced_out_is_still_left_out_for_its_penalty():
+    """Request 2 is out of the incumbent and only a dear route covers it: the pricing
+    drops that route, and the plan still pays for leaving 2 out (found by the property
+    below: the model once had no row for it, and served it for free)."""
+    incumbent = [col({0}, 10), col({1}, 10)]
+    pool = [col({0, 1}, 12), col({0, 2}, 100)]
+    found = partition(pool, incumbent, n=3, sizes={0: 2}, penalty=5)
+    assert found is not None and found.optimal
+    assert [sorted(c.requests) for c in found.columns] == [[0, 1]]
+    assert found.left_out == frozenset({2}) and found.cost == 17
+
+
 def test_bad_penalties_are_named():
     with pytest.raises(SolverError, match="2 penalties for 3 requests"):
         best_partition(
