@@ -166,27 +166,30 @@ class Timing {
         gap_[n] = prev_service + in_.t(prev, in_.v_end[v]);
         const i64 max_dur = in_.v_max_dur[v];
         i64 t0 = in_.v_early[v];
+        // each round re-times the stops from the first whose lower bound rose (the
+        // stops before it keep their times)
+        int from = 0;
         for (int round = 0; round < kMaxRounds; ++round) {
-            i64 at = t0;
-            for (int k = 0; k < n; ++k) {
+            i64 at = from == 0 ? t0 : t_[from - 1];
+            for (int k = from; k < n; ++k) {
                 at = std::max(lo_[k], at + gap_[k]);
                 if (at > hi_[k]) return false;
                 t_[k] = at;
             }
             const i64 end = at + gap_[n];
             if (end > in_.v_late[v]) return false;
-            bool changed = false;
+            from = n;
             for (const Pair& pr : pairs_) {
                 if (t_[pr.d] - t_[pr.p] > pr.limit) {
                     lo_[pr.p] = std::max(lo_[pr.p], t_[pr.d] - pr.limit);
-                    changed = true;
+                    from = std::min(from, pr.p);
                 }
             }
             if (max_dur < kInf && end - t0 > max_dur) {
                 t0 = end - max_dur;
-                changed = true;
+                from = 0;
             }
-            if (!changed) return true;
+            if (from == n) return true;
         }
         return false;
     }

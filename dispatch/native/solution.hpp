@@ -167,7 +167,14 @@ class Inserter {
         const i64 ride = in.max_ride[req];
         const int lp = in.loc[p], ld = in.loc[d];
         const bool exact = in.exact_timing;
-        for (int i = 0; i <= n; ++i) {
+        // the stop at i follows the new pickup, so starts no earlier than its window
+        // opens plus its service: positions whose latest start is earlier are skipped
+        // (late_at never decreases along a route)
+        const i64 after_p = in.early[p] + in.service[p];
+        const int first = static_cast<int>(
+            std::lower_bound(r.late_at.begin(), r.late_at.begin() + n + 1, after_p) -
+            r.late_at.begin());
+        for (int i = first; i <= n; ++i) {
             const int prev = location_at(in, r, i - 1);
             const i64 dep_prev =
                 i == 0 ? in.v_early[v] : r.early_at[i - 1] + in.service[r.seq[i - 1]];

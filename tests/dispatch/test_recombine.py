@@ -51,6 +51,25 @@ def test_two_routes_swap_requests_when_that_is_cheaper():
     assert found.cost == 11 and not found.left_out
 
 
+def test_restricted_models_grow_until_the_routes_that_pay_are_in():
+    """The cheaper plan needs the two routes of largest reduced cost: a first model of
+    one route cannot find it, the models grow until it can, and a whole pool solved to
+    the end is proven best."""
+    incumbent = [col({0, 1}, 10), col({2, 3}, 10)]
+    pool = [col({0, 2}, 9), col({1, 3}, 9), col({0}, 6), col({1}, 6), col({2}, 6), col({3}, 6)]
+    grown = best_partition(
+        pool,
+        n_requests=4,
+        class_sizes={0: 2},
+        penalty=[1000] * 4,
+        incumbent=incumbent,
+        time_limit_s=10,
+        first_columns=1,
+    )
+    assert grown is not None and grown.optimal and grown.cost == 18
+    assert {c.requests for c in grown.columns} == {frozenset({0, 2}), frozenset({1, 3})}
+
+
 def test_nothing_cheaper_is_none():
     incumbent = [col({0, 1}, 10), col({2, 3}, 10)]
     pool = [col({0, 2}, 11), col({1, 3}, 11)]
@@ -124,11 +143,13 @@ def pools(draw):
     return n, sizes, penalty, incumbent, [col(r, c, k) for r, c, k in others]
 
 
+@pytest.mark.parametrize("first_columns", [1, 2, recombine.FIRST_COLUMNS])
 @given(pools())
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_the_partition_is_the_cheapest_that_keeps_the_incumbents_requests(case):
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_partition_is_the_cheapest_that_keeps_the_incumbents_requests(first_columns, case):
     """Against brute force over every subset of the pool: a plan that keeps every
-    request the incumbent serves, each once, within the class counts."""
+    request the incumbent serves, each once, within the class counts — whether the
+    whole pool goes to one model or the restricted models grow from one or two routes."""
     n, sizes, penalty, incumbent, others = case
     found = best_partition(
         others,
@@ -137,6 +158,7 @@ def test_the_partition_is_the_cheapest_that_keeps_the_incumbents_requests(case):
         penalty=penalty,
         incumbent=incumbent,
         time_limit_s=10,
+        first_columns=first_columns,
     )
     served = set().union(*(c.requests for c in incumbent))
     cheapest: dict = {}
