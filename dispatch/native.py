@@ -40,7 +40,9 @@ default (`restarts_for`) a dial-a-ride day — ride limits or duration caps that
 with a time limit of 3 s or more makes three runs: one annealing run there ends in a
 plan that depends more on its seed than on its time (Cordeau a8-96, one seed: 1.29 %
 above the best known after 5 s, 0.51 % after 10 s, 1.22 % after 20 s, 0.57 % after
-60 s), and the best routes of several runs combine. Counted budgets make one run.
+60 s), and the best routes of several runs combine. A recombination that ends with
+time to spare starts a cool run from its plan, whose routes join the next one (see
+`dispatch.recombine.restarted`). Counted budgets make one run.
 """
 
 from __future__ import annotations

@@ -52,6 +52,14 @@ MAX_COLUMNS = 50_000
 #: 0.1-3.6 s and found the plan the whole one took 60 s to find.
 FIRST_COLUMNS = 500
 GROWTH = 1.5
+#: a recombination that leaves this share of the whole time or more starts a run from its
+#: plan, for `WARM_SHARE` of the time left, starting cool (`WARM_TEMP`, the native
+#: `start_temp`: a plan this much worse accepted at p = 0.5)
+WARM_MIN_SHARE = 0.05
+WARM_SHARE = 0.6
+WARM_TEMP = 0.005
+#: warm runs after the cold ones, at most (runs on a counted budget end early)
+MAX_WARM_RUNS = 4
 #: seeds of the runs after the first: this far apart (as the threads' seeds)
 _SEED_STEP = 0x9E3779B9
 
@@ -73,58 +81,98 @@ def restarted(
 ) -> dict[str, Any]:
     """`restarts` runs of the native search (the first from `start`), each for an equal
     part of ``settings["time_limit_s"]`` less `share` of it, then their routes recombined
-    in what time is left. The native result dict of the best plan found, its counts
-    summed over the runs; ``restarts`` and ``recombined`` (the objective it saved, 0 when
-    the best run's plan stayed) say what happened."""
+    in what time is left; a recombination that ends with `WARM_MIN_SHARE` of the time
+    or more to spare starts a run from its plan (`WARM_SHARE` of what is left, cool:
+    `WARM_TEMP`) whose routes join the pool for the next. The native result dict of the
+    best plan found, its counts summed over the runs; ``restarts``, ``warm_runs`` and
+    ``recombined`` (the objective saved after the cold runs, 0 when the best of them
+    stayed) say what happened."""
     began = time.monotonic()
     total = float(settings["time_limit_s"])
-    each = total * (1.0 - share) / restarts
     columns: list[Column] = []
-    best: dict[str, Any] | None = None
-    iterations = improvements = 0
-    for k in range(restarts):
-        seed = (int(settings.get("seed", 1)) + k * _SEED_STEP) % 2**32
-        out = run(
-            {**settings, "time_limit_s": each, "seed": seed, "pool": POOL_ROUTES},
-            start if k == 0 else None,
-        )
+    best: dict[str, Any] = {}
+    counts = {"lns_iterations": 0, "lns_improvements": 0}
+
+    def take(out: dict[str, Any]) -> None:
+        nonlocal best
         for v, cost, seq in out.pop("pool"):
             columns.append(_column(v, cost, seq, vehicle_class, fixed))
-        iterations += out["lns_iterations"]
-        improvements += out["lns_improvements"]
-        if best is None or out["objective"] < best["objective"]:
+        for key in counts:
+            counts[key] += out[key]
+        if not best or out["objective"] < best["objective"]:
             best = out
-    assert best is not None
-    best = {
+
+    def seed(k: int) -> int:
+        return (int(settings.get("seed", 1)) + k * _SEED_STEP) % 2**32
+
+    each = total * (1.0 - share) / restarts
+    for k in range(restarts):
+        take(
+            run(
+                {**settings, "time_limit_s": each, "seed": seed(k), "pool": POOL_ROUTES},
+                start if k == 0 else None,
+            )
+        )
+    cold = best["objective"]
+    warm = 0
+    while (left := total - (time.monotonic() - began)) > 0:
+        incumbent = _incumbent(best, columns)
+        if incumbent is None:
+            logger.warning("recombine: the best plan's routes are not all in its pool; kept it")
+            break
+        found = best_partition(
+            columns,
+            n_requests=len(penalty),
+            class_sizes=Counter(vehicle_class),
+            penalty=penalty,
+            incumbent=incumbent,
+            time_limit_s=left,
+        )
+        if found is not None:
+            best = _plan(best, found, vehicle_class, v_early)
+        left = total - (time.monotonic() - began)
+        if left < WARM_MIN_SHARE * total or warm == MAX_WARM_RUNS:
+            break
+        warm += 1
+        take(
+            run(
+                {
+                    **settings,
+                    "time_limit_s": left * WARM_SHARE,
+                    "seed": seed(restarts + warm - 1),
+                    "pool": POOL_ROUTES,
+                    "start_temp": WARM_TEMP,
+                },
+                best["routes"],
+            )
+        )
+    return {
         **best,
-        "lns_iterations": iterations,
-        "lns_improvements": improvements,
+        **counts,
         "restarts": restarts,
-        "recombined": 0,
+        "warm_runs": warm,
+        "recombined": cold - best["objective"],
     }
+
+
+def _incumbent(best: Mapping[str, Any], columns: Sequence[Column]) -> list[Column] | None:
+    """The columns of `best`'s routes (a native run adds its best plan's routes to its
+    pool last; a recombined plan is made of columns), None when one is missing."""
     by_seq = {c.seq: c for c in columns}
-    # the best plan's routes are in its pool (the native search adds them last)
     used = [tuple(seq) for seq in best["routes"] if seq]
-    incumbent = [by_seq[seq] for seq in used if seq in by_seq]
-    if len(incumbent) != len(used):
-        logger.warning("recombine: the best plan's routes are not all in its pool; kept it")
-        return best
-    sizes = Counter(vehicle_class)
-    left = total - (time.monotonic() - began)
-    if left <= 0:
-        return best
-    found = best_partition(
-        columns,
-        n_requests=len(penalty),
-        class_sizes=sizes,
-        penalty=penalty,
-        incumbent=incumbent,
-        time_limit_s=left,
-    )
-    if found is None:
-        return best
+    found = [by_seq[seq] for seq in used if seq in by_seq]
+    return found if len(found) == len(used) else None
+
+
+def _plan(
+    best: Mapping[str, Any],
+    found: Partition,
+    vehicle_class: Sequence[int],
+    v_early: Sequence[int],
+) -> dict[str, Any]:
+    """`best` with the routes of `found`, each on a free vehicle of its class."""
     routes: list[list[int]] = [[] for _ in vehicle_class]
-    free = {cls: [v for v, c in enumerate(vehicle_class) if c == cls] for cls in sizes}
+    free = {cls: [v for v, c in enumerate(vehicle_class) if c == cls] for cls in set(vehicle_class)}
     for col in found.columns:
         routes[free[col.vehicle_class].pop(0)] = list(col.seq)
     return {
@@ -136,7 +184,6 @@ def restarted(
         "objective": found.cost,
         "vehicles": len(found.columns),
         "unassigned": len(found.left_out),
-        "recombined": best["objective"] - found.cost,
     }
 
 

@@ -23,7 +23,8 @@ limit is wall clock, as with one. With more than one thread a seed no longer giv
 plan bit for bit, whatever the stop; OR-Tools ignores ``threads`` (one thread).
 ``SearchConfig(restarts=n)`` runs the native search n times and recombines the routes of
 all runs (`dispatch.recombine`); dial-a-ride days restart three times by default
-(``stats["restarts"]``, ``stats["recombined"]``: the cost the recombination saved).
+(``stats["restarts"]``; ``stats["recombined"]``: the cost saved after the runs, by the
+recombination and the cool runs from its plans, ``stats["warm_runs"]``).
 
 The only module that imports OR-Tools routing. It turns a `Problem` into a RoutingModel:
 

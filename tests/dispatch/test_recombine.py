@@ -289,3 +289,87 @@ def test_a_pool_too_large_to_model_is_left_alone(monkeypatch):
     pool = [col({0, 2}, 6), col({1, 3}, 5)]
     monkeypatch.setattr(recombine, "MAX_COLUMNS", 3)
     assert partition(pool, incumbent, n=4, sizes={0: 2}) is None
+
+
+class FakeRuns:
+    """Native runs stood in by plans given in advance: each run returns the next one,
+    its routes as its pool, and records the settings and warm start it was given."""
+
+    def __init__(self, plans):
+        self.plans = list(plans)
+        self.calls = []
+
+    def __call__(self, run_settings, warm):
+        self.calls.append((dict(run_settings), warm))
+        routes = self.plans[min(len(self.calls), len(self.plans)) - 1]
+        seqs = [[n for r in sorted(reqs) for n in (2 * r, 2 * r + 1)] for reqs in routes]
+        costs = [10 * len(reqs) + sum(reqs) for reqs in routes]
+        return {
+            "routes": seqs,
+            "starts": [0] * len(seqs),
+            "on_route": [False] * len(seqs),
+            "lead_on_route": [False] * len(seqs),
+            "objective": sum(costs),
+            "vehicles": sum(1 for s in seqs if s),
+            "unassigned": 0,
+            "lns_iterations": 10,
+            "lns_improvements": 1,
+            "pool": [(v, c, s) for v, (c, s) in enumerate(zip(costs, seqs, strict=True)) if s],
+        }
+
+
+def restart(runs, *, restarts=2, time_limit_s=5.0):
+    return recombine.restarted(
+        runs,
+        {"time_limit_s": time_limit_s, "seed": 7},
+        restarts=restarts,
+        share=0.15,
+        vehicle_class=[0, 0],
+        fixed=[0, 0],
+        penalty=[1000] * 4,
+        v_early=[0, 0],
+    )
+
+
+def test_restarts_recombine_then_run_warm_from_the_recombined_plan():
+    """Two cold runs meet {0,1} (cost 21) and {2,3} (25) in one plan and {0}, {1,2,3}
+    in another; a route costs 10 a request plus their numbers, so every plan of the
+    four requests costs 46 and nothing beats the first: the recombination keeps it, and
+    as it ends early, warm runs start from it (cool, from other seeds), at most
+    `MAX_WARM_RUNS` of them."""
+    first, second = [{0, 1}, {2, 3}], [{0}, {1, 2, 3}]
+    runs = FakeRuns([first, second])
+    out = restart(runs)
+    assert out["restarts"] == 2 and out["warm_runs"] == recombine.MAX_WARM_RUNS
+    assert len(runs.calls) == 2 + recombine.MAX_WARM_RUNS
+    assert out["objective"] == 46 and out["recombined"] == 0
+    assert out["lns_iterations"] == 10 * len(runs.calls)
+    cold, warm = runs.calls[:2], runs.calls[2:]
+    assert [w for _, w in cold] == [None, None]
+    seeds = [s["seed"] for s, _ in runs.calls]
+    assert len(set(seeds)) == len(seeds)
+    for given_settings, start in warm:
+        assert given_settings["start_temp"] == recombine.WARM_TEMP and given_settings["pool"] > 0
+        assert start == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_a_cheaper_combination_of_the_runs_routes_is_the_plan():
+    """Run one has {0,1} and a dear {2,3}; run two a dear {0,1} and a cheap {2,3}: the
+    recombination takes the cheap route of each, and the warm runs start from it."""
+    runs = FakeRuns([[{0, 1}, {2, 3}], [{1, 0}, {3, 2}]])
+    dear = 50  # run 1's second route and run 2's first
+
+    def priced(run_settings, warm):
+        out = runs(run_settings, warm)
+        k = len(runs.calls)
+        if k <= 2:
+            v = 1 if k == 1 else 0
+            v_cost, seq = out["pool"][v][1:]
+            out["pool"][v] = (v, dear, seq)
+            out["objective"] += dear - v_cost
+        return out
+
+    out = restart(priced)
+    assert out["objective"] == 21 + 25 and out["recombined"] == (21 + dear) - 46
+    assert sorted(map(sorted, out["routes"])) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert all(start is not None for _, start in runs.calls[2:])
