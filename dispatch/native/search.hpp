@@ -1434,8 +1434,9 @@ class Search {
                 rel.push_back({9.0 * dd / max_d + 3.0 * dt / max_t, r});
             }
             if (rel.empty()) break;
-            std::sort(rel.begin(), rel.end());
+            // the k-th most related (pairs never tie: the same pick as a full sort)
             const std::size_t k = static_cast<std::size_t>(std::pow(unit(rng_), 6.0) * rel.size());
+            std::nth_element(rel.begin(), rel.begin() + static_cast<std::ptrdiff_t>(k), rel.end());
             removed.push_back(rel[k].second);
             gone[rel[k].second] = 1;
         }
