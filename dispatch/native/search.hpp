@@ -956,6 +956,7 @@ class Search {
         std::uniform_real_distribution<double> unit(0.0, 1.0);
         std::vector<int> pool;
         long iteration = 0;
+        long eject_work = 0;  // insertion searches spent in the repairs' ejection chains
         long gain_iteration = 0;  // the iteration of the last improvement of the best
         long stall_base = 0, stall_tries = 0;  // relocate_windowed's passes on this best
         auto last_gain = start;
@@ -989,18 +990,23 @@ class Search {
             if (od == kSegmentOp) move_segment(cand, pool, soft);
             if (!in_.general && params_.reorder >= 3) moved_ = pool;
             repair(cand, pool, orp);
-            if (params_.lns_eject_steps > 0 && !pool.empty()) {
+            if (params_.lns_eject_steps > 0 && !pool.empty() &&
+                eject_work <= kEjectShare * static_cast<double>(ins_.calls() - eject_work)) {
                 // tight fleets: push the left-overs in by ejection chains before judging;
                 // what is still out stays unassigned and its penalty judges the candidate
                 // (a chain that ends worse than the repair, having ejected what it could
                 // not place again, is undone: a long single stop, a home visit, that only
-                // one car can make would otherwise push out everything it meets)
+                // one car can make would otherwise push out everything it meets). At most
+                // kEjectShare of the search's work: where repairs often leave requests
+                // out (a dial-a-ride day's full fleet) the chains would take most of it
                 std::reverse(pool.begin(), pool.end());
                 repaired_ = cand;
+                const long before = ins_.calls();
                 if (!fill(cand, pool, deadline, false,
                           params_.lns_eject_steps * static_cast<long>(pool.size()), false) &&
                     cand.objective(in_, soft) > repaired_.objective(in_, soft))
                     cand = repaired_;
+                eject_work += ins_.calls() - before;
             }
             // the fast mode polishes a candidate's new routes when it is near enough to be
             // accepted (within kPolishShare of the current plan): the order of a route
@@ -1153,6 +1159,8 @@ class Search {
     static constexpr int kReorderStops = 3;  // stops a run moved within its route holds
     static constexpr int kBlockSpan = 2;  // stretches between empty points a moved block spans
     static constexpr int kMinRuin = 4;    // a destroy may take out this many, however few
+    // the LNS repairs' ejection chains: at most this share of its other insertion searches
+    static constexpr double kEjectShare = 0.25;
     static constexpr double kSmallProblem = 30;  // requests: below, hotter and finer moves
     static constexpr i64 kMissing = kInf / 8;
 

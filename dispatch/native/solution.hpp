@@ -151,6 +151,10 @@ class Inserter {
     // The fixed cost an insertion into an empty route pays (default: the vehicle's).
     void set_fixed(const std::vector<i64>& fixed) { fixed_ = fixed; }
 
+    // Routes searched for an insertion so far (`best_in_route` calls): the search's
+    // measure of work, the same for a seed whatever the machine.
+    long calls() const { return calls_; }
+
     // Every (delta, i, j) that passes the cheap tests: windows on the earliest schedule,
     // the latest starts downstream, capacity, and a lower bound on the ride time.
     template <class F>
@@ -294,6 +298,7 @@ class Inserter {
     // is the drive from its start to its end, which the detour of the first request is
     // measured against but an unused vehicle never makes).
     Insertion best_in_route(const Route& r, int req, i64 bound = kInf) {
+        ++calls_;
         i64 fixed = r.empty() ? fixed_[r.v] : 0;
         if (r.empty() && !in_.general) fixed += in_.arc(r.v, in_.v_start[r.v], in_.v_end[r.v]);
         Insertion best;
@@ -384,6 +389,7 @@ class Inserter {
         return true;
     }
 
+    long calls_ = 0;
     const Instance& in_;
     Timing timing_;
     std::vector<i64> fixed_;
