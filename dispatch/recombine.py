@@ -91,7 +91,9 @@ def restarted(
     total = float(settings["time_limit_s"])
     columns: list[Column] = []
     best: dict[str, Any] = {}
-    counts = {"lns_iterations": 0, "lns_improvements": 0}
+    counts = dict.fromkeys(
+        ("lns_iterations", "lns_improvements", "insertion_searches", "eject_searches"), 0
+    )
 
     def take(out: dict[str, Any]) -> None:
         nonlocal best

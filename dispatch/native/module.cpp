@@ -128,6 +128,7 @@ Params read_params(const py::dict& d) {
     get("max_remove_share", p.max_remove_share);
     get("patience_s", p.patience_s);
     get("lns_eject_steps", p.lns_eject_steps);
+    get("eject_share", p.eject_share);
     get("soft_fixed", p.soft_fixed);
     get("soft_share", p.soft_share);
     get("seed", p.seed);
@@ -149,6 +150,7 @@ Params read_params(const py::dict& d) {
     if (p.threads < 1) throw std::invalid_argument("params: threads must be >= 1");
     if (p.pool < 0) throw std::invalid_argument("params: pool must be >= 0 (routes kept)");
     if (!(p.pool_gap >= 0)) throw std::invalid_argument("params: pool_gap must be >= 0");
+    if (!(p.eject_share >= 0)) throw std::invalid_argument("params: eject_share must be >= 0");
     if (p.window < 0 || p.window > 6)
         throw std::invalid_argument("params: window must be 0 to 6 (stops reordered)");
     return p;
@@ -287,6 +289,8 @@ py::dict solve(const py::dict& instance, const py::dict& params, const py::objec
     out["threads"] = search.threads();
     out["adoptions"] = st.adoptions;
     out["stall_escapes"] = st.stall_escapes;
+    out["insertion_searches"] = st.insertion_searches;
+    out["eject_searches"] = st.eject_searches;
     if (p.pool > 0) {
         py::list pool;
         for (const PoolRoute& r : search.pool()) pool.append(py::make_tuple(r.v, r.cost, r.seq));

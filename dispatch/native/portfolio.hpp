@@ -71,12 +71,14 @@ class Portfolio {
         }
         stats_ = searches[win]->stats();
         stats_.ges_iterations = stats_.lns_iterations = stats_.lns_improvements = 0;
-        stats_.adoptions = 0;
+        stats_.adoptions = stats_.insertion_searches = stats_.eject_searches = 0;
         for (const auto& s : searches) {
             stats_.ges_iterations += s->stats().ges_iterations;
             stats_.lns_iterations += s->stats().lns_iterations;
             stats_.lns_improvements += s->stats().lns_improvements;
             stats_.adoptions += s->stats().adoptions;
+            stats_.insertion_searches += s->stats().insertion_searches;
+            stats_.eject_searches += s->stats().eject_searches;
         }
         winner_ = win;
         pool_.clear();

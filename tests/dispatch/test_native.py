@@ -322,3 +322,49 @@ def test_a_route_s_stops_move_in_runs_to_a_shorter_order(reorder):
     else:  # 0 -> 100 -> 300 -> 400 -> 600 -> 700 -> 1000 -> 0
         assert plan.summary.distance_m == 20_000
         assert [r for _, r in stops] == ["a", "c", "c", "b", "b", "a"]
+
+
+def full_fleet_dial_a_ride(tmp_path, n: int = 30, vehicles: int = 4, seed: int = 3) -> Problem:
+    """A Cordeau-2003-like day (10-minute stops, ride limit 90, shifts of 480 minutes,
+    half the riders with a 30-minute window on the pickup, half on the drop-off) whose
+    fleet is so full that many repairs leave a rider out."""
+    from benchmarks.instances import read_cordeau
+
+    rng = random.Random(seed)
+    lines = [f"{vehicles} {2 * n} 480 6 90", "  0 0.0 0.0 0 0 0 1440"]
+    windows = []
+    for i in range(n):
+        opens = rng.randint(60, 1350)
+        windows.append(
+            ((0, 1440), (opens, opens + 30)) if i < n // 2 else ((opens, opens + 30), (0, 1440))
+        )
+    for side in (0, 1):
+        for i, pair in enumerate(windows):
+            x, y = rng.uniform(-10, 10), rng.uniform(-10, 10)
+            early, late = pair[side]
+            lines.append(f"{side * n + i + 1} {x:.3f} {y:.3f} 10 {1 - 2 * side} {early} {late}")
+    path = tmp_path / "full.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return read_cordeau(path).problem
+
+
+def test_ejection_chains_keep_to_their_share_of_the_work(tmp_path):
+    """Repairs that leave a rider out call ejection chains; uncapped they made most of
+    the insertion searches on this day, capped (`eject_share`, default 0.25) about a
+    quarter of the others — and both plans serve everyone."""
+    problem = full_fleet_dial_a_ride(tmp_path)
+    tasks = screened_tasks(problem)
+
+    def share(**params):
+        result = native.solve_native(
+            problem, tasks, 30, seed=1, restarts=1, params={"lns_iterations": 2000, **params}
+        )
+        assert not result.left_out
+        st_ = result.stats
+        assert st_["eject_searches"] > 0
+        return st_["eject_searches"] / (st_["insertion_searches"] - st_["eject_searches"])
+
+    assert share() <= 0.3
+    assert share(eject_share=1e9) > 0.5
+    with pytest.raises(SolverError, match="eject_share must be >= 0"):
+        native.solve_native(problem, tasks, 1, params={"eject_share": -1.0})

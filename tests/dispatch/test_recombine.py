@@ -314,6 +314,8 @@ class FakeRuns:
             "unassigned": 0,
             "lns_iterations": 10,
             "lns_improvements": 1,
+            "insertion_searches": 100,
+            "eject_searches": 0,
             "pool": [(v, c, s) for v, (c, s) in enumerate(zip(costs, seqs, strict=True)) if s],
         }
 
