@@ -73,7 +73,8 @@ def solve_command(
         int | None,
         typer.Option(
             help="Native runs from other seeds whose routes are recombined into the"
-            " cheapest plan (default: 3 on dial-a-ride days of 3 s and more, else 1)."
+            " cheapest plan (default: 3 on dial-a-ride days of 3 s and more, else 1);"
+            " time the recombination leaves goes to runs from its plan ('+ N warm')."
         ),
     ] = None,
     schema: Annotated[
@@ -120,6 +121,7 @@ def solve_command(
         f"engine 探索エンジン: {plan.stats.get('engine')}"
         + (f" · threads {plan.stats['threads']}" if "threads" in plan.stats else "")
         + (f" · restarts {plan.stats['restarts']}" if plan.stats.get("restarts", 1) > 1 else "")
+        + (f" + {plan.stats['warm_runs']} warm" if plan.stats.get("warm_runs") else "")
     )
     print_plan(plan, console)
     report = check_plan(prob, plan)
