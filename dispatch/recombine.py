@@ -52,6 +52,13 @@ MAX_COLUMNS = 50_000
 #: 0.1-3.6 s and found the plan the whole one took 60 s to find.
 FIRST_COLUMNS = 500
 GROWTH = 1.5
+#: the cold runs' starting temperature (the native `start_temp`, default 0.05; a
+#: caller's own `start_temp` wins). Their routes are recombined, so a run needs good
+#: routes more than one good plan of its own: Cordeau a8-96 / a8-80 at 30 s, seeds 1-6,
+#: mean gap 0.67 / 0.64 % at 0.05, 0.49 / 0.64 % at 0.02, 0.47 / 0.45 % at 0.01, 0.39 /
+#: 0.63 % at 0.005, 0.77 / 0.86 % at 0.1; with a7-84 and a6-72 the four averaged 0.32 %
+#: at 0.01 and 0.31 % at 0.005 (benchmarks/README.md)
+COLD_TEMP = 0.005
 #: a recombination that leaves this share of the whole time or more starts a run from its
 #: plan, for `WARM_SHARE` of the time left, starting cool (`WARM_TEMP`, the native
 #: `start_temp`: a plan this much worse accepted at p = 0.5)
@@ -80,7 +87,8 @@ def restarted(
     start: Any = None,
 ) -> dict[str, Any]:
     """`restarts` runs of the native search (the first from `start`), each for an equal
-    part of ``settings["time_limit_s"]`` less `share` of it, then their routes recombined
+    part of ``settings["time_limit_s"]`` less `share` of it (starting at `COLD_TEMP`
+    unless `settings` say otherwise), then their routes recombined
     in what time is left; a recombination that ends with `WARM_MIN_SHARE` of the time
     or more to spare starts a run from its plan (`WARM_SHARE` of what is left, cool:
     `WARM_TEMP`) whose routes join the pool for the next. The native result dict of the
@@ -111,7 +119,13 @@ def restarted(
     for k in range(restarts):
         take(
             run(
-                {**settings, "time_limit_s": each, "seed": seed(k), "pool": POOL_ROUTES},
+                {
+                    "start_temp": COLD_TEMP,
+                    **settings,
+                    "time_limit_s": each,
+                    "seed": seed(k),
+                    "pool": POOL_ROUTES,
+                },
                 start if k == 0 else None,
             )
         )

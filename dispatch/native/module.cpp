@@ -361,6 +361,29 @@ std::vector<std::tuple<i64, int, int>> feasible_insertions(const py::dict& insta
     return out;
 }
 
+// For tests: request `req`'s cheapest insertion into `seq` on `vehicle` as a repair
+// finds it, by the cheap tests alone ((delta, i, j, exactly timed)) and then settled
+// ((delta, i, j)), beside what `best_in_route` finds; None where it has no place.
+py::tuple cheapest_insertion(const py::dict& instance, int vehicle, const std::vector<int>& seq,
+                             int req) {
+    const Instance in = read_instance(instance);
+    if (vehicle < 0 || vehicle >= in.n_veh) throw std::invalid_argument("vehicle out of range");
+    if (req < 0 || req >= in.n_req) throw std::invalid_argument("request out of range");
+    Route r;
+    r.v = vehicle;
+    r.seq = seq;
+    refresh(in, r);
+    Inserter ins(in);
+    const Insertion cheap = ins.cheapest(r, req);
+    const auto triple = [](const Insertion& x) -> py::object {
+        return x.ok() ? py::object(py::make_tuple(x.delta, x.i, x.j)) : py::object(py::none());
+    };
+    return py::make_tuple(
+        cheap.ok() ? py::object(py::make_tuple(cheap.delta, cheap.i, cheap.j, cheap.checked))
+                   : py::object(py::none()),
+        triple(ins.settle(r, req, cheap)), triple(ins.best_in_route(r, req)));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_pdptw, m) {
@@ -372,5 +395,7 @@ PYBIND11_MODULE(_pdptw, m) {
     m.def("sequence_cost", &sequence_cost, py::arg("instance"), py::arg("vehicle"),
           py::arg("seq"));
     m.def("feasible_insertions", &feasible_insertions, py::arg("instance"), py::arg("vehicle"),
+          py::arg("seq"), py::arg("request"));
+    m.def("cheapest_insertion", &cheapest_insertion, py::arg("instance"), py::arg("vehicle"),
           py::arg("seq"), py::arg("request"));
 }

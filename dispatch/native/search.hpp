@@ -1573,20 +1573,13 @@ class Search {
         std::uniform_real_distribution<double> unit(-1.0, 1.0);
         const double noise = 0.025 * static_cast<double>(in_.max_arc);
         std::vector<i64> top(regret);
+        std::vector<int> top_v(regret);
         int alive = m;
         while (alive > 0) {
             int pick_k = -1;
             double pick_regret = -1, pick_cost = 0;
             for (int k = 0; k < alive; ++k) {
-                std::fill(top.begin(), top.end(), kMissing);
-                for (int v = 0; v < K; ++v) {
-                    const Insertion& x = cache_[static_cast<std::size_t>(k) * K + v];
-                    if (!active_[v] || !x.ok()) continue;
-                    i64 c = x.delta;
-                    for (int h = 0; h < regret; ++h) {
-                        if (c < top[h]) std::swap(c, top[h]);
-                    }
-                }
+                top_row(s, pool, k, top, top_v);
                 if (top[0] >= kMissing) continue;
                 double c0 = static_cast<double>(top[0]);
                 if (noisy) c0 = std::max(0.0, c0 + noise * unit(rng_));
@@ -1602,22 +1595,32 @@ class Search {
                 }
             }
             if (pick_k < 0) break;
+            settle_ties(s, pool, pick_k);
             int best_v = -1;
             double best_c = 0;
             int ties = 0;
+            vehicle_c_.assign(K, 0.0);
             for (int v = 0; v < K; ++v) {
                 const Insertion& x = cache_[static_cast<std::size_t>(pick_k) * K + v];
                 if (!active_[v] || !x.ok()) continue;
                 // live problems: noise picks among vehicles too (ties between depots)
                 const double c = static_cast<double>(x.delta) +
                                  (noisy && in_.general ? noise * unit(rng_) : 0.0);
+                vehicle_c_[v] = c;
                 if (best_v < 0 || c < best_c) {
                     best_v = v;
                     best_c = c;
                     ties = 1;
-                } else if (c == best_c && pick(++ties) == 0) {
-                    best_v = v;  // exact ties between vehicles: one at random, uniformly
+                } else if (c == best_c) {
+                    ++ties;
                 }
+            }
+            // exact ties between vehicles: one at random, uniformly (drawn once the least
+            // is known: a draw for entries only tied on the way would read entries that
+            // were never exactly timed)
+            for (int v = 0, nth = ties > 1 ? pick(ties) : -1; nth >= 0 && v < K; ++v) {
+                const Insertion& x = cache_[static_cast<std::size_t>(pick_k) * K + v];
+                if (active_[v] && x.ok() && vehicle_c_[v] == best_c && nth-- == 0) best_v = v;
             }
             const Insertion x = cache_[static_cast<std::size_t>(pick_k) * K + best_v];
             const bool was_empty = s.routes[best_v].empty();
@@ -1641,11 +1644,74 @@ class Search {
         }
     }
 
+    // Column v of the repair's cache: each request's cheapest place on route v by the
+    // cheap tests; the exact timing waits until a choice depends on it (`top_row`,
+    // `settle_ties`), which is the same choice as timing every entry at once.
     void fill_column(const Solution& s, const std::vector<int>& pool, int v) {
         const int K = in_.n_veh;
         for (int k = 0; k < static_cast<int>(pool.size()); ++k) {
             cache_[static_cast<std::size_t>(k) * K + v] =
-                in_.can(pool[k], v) ? ins_.best_in_route(s.routes[v], pool[k]) : Insertion{};
+                in_.can(pool[k], v) ? ins_.cheapest(s.routes[v], pool[k]) : Insertion{};
+        }
+    }
+
+    Insertion& settled(const Solution& s, const std::vector<int>& pool, int k, int v) {
+        Insertion& x = cache_[static_cast<std::size_t>(k) * in_.n_veh + v];
+        if (!x.checked) x = ins_.settle(s.routes[v], pool[k], x);
+        return x;
+    }
+
+    // The `top.size()` least costs of placing request k over the active vehicles, each
+    // exactly timed: an entry that fails its check only grows, so the row is settled
+    // once its least entries all passed.
+    void top_row(const Solution& s, const std::vector<int>& pool, int k, std::vector<i64>& top,
+                 std::vector<int>& top_v) {
+        const int K = in_.n_veh;
+        const int n_top = static_cast<int>(top.size());
+        for (;;) {
+            std::fill(top.begin(), top.end(), kMissing);
+            std::fill(top_v.begin(), top_v.end(), -1);
+            for (int v = 0; v < K; ++v) {
+                const Insertion& x = cache_[static_cast<std::size_t>(k) * K + v];
+                if (!active_[v] || !x.ok()) continue;
+                i64 c = x.delta;
+                int cv = v;
+                for (int h = 0; h < n_top; ++h) {
+                    if (c < top[h]) {
+                        std::swap(c, top[h]);
+                        std::swap(cv, top_v[h]);
+                    }
+                }
+            }
+            bool timed = true;
+            for (int h = 0; h < n_top; ++h) {
+                if (top_v[h] < 0) break;
+                const Insertion& x = cache_[static_cast<std::size_t>(k) * K + top_v[h]];
+                if (x.checked) continue;
+                const i64 was = x.delta;
+                if (settled(s, pool, k, top_v[h]).delta != was) timed = false;
+            }
+            if (timed) return;
+        }
+    }
+
+    // Every entry of row k that may be its least (the vehicle the request goes to, ties
+    // drawn at random) exactly timed.
+    void settle_ties(const Solution& s, const std::vector<int>& pool, int k) {
+        const int K = in_.n_veh;
+        for (;;) {
+            i64 least = kMissing;
+            for (int v = 0; v < K; ++v) {
+                const Insertion& x = cache_[static_cast<std::size_t>(k) * K + v];
+                if (active_[v] && x.ok()) least = std::min(least, x.delta);
+            }
+            bool timed = true;
+            for (int v = 0; v < K; ++v) {
+                const Insertion& x = cache_[static_cast<std::size_t>(k) * K + v];
+                if (!active_[v] || !x.ok() || x.checked || x.delta != least) continue;
+                if (settled(s, pool, k, v).delta != least) timed = false;
+            }
+            if (timed) return;
         }
     }
 
@@ -1679,6 +1745,7 @@ class Search {
     std::vector<char> seen_class_, active_;
     std::vector<int> chosen_, one_, assigned_, touched_, options_k_;
     std::vector<Insertion> options_, cache_;
+    std::vector<double> vehicle_c_;
     std::vector<i64> start_;
     std::vector<int> scratch_;
     Route trial_;

@@ -141,6 +141,8 @@ struct Solution {
 struct Insertion {
     i64 delta = kInf;
     int v = -1, i = -1, j = -1;
+    // false: the cheap tests' best, not yet timed exactly (`Inserter::cheapest`)
+    bool checked = true;
     bool ok() const { return v >= 0; }
 };
 
@@ -299,6 +301,35 @@ class Inserter {
     // measured against but an unused vehicle never makes).
     Insertion best_in_route(const Route& r, int req, i64 bound = kInf) {
         ++calls_;
+        return best_checked(r, req, bound);
+    }
+
+    // The cheapest insertion by the cheap tests alone, `checked` false when the exact
+    // timing is still to be checked (`settle`): it is a lower bound on `best_in_route`,
+    // and equal to it nearly always (99.5 % of exact checks pass on Cordeau a8-96), so
+    // a repair that times only the insertions its choice depends on makes the same
+    // choices with a fraction of the exact checks.
+    Insertion cheapest(const Route& r, int req) {
+        if (!in_.exact_timing || in_.general) return best_in_route(r, req);
+        ++calls_;
+        i64 fixed = r.empty() ? fixed_[r.v] + in_.arc(r.v, in_.v_start[r.v], in_.v_end[r.v]) : 0;
+        Insertion best;
+        for_each_candidate(r, req, [&](i64 delta, int i, int j) {
+            if (delta + fixed < best.delta) best = {delta + fixed, r.v, i, j, false};
+        });
+        return best.ok() ? best : Insertion{};
+    }
+
+    // `x` from `cheapest`, timed: itself when it keeps the exact timing, else the
+    // cheapest that does (the same as `best_in_route` would have found).
+    Insertion settle(const Route& r, int req, const Insertion& x) {
+        if (x.checked || !x.ok()) return x;
+        if (check(r, req, x.i, x.j)) return {x.delta, x.v, x.i, x.j, true};
+        return best_checked(r, req, kInf);
+    }
+
+  private:
+    Insertion best_checked(const Route& r, int req, i64 bound) {
         i64 fixed = r.empty() ? fixed_[r.v] : 0;
         if (r.empty() && !in_.general) fixed += in_.arc(r.v, in_.v_start[r.v], in_.v_end[r.v]);
         Insertion best;
@@ -334,6 +365,7 @@ class Inserter {
         return {};
     }
 
+  public:
     // Exact timing check of one candidate (always true when the cheap tests are exact).
     bool check(const Route& r, int req, int i, int j) {
         if (!in_.exact_timing || in_.general) return true;

@@ -221,6 +221,43 @@ def test_insertion_pruning_never_loses_a_feasible_position(problem, seed, genera
     assert got == expected
 
 
+@given(native_problems(max_requests=5), st.integers(0, 10_000))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_repairs_cheapest_insertion_settles_to_the_exact_best(problem, seed):
+    """A repair reads each route's cheapest insertion by the cheap tests alone and times
+    it exactly only when its choice depends on it: that lower bound, once settled, is
+    the cheapest insertion the exact schedule accepts ((delta, i, j) least, as
+    `best_in_route` finds it), and None exactly where there is none."""
+    tasks = screened_tasks(problem)
+    if len(tasks) < 2:
+        return
+    rng = random.Random(seed)
+    arrays = native.instance_arrays(problem, tasks, general=False)
+    v_idx = rng.randrange(len(problem.vehicles))
+    req, *others = rng.sample(range(len(tasks)), rng.randint(2, len(tasks)))
+    seq: list[int] = []
+    for r in others:
+        i = rng.randint(0, len(seq))
+        seq.insert(i, 2 * r)
+        seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
+    if not native._pdptw.sequence_feasible(arrays, v_idx, seq):
+        return  # repairs only insert into feasible routes
+    feasible = native._pdptw.feasible_insertions(arrays, v_idx, seq, req)
+    cheap, settled, best = native._pdptw.cheapest_insertion(arrays, v_idx, seq, req)
+    assert settled == best
+    if not feasible:
+        assert settled is None
+        return
+    delta, i, j = min(feasible)
+    if not seq:  # an empty route: its vehicle's drive from start to end counts too
+        assert settled is not None and (settled[1], settled[2]) == (i, j)
+    else:
+        assert settled == (delta, i, j)
+    assert cheap is not None and cheap[0] <= settled[0]
+    if cheap[3]:
+        assert cheap[:3] == settled
+
+
 def test_no_improvement_stop_ends_the_native_search_early():
     t, d = line_matrix([0, 100, 200, 300])
     rides = (RideRequest("a", 1, 3, pickup_window=TimeWindow(0, 3600)),)

@@ -320,10 +320,10 @@ class FakeRuns:
         }
 
 
-def restart(runs, *, restarts=2, time_limit_s=5.0):
+def restart(runs, *, restarts=2, time_limit_s=5.0, **settings):
     return recombine.restarted(
         runs,
-        {"time_limit_s": time_limit_s, "seed": 7},
+        {"time_limit_s": time_limit_s, "seed": 7, **settings},
         restarts=restarts,
         share=0.15,
         vehicle_class=[0, 0],
@@ -348,11 +348,19 @@ def test_restarts_recombine_then_run_warm_from_the_recombined_plan():
     assert out["lns_iterations"] == 10 * len(runs.calls)
     cold, warm = runs.calls[:2], runs.calls[2:]
     assert [w for _, w in cold] == [None, None]
+    assert [s["start_temp"] for s, _ in cold] == [recombine.COLD_TEMP] * 2
     seeds = [s["seed"] for s, _ in runs.calls]
     assert len(set(seeds)) == len(seeds)
     for given_settings, start in warm:
         assert given_settings["start_temp"] == recombine.WARM_TEMP and given_settings["pool"] > 0
         assert start == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_a_callers_own_start_temperature_holds_for_the_cold_runs():
+    runs = FakeRuns([[{0, 1}, {2, 3}]])
+    restart(runs, start_temp=0.2)
+    assert [s["start_temp"] for s, _ in runs.calls[:2]] == [0.2, 0.2]
+    assert all(s["start_temp"] == recombine.WARM_TEMP for s, _ in runs.calls[2:])
 
 
 def test_a_cheaper_combination_of_the_runs_routes_is_the_plan():
