@@ -618,17 +618,28 @@ def timed_route(
     problem: Problem, vehicle: Vehicle, nodes: Sequence[Node], sched: Schedule
 ) -> Route:
     """The plan's route of `nodes` timed by `sched`, without the breaks `schedule` took
-    off the route: before the first stop, ending by the departure; after the last stop,
-    from the arrival at the end on."""
-    real = [k for k, node in enumerate(nodes) if not node.is_break]
-    first, last = (real[0], real[-1]) if real else (0, len(nodes))
+    off the route (`off_route_positions`)."""
+    off = set(off_route_positions(nodes, sched))
     visits = [
         Visit(node.kind, start, node.task, node.break_id)
         for k, (node, start) in enumerate(zip(nodes, sched.starts, strict=True))
-        if not (k < first and start + node.service_s <= sched.departure)
-        and not (k > last and start >= sched.end_arrival)
+        if k not in off
     ]
     return build_route(problem, vehicle, sched.departure, visits)
+
+
+def off_route_positions(nodes: Sequence[Node], sched: Schedule) -> list[int]:
+    """The positions of the breaks `sched` takes off the route: before the first stop,
+    ending by the departure; after the last stop, from the arrival at the end on. The
+    plan's route leaves them out; the driver's run sheet still shows them."""
+    real = [k for k, node in enumerate(nodes) if not node.is_break]
+    first, last = (real[0], real[-1]) if real else (0, len(nodes))
+    return [
+        k
+        for k, (node, start) in enumerate(zip(nodes, sched.starts, strict=True))
+        if (k < first and start + node.service_s <= sched.departure)
+        or (k > last and start >= sched.end_arrival)
+    ]
 
 
 def construct(

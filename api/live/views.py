@@ -40,7 +40,7 @@ from api.settings import Settings
 from api.vocab import PlaceKind, Role
 from dispatch.audit import PlanChange
 from dispatch.events import Booking, BookingStatus, BrokenPromise, DoneStop
-from dispatch.live import LiveDay
+from dispatch.live import LiveDay, OffRouteBreak
 from dispatch.live.preview import RETIME_S, Preview
 from dispatch.live.summary import DaySummary, day_summary
 from dispatch.model import DeliveryOrder, RideRequest, TimeWindow, VisitRequest
@@ -363,12 +363,22 @@ class DayView:
             if d.kind in ("depart", "depot"):
                 continue  # leaving and coming back to the depot: not stops of the manifest
             out.append(self._done(len(out) + 1, d))
+        off = self.live.breaks_off_route(vehicle_id)
+        for b in (b for b in off if b.before):
+            out.append(self._off_route(len(out) + 1, b))
         route = self.live.plan.route(vehicle_id)
         for s in route.steps if route is not None else ():
             if s.kind in (StepKind.START, StepKind.END):
                 continue
             out.append(self._planned(len(out) + 1, s))
+        for b in (b for b in off if not b.before):
+            out.append(self._off_route(len(out) + 1, b))
         return self._group_halls(out)
+
+    def _off_route(self, seq: int, b: OffRouteBreak) -> schemas.StopPublic:
+        """A break taken before the departure or after the end, as a planned stop."""
+        end = b.start + b.duration_s
+        return self._stop(seq, "break", None, b.location, b.start, b.start, end, "planned")
 
     # -- community halls ------------------------------------------------------------------
     def _hall_parcel(self, stop: schemas.StopPublic) -> schemas.ParcelPublic | None:

@@ -12,6 +12,7 @@ from dispatch.events import ROUTED
 from dispatch.live.day import LiveDay
 from dispatch.live.ledger import Ledger, Promise
 from dispatch.live.reopt import ReoptJob, ReoptOutcome, solve_in_worker, solve_job
+from dispatch.live.routes import OffRouteBreak
 from dispatch.live.snapshot import SNAPSHOT_FORMAT
 from dispatch.live.state import (
     DayState,
@@ -31,6 +32,7 @@ __all__ = [
     "Ledger",
     "LiveConfig",
     "LiveDay",
+    "OffRouteBreak",
     "Promise",
     "ReoptJob",
     "ReoptOutcome",

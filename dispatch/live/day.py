@@ -44,7 +44,15 @@ from dispatch.live.air import DroneService
 from dispatch.live.checking import check_day
 from dispatch.live.ledger import Ledger, Promise
 from dispatch.live.repair import repair, watch_promises
-from dispatch.live.routes import booking, live_plan, live_problem, refresh, route_of
+from dispatch.live.routes import (
+    OffRouteBreak,
+    booking,
+    breaks_off_route,
+    live_plan,
+    live_problem,
+    refresh,
+    route_of,
+)
 from dispatch.live.state import AirState, DayState, LiveConfig
 from dispatch.model import CostWeights, Problem, RideTimePolicy, Vehicle
 from dispatch.quote import Ask, Quote, clock
@@ -183,6 +191,12 @@ class LiveDay:
         """The stops a vehicle has done today, in order."""
         self.vehicle_state(vehicle_id)
         return tuple(self._s.history[vehicle_id])
+
+    def breaks_off_route(self, vehicle_id: str) -> tuple[OffRouteBreak, ...]:
+        """The breaks a vehicle takes before its departure or after its arrival at the
+        end (the plan's route leaves them out; the run sheet shows them)."""
+        self.vehicle_state(vehicle_id)
+        return breaks_off_route(self._s, vehicle_id)
 
     @property
     def broken_promises(self) -> tuple[BrokenPromise, ...]:

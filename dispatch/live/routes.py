@@ -14,7 +14,7 @@ locked, every promise intersected into its window); `live_plan` is its plan.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from dispatch.insertion import (
     RouteView,
     WorkingRoute,
     find_insertion,
+    off_route_positions,
     route_view,
     to_plan,
     view_key,
@@ -359,6 +360,37 @@ def unassigned_of(s: DayState, problem: Problem, routed: set[str]) -> list[Unass
         ),
         key=lambda u: u.request_id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OffRouteBreak:
+    """A driver's break taken before the route's departure or after its arrival at the
+    end: the plan's route leaves it out (its cost does not run then), the run sheet
+    shows it."""
+
+    break_id: str
+    start: int
+    duration_s: int
+    location: int  # the vehicle's start (before) or end (after)
+    before: bool
+
+
+def breaks_off_route(s: DayState, vehicle_id: str) -> tuple[OffRouteBreak, ...]:
+    """The breaks of `vehicle_id`'s route taken off it, in the order taken (none when
+    the route serves nothing: there is no departure or end to take them around)."""
+    wr = s.routes.get(vehicle_id)
+    if wr is None or not wr.used:
+        return ()
+    sched = wr.sched or schedule(live_problem(s), wr.vehicle, wr.nodes)
+    assert sched is not None, "working routes are always kept feasible"
+    first = next(k for k, node in enumerate(wr.nodes) if not node.is_break)
+    out = []
+    for k in off_route_positions(wr.nodes, sched):
+        node, before = wr.nodes[k], k < first
+        assert node.break_id is not None
+        where = wr.vehicle.start if before else wr.vehicle.end
+        out.append(OffRouteBreak(node.break_id, sched.starts[k], node.service_s, where, before))
+    return tuple(out)
 
 
 def live_plan(s: DayState) -> Plan:

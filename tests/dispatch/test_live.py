@@ -429,6 +429,31 @@ def test_snapshot_round_trip_mid_day():
     assert np.array_equal(with_matrix.problem().time_s, day.problem().time_s)
 
 
+def test_the_run_sheet_has_the_breaks_taken_before_the_departure_or_after_the_end():
+    """A ride at 11:00 between a break that may start 8:00-8:30 and one from 13:00-13:30:
+    the plan's route leaves both out (taken before leaving and after coming home, off
+    the clock), and `breaks_off_route` says when and where, for the driver."""
+    early = Break("early", TimeWindow(H8, H8 + 1800), 1800)
+    late = Break("late", TimeWindow(13 * HOUR, 13 * HOUR + 1800), 1800)
+    day = new_day(car("v1", seats=2, breaks=(early, late)), car("v2", breaks=(late,)))
+    book(day, RideAsk(1, 3, depart_at=11 * HOUR))
+    (route,) = day.plan.routes
+    assert route.vehicle_id == "v1"
+    assert not any(s.kind.value == "break" for s in route.steps)
+    off = day.breaks_off_route("v1")
+    assert [(b.break_id, b.before, b.location, b.duration_s) for b in off] == [
+        ("early", True, 0, 1800),
+        ("late", False, 0, 1800),
+    ]
+    departure, home = route.steps[0].departure, route.steps[-1].arrival
+    assert H8 <= off[0].start <= H8 + 1800 and off[0].start + 1800 <= departure
+    assert off[1].start == max(13 * HOUR, home)
+    assert day.breaks_off_route("v2") == ()  # no route: nothing to take them around
+    with pytest.raises(InputError, match="vehicle id 'ghost' is unknown"):
+        day.breaks_off_route("ghost")
+    assert_ok(day)
+
+
 def test_config_is_validated():
     with pytest.raises(InputError, match="promise_width_s"):
         QuoteConfig(promise_width_s=0)

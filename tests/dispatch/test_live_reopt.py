@@ -9,7 +9,7 @@ import pytest
 from benchmarks.live_latency import demand, fleet, synthetic_town
 from dispatch.audit import AuditEvent
 from dispatch.events import BookingStatus
-from dispatch.live import ROUTED, LiveDay, solve_in_worker, solve_job
+from dispatch.live import ROUTED, LiveDay, OffRouteBreak, solve_in_worker, solve_job
 from dispatch.model import Break, TimeWindow, Vehicle
 from dispatch.quote import RideAsk
 from dispatch.result import Plan, StepKind, Visit, build_plan, build_route
@@ -176,6 +176,7 @@ def test_better_plan_with_a_break_after_the_end_is_adopted():
     assert all(s.kind is not StepKind.BREAK for s in route.steps)  # after the end
     home = route.steps[-1].arrival
     assert home == 9 * HOUR + 22 * 60
+    assert day.breaks_off_route("v1") == (OffRouteBreak("lunch", home, 2700, 0, before=False),)
     assert promises(day) == given
     assert day.check().ok()
     day.advance_to(16 * HOUR)  # back home first, then the lunch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import iso, quote_body
+from tests.api.conftest import iso, quote_body, seed_town
 
 S = "/api/v1/shifts"
 
@@ -31,6 +31,34 @@ def test_shifts_of_the_day_with_breaks(client, staff, town):
     listed = client.get(S, params={"service_date": "2025-06-02"}, headers=staff.headers("planner"))
     assert [s["vehicle_id"] for s in listed.json()] == ["car-1", "car-2", "van-1"]
     assert client.post(S, json=body, headers=admin).status_code == 409
+
+
+def test_the_manifest_shows_a_break_taken_after_the_last_stop(client, staff):
+    """One car, a ride at 09:00 and a 45-minute break to start from 14:00: the plan's
+    route ends with the drop-off, and the driver's run sheet still lists the break,
+    after it, from 14:00 (taken back at the depot, off the clock)."""
+    town = seed_town(client, staff, vehicles=())
+    admin = staff.headers("admin")
+    car = {"id": "car-2", "name": "3号車", "seats": 3, "depot_place_id": town.places["depot"]}
+    assert client.post("/api/v1/vehicles", json=car, headers=admin).status_code == 201
+    body = {
+        "vehicle_id": "car-2",
+        "start_at": iso(8),
+        "end_at": iso(17),
+        "breaks": [{"earliest": iso(14), "latest": iso(14, 50), "minutes": 45}],
+    }
+    assert client.post(S, json=body, headers=admin).status_code == 201
+    r = client.post("/api/v1/quotes", json=quote_body(town), headers=staff.headers("operator"))
+    assert r.status_code == 201 and r.json()["feasible"], r.text
+    m = client.get("/api/v1/vehicles/car-2/manifest", headers=staff.headers("dispatcher"))
+    m = m.json()
+    assert [s["kind"] for s in m["stops"]] == ["pickup", "dropoff", "break"]
+    brk = m["stops"][-1]
+    assert brk["booking_id"] is None and brk["status"] == "planned"
+    assert brk["service_start"] == iso(14) and brk["departure"] == iso(14, 45)
+    assert [s["seq"] for s in m["stops"]] == [1, 2, 3]
+    plan = client.get("/api/v1/plan", headers=staff.headers("planner")).json()
+    assert [s["kind"] for s in plan["routes"][0]["stops"]] == ["pickup", "dropoff", "break"]
 
 
 @pytest.mark.sqlite_only
