@@ -115,8 +115,10 @@ class NoisyDriving:
         return best
 
     def report(self, vid: str) -> None:
-        """Tell the live day where `vid` really is (its report is due now)."""
-        if self._due(vid) is None:
+        """Tell the live day where `vid` really is, once its report is due (the clock
+        also stops for a car setting out, long before it is late or there)."""
+        due = self._due(vid)
+        if due is None or due[0] > self.live.now:
             return
         key, true = self._head(vid)  # type: ignore[misc]
         live = self.live
