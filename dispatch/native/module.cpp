@@ -342,17 +342,23 @@ py::object sequence_cost(const py::dict& instance, int vehicle, const std::vecto
     return py::make_tuple(cost, timer().start(), timer().on_route(), timer().lead_on_route());
 }
 
-// For tests: every feasible insertion (delta, i, j) of request `req` into `seq` on
-// `vehicle`, as the search enumerates them (cheap tests, then the exact check).
-std::vector<std::tuple<i64, int, int>> feasible_insertions(const py::dict& instance, int vehicle,
-                                                           const std::vector<int>& seq, int req) {
-    const Instance in = read_instance(instance);
+// For the insertion test hooks: `seq` as vehicle `vehicle`'s route, `req` checked.
+Route route_for_insertion(const Instance& in, int vehicle, const std::vector<int>& seq, int req) {
     if (vehicle < 0 || vehicle >= in.n_veh) throw std::invalid_argument("vehicle out of range");
     if (req < 0 || req >= in.n_req) throw std::invalid_argument("request out of range");
     Route r;
     r.v = vehicle;
     r.seq = seq;
     refresh(in, r);
+    return r;
+}
+
+// For tests: every feasible insertion (delta, i, j) of request `req` into `seq` on
+// `vehicle`, as the search enumerates them (cheap tests, then the exact check).
+std::vector<std::tuple<i64, int, int>> feasible_insertions(const py::dict& instance, int vehicle,
+                                                           const std::vector<int>& seq, int req) {
+    const Instance in = read_instance(instance);
+    const Route r = route_for_insertion(in, vehicle, seq, req);
     Inserter ins(in);
     std::vector<Insertion> found;
     ins.feasible_in_route(r, req, found);
@@ -367,12 +373,7 @@ std::vector<std::tuple<i64, int, int>> feasible_insertions(const py::dict& insta
 py::tuple cheapest_insertion(const py::dict& instance, int vehicle, const std::vector<int>& seq,
                              int req) {
     const Instance in = read_instance(instance);
-    if (vehicle < 0 || vehicle >= in.n_veh) throw std::invalid_argument("vehicle out of range");
-    if (req < 0 || req >= in.n_req) throw std::invalid_argument("request out of range");
-    Route r;
-    r.v = vehicle;
-    r.seq = seq;
-    refresh(in, r);
+    const Route r = route_for_insertion(in, vehicle, seq, req);
     Inserter ins(in);
     const Insertion cheap = ins.cheapest(r, req);
     const auto triple = [](const Insertion& x) -> py::object {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -147,3 +149,17 @@ def random_problems(
         ride_policy=policy,
         weights=CostWeights(),
     )
+
+
+def random_sequence(rng: random.Random, tasks, chosen) -> list[int]:
+    """Native node numbers of `chosen` tasks at random positions: a pair's pickup
+    before its dropoff, a visit's one node (2r + 1) anywhere."""
+    seq: list[int] = []
+    for r in chosen:
+        if tasks[r].is_visit:
+            seq.insert(rng.randint(0, len(seq)), 2 * r + 1)
+            continue
+        i = rng.randint(0, len(seq))
+        seq.insert(i, 2 * r)
+        seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
+    return seq

@@ -21,7 +21,7 @@ from dispatch.schedule import break_nodes, dropoff_node, loads_fit, pickup_node,
 from dispatch.screening import screen
 from dispatch.solver import SearchConfig, solve
 from dispatch.stop import MaxRuntime, NoImprovement
-from tests.dispatch.instances import HOUR, line_matrix, random_problems, sedan
+from tests.dispatch.instances import HOUR, line_matrix, random_problems, random_sequence, sedan
 
 
 def without_breaks(problem: Problem) -> Problem:
@@ -69,12 +69,7 @@ def test_native_timing_agrees_with_python_schedule(problem, seed, general):
     rng = random.Random(seed)
     arrays = native.instance_arrays(problem, tasks, general=general)
     for _ in range(5):
-        chosen = rng.sample(range(len(tasks)), rng.randint(1, len(tasks)))
-        seq: list[int] = []
-        for r in chosen:  # random positions, pickup before dropoff
-            i = rng.randint(0, len(seq))
-            seq.insert(i, 2 * r)
-            seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
+        seq = random_sequence(rng, tasks, rng.sample(range(len(tasks)), rng.randint(1, len(tasks))))
         v_idx = rng.randrange(len(problem.vehicles))
         vehicle = problem.vehicles[v_idx]
         nodes = [
@@ -182,6 +177,14 @@ def test_bad_arrays_and_unknown_knobs_are_named():
         native._pdptw.solve(general, {"lns": 1})
 
 
+def random_route(rng: random.Random, problem: Problem, tasks) -> tuple[int, int, list[int]]:
+    """A vehicle, a request to insert and a random route of some of the others on it
+    (native nodes: 2r pickup, 2r + 1 dropoff, each pickup before its dropoff)."""
+    v_idx = rng.randrange(len(problem.vehicles))
+    req, *others = rng.sample(range(len(tasks)), rng.randint(2, len(tasks)))
+    return v_idx, req, random_sequence(rng, tasks, others)
+
+
 @given(native_problems(max_requests=5), st.integers(0, 10_000), st.booleans())
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_insertion_pruning_never_loses_a_feasible_position(problem, seed, general):
@@ -192,14 +195,8 @@ def test_insertion_pruning_never_loses_a_feasible_position(problem, seed, genera
         return
     rng = random.Random(seed)
     arrays = native.instance_arrays(problem, tasks, general=general)
-    v_idx = rng.randrange(len(problem.vehicles))
+    v_idx, req, seq = random_route(rng, problem, tasks)
     vehicle = problem.vehicles[v_idx]
-    req, *others = rng.sample(range(len(tasks)), rng.randint(2, len(tasks)))
-    seq: list[int] = []
-    for r in others:
-        i = rng.randint(0, len(seq))
-        seq.insert(i, 2 * r)
-        seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
 
     def nodes_of(s):
         return [
@@ -231,15 +228,8 @@ def test_a_repairs_cheapest_insertion_settles_to_the_exact_best(problem, seed):
     tasks = screened_tasks(problem)
     if len(tasks) < 2:
         return
-    rng = random.Random(seed)
     arrays = native.instance_arrays(problem, tasks, general=False)
-    v_idx = rng.randrange(len(problem.vehicles))
-    req, *others = rng.sample(range(len(tasks)), rng.randint(2, len(tasks)))
-    seq: list[int] = []
-    for r in others:
-        i = rng.randint(0, len(seq))
-        seq.insert(i, 2 * r)
-        seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
+    v_idx, req, seq = random_route(random.Random(seed), problem, tasks)
     if not native._pdptw.sequence_feasible(arrays, v_idx, seq):
         return  # repairs only insert into feasible routes
     feasible = native._pdptw.feasible_insertions(arrays, v_idx, seq, req)
@@ -284,11 +274,7 @@ def test_native_route_cost_is_the_python_plan_cost(problem, seed, legs):
     first_break = 2 * len(tasks) + sum(len(v.breaks) for v in problem.vehicles[:v_idx])
     for _ in range(5):
         chosen = rng.sample(range(len(tasks)), rng.randint(0, len(tasks)))
-        seq: list[int] = []
-        for r in chosen:
-            i = rng.randint(0, len(seq))
-            seq.insert(i, 2 * r)
-            seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
+        seq = random_sequence(rng, tasks, chosen)
         brks = sorted(break_nodes(vehicle), key=lambda b: (b.earliest, b.latest))
         for k, _ in enumerate(brks):
             seq.insert(rng.randint(0, len(seq)), first_break + k)

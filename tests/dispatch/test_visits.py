@@ -58,7 +58,14 @@ from dispatch.screening import screen
 from dispatch.solver import SearchConfig, solve
 from dispatch.stop import FirstSolution, MaxRuntime, SolutionLimit
 from tests.conftest import require_data
-from tests.dispatch.instances import HOUR, NURSE, line_matrix, random_problems, sedan
+from tests.dispatch.instances import (
+    HOUR,
+    NURSE,
+    line_matrix,
+    random_problems,
+    random_sequence,
+    sedan,
+)
 
 POS = [0, 600, 1200, 1800, 2400]
 T, D = line_matrix(POS)
@@ -563,20 +570,6 @@ def test_the_native_objective_is_the_python_plan_cost_with_visits(problem):
         plan.summary.cost, rel=1e-9, abs=1e-6
     )
     assert check_plan(problem, plan).ok()
-
-
-def random_sequence(rng: random.Random, tasks, chosen) -> list[int]:
-    """Native node numbers of `chosen` tasks at random positions: a pair's pickup
-    before its dropoff, a visit's one node (2r + 1) anywhere."""
-    seq: list[int] = []
-    for r in chosen:
-        if tasks[r].is_visit:
-            seq.insert(rng.randint(0, len(seq)), 2 * r + 1)
-            continue
-        i = rng.randint(0, len(seq))
-        seq.insert(i, 2 * r)
-        seq.insert(rng.randint(i + 1, len(seq)), 2 * r + 1)
-    return seq
 
 
 def python_nodes(tasks, seq, breaks=(), first_break=None):
