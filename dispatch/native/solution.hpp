@@ -312,12 +312,7 @@ class Inserter {
     Insertion cheapest(const Route& r, int req) {
         if (!in_.exact_timing || in_.general) return best_in_route(r, req);
         ++calls_;
-        i64 fixed = r.empty() ? fixed_[r.v] + in_.arc(r.v, in_.v_start[r.v], in_.v_end[r.v]) : 0;
-        Insertion best;
-        for_each_candidate(r, req, [&](i64 delta, int i, int j) {
-            if (delta + fixed < best.delta) best = {delta + fixed, r.v, i, j, false};
-        });
-        return best.ok() ? best : Insertion{};
+        return least_candidate(r, req, kInf, false);
     }
 
     // `x` from `cheapest`, timed: itself when it keeps the exact timing, else the
@@ -329,23 +324,37 @@ class Inserter {
     }
 
   private:
-    Insertion best_checked(const Route& r, int req, i64 bound) {
+    // The fixed cost an insertion into `r` pays (see `best_in_route`).
+    i64 entry_cost(const Route& r) const {
         i64 fixed = r.empty() ? fixed_[r.v] : 0;
         if (r.empty() && !in_.general) fixed += in_.arc(r.v, in_.v_start[r.v], in_.v_end[r.v]);
+        return fixed;
+    }
+
+    // The fast mode's least (delta, i, j) by the cheap tests, under `bound`, marked
+    // `checked` as given (exact where the cheap tests are).
+    Insertion least_candidate(const Route& r, int req, i64 bound, bool checked) {
+        const i64 fixed = entry_cost(r);
         Insertion best;
         best.delta = bound;
+        for_each_candidate(r, req, [&](i64 delta, int i, int j) {
+            if (delta + fixed < best.delta) best = {delta + fixed, r.v, i, j, checked};
+        });
+        return best.ok() ? best : Insertion{};
+    }
+
+    Insertion best_checked(const Route& r, int req, i64 bound) {
         if (in_.general) {
+            const i64 fixed = entry_cost(r);
+            Insertion best;
+            best.delta = bound;
             general_candidates(r, req, [&](i64 delta, int i, int j) {
                 if (delta + fixed < best.delta) best = {delta + fixed, r.v, i, j};
             });
             return best.ok() ? best : Insertion{};
         }
-        if (!in_.exact_timing) {
-            for_each_candidate(r, req, [&](i64 delta, int i, int j) {
-                if (delta + fixed < best.delta) best = {delta + fixed, r.v, i, j};
-            });
-            return best.ok() ? best : Insertion{};
-        }
+        if (!in_.exact_timing) return least_candidate(r, req, bound, true);
+        const i64 fixed = entry_cost(r);
         cands_.clear();
         for_each_candidate(r, req, [&](i64 delta, int i, int j) {
             if (delta + fixed < bound) cands_.push_back({delta + fixed, r.v, i, j});
